@@ -1,0 +1,123 @@
+//! `ApiError`: every failure the API answers with, as JSON
+//! `{"error": {"code", "message", "details"?}}`. Internal failures are logged and
+//! answered with a generic message: no internals, no record data.
+
+use crate::import::RecordError;
+use crate::model::FieldError;
+use crate::registry::RegistryError;
+use crate::store::StoreError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine-readable code.
+    pub code: &'static str,
+    /// Human-readable explanation.
+    pub message: String,
+    /// Structured detail (field or record errors).
+    pub details: Option<Value>,
+}
+
+impl ApiError {
+    /// A new error.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// 400: the request is malformed.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// 404.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// 401: credentials missing or wrong.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "this needs a valid bearer token (Authorization: Bearer …)",
+        )
+    }
+
+    /// 500 without internals; the cause goes to the log only.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; the operator can find it in the server log",
+        )
+    }
+
+    /// 422 with record-level errors (`{index, id, field, message}`).
+    pub fn invalid_records(errors: Vec<RecordError>) -> Self {
+        let count = errors.len();
+        Self {
+            details: Some(json!({ "errors": errors })),
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_records",
+                format!("{count} problem(s) found; nothing was written"),
+            )
+        }
+    }
+
+    /// 422 with field errors of one record.
+    pub fn invalid_record(errors: Vec<FieldError>) -> Self {
+        Self {
+            details: Some(json!({ "errors": errors })),
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_record",
+                "the record is invalid; nothing was written",
+            )
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({"error": {"code": self.code, "message": self.message}});
+        if let Some(details) = self.details {
+            body["error"]["details"] = details;
+        }
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(id) => Self::not_found(format!("no facility with id {id:?}")),
+            StoreError::Conflict(id) => Self::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("a facility with id {id:?} exists already; use PUT to change it"),
+            ),
+            other => Self::internal(&other),
+        }
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::Invalid(errors) => Self::invalid_record(errors),
+            RegistryError::Store(e) => e.into(),
+        }
+    }
+}

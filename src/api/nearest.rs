@@ -1,0 +1,165 @@
+//! `GET /api/nearest`: the nearest appropriate services of each sector for a place.
+
+use super::extract::{Caller, Params};
+use super::{ApiError, AppState};
+use crate::index::{Filter, Hit};
+use crate::model::{Language, Sector, Service, Status, parse_list};
+use crate::visibility::{distance_band, masked_feature};
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+/// Most results per sector.
+pub const MAX_K: usize = 50;
+
+const PARAMS: &[&str] = &[
+    "lon",
+    "lat",
+    "sector",
+    "k",
+    "radius_km",
+    "services",
+    "open_24_7",
+    "language",
+    "female_staff",
+    "child_friendly",
+    "wheelchair_access",
+    "free_of_charge",
+    "no_police_report_required",
+    "status",
+];
+
+/// Query of `GET /api/nearest`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct NearestParams {
+    /// Longitude, WGS84 degrees (-180..180).
+    lon: f64,
+    /// Latitude, WGS84 degrees (-90..90).
+    lat: f64,
+    /// Sectors, comma-separated; absent: every sector.
+    sector: Option<String>,
+    /// Results per sector (1..=50, default 1).
+    k: Option<usize>,
+    /// Only within this geodesic distance, km.
+    radius_km: Option<f64>,
+    /// Services that must all be offered, comma-separated (e.g. `cmr_pep`).
+    services: Option<String>,
+    /// Only services open 24/7.
+    open_24_7: Option<bool>,
+    /// Languages, comma-separated; the service must speak one of them.
+    language: Option<String>,
+    /// Female staff available.
+    female_staff: Option<bool>,
+    /// Child-friendly.
+    child_friendly: Option<bool>,
+    /// Wheelchair accessible.
+    wheelchair_access: Option<bool>,
+    /// Free of charge.
+    free_of_charge: Option<bool>,
+    /// No police report required.
+    no_police_report_required: Option<bool>,
+    /// Statuses to include, comma-separated (default `active`).
+    status: Option<String>,
+}
+
+fn list<T: std::str::FromStr<Err = crate::model::VocabError>>(params: &Params, key: &str) -> Result<Vec<T>, ApiError> {
+    match params.get(key) {
+        Some(text) => parse_list(text).map_err(|e| ApiError::bad_request(format!("parameter {key}: {e}"))),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// For each sector, the `k` nearest services that pass the filters, by exact WGS84
+/// geodesic distance. A confidential shelter is answered to the public with a distance
+/// band and the nearest hotline instead of its place.
+#[utoipa::path(get, path = "/api/nearest", params(NearestParams),
+    responses((status = 200, description = "`{query, results: [{sector, distance_m, facility}]}`", body = Object),
+              (status = 400, description = "bad parameter", body = Object)))]
+pub async fn nearest(State(state): State<AppState>, caller: Caller, params: Params) -> Result<Json<Value>, ApiError> {
+    params.only(PARAMS)?;
+    let lon = params.number("lon")?;
+    let lat = params.number("lat")?;
+    if !(-180.0..=180.0).contains(&lon) {
+        return Err(ApiError::bad_request(format!("lon={lon} is outside -180..180")));
+    }
+    if !(-90.0..=90.0).contains(&lat) {
+        return Err(ApiError::bad_request(format!("lat={lat} is outside -90..90")));
+    }
+    let mut sectors: Vec<Sector> = list(&params, "sector")?;
+    if sectors.is_empty() {
+        sectors = Sector::ALL.to_vec();
+    }
+    let k: usize = params.parse("k")?.unwrap_or(1);
+    if !(1..=MAX_K).contains(&k) {
+        return Err(ApiError::bad_request(format!("k={k} is outside 1..={MAX_K}")));
+    }
+    let radius_km: Option<f64> = params.parse("radius_km")?;
+    if radius_km.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
+        return Err(ApiError::bad_request("radius_km must be a positive number"));
+    }
+    let statuses: Vec<Status> = list(&params, "status")?;
+    let filter = Filter {
+        services: list::<Service>(&params, "services")?,
+        open_24_7: params.flag("open_24_7")?,
+        languages: list::<Language>(&params, "language")?,
+        female_staff: params.flag("female_staff")?,
+        child_friendly: params.flag("child_friendly")?,
+        wheelchair_access: params.flag("wheelchair_access")?,
+        free_of_charge: params.flag("free_of_charge")?,
+        no_police_report_required: params.flag("no_police_report_required")?,
+        statuses: if statuses.is_empty() { vec![Status::Active] } else { statuses.clone() },
+    };
+    let index = state.registry.index();
+    let hits: Vec<Hit> = sectors
+        .iter()
+        .flat_map(|&sector| match radius_km {
+            Some(r) => {
+                let mut hits = index.within(lon, lat, sector, r * 1000.0, &filter);
+                hits.truncate(k);
+                hits
+            }
+            None => index.nearest(lon, lat, sector, k, &filter),
+        })
+        .collect();
+    let mut hotline: Option<Option<String>> = None;
+    let results: Vec<Value> = hits
+        .iter()
+        .map(|hit| {
+            if caller.0.sees(&hit.facility) {
+                json!({"sector": hit.sector, "distance_m": round_mm(hit.distance_m), "facility": hit.facility.to_feature()})
+            } else {
+                let phone = hotline
+                    .get_or_insert_with(|| {
+                        index
+                            .nearest(lon, lat, Sector::Hotline, 1, &Filter::default())
+                            .into_iter()
+                            .find(|h| !h.facility.confidential)
+                            .and_then(|h| h.facility.phone.clone())
+                    })
+                    .clone();
+                json!({"sector": hit.sector, "distance_band": distance_band(hit.distance_m),
+                       "facility": masked_feature(&hit.facility, phone.as_deref())})
+            }
+        })
+        .collect();
+    let demo = hits.iter().any(|h| h.facility.demo);
+    Ok(Json(json!({
+        "query": {
+            "lon": lon, "lat": lat, "k": k, "sectors": sectors, "radius_km": radius_km,
+            "services": filter.services, "open_24_7": filter.open_24_7, "language": filter.languages,
+            "female_staff": filter.female_staff, "child_friendly": filter.child_friendly,
+            "wheelchair_access": filter.wheelchair_access, "free_of_charge": filter.free_of_charge,
+            "no_police_report_required": filter.no_police_report_required, "status": filter.statuses,
+        },
+        "results": results,
+        "demo": demo,
+        "distance": "WGS84 geodesic (Karney), metres",
+    })))
+}
+
+/// Distances are reported to the millimetre.
+fn round_mm(m: f64) -> f64 {
+    (m * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,46 @@
+//! The OpenAPI description, generated from the handlers' annotations. A copy is
+//! committed as `openapi.json`; a test fails when it drifts from the code
+//! (`tirek openapi > openapi.json` refreshes it).
+
+use super::{facilities, nearest, places};
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Tirek", description = "Spatial index of GBV response services in Central Asia: nearest appropriate service, registry, import and export."),
+    paths(
+        places::healthz, places::meta, places::areas, places::settlements,
+        facilities::list, facilities::get_one, facilities::create, facilities::update, facilities::delete,
+        facilities::import, facilities::export, nearest::nearest,
+    ),
+    components(schemas(crate::registry::ImportSummary, crate::import::RecordError, crate::model::Sector,
+                       crate::model::Service, crate::model::Status, crate::model::Language)),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document as pretty JSON (what `openapi.json` holds).
+pub fn document() -> String {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    doc.to_pretty_json().unwrap_or_default() + "\n"
+}
+
+/// `GET /api/openapi.json`.
+pub async fn serve() -> Json<serde_json::Value> {
+    Json(serde_json::from_str(&document()).unwrap_or_default())
+}

@@ -1,0 +1,91 @@
+//! The embedded default: on first start with an empty store, load `geodata/`
+//! (country and region outlines, GeoNames settlements, the demo facility set).
+
+use crate::import::{self, RecordError};
+use crate::registry::{Registry, RegistryError};
+use crate::store::StoreError;
+use std::path::{Path, PathBuf};
+
+/// Why the default data could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum DefaultsError {
+    /// A file is missing or unreadable.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file has invalid records.
+    #[error("{path} has invalid records, first: {first:?}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The first problem.
+        first: Option<RecordError>,
+    },
+    /// Storing failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Storing facilities failed.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+/// What was loaded.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Loaded {
+    /// Countries.
+    pub countries: usize,
+    /// First-level regions.
+    pub regions: usize,
+    /// Settlements.
+    pub settlements: usize,
+    /// Facilities.
+    pub facilities: usize,
+}
+
+fn read(dir: &Path, name: &str) -> Result<Vec<u8>, DefaultsError> {
+    let path = dir.join(name);
+    std::fs::read(&path).map_err(|source| DefaultsError::Read { path, source })
+}
+
+fn invalid(dir: &Path, name: &str, errors: Vec<RecordError>) -> DefaultsError {
+    DefaultsError::Invalid {
+        path: dir.join(name),
+        first: errors.into_iter().next(),
+    }
+}
+
+/// Loads the default data from `dir` if the store has never held anything.
+/// Returns `None` when the store was not empty.
+pub async fn load_if_empty(registry: &Registry, dir: &Path) -> Result<Option<Loaded>, DefaultsError> {
+    if registry.store().version().await? != 0 {
+        return Ok(None);
+    }
+    load(registry, dir).await.map(Some)
+}
+
+/// Loads the default data from `dir` (replacing areas and settlements).
+pub async fn load(registry: &Registry, dir: &Path) -> Result<Loaded, DefaultsError> {
+    let countries = import::areas::read_geojson(&read(dir, "countries.geojson")?, Some(0))
+        .map_err(|e| invalid(dir, "countries.geojson", e))?;
+    let regions = import::areas::read_geojson(&read(dir, "regions.geojson")?, Some(1))
+        .map_err(|e| invalid(dir, "regions.geojson", e))?;
+    let settlements = import::settlements::read_csv(&read(dir, "settlements.csv")?)
+        .map_err(|e| invalid(dir, "settlements.csv", e))?;
+    let facilities = import::read_facilities(&read(dir, "facilities_demo.geojson")?, import::FacilityFormat::Geojson)
+        .map_err(|e| invalid(dir, "facilities_demo.geojson", e))?;
+    registry.replace_areas(0, &countries).await?;
+    registry.replace_areas(1, &regions).await?;
+    registry.replace_settlements(&settlements).await?;
+    let loaded = Loaded {
+        countries: countries.len(),
+        regions: regions.len(),
+        settlements: settlements.len(),
+        facilities: facilities.len(),
+    };
+    registry.import(facilities).await?;
+    Ok(loaded)
+}

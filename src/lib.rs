@@ -1,0 +1,19 @@
+//! Tirek: a spatial index of gender-based-violence response services in Central Asia,
+//! with an HTTP API and a web map. See README.md for the flow from files to answers.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod config;
+pub mod defaults;
+pub mod export;
+pub mod geodesy;
+pub mod import;
+pub mod index;
+pub mod model;
+pub mod registry;
+pub mod search;
+pub mod store;
+pub mod visibility;
+
+pub use api::{AppState, Settings, app};

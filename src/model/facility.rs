@@ -1,0 +1,660 @@
+//! The facility record: one service point of the GBV response, its GeoJSON form
+//! (properties carry the record's own field names) and its validation rules.
+
+use super::{Language, OpeningHours, Sector, Service, Status};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+/// A field of a record that failed to read or validate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The field's path, e.g. `properties.sectors[1]` or `geometry.coordinates`.
+    pub field: String,
+    /// What is wrong, in words a data manager understands.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A new error for `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Shelter capacity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Capacity {
+    /// Beds in total.
+    pub beds_total: u32,
+    /// Beds free at `as_of`.
+    pub beds_available: Option<u32>,
+    /// When the availability was reported.
+    pub as_of: Option<NaiveDate>,
+}
+
+/// One service point: a health facility, police unit, psycho-social centre, shelter,
+/// legal-aid office or hotline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Facility {
+    /// Stable identifier (letters, digits, `.`, `_`, `:`, `-`).
+    pub id: String,
+    /// Name (in the language the record was written in).
+    pub name: String,
+    /// Names by language.
+    #[serde(default)]
+    pub names: BTreeMap<Language, String>,
+    /// The organisation that runs it.
+    pub organisation: Option<String>,
+    /// Sectors served (one or more).
+    pub sectors: Vec<Sector>,
+    /// Services offered.
+    #[serde(default)]
+    pub services: Vec<Service>,
+    /// WGS84 longitude, degrees.
+    pub lon: f64,
+    /// WGS84 latitude, degrees.
+    pub lat: f64,
+    /// Street address.
+    pub address: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+    /// First-level admin P-code.
+    pub adm1: Option<String>,
+    /// Second-level admin P-code.
+    pub adm2: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Opening hours, OSM `opening_hours` syntax.
+    pub opening_hours: Option<String>,
+    /// Languages spoken.
+    #[serde(default)]
+    pub languages: Vec<Language>,
+    /// Female staff available.
+    #[serde(default)]
+    pub female_staff: bool,
+    /// Child-friendly.
+    #[serde(default)]
+    pub child_friendly: bool,
+    /// Wheelchair accessible.
+    #[serde(default)]
+    pub wheelchair_access: bool,
+    /// Free of charge.
+    #[serde(default)]
+    pub free_of_charge: bool,
+    /// Serves survivors without a police report.
+    #[serde(default)]
+    pub no_police_report_required: bool,
+    /// Beds (shelters).
+    pub capacity: Option<Capacity>,
+    /// Whether it takes survivors now.
+    pub status: Status,
+    /// Exact location, address and phone are for authorised users only.
+    pub confidential: bool,
+    /// When the record was last verified.
+    pub verified_at: Option<NaiveDate>,
+    /// Where the record comes from.
+    pub source: Option<String>,
+    /// Synthetic demonstration record, not a real service.
+    #[serde(default)]
+    pub demo: bool,
+    /// When first stored.
+    pub created_at: Option<DateTime<Utc>>,
+    /// When last changed.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// The property names a facility feature may carry, in output order.
+pub const PROPERTY_NAMES: &[&str] = &[
+    "id",
+    "name",
+    "names",
+    "organisation",
+    "sectors",
+    "services",
+    "address",
+    "country",
+    "adm1",
+    "adm2",
+    "phone",
+    "opening_hours",
+    "languages",
+    "female_staff",
+    "child_friendly",
+    "wheelchair_access",
+    "free_of_charge",
+    "no_police_report_required",
+    "capacity",
+    "status",
+    "confidential",
+    "verified_at",
+    "source",
+    "demo",
+    "created_at",
+    "updated_at",
+];
+
+/// Formats a timestamp the way records carry it (RFC 3339, whole seconds, `Z`).
+pub fn format_timestamp(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl Facility {
+    /// Whether this facility serves `sector`.
+    pub fn has_sector(&self, sector: Sector) -> bool {
+        self.sectors.contains(&sector)
+    }
+
+    /// Parsed opening hours, if present and readable.
+    pub fn hours(&self) -> Option<OpeningHours> {
+        self.opening_hours
+            .as_deref()
+            .and_then(|h| OpeningHours::parse(h).ok())
+    }
+
+    /// The record as GeoJSON properties (every field but the coordinates).
+    pub fn properties(&self) -> Map<String, Value> {
+        let mut props = match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        props.remove("lon");
+        props.remove("lat");
+        for key in ["created_at", "updated_at"] {
+            let stamp = match key {
+                "created_at" => self.created_at,
+                _ => self.updated_at,
+            };
+            props.insert(
+                key.into(),
+                stamp.map_or(Value::Null, |t| Value::String(format_timestamp(&t))),
+            );
+        }
+        props
+    }
+
+    /// The record as an RFC 7946 Feature.
+    pub fn to_feature(&self) -> Value {
+        json!({
+            "type": "Feature",
+            "id": self.id,
+            "geometry": {"type": "Point", "coordinates": [self.lon, self.lat]},
+            "properties": Value::Object(self.properties()),
+        })
+    }
+
+    /// Reads a GeoJSON Feature. Every problem is reported, each with its field.
+    pub fn from_feature(feature: &Value) -> Result<Facility, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let Some(obj) = feature.as_object() else {
+            return Err(vec![FieldError::new("", "a feature must be a JSON object")]);
+        };
+        if obj.get("type").and_then(Value::as_str) != Some("Feature") {
+            errors.push(FieldError::new("type", "must be \"Feature\""));
+        }
+        let (lon, lat) = read_point(obj.get("geometry"), &mut errors);
+        let empty = Map::new();
+        let props = match obj.get("properties") {
+            Some(Value::Object(p)) => p,
+            Some(Value::Null) | None => {
+                errors.push(FieldError::new("properties", "missing"));
+                &empty
+            }
+            Some(_) => {
+                errors.push(FieldError::new("properties", "must be an object"));
+                &empty
+            }
+        };
+        // The feature id and the property id must agree when both are given.
+        let mut reader = PropertyReader {
+            props,
+            errors: &mut errors,
+        };
+        let id = match (reader.string("id"), obj.get("id")) {
+            (Some(id), Some(Value::String(top))) if *top != id => {
+                reader.fail("id", format!("differs from the feature id {top:?}"));
+                Some(id)
+            }
+            (Some(id), _) => Some(id),
+            (None, Some(Value::String(top))) => Some(top.clone()),
+            (None, Some(Value::Number(n))) => Some(n.to_string()),
+            (None, _) => None,
+        };
+        let facility = reader.facility(id.unwrap_or_default(), lon, lat);
+        for key in props.keys() {
+            if !PROPERTY_NAMES.contains(&key.as_str()) && key != "sector" {
+                errors.push(FieldError::new(
+                    format!("properties.{key}"),
+                    "unknown property (a typo? see the record fields in the README)",
+                ));
+            }
+        }
+        if errors.is_empty() {
+            let problems = facility.validate();
+            if problems.is_empty() {
+                return Ok(facility);
+            }
+            errors.extend(problems);
+        }
+        Err(errors)
+    }
+
+    /// Checks the record's values. Empty when valid.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let mut fail = |field: &str, message: String| errors.push(FieldError::new(field, message));
+        if self.id.is_empty() {
+            fail("id", "missing or empty".into());
+        } else if self.id.len() > 100 {
+            fail("id", "longer than 100 characters".into());
+        } else if !self
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-'))
+        {
+            fail(
+                "id",
+                "may contain only ASCII letters, digits and . _ : -".into(),
+            );
+        }
+        if self.name.trim().is_empty() {
+            fail("name", "missing or empty".into());
+        } else if self.name.chars().count() > 300 {
+            fail("name", "longer than 300 characters".into());
+        }
+        if self.sectors.is_empty() {
+            fail("sectors", "at least one sector is required".into());
+        }
+        if !self.lon.is_finite() || !(-180.0..=180.0).contains(&self.lon) {
+            fail(
+                "geometry.coordinates",
+                format!("longitude {} is outside -180..180", self.lon),
+            );
+        }
+        if !self.lat.is_finite() || !(-90.0..=90.0).contains(&self.lat) {
+            fail(
+                "geometry.coordinates",
+                format!("latitude {} is outside -90..90", self.lat),
+            );
+        }
+        if self.country.len() != 2 || !self.country.chars().all(|c| c.is_ascii_uppercase()) {
+            fail(
+                "country",
+                format!(
+                    "{:?} is not an ISO 3166-1 alpha-2 code such as \"KZ\"",
+                    self.country
+                ),
+            );
+        }
+        if let Some(phone) = &self.phone {
+            let ok = phone.len() <= 50
+                && phone.chars().any(|c| c.is_ascii_digit())
+                && phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || " +-()./,;".contains(c));
+            if !ok {
+                fail(
+                    "phone",
+                    format!("{phone:?} is not a phone number (digits, spaces, + - ( ) only)"),
+                );
+            }
+        }
+        if let Some(hours) = &self.opening_hours
+            && let Err(e) = OpeningHours::parse(hours)
+        {
+            fail("opening_hours", e.to_string());
+        }
+        if let Some(cap) = &self.capacity
+            && let Some(free) = cap.beds_available
+            && free > cap.beds_total
+        {
+            fail(
+                "capacity.beds_available",
+                format!("{free} beds available but only {} in total", cap.beds_total),
+            );
+        }
+        if let Some(date) = self.verified_at
+            && date > Utc::now().date_naive() + chrono::Days::new(1)
+        {
+            fail("verified_at", format!("{date} is in the future"));
+        }
+        for (field, value) in [
+            ("organisation", &self.organisation),
+            ("address", &self.address),
+            ("source", &self.source),
+            ("adm1", &self.adm1),
+            ("adm2", &self.adm2),
+        ] {
+            if value.as_ref().is_some_and(|v| v.chars().count() > 500) {
+                fail(field, "longer than 500 characters".into());
+            }
+        }
+        errors
+    }
+}
+
+fn read_point(geometry: Option<&Value>, errors: &mut Vec<FieldError>) -> (f64, f64) {
+    let Some(Value::Object(g)) = geometry else {
+        errors.push(FieldError::new("geometry", "a Point geometry is required"));
+        return (f64::NAN, f64::NAN);
+    };
+    match g.get("type").and_then(Value::as_str) {
+        Some("Point") => {}
+        Some(other) => {
+            errors.push(FieldError::new(
+                "geometry.type",
+                format!("{other} is not supported; a facility is a Point"),
+            ));
+            return (f64::NAN, f64::NAN);
+        }
+        None => {
+            errors.push(FieldError::new("geometry.type", "missing"));
+            return (f64::NAN, f64::NAN);
+        }
+    }
+    match g.get("coordinates").and_then(Value::as_array) {
+        Some(c) if c.len() >= 2 && c[0].is_number() && c[1].is_number() => (
+            c[0].as_f64().unwrap_or(f64::NAN),
+            c[1].as_f64().unwrap_or(f64::NAN),
+        ),
+        _ => {
+            errors.push(FieldError::new(
+                "geometry.coordinates",
+                "must be [longitude, latitude] numbers",
+            ));
+            (f64::NAN, f64::NAN)
+        }
+    }
+}
+
+/// Reads typed properties, recording an error for every ill-typed one.
+struct PropertyReader<'a> {
+    props: &'a Map<String, Value>,
+    errors: &'a mut Vec<FieldError>,
+}
+
+impl<'a> PropertyReader<'a> {
+    fn fail(&mut self, key: &str, message: impl Into<String>) {
+        self.errors
+            .push(FieldError::new(format!("properties.{key}"), message));
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.props.get(key).filter(|v| !v.is_null())
+    }
+
+    fn string(&mut self, key: &str) -> Option<String> {
+        match self.get(key)? {
+            Value::String(s) => {
+                let s = s.trim();
+                (!s.is_empty()).then(|| s.to_string())
+            }
+            Value::Number(n) => Some(n.to_string()),
+            _ => {
+                self.fail(key, "must be a string");
+                None
+            }
+        }
+    }
+
+    fn bool(&mut self, key: &str) -> Option<bool> {
+        match self.get(key)? {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.fail(key, "must be true or false");
+                None
+            }
+        }
+    }
+
+    fn parsed<T: FromStr>(&mut self, key: &str) -> Option<T>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let text = self.string(key)?;
+        match text.parse() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.fail(key, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, key: &str) -> Option<NaiveDate> {
+        let text = self.string(key)?;
+        match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.fail(key, format!("{text:?} is not a date YYYY-MM-DD"));
+                None
+            }
+        }
+    }
+
+    fn timestamp(&mut self, key: &str) -> Option<DateTime<Utc>> {
+        let text = self.string(key)?;
+        match DateTime::parse_from_rfc3339(&text) {
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(_) => {
+                self.fail(key, format!("{text:?} is not an RFC 3339 timestamp"));
+                None
+            }
+        }
+    }
+
+    /// A list of vocabulary values, given as an array or a comma-separated string.
+    fn list<T: FromStr>(&mut self, key: &str) -> Vec<T>
+    where
+        T::Err: std::fmt::Display,
+        T: PartialEq,
+    {
+        let items: Vec<(String, String)> = match self.get(key) {
+            None => return Vec::new(),
+            Some(Value::Array(values)) => {
+                let mut items = Vec::new();
+                for (i, v) in values.iter().enumerate() {
+                    match v.as_str() {
+                        Some(s) => items.push((format!("{key}[{i}]"), s.to_string())),
+                        None => self.fail(&format!("{key}[{i}]"), "must be a string"),
+                    }
+                }
+                items
+            }
+            Some(Value::String(s)) => s
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .enumerate()
+                .map(|(i, s)| (format!("{key}[{i}]"), s.to_string()))
+                .collect(),
+            Some(_) => {
+                self.fail(key, "must be an array of strings");
+                return Vec::new();
+            }
+        };
+        let mut out: Vec<T> = Vec::new();
+        for (path, text) in items {
+            match text.parse::<T>() {
+                Ok(v) if !out.contains(&v) => out.push(v),
+                Ok(_) => self.fail(&path, format!("{text:?} is listed twice")),
+                Err(e) => self.fail(&path, e.to_string()),
+            }
+        }
+        out
+    }
+
+    fn names(&mut self) -> BTreeMap<Language, String> {
+        let mut names = BTreeMap::new();
+        match self.get("names") {
+            None => {}
+            Some(Value::Object(map)) => {
+                for (lang, name) in map {
+                    let key = format!("names.{lang}");
+                    match (lang.parse::<Language>(), name.as_str()) {
+                        (Ok(l), Some(n)) if !n.trim().is_empty() => {
+                            names.insert(l, n.trim().to_string());
+                        }
+                        (Ok(_), Some(_)) => {}
+                        (Ok(_), None) if name.is_null() => {}
+                        (Ok(_), None) => self.fail(&key, "must be a string"),
+                        (Err(e), _) => self.fail(&key, e.to_string()),
+                    }
+                }
+            }
+            Some(_) => self.fail("names", "must be an object of language code → name"),
+        }
+        names
+    }
+
+    fn capacity(&mut self) -> Option<Capacity> {
+        let value = self.get("capacity")?.clone();
+        let Value::Object(map) = value else {
+            self.fail("capacity", "must be an object {beds_total, beds_available, as_of}");
+            return None;
+        };
+        let inner = PropertyReader {
+            props: &map,
+            errors: &mut Vec::new(),
+        };
+        let mut count = |key: &str| -> Option<u32> {
+            match inner.get(key) {
+                None => None,
+                Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                    Some(n) => Some(n),
+                    None => {
+                        self.fail(&format!("capacity.{key}"), "must be a whole number ≥ 0");
+                        None
+                    }
+                },
+            }
+        };
+        let beds_total = count("beds_total");
+        let beds_available = count("beds_available");
+        let as_of = match inner.get("as_of").and_then(Value::as_str) {
+            None => None,
+            Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    self.fail("capacity.as_of", format!("{text:?} is not a date YYYY-MM-DD"));
+                    None
+                }
+            },
+        };
+        match beds_total {
+            Some(beds_total) => Some(Capacity {
+                beds_total,
+                beds_available,
+                as_of,
+            }),
+            None => {
+                self.fail("capacity.beds_total", "required when capacity is given");
+                None
+            }
+        }
+    }
+
+    fn facility(&mut self, id: String, lon: f64, lat: f64) -> Facility {
+        let mut sectors: Vec<Sector> = self.list("sectors");
+        if sectors.is_empty() {
+            sectors = self.list("sector");
+        }
+        let confidential = self
+            .bool("confidential")
+            .unwrap_or_else(|| sectors.iter().any(|s| s.confidential_by_default()));
+        Facility {
+            id,
+            name: self.string("name").unwrap_or_default(),
+            names: self.names(),
+            organisation: self.string("organisation"),
+            services: self.list("services"),
+            lon,
+            lat,
+            address: self.string("address"),
+            country: self
+                .string("country")
+                .map(|c| c.to_ascii_uppercase())
+                .unwrap_or_default(),
+            adm1: self.string("adm1"),
+            adm2: self.string("adm2"),
+            phone: self.string("phone"),
+            opening_hours: self.string("opening_hours"),
+            languages: self.list("languages"),
+            female_staff: self.bool("female_staff").unwrap_or(false),
+            child_friendly: self.bool("child_friendly").unwrap_or(false),
+            wheelchair_access: self.bool("wheelchair_access").unwrap_or(false),
+            free_of_charge: self.bool("free_of_charge").unwrap_or(false),
+            no_police_report_required: self.bool("no_police_report_required").unwrap_or(false),
+            capacity: self.capacity(),
+            status: self.parsed("status").unwrap_or(Status::Active),
+            confidential,
+            verified_at: self.date("verified_at"),
+            source: self.string("source"),
+            demo: self.bool("demo").unwrap_or(false),
+            created_at: self.timestamp("created_at"),
+            updated_at: self.timestamp("updated_at"),
+            sectors,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feature() -> Value {
+        json!({"type": "Feature", "id": "kz-1", "geometry": {"type": "Point", "coordinates": [68.25, 43.3]},
+               "properties": {"id": "kz-1", "name": "Clinic", "sectors": ["health"], "country": "KZ",
+                              "services": ["cmr_pep"], "opening_hours": "24/7", "names": {"ru": "Клиника"}}})
+    }
+
+    #[test]
+    fn reads_a_feature_and_writes_it_back_unchanged() {
+        let f = Facility::from_feature(&feature()).unwrap();
+        assert_eq!(f.sectors, vec![Sector::Health]);
+        assert!(!f.confidential);
+        assert_eq!(f.names[&Language::Ru], "Клиника");
+        let again = Facility::from_feature(&f.to_feature()).unwrap();
+        assert_eq!(again, f);
+    }
+
+    #[test]
+    fn shelters_are_confidential_unless_marked_otherwise() {
+        let mut v = feature();
+        v["properties"]["sectors"] = json!(["shelter"]);
+        assert!(Facility::from_feature(&v).unwrap().confidential);
+        v["properties"]["confidential"] = json!(false);
+        assert!(!Facility::from_feature(&v).unwrap().confidential);
+    }
+
+    #[test]
+    fn names_every_bad_field() {
+        let mut v = feature();
+        v["properties"]["sectors"] = json!(["health", "helth"]);
+        v["geometry"]["coordinates"] = json!([200.0, 43.0]);
+        v["properties"]["phone"] = json!("call me");
+        let errors = Facility::from_feature(&v).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"properties.sectors[1]"), "{errors:?}");
+        // Validation runs only once the record could be read.
+        v["properties"]["sectors"] = json!(["health"]);
+        let errors = Facility::from_feature(&v).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["geometry.coordinates", "phone"]);
+    }
+
+    #[test]
+    fn rejects_wrong_geometry_and_unknown_properties() {
+        let mut v = feature();
+        v["geometry"] = json!({"type": "LineString", "coordinates": [[0, 0], [1, 1]]});
+        v["properties"]["colour"] = json!("red");
+        let errors = Facility::from_feature(&v).unwrap_err();
+        assert_eq!(errors[0].field, "geometry.type");
+        assert_eq!(errors[1].field, "properties.colour");
+    }
+}

@@ -1,0 +1,15 @@
+//! The service registry's domain types: what a facility record holds, the closed
+//! vocabularies (sectors, services, statuses, languages) and the validation rules.
+//! Admin areas and settlements live here too. Nothing here knows about HTTP or storage.
+
+mod facility;
+mod hours;
+mod place;
+mod vocab;
+
+pub use facility::{Capacity, Facility, FieldError};
+pub use facility::{PROPERTY_NAMES, format_timestamp};
+pub use hours::{OpeningHours, OpeningHoursError};
+pub use place::{Area, Settlement};
+pub use vocab::{Language, Sector, Service, Status, VocabError};
+pub use vocab::parse_list;

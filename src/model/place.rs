@@ -1,0 +1,51 @@
+//! Admin areas (country, region, district) and settlements with population.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// An administrative area: 0 country, 1 region (oblast, viloyat), 2 district.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Area {
+    /// P-code or ISO code, unique across levels.
+    pub code: String,
+    /// Admin level.
+    pub level: u8,
+    /// Code of the containing area.
+    pub parent: Option<String>,
+    /// Name (English where known).
+    pub name: String,
+    /// Names by language code (en, ru, kk, ...).
+    pub names: BTreeMap<String, String>,
+    /// Boundary, WGS84.
+    pub geometry: geo::MultiPolygon<f64>,
+}
+
+/// A place where people live, with its population.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settlement {
+    /// Stable id, e.g. `gn:1538317` for a GeoNames place.
+    pub id: String,
+    /// Name (Latin script).
+    pub name: String,
+    /// Russian (Cyrillic) name.
+    #[serde(default)]
+    pub name_ru: Option<String>,
+    /// Other names and spellings, for search.
+    #[serde(default)]
+    pub alt_names: Vec<String>,
+    /// WGS84 longitude.
+    pub lon: f64,
+    /// WGS84 latitude.
+    pub lat: f64,
+    /// People living here.
+    pub population: f64,
+    /// ISO 3166-1 alpha-2.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Containing region code.
+    #[serde(default)]
+    pub adm1: Option<String>,
+    /// Containing district code.
+    #[serde(default)]
+    pub adm2: Option<String>,
+}

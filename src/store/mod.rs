@@ -1,0 +1,213 @@
+//! Persistent storage: the [`Store`] trait and its SQLite and PostgreSQL backends.
+//!
+//! Every write appends to a `changes` table in the same transaction, so the largest
+//! sequence number is the *data version* that caches and other instances follow. On
+//! PostgreSQL a trigger on that table sends `NOTIFY tirek_changes`, so a write by any
+//! process (another instance, the CLI) reaches every running instance.
+
+mod postgres;
+mod sqlite;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use crate::model::{Area, Facility, Settlement};
+use async_trait::async_trait;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No record with that id.
+    #[error("no facility with id {0:?}")]
+    NotFound(String),
+    /// A record with that id exists already.
+    #[error("a facility with id {0:?} exists already")]
+    Conflict(String),
+    /// A stored record could not be read back.
+    #[error("stored record {id:?} is unreadable: {reason}")]
+    Corrupt {
+        /// The record.
+        id: String,
+        /// Why.
+        reason: String,
+    },
+    /// The database URL is not one Tirek can use.
+    #[error("unsupported database URL {0:?}: use postgres://… or leave DATABASE_URL unset for SQLite")]
+    UnsupportedUrl(String),
+    /// The data directory could not be created.
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// A change recorded in the change log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Sequence number (the data version after this change).
+    pub seq: i64,
+    /// `facility`, `area` or `settlement`.
+    pub kind: String,
+    /// The record's id (or the level, for area replacements).
+    pub entity_id: String,
+    /// `upsert`, `delete` or `replace`.
+    pub op: String,
+}
+
+/// What Tirek keeps: facilities, admin areas and settlements.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Every facility.
+    async fn facilities(&self) -> Result<Vec<Facility>, StoreError>;
+    /// One facility.
+    async fn facility(&self, id: &str) -> Result<Option<Facility>, StoreError>;
+    /// Adds a new facility; [`StoreError::Conflict`] if the id exists.
+    async fn insert_facility(&self, facility: &Facility) -> Result<(), StoreError>;
+    /// Replaces a facility; [`StoreError::NotFound`] if the id does not exist.
+    async fn update_facility(&self, facility: &Facility) -> Result<(), StoreError>;
+    /// Removes a facility; [`StoreError::NotFound`] if the id does not exist.
+    async fn delete_facility(&self, id: &str) -> Result<(), StoreError>;
+    /// Inserts or replaces all of these in one transaction: all or nothing.
+    async fn upsert_facilities(&self, facilities: &[Facility]) -> Result<(), StoreError>;
+
+    /// Replaces every area of `level` in one transaction.
+    async fn replace_areas(&self, level: u8, areas: &[Area]) -> Result<(), StoreError>;
+    /// The areas of `level`, or of every level.
+    async fn areas(&self, level: Option<u8>) -> Result<Vec<Area>, StoreError>;
+    /// Replaces every settlement in one transaction.
+    async fn replace_settlements(&self, settlements: &[Settlement]) -> Result<(), StoreError>;
+    /// Every settlement.
+    async fn settlements(&self) -> Result<Vec<Settlement>, StoreError>;
+
+    /// The data version: the sequence number of the latest change (0 when empty).
+    async fn version(&self) -> Result<i64, StoreError>;
+    /// Changes after `seq`, oldest first.
+    async fn changes_since(&self, seq: i64) -> Result<Vec<Change>, StoreError>;
+}
+
+/// Opens the store: PostgreSQL when `database_url` is `postgres://…`, otherwise a
+/// SQLite file `tirek.sqlite` in `data_dir` (created on first use). Migrations run.
+pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn Store>, StoreError> {
+    match database_url.filter(|u| !u.is_empty()) {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Arc::new(PostgresStore::connect(url).await?))
+        }
+        Some(url) if url.starts_with("sqlite:") => Ok(Arc::new(SqliteStore::connect_url(url).await?)),
+        Some(url) => Err(StoreError::UnsupportedUrl(url.to_string())),
+        None => {
+            std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+                path: data_dir.display().to_string(),
+                source,
+            })?;
+            Ok(Arc::new(SqliteStore::open_file(&data_dir.join("tirek.sqlite")).await?))
+        }
+    }
+}
+
+/// The row form of a facility shared by both backends.
+struct FacilityRow {
+    id: String,
+    name: String,
+    sectors: String,
+    country: String,
+    lon: f64,
+    lat: f64,
+    status: String,
+    confidential: bool,
+    demo: bool,
+    doc: String,
+    updated_at: String,
+}
+
+impl FacilityRow {
+    fn of(f: &Facility) -> Self {
+        Self {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            sectors: f.sectors.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","),
+            country: f.country.clone(),
+            lon: f.lon,
+            lat: f.lat,
+            status: f.status.as_str().to_string(),
+            confidential: f.confidential,
+            demo: f.demo,
+            doc: serde_json::to_string(f).unwrap_or_default(),
+            updated_at: f.updated_at.as_ref().map(crate::model::format_timestamp).unwrap_or_default(),
+        }
+    }
+}
+
+fn facility_from_doc(id: &str, doc: &str) -> Result<Facility, StoreError> {
+    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt {
+        id: id.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// The row form of an area shared by both backends.
+struct AreaRow {
+    code: String,
+    level: i32,
+    parent: Option<String>,
+    name: String,
+    names: String,
+    geometry: String,
+}
+
+impl AreaRow {
+    fn of(a: &Area) -> Self {
+        let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&a.geometry));
+        Self {
+            code: a.code.clone(),
+            level: i32::from(a.level),
+            parent: a.parent.clone(),
+            name: a.name.clone(),
+            names: serde_json::to_string(&a.names).unwrap_or_default(),
+            geometry: serde_json::to_string(&geometry).unwrap_or_default(),
+        }
+    }
+
+    fn into_area(self) -> Result<Area, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            id: self.code.clone(),
+            reason,
+        };
+        let geometry: geojson::Geometry =
+            serde_json::from_str(&self.geometry).map_err(|e| corrupt(e.to_string()))?;
+        let geometry = geo::MultiPolygon::<f64>::try_from(&geometry.value)
+            .map_err(|e| corrupt(e.to_string()))?;
+        Ok(Area {
+            names: serde_json::from_str(&self.names).map_err(|e| corrupt(e.to_string()))?,
+            level: u8::try_from(self.level).map_err(|e| corrupt(e.to_string()))?,
+            code: self.code,
+            parent: self.parent,
+            name: self.name,
+            geometry,
+        })
+    }
+}
+
+fn settlement_from_doc(id: &str, doc: &str) -> Result<Settlement, StoreError> {
+    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt {
+        id: id.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+fn now_text() -> String {
+    crate::model::format_timestamp(&chrono::Utc::now())
+}

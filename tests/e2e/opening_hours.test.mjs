@@ -1,0 +1,73 @@
+// Unit tests of the browser's opening_hours evaluator (web/js/opening-hours.js), run
+// in node: the module is plain ES and uses no DOM.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseOpeningHours, evaluate, localParts } from '../../web/js/opening-hours.js';
+
+// 2026-11-30 is a Monday. Times below are UTC; evaluated in UTC unless a zone is given.
+const at = (day, hh, mm = 0) => new Date(Date.UTC(2026, 10, 30 + day, hh, mm));
+const MON = 0; const FRI = 4; const SAT = 5; const SUN = 6;
+const state = (text, date, tz = 'UTC') => evaluate(text, date, tz).state;
+
+test('24/7 is always open', () => {
+  assert.deepEqual(evaluate('24/7', at(MON, 3), 'UTC'), { state: 'open', is247: true, until: null });
+  assert.equal(parseOpeningHours('Mo-Su 00:00-24:00').is247, true);
+});
+
+test('Mo-Fr 09:00-18:00', () => {
+  const h = 'Mo-Fr 09:00-18:00';
+  assert.equal(state(h, at(MON, 8, 59)), 'closed');
+  assert.equal(state(h, at(MON, 9)), 'open');
+  assert.equal(evaluate(h, at(FRI, 17, 59), 'UTC').until, '18:00');
+  assert.equal(state(h, at(FRI, 18)), 'closed');
+  assert.equal(state(h, at(SAT, 12)), 'closed');
+});
+
+test('Mo-Sa 08:00-20:00; Su off', () => {
+  const h = 'Mo-Sa 08:00-20:00; Su off';
+  assert.equal(state(h, at(SAT, 19)), 'open');
+  assert.equal(state(h, at(SUN, 12)), 'closed');
+});
+
+test('later rules replace earlier ones for the days they name', () => {
+  const h = 'Mo-Su 08:00-20:00; Sa,Su 10:00-14:00';
+  assert.equal(state(h, at(SAT, 9)), 'closed');
+  assert.equal(state(h, at(SAT, 11)), 'open');
+  assert.equal(state(h, at(MON, 9)), 'open');
+});
+
+test('comma lists of days and of times, wrap-around day ranges', () => {
+  assert.equal(state('Mo,We,Fr 10:00-12:00', at(MON + 2, 11)), 'open');
+  assert.equal(state('Mo,We,Fr 10:00-12:00', at(MON + 1, 11)), 'closed');
+  assert.equal(state('Mo-Fr 09:00-13:00,14:00-18:00', at(MON, 13, 30)), 'closed');
+  assert.equal(state('Mo-Fr 09:00-13:00,14:00-18:00', at(MON, 14, 30)), 'open');
+  assert.equal(state('Sa-Mo 10:00-12:00', at(SUN, 11)), 'open');
+  assert.equal(state('Sa-Mo 10:00-12:00', at(MON + 1, 11)), 'closed');
+});
+
+test('spans past midnight spill into the next day', () => {
+  const h = 'Fr 20:00-04:00';
+  assert.equal(state(h, at(FRI, 23)), 'open');
+  assert.equal(state(h, at(SAT, 3)), 'open');
+  assert.equal(state(h, at(SAT, 5)), 'closed');
+  assert.equal(evaluate(h, at(FRI, 23), 'UTC').until, '04:00');
+});
+
+test('public holiday rules are ignored; a rule without days applies every day', () => {
+  assert.equal(state('Mo-Fr 09:00-18:00; PH off', at(MON, 10)), 'open');
+  assert.equal(state('09:00-17:00', at(SUN, 10)), 'open');
+});
+
+test('unknown forms give "unknown", never a guess', () => {
+  for (const h of ['', 'sunrise-sunset', 'Jan-Mar Mo-Fr 09:00-18:00', 'Mo-Fr 09:00+', 'by appointment',
+    'Mo-Fr 09:00-18:00 || "call"', 'Mo-Fr', 'Xx 09:00-10:00', 'Mo 25:00-26:00', null]) {
+    assert.equal(evaluate(h, at(MON, 10), 'UTC').state, 'unknown', String(h));
+  }
+});
+
+test('evaluated in the facility time zone', () => {
+  // 04:30 UTC on Monday is 09:30 in Tashkent (UTC+5) and 10:30 in Bishkek (UTC+6).
+  assert.deepEqual(localParts(at(MON, 4, 30), 'Asia/Tashkent'), { weekday: 0, minute: 9 * 60 + 30 });
+  assert.equal(state('Mo-Fr 10:00-18:00', at(MON, 4, 30), 'Asia/Tashkent'), 'closed');
+  assert.equal(state('Mo-Fr 10:00-18:00', at(MON, 4, 30), 'Asia/Bishkek'), 'open');
+});

@@ -1,0 +1,36 @@
+// Unit tests of the shareable URL state (web/js/url-state.js) and of the /api/nearest
+// requests the caseworker view makes for a set of needs (web/js/caseworker.js is
+// DOM-bound, so the request builder is checked through the e2e tests instead).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseHash, formatHash } from '../../web/js/url-state.js';
+
+test('parses the documented example', () => {
+  const s = parseHash('#view=caseworker&lon=68.25&lat=43.30&lang=ru&f=cmr_pep,24_7');
+  assert.equal(s.view, 'caseworker');
+  assert.equal(s.lon, 68.25);
+  assert.equal(s.lat, 43.3);
+  assert.equal(s.lang, 'ru');
+  assert.deepEqual(s.filters, ['cmr_pep', '24_7']);
+  assert.equal(s.k, 3);
+});
+
+test('round-trips and drops what it does not know', () => {
+  const s = parseHash('#view=planner&lon=200&lat=43&f=cmr_pep,bogus,cmr_pep&sl=xx&k=99&lang=<b>');
+  assert.equal(s.view, 'planner');
+  assert.equal(s.lon, null);
+  assert.deepEqual(s.filters, ['cmr_pep']);
+  assert.equal(s.svcLang, '');
+  assert.equal(s.k, 3);
+  assert.equal(s.lang, null);
+  const t = { view: 'caseworker', lon: 68.123456, lat: 43.3, place: 'Turkistan & co', lang: 'en', filters: ['24_7', 'cmr_pep'], svcLang: 'uz', k: 5 };
+  const hash = formatHash(t);
+  assert.equal(hash, '#view=caseworker&lon=68.12346&lat=43.3&place=Turkistan+%26+co&lang=en&f=cmr_pep,24_7&sl=uz&k=5');
+  const back = parseHash(hash);
+  assert.deepEqual({ ...back }, { ...t, lon: 68.12346, filters: ['cmr_pep', '24_7'] });
+});
+
+test('unknown view falls back to caseworker', () => {
+  assert.equal(parseHash('#view=admin').view, 'caseworker');
+  assert.equal(parseHash('').view, 'caseworker');
+});

@@ -1,0 +1,213 @@
+// Entry point: reads the URL state, loads the interface strings and the server's
+// metadata, builds the map and the views, and keeps the URL hash in step.
+
+import * as i18n from './i18n.js';
+import { t } from './i18n.js';
+import { api } from './api.js';
+import { h, $, $$, clear } from './dom.js';
+import { parseHash, writeHash } from './url-state.js';
+import { DEFAULT_SECTORS, VIEWS, sectorColor } from './config.js';
+import { TirekMap, COLORS } from './map.js';
+import { initCaseworker } from './caseworker.js';
+
+const state = parseHash(window.location.hash);
+let caseworker = null;
+let tirekMap = null;
+let facilities = null;
+
+function storedLang() {
+  try {
+    return window.localStorage.getItem('tirek.lang');
+  } catch {
+    return null;
+  }
+}
+
+function onStateChange() {
+  writeHash(state);
+}
+
+function showError(err) {
+  const banner = $('#error-banner');
+  banner.textContent = t('banner.loadFailed', { message: err?.message || String(err) });
+  banner.hidden = false;
+}
+
+// --- language switch
+function buildLangSwitch() {
+  const box = $('#lang-switch');
+  clear(box);
+  for (const l of i18n.languages()) {
+    box.append(h('button', {
+      type: 'button',
+      lang: l.code,
+      title: l.label,
+      'aria-label': l.label,
+      'aria-pressed': String(l.code === i18n.lang()),
+      dataset: { lang: l.code },
+      text: l.short || l.code.toUpperCase(),
+      onclick: () => switchLanguage(l.code),
+    }));
+  }
+}
+
+async function switchLanguage(code) {
+  await i18n.setLanguage(code);
+  state.lang = i18n.lang();
+  try {
+    window.localStorage.setItem('tirek.lang', state.lang);
+  } catch { /* private mode */ }
+  onStateChange();
+}
+
+i18n.onChange((code) => {
+  $$('#lang-switch button').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.lang === code)));
+  if (tirekMap) {
+    tirekMap.relabel();
+    tirekMap.relabelFacilities(facilities);
+  }
+  if (caseworker) caseworker.rerender();
+});
+
+// --- view tabs (roving tabindex, arrow keys)
+function switchView(view, { focus = false } = {}) {
+  state.view = VIEWS.includes(view) ? view : 'caseworker';
+  for (const tab of $$('#view-tabs [role="tab"]')) {
+    const selected = tab.dataset.view === state.view;
+    tab.setAttribute('aria-selected', String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    if (selected && focus) tab.focus();
+    document.getElementById(tab.getAttribute('aria-controls')).hidden = !selected;
+  }
+  document.body.dataset.view = state.view;
+  onStateChange();
+}
+
+function buildTabs() {
+  const tabs = $$('#view-tabs [role="tab"]');
+  tabs.forEach((tab, i) => {
+    tab.addEventListener('click', () => switchView(tab.dataset.view));
+    tab.addEventListener('keydown', (ev) => {
+      const keys = { ArrowRight: 1, ArrowLeft: -1, Home: -i, End: tabs.length - 1 - i };
+      if (!(ev.key in keys)) return;
+      ev.preventDefault();
+      const next = tabs[(i + keys[ev.key] + tabs.length) % tabs.length];
+      switchView(next.dataset.view, { focus: true });
+    });
+  });
+}
+
+// --- legend (labels via data-i18n, so a language switch updates them)
+function buildLegend(sectors) {
+  const body = $('#legend-body');
+  clear(body);
+  const item = (symbol, key) => h('li', {}, symbol, h('span', { 'data-i18n': key, text: t(key) }));
+  const sw = (cls, color) => {
+    const s = h('span', { class: `sym ${cls}`, 'aria-hidden': 'true' });
+    if (color) s.style.setProperty('--sym-color', color);
+    return s;
+  };
+  body.append(
+    h('p', { class: 'legend-sub', 'data-i18n': 'legend.sectors', text: t('legend.sectors') }),
+    h('ul', {}, sectors.map((s) => item(sw('sym-dot', sectorColor(s)), `sector.${s}`))),
+    h('ul', {},
+      item(sw('sym-point', COLORS.point), 'legend.point'),
+      item(sw('sym-line', '#555'), 'legend.line'),
+      item(sw('sym-settlement', COLORS.settlement), 'legend.settlement'),
+      item(sw('sym-country', COLORS.country), 'legend.country'),
+      item(sw('sym-region', COLORS.region), 'legend.region')),
+    h('p', { class: 'legend-note', 'data-i18n': 'legend.settlementNote', text: t('legend.settlementNote') }),
+    h('label', { class: 'legend-toggle' },
+      h('input', {
+        type: 'checkbox', id: 'legend-show-facilities', checked: true,
+        onchange: (ev) => tirekMap?.setFacilitiesVisible(ev.target.checked),
+      }),
+      h('span', { 'data-i18n': 'legend.showFacilities', text: t('legend.showFacilities') })),
+  );
+  if (window.matchMedia('(max-width: 720px)').matches) $('#legend').open = false;
+}
+
+async function applyHash() {
+  const next = parseHash(window.location.hash);
+  if (next.lang && next.lang !== i18n.lang()) await switchLanguage(next.lang);
+  Object.assign(state, { ...next, lang: i18n.lang() });
+  switchView(state.view);
+  caseworker.applyState();
+  await caseworker.run();
+}
+
+async function boot() {
+  performance.mark('tirek:boot');
+  // Start the network work at once; the map and the strings load in parallel.
+  const metaP = api.meta();
+  const dataP = Promise.all([api.areas(0), api.areas(1), api.settlements({ limit: 1000 })]);
+  const facilitiesP = api.facilities({});
+  dataP.catch(() => {});
+  facilitiesP.catch(() => {});
+
+  await i18n.init([state.lang, storedLang(), ...(navigator.languages || [navigator.language])]);
+  state.lang = i18n.lang();
+  buildLangSwitch();
+  buildTabs();
+
+  let meta = { sectors: DEFAULT_SECTORS, demo_facilities: 0 };
+  try {
+    meta = { ...meta, ...(await metaP) };
+  } catch (err) {
+    showError(err);
+  }
+  const sectors = Array.isArray(meta.sectors) && meta.sectors.length ? meta.sectors : DEFAULT_SECTORS;
+  $('#demo-banner').hidden = !(meta.demo_facilities > 0);
+  buildLegend(sectors);
+
+  tirekMap = new TirekMap($('#map'), {
+    onPick: (place) => {
+      if (state.view !== 'caseworker') switchView('caseworker');
+      caseworker.pick(place);
+    },
+  });
+  caseworker = initCaseworker({
+    root: $('#view-caseworker'),
+    map: tirekMap,
+    state,
+    sectors,
+    demo: meta.demo_facilities > 0,
+    onStateChange,
+  });
+  caseworker.applyState();
+  switchView(state.view);
+  window.addEventListener('hashchange', () => applyHash());
+
+  await tirekMap.loaded;
+  try {
+    const [countries, regions, settlements] = await dataP;
+    tirekMap.setAreas(0, countries);
+    tirekMap.setAreas(1, regions);
+    tirekMap.setSettlements(settlements);
+  } catch (err) {
+    showError(err);
+  }
+  const firstDraw = new Promise((resolve) => tirekMap.map.once('idle', resolve)).then(() => {
+    performance.mark('tirek:first-data');
+  });
+  facilitiesP.then((fc) => {
+    facilities = fc;
+    tirekMap.setFacilities(fc);
+  }).catch(showError);
+  const initialRun = caseworker.run();
+  await Promise.all([firstDraw, initialRun]);
+  document.body.dataset.ready = 'true';
+}
+
+const ready = boot().catch((err) => {
+  showError(err);
+  throw err;
+});
+
+// Test and debugging hook (read-only use): the MapLibre map and the UI state.
+window.__tirek = {
+  ready,
+  state,
+  get map() { return tirekMap?.map; },
+  referralText: () => caseworker?.referralText(),
+};

@@ -1,0 +1,273 @@
+// The map: MapLibre GL JS with a background layer and GeoJSON sources only (no tiles,
+// no glyphs, no sprites: nothing is requested from another origin). Text on the map
+// (result numbers, tooltips) is drawn in HTML.
+
+import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
+import { sectorColor, REGION_BOUNDS } from './config.js';
+import { h } from './dom.js';
+import { t, localName } from './i18n.js';
+
+const EMPTY = { type: 'FeatureCollection', features: [] };
+
+export const COLORS = {
+  background: '#d6e2ea',
+  land: '#fbfaf6',
+  country: '#3d4a53',
+  region: '#8d99a3',
+  settlement: '#5f5f5f',
+  point: '#000000',
+};
+
+function style() {
+  return {
+    version: 8,
+    sources: {
+      countries: { type: 'geojson', data: EMPTY },
+      regions: { type: 'geojson', data: EMPTY },
+      settlements: { type: 'geojson', data: EMPTY },
+      facilities: { type: 'geojson', data: EMPTY },
+      'result-lines': { type: 'geojson', data: EMPTY },
+      'query-point': { type: 'geojson', data: EMPTY },
+    },
+    layers: [
+      { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
+      { id: 'country-fill', type: 'fill', source: 'countries', paint: { 'fill-color': COLORS.land } },
+      {
+        id: 'region-line', type: 'line', source: 'regions',
+        paint: { 'line-color': COLORS.region, 'line-width': 0.8, 'line-dasharray': [3, 2] },
+      },
+      {
+        id: 'country-line', type: 'line', source: 'countries',
+        paint: { 'line-color': COLORS.country, 'line-width': 1.6 },
+      },
+      {
+        id: 'settlements', type: 'circle', source: 'settlements',
+        paint: {
+          'circle-radius': ['interpolate', ['linear'], ['sqrt', ['max', ['coalesce', ['get', 'population'], 0], 0]], 0, 2, 300, 3.5, 1500, 7],
+          'circle-color': COLORS.settlement,
+          'circle-opacity': 0.55,
+          'circle-stroke-color': '#ffffff',
+          'circle-stroke-width': 0.6,
+        },
+      },
+      {
+        id: 'facilities', type: 'circle', source: 'facilities',
+        paint: {
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, 3, 10, 6],
+          'circle-color': ['get', 'color'],
+          'circle-stroke-color': '#ffffff',
+          'circle-stroke-width': 1,
+        },
+      },
+      {
+        id: 'result-lines', type: 'line', source: 'result-lines',
+        layout: { 'line-cap': 'round' },
+        paint: { 'line-color': ['get', 'color'], 'line-width': 2.5, 'line-opacity': 0.9 },
+      },
+      {
+        id: 'query-point', type: 'circle', source: 'query-point',
+        paint: {
+          'circle-radius': 7, 'circle-color': COLORS.point, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2.5,
+        },
+      },
+    ],
+  };
+}
+
+function uiStrings() {
+  return {
+    'Map.Title': t('map.label'),
+    'NavigationControl.ZoomIn': t('map.zoomIn'),
+    'NavigationControl.ZoomOut': t('map.zoomOut'),
+    'NavigationControl.ResetBearing': t('map.resetBearing'),
+    'Marker.Title': t('map.marker'),
+    'Popup.Close': t('map.closePopup'),
+    'ScaleControl.Kilometers': t('map.km'),
+    'ScaleControl.Meters': t('map.m'),
+  };
+}
+
+export class TirekMap {
+  constructor(container, { onPick }) {
+    this.onPick = onPick;
+    this.markers = [];
+    this.facilityNames = new Map();
+    this.loaded = new Promise((resolve) => { this._resolveLoaded = resolve; });
+    this.map = new maplibregl.Map({
+      container,
+      style: style(),
+      bounds: REGION_BOUNDS,
+      fitBoundsOptions: { padding: 10 },
+      minZoom: 2,
+      maxZoom: 15,
+      dragRotate: false,
+      pitchWithRotate: false,
+      touchPitch: false,
+      attributionControl: false,
+      locale: uiStrings(),
+      renderWorldCopies: false,
+    });
+    this.map.touchZoomRotate.disableRotation();
+    this.map.keyboard.disableRotation();
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+    this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-left');
+    this.attribution = h('div', { class: 'map-attribution', text: t('map.attribution') });
+    container.append(this.attribution);
+    this.tooltip = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'tirek-tooltip', offset: 8 });
+
+    this.map.on('load', () => {
+      performance.mark('tirek:map-load');
+      this.map.getCanvas().style.cursor = 'crosshair';
+      this._resolveLoaded();
+    });
+    this.map.on('click', (e) => this._click(e));
+    this.map.on('mousemove', (e) => this._hover(e));
+    this.map.on('mouseout', () => this.tooltip.remove());
+  }
+
+  _click(e) {
+    // Snap to a settlement when the click is on its circle; otherwise the exact point.
+    const box = [[e.point.x - 5, e.point.y - 5], [e.point.x + 5, e.point.y + 5]];
+    const hit = this.map.getLayer('settlements') ? this.map.queryRenderedFeatures(box, { layers: ['settlements'] })[0] : null;
+    if (hit && hit.geometry?.type === 'Point') {
+      const [lon, lat] = hit.geometry.coordinates;
+      this.onPick({ lon, lat, label: localName(hit.properties) });
+    } else {
+      this.onPick({ lon: e.lngLat.lng, lat: e.lngLat.lat, label: null });
+    }
+  }
+
+  _hover(e) {
+    const layers = ['facilities', 'settlements'].filter((id) => this.map.getLayer(id));
+    const box = [[e.point.x - 4, e.point.y - 4], [e.point.x + 4, e.point.y + 4]];
+    const hit = this.map.queryRenderedFeatures(box, { layers })[0];
+    if (!hit) {
+      this.tooltip.remove();
+      return;
+    }
+    const props = hit.properties || {};
+    const label = hit.layer.id === 'facilities' ? (this.facilityNames.get(props.id) || props.name) : localName(props);
+    this.tooltip.setLngLat(hit.geometry.coordinates).setDOMContent(h('span', { text: label })).addTo(this.map);
+  }
+
+  setAreas(level, collection) {
+    const id = level === 0 ? 'countries' : 'regions';
+    this.map.getSource(id).setData(collection || EMPTY);
+  }
+
+  setSettlements(collection) {
+    this.map.getSource('settlements').setData(collection || EMPTY);
+  }
+
+  setFacilities(collection) {
+    this.facilityNames = new Map();
+    const features = (collection?.features || []).filter((f) => f && f.geometry).map((f) => {
+      const p = f.properties || {};
+      this.facilityNames.set(p.id, localName(p));
+      return {
+        type: 'Feature',
+        geometry: f.geometry,
+        properties: { id: p.id, name: p.name, color: sectorColor((p.sectors || [])[0]) },
+      };
+    });
+    this.map.getSource('facilities').setData({ type: 'FeatureCollection', features });
+  }
+
+  relabelFacilities(collection) {
+    this.facilityNames = new Map((collection?.features || []).map((f) => [f.properties?.id, localName(f.properties)]));
+  }
+
+  setFacilitiesVisible(visible) {
+    this.map.setLayoutProperty('facilities', 'visibility', visible ? 'visible' : 'none');
+  }
+
+  /** Shows the selected place, a line to each located result and numbered HTML markers. */
+  showResults(point, items, { onMarker, fit = true } = {}) {
+    for (const m of this.markers) m.remove();
+    this.markers = [];
+    const pointData = point ? {
+      type: 'FeatureCollection',
+      features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [point.lon, point.lat] }, properties: {} }],
+    } : EMPTY;
+    this.map.getSource('query-point').setData(pointData);
+    const lines = [];
+    const bounds = point ? new maplibregl.LngLatBounds([point.lon, point.lat], [point.lon, point.lat]) : null;
+    const framed = new Set();
+    for (const item of items) {
+      const geom = item.facility?.geometry;
+      if (!point || !geom || geom.type !== 'Point') continue;
+      const coords = geom.coordinates;
+      const color = sectorColor(item.sector);
+      lines.push({
+        type: 'Feature',
+        geometry: { type: 'LineString', coordinates: [[point.lon, point.lat], coords] },
+        properties: { color, sector: item.sector, id: item.facility.properties?.id },
+      });
+      // Frame the nearest located service of each sector; hotlines are phone services
+      // whose location does not matter, so they do not widen the view.
+      if (item.sector !== 'hotline' && !framed.has(item.sector)) {
+        framed.add(item.sector);
+        bounds.extend(coords);
+      }
+      const el = h('button', {
+        type: 'button',
+        class: 'result-marker',
+        'aria-label': t('result.markerLabel', { n: item.n, name: item.name }),
+        title: item.name,
+        text: String(item.n),
+      });
+      el.style.setProperty('--sector-color', color);
+      el.style.zIndex = String(1000 - item.n); // lower numbers (nearer, earlier sectors) on top
+      el.addEventListener('click', (ev) => {
+        ev.stopPropagation();
+        if (onMarker) onMarker(item);
+      });
+      this.markers.push(new maplibregl.Marker({ element: el }).setLngLat(coords).addTo(this.map));
+    }
+    this.map.getSource('result-lines').setData({ type: 'FeatureCollection', features: lines });
+    if (fit && bounds) {
+      this.map.fitBounds(bounds, { padding: this.framePadding(), maxZoom: 12, duration: 0 });
+    }
+  }
+
+  /** Padding that keeps framed results clear of the legend and the controls. */
+  framePadding() {
+    const container = this.map.getContainer();
+    const narrow = container.clientWidth < 500;
+    const pad = { top: narrow ? 30 : 50, bottom: narrow ? 30 : 50, left: narrow ? 30 : 50, right: narrow ? 50 : 70 };
+    const legend = container.parentElement?.querySelector('.legend');
+    if (legend && legend.open) {
+      const box = legend.getBoundingClientRect();
+      const room = container.getBoundingClientRect();
+      // Leave the legend's side free when there is room for it, else its top.
+      if (room.width - box.width > 300) pad.left = Math.max(pad.left, box.width + 30);
+      else pad.top = Math.max(pad.top, box.height + 20);
+    }
+    return pad;
+  }
+
+  flyTo(lon, lat) {
+    this.map.easeTo({ center: [lon, lat], zoom: Math.max(this.map.getZoom(), 10), duration: 300 });
+  }
+
+  center() {
+    const c = this.map.getCenter();
+    return { lon: c.lng, lat: c.lat };
+  }
+
+  /** Re-labels the map's own controls after a language switch. */
+  relabel() {
+    const strings = uiStrings();
+    if (this.map._locale) Object.assign(this.map._locale, strings); // read by ScaleControl on each update
+    const container = this.map.getContainer();
+    const set = (sel, text) => container.querySelectorAll(sel).forEach((el) => {
+      el.setAttribute('title', text);
+      el.setAttribute('aria-label', text);
+    });
+    set('.maplibregl-ctrl-zoom-in', strings['NavigationControl.ZoomIn']);
+    set('.maplibregl-ctrl-zoom-out', strings['NavigationControl.ZoomOut']);
+    this.map.getCanvas().setAttribute('aria-label', strings['Map.Title']);
+    this.attribution.textContent = t('map.attribution');
+    this.map.fire('move'); // redraws the scale bar with the new unit label
+  }
+}

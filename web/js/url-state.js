@@ -1,0 +1,65 @@
+// The shareable state lives in the URL hash, e.g.
+//   #view=caseworker&lon=68.25&lat=43.3&lang=ru&f=cmr_pep,24_7&sl=uz&k=3&place=Turkistan
+// view: caseworker|planner|donor; lon/lat: the selected place; lang: interface language;
+// f: survivor-need filters; sl: language the service must speak; k: results per sector;
+// place: label of the selected place (a settlement name).
+
+import { FILTER_CODES, VIEWS, K_CHOICES, DEFAULT_K, SERVICE_LANGUAGES } from './config.js';
+
+export function parseHash(hash) {
+  const q = new URLSearchParams(String(hash || '').replace(/^#/, ''));
+  const state = {
+    view: VIEWS.includes(q.get('view')) ? q.get('view') : 'caseworker',
+    lang: /^[a-z]{2,3}$/.test(q.get('lang') || '') ? q.get('lang') : null,
+    lon: null,
+    lat: null,
+    place: null,
+    filters: [],
+    svcLang: '',
+    k: DEFAULT_K,
+  };
+  const lon = Number.parseFloat(q.get('lon'));
+  const lat = Number.parseFloat(q.get('lat'));
+  if (Number.isFinite(lon) && Number.isFinite(lat) && Math.abs(lon) <= 180 && Math.abs(lat) <= 90) {
+    state.lon = lon;
+    state.lat = lat;
+    const place = (q.get('place') || '').trim();
+    state.place = place ? place.slice(0, 100) : null;
+  }
+  state.filters = (q.get('f') || '').split(',').filter((c, i, all) => FILTER_CODES.includes(c) && all.indexOf(c) === i);
+  if (SERVICE_LANGUAGES.includes(q.get('sl'))) state.svcLang = q.get('sl');
+  const k = Number.parseInt(q.get('k'), 10);
+  if (K_CHOICES.includes(k)) state.k = k;
+  return state;
+}
+
+/** Rounds a coordinate for the URL and the API (5 decimals, about 1 m). */
+export function roundCoord(x) {
+  return Math.round(x * 1e5) / 1e5;
+}
+
+export function formatHash(state) {
+  const q = new URLSearchParams();
+  q.set('view', state.view || 'caseworker');
+  if (state.lon !== null && state.lat !== null) {
+    q.set('lon', String(roundCoord(state.lon)));
+    q.set('lat', String(roundCoord(state.lat)));
+    if (state.place) q.set('place', state.place);
+  }
+  if (state.lang) q.set('lang', state.lang);
+  const filters = FILTER_CODES.filter((c) => state.filters.includes(c));
+  if (filters.length) q.set('f', filters.join(','));
+  if (state.svcLang) q.set('sl', state.svcLang);
+  if (state.k !== DEFAULT_K) q.set('k', String(state.k));
+  // URLSearchParams encodes ',' as %2C; keep the hash readable.
+  return `#${q.toString().replace(/%2C/gi, ',')}`;
+}
+
+/** Writes the state into the hash without adding a history entry or firing hashchange. */
+export function writeHash(state) {
+  const hash = formatHash(state);
+  if (hash !== window.location.hash) {
+    window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}${hash}`);
+  }
+  return hash;
+}
