@@ -60,7 +60,10 @@ fn invalid(dir: &Path, name: &str, errors: Vec<RecordError>) -> DefaultsError {
 
 /// Loads the default data from `dir` if the store has never held anything.
 /// Returns `None` when the store was not empty.
-pub async fn load_if_empty(registry: &Registry, dir: &Path) -> Result<Option<Loaded>, DefaultsError> {
+pub async fn load_if_empty(
+    registry: &Registry,
+    dir: &Path,
+) -> Result<Option<Loaded>, DefaultsError> {
     if registry.store().version().await? != 0 {
         return Ok(None);
     }
@@ -75,8 +78,11 @@ pub async fn load(registry: &Registry, dir: &Path) -> Result<Loaded, DefaultsErr
         .map_err(|e| invalid(dir, "regions.geojson", e))?;
     let settlements = import::settlements::read_csv(&read(dir, "settlements.csv")?)
         .map_err(|e| invalid(dir, "settlements.csv", e))?;
-    let facilities = import::read_facilities(&read(dir, "facilities_demo.geojson")?, import::FacilityFormat::Geojson)
-        .map_err(|e| invalid(dir, "facilities_demo.geojson", e))?;
+    let facilities = import::read_facilities(
+        &read(dir, "facilities_demo.geojson")?,
+        import::FacilityFormat::Geojson,
+    )
+    .map_err(|e| invalid(dir, "facilities_demo.geojson", e))?;
     registry.replace_areas(0, &countries).await?;
     registry.replace_areas(1, &regions).await?;
     registry.replace_settlements(&settlements).await?;

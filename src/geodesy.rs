@@ -84,14 +84,23 @@ mod tests {
     fn sphere_bounds_hold_everywhere() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         for _ in 0..20_000 {
-            let (lon1, lat1) = (rng.random_range(-180.0..180.0), rng.random_range(-90.0..90.0));
+            let (lon1, lat1) = (
+                rng.random_range(-180.0..180.0),
+                rng.random_range(-90.0..90.0),
+            );
             let scale = [0.001, 0.1, 5.0, 179.0][rng.random_range(0..4)];
             let lon2: f64 = lon1 + rng.random_range(-scale..scale);
             let lat2: f64 = (lat1 + rng.random_range(-scale..scale)).clamp(-90.0, 90.0);
             let lon2 = (lon2 + 540.0) % 360.0 - 180.0;
-            let (g, s) = (geodesic_m(lon1, lat1, lon2, lat2), sphere_m(lon1, lat1, lon2, lat2));
+            let (g, s) = (
+                geodesic_m(lon1, lat1, lon2, lat2),
+                sphere_m(lon1, lat1, lon2, lat2),
+            );
             if s > 1.0 {
-                assert!(geodesic_lower_bound(s) <= g && g <= geodesic_upper_bound(s), "{g} vs {s}");
+                assert!(
+                    geodesic_lower_bound(s) <= g && g <= geodesic_upper_bound(s),
+                    "{g} vs {s}"
+                );
             }
         }
     }

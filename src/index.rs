@@ -205,15 +205,24 @@ impl ServiceIndex {
 
     /// The `k` nearest facilities of `sector` that pass `filter`, nearest first, by exact
     /// geodesic distance (ties by id).
-    pub fn nearest(&self, lon: f64, lat: f64, sector: Sector, k: usize, filter: &Filter) -> Vec<Hit> {
+    pub fn nearest(
+        &self,
+        lon: f64,
+        lat: f64,
+        sector: Sector,
+        k: usize,
+        filter: &Filter,
+    ) -> Vec<Hit> {
         if k == 0 {
             return Vec::new();
         }
         let filter = Compiled::new(filter);
         let q = unit_vector(lon, lat);
         let mut best: Vec<(f64, u32)> = Vec::with_capacity(k + 1);
-        for (entry, chord2) in self.trees[sector.index()].nearest_neighbor_iter_with_distance_2(&q) {
-            if best.len() == k && geodesic_lower_bound(sphere_m_from_chord2(chord2)) > best[k - 1].0 {
+        for (entry, chord2) in self.trees[sector.index()].nearest_neighbor_iter_with_distance_2(&q)
+        {
+            if best.len() == k && geodesic_lower_bound(sphere_m_from_chord2(chord2)) > best[k - 1].0
+            {
                 break;
             }
             let i = entry.data;
@@ -229,7 +238,14 @@ impl ServiceIndex {
 
     /// Every facility of `sector` passing `filter` within `radius_m` (geodesic,
     /// inclusive), nearest first.
-    pub fn within(&self, lon: f64, lat: f64, sector: Sector, radius_m: f64, filter: &Filter) -> Vec<Hit> {
+    pub fn within(
+        &self,
+        lon: f64,
+        lat: f64,
+        sector: Sector,
+        radius_m: f64,
+        filter: &Filter,
+    ) -> Vec<Hit> {
         let filter = Compiled::new(filter);
         let q = unit_vector(lon, lat);
         let reach = chord2_from_sphere_m(radius_m / GEODESIC_OVER_SPHERE_MIN);
@@ -247,8 +263,11 @@ impl ServiceIndex {
     }
 
     fn rank(&self, a: &(f64, u32), b: &(f64, u32)) -> std::cmp::Ordering {
-        a.0.total_cmp(&b.0)
-            .then_with(|| self.facilities[a.1 as usize].id.cmp(&self.facilities[b.1 as usize].id))
+        a.0.total_cmp(&b.0).then_with(|| {
+            self.facilities[a.1 as usize]
+                .id
+                .cmp(&self.facilities[b.1 as usize].id)
+        })
     }
 
     fn insert_ranked(&self, best: &mut Vec<(f64, u32)>, item: (f64, u32), k: usize) {
@@ -298,7 +317,12 @@ mod tests {
         assert_eq!(hits[1].facility.id, "west");
         let hits = index.nearest(100.0, 89.99, Sector::Police, 1, &Filter::default());
         assert_eq!(hits[0].facility.id, "pole2");
-        assert!(index.within(-179.95, 0.0, Sector::Health, 30_000.0, &Filter::default()).len() == 2);
+        assert!(
+            index
+                .within(-179.95, 0.0, Sector::Health, 30_000.0, &Filter::default())
+                .len()
+                == 2
+        );
     }
 
     #[test]
@@ -309,12 +333,22 @@ mod tests {
             vec![Arc::new(closed), facility("b", Sector::Health, 1.0, 0.0)],
             1,
         );
-        assert_eq!(index.nearest(0.0, 0.0, Sector::Health, 1, &Filter::default())[0].facility.id, "b");
+        assert_eq!(
+            index.nearest(0.0, 0.0, Sector::Health, 1, &Filter::default())[0]
+                .facility
+                .id,
+            "b"
+        );
         let with_closed = Filter {
             statuses: vec![Status::Active, Status::TemporarilyClosed],
             ..Filter::default()
         };
-        assert_eq!(index.nearest(0.0, 0.0, Sector::Health, 1, &with_closed)[0].facility.id, "a");
+        assert_eq!(
+            index.nearest(0.0, 0.0, Sector::Health, 1, &with_closed)[0]
+                .facility
+                .id,
+            "a"
+        );
         let pep = Filter {
             services: vec![Service::CmrPep],
             ..Filter::default()

@@ -16,7 +16,8 @@ use tirek::{AppState, Settings, app, defaults, export, store};
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -28,11 +29,16 @@ async fn main() -> Result<()> {
     let store = store::open(cli.database_url.as_deref(), &cli.data_dir)
         .await
         .context("opening the store")?;
-    let registry = Arc::new(Registry::open(store).await.context("loading the registry")?);
+    let registry = Arc::new(
+        Registry::open(store)
+            .await
+            .context("loading the registry")?,
+    );
     match cli.command {
         Command::Serve(args) => serve(registry, args).await,
         Command::Import(ImportCommand::Facilities { file, format }) => {
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let format = format.unwrap_or_else(|| FacilityFormat::detect(&bytes));
             eprintln!("reading {} ({} bytes) …", file.display(), bytes.len());
             let facilities = match read_facilities(&bytes, format) {
@@ -47,7 +53,11 @@ async fn main() -> Result<()> {
                             e.message
                         );
                     }
-                    bail!("{} problem(s) in {}; nothing was written", errors.len(), file.display());
+                    bail!(
+                        "{} problem(s) in {}; nothing was written",
+                        errors.len(),
+                        file.display()
+                    );
                 }
             };
             eprintln!("writing {} records in one transaction …", facilities.len());
@@ -63,11 +73,14 @@ async fn main() -> Result<()> {
             let mut all: Vec<_> = index.facilities().iter().map(|f| f.as_ref()).collect();
             all.sort_by(|a, b| a.id.cmp(&b.id));
             let text = match format {
-                FacilityFormat::Geojson => serde_json::to_string_pretty(&export::geojson(all))? + "\n",
+                FacilityFormat::Geojson => {
+                    serde_json::to_string_pretty(&export::geojson(all))? + "\n"
+                }
                 FacilityFormat::Csv => export::csv(all),
             };
             match out {
-                Some(path) => std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?,
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?,
                 None => std::io::stdout().write_all(text.as_bytes())?,
             }
             Ok(())
@@ -80,14 +93,19 @@ async fn main() -> Result<()> {
 async fn serve(registry: Arc<Registry>, args: ServeArgs) -> Result<()> {
     if !args.no_default_data {
         match defaults::load_if_empty(&registry, &args.geodata_dir).await {
-            Ok(Some(loaded)) => tracing::info!(?loaded, "loaded the default data (demo facilities)"),
+            Ok(Some(loaded)) => {
+                tracing::info!(?loaded, "loaded the default data (demo facilities)")
+            }
             Ok(None) => {}
             Err(e) => tracing::warn!("default data not loaded: {e}"),
         }
     }
     let web_dir = args.web_dir.is_dir().then_some(args.web_dir.clone());
     if web_dir.is_none() {
-        tracing::warn!("no web folder at {}: serving the API only", args.web_dir.display());
+        tracing::warn!(
+            "no web folder at {}: serving the API only",
+            args.web_dir.display()
+        );
     }
     let token = args.write_token.filter(|t| !t.is_empty());
     if token.is_none() {

@@ -8,7 +8,7 @@ use crate::index::ServiceIndex;
 use crate::model::{Area, Facility, FieldError, Settlement};
 use crate::store::{Store, StoreError};
 use arc_swap::ArcSwap;
-use chrono::Utc;
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -145,7 +145,8 @@ impl Registry {
         }
         let mut facilities: Vec<Arc<Facility>> = by_id.into_values().collect();
         facilities.sort_by(|a, b| a.id.cmp(&b.id));
-        self.index.store(Arc::new(ServiceIndex::build(facilities, last)));
+        self.index
+            .store(Arc::new(ServiceIndex::build(facilities, last)));
         if changes.iter().any(|c| c.kind != "facility") {
             self.reload_places().await?;
         }
@@ -155,7 +156,7 @@ impl Registry {
     /// Adds a new facility (timestamps set now).
     pub async fn create(&self, mut facility: Facility) -> Result<Facility, RegistryError> {
         check(&facility)?;
-        let now = Utc::now();
+        let now = now();
         facility.created_at = Some(now);
         facility.updated_at = Some(now);
         self.store.insert_facility(&facility).await?;
@@ -172,7 +173,7 @@ impl Registry {
             .await?
             .ok_or_else(|| StoreError::NotFound(facility.id.clone()))?;
         facility.created_at = existing.created_at;
-        facility.updated_at = Some(Utc::now());
+        facility.updated_at = Some(now());
         self.store.update_facility(&facility).await?;
         self.catch_up().await?;
         Ok(facility)
@@ -196,14 +197,16 @@ impl Registry {
         let errors: Vec<FieldError> = facilities
             .iter()
             .flat_map(|f| {
-                f.validate().into_iter().map(|e| FieldError::new(format!("{}: {}", f.id, e.field), e.message))
+                f.validate()
+                    .into_iter()
+                    .map(|e| FieldError::new(format!("{}: {}", f.id, e.field), e.message))
             })
             .collect();
         if !errors.is_empty() {
             return Err(RegistryError::Invalid(errors));
         }
         let index = self.index();
-        let now = Utc::now();
+        let now = now();
         let mut writes = Vec::new();
         for mut f in facilities {
             match index.get(&f.id) {
@@ -259,4 +262,9 @@ fn same_record(a: &Facility, b: &Facility) -> bool {
         ..f.clone()
     };
     strip(a) == strip(b)
+}
+
+/// The current time to the whole second, as records carry it.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(0)
 }

@@ -58,7 +58,9 @@ impl Params {
         if value.is_finite() {
             Ok(value)
         } else {
-            Err(ApiError::bad_request(format!("parameter {key} must be a finite number")))
+            Err(ApiError::bad_request(format!(
+                "parameter {key} must be a finite number"
+            )))
         }
     }
 
@@ -100,14 +102,25 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        Bytes::from_request(req, state).await.map(Body).map_err(|e| {
-            let status = e.status();
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(status, "payload_too_large", "the request body is larger than this endpoint accepts")
-            } else {
-                ApiError::new(status, "bad_request", format!("cannot read the request body: {e}"))
-            }
-        })
+        Bytes::from_request(req, state)
+            .await
+            .map(Body)
+            .map_err(|e| {
+                let status = e.status();
+                if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        status,
+                        "payload_too_large",
+                        "the request body is larger than this endpoint accepts",
+                    )
+                } else {
+                    ApiError::new(
+                        status,
+                        "bad_request",
+                        format!("cannot read the request body: {e}"),
+                    )
+                }
+            })
     }
 }
 

@@ -33,10 +33,16 @@ pub struct ListParams {
 #[utoipa::path(get, path = "/api/facilities", params(ListParams),
     responses((status = 200, description = "GeoJSON FeatureCollection of facilities", body = Object),
               (status = 400, description = "bad parameter", body = Object)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, params: Params) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
     params.only(&["sector", "bbox", "country", "q"])?;
     let sectors: Vec<Sector> = match params.get("sector") {
-        Some(s) => parse_list(s).map_err(|e| ApiError::bad_request(format!("parameter sector: {e}")))?,
+        Some(s) => {
+            parse_list(s).map_err(|e| ApiError::bad_request(format!("parameter sector: {e}")))?
+        }
         None => Vec::new(),
     };
     let bbox = params.get("bbox").map(parse_bbox).transpose()?;
@@ -53,7 +59,8 @@ pub async fn list(State(state): State<AppState>, caller: Caller, params: Params)
         .filter(|f| bbox.is_none_or(|b| in_bbox(b, f.lon, f.lat)))
         .filter(|f| {
             q.as_ref().is_none_or(|q| {
-                f.name.to_lowercase().contains(q) || f.names.values().any(|n| n.to_lowercase().contains(q))
+                f.name.to_lowercase().contains(q)
+                    || f.names.values().any(|n| n.to_lowercase().contains(q))
             })
         })
         .collect();
@@ -65,13 +72,19 @@ pub async fn list(State(state): State<AppState>, caller: Caller, params: Params)
 }
 
 fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
-    let bad = || ApiError::bad_request(format!("bbox={text:?}: expected minlon,minlat,maxlon,maxlat in degrees"));
+    let bad = || {
+        ApiError::bad_request(format!(
+            "bbox={text:?}: expected minlon,minlat,maxlon,maxlat in degrees"
+        ))
+    };
     let parts: Vec<f64> = text
         .split(',')
         .map(|p| p.trim().parse::<f64>())
         .collect::<Result<_, _>>()
         .map_err(|_| bad())?;
-    let [minlon, minlat, maxlon, maxlat] = parts[..] else { return Err(bad()) };
+    let [minlon, minlat, maxlon, maxlat] = parts[..] else {
+        return Err(bad());
+    };
     let lon_ok = |v: f64| (-180.0..=180.0).contains(&v);
     let lat_ok = |v: f64| (-90.0..=90.0).contains(&v);
     if !(lon_ok(minlon) && lon_ok(maxlon) && lat_ok(minlat) && lat_ok(maxlat)) || minlat > maxlat {
@@ -92,11 +105,15 @@ fn in_bbox(b: [f64; 4], lon: f64, lat: f64) -> bool {
 /// One facility. A confidential one is not found for the public.
 #[utoipa::path(get, path = "/api/facilities/{id}", params(("id" = String, Path, description = "facility id")),
     responses((status = 200, description = "GeoJSON Feature", body = Object), (status = 404, description = "no such facility", body = Object)))]
-pub async fn get_one(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let index = state.registry.index();
     match index.get(&id) {
         Some(f) if caller.0.sees(f) => Ok(Json(f.to_feature())),
-        _ => Err(ApiError::not_found(format!("no facility with id {id:?}"))),
+        _ => Err(ApiError::not_found("no such facility")),
     }
 }
 
@@ -111,7 +128,11 @@ fn read_feature(body: &[u8]) -> Result<Facility, ApiError> {
     responses((status = 201, description = "created", body = Object), (status = 401, description = "no or wrong token", body = Object),
               (status = 409, description = "id exists", body = Object), (status = 422, description = "invalid record", body = Object)),
     security(("bearer" = [])))]
-pub async fn create(State(state): State<AppState>, caller: Caller, Body(body): Body) -> Result<Response, ApiError> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
     caller.require_writer()?;
     let facility = read_feature(&body)?;
     let stored = state.registry.create(facility).await?;
@@ -124,7 +145,12 @@ pub async fn create(State(state): State<AppState>, caller: Caller, Body(body): B
     responses((status = 200, description = "updated", body = Object), (status = 401, description = "no or wrong token", body = Object),
               (status = 404, description = "no such facility", body = Object), (status = 422, description = "invalid record", body = Object)),
     security(("bearer" = [])))]
-pub async fn update(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, Body(body): Body) -> Result<Json<Value>, ApiError> {
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<Json<Value>, ApiError> {
     caller.require_writer()?;
     let mut value: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
@@ -132,15 +158,22 @@ pub async fn update(State(state): State<AppState>, caller: Caller, Path(id): Pat
     if let Some(props) = value.get_mut("properties").and_then(Value::as_object_mut) {
         match props.get("id").and_then(Value::as_str) {
             Some(given) if given != id => {
-                return Err(ApiError::bad_request(format!("the body's id {given:?} differs from the path's {id:?}")));
+                return Err(ApiError::bad_request(format!(
+                    "the body's id {given:?} differs from the path's {id:?}"
+                )));
             }
             _ => {
                 props.insert("id".into(), Value::String(id.clone()));
             }
         }
     }
-    if value.get("id").is_some_and(|v| v.as_str() != Some(id.as_str())) {
-        return Err(ApiError::bad_request("the feature id differs from the path's id"));
+    if value
+        .get("id")
+        .is_some_and(|v| v.as_str() != Some(id.as_str()))
+    {
+        return Err(ApiError::bad_request(
+            "the feature id differs from the path's id",
+        ));
     }
     let facility = Facility::from_feature(&value).map_err(ApiError::invalid_record)?;
     let stored = state.registry.update(facility).await?;
@@ -152,7 +185,11 @@ pub async fn update(State(state): State<AppState>, caller: Caller, Path(id): Pat
     responses((status = 204, description = "deleted"), (status = 401, description = "no or wrong token", body = Object),
               (status = 404, description = "no such facility", body = Object)),
     security(("bearer" = [])))]
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     caller.require_writer()?;
     state.registry.delete(&id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -168,13 +205,22 @@ pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Pat
               (status = 413, description = "body too large", body = Object),
               (status = 422, description = "record errors; nothing written", body = Object)),
     security(("bearer" = [])))]
-pub async fn import(State(state): State<AppState>, caller: Caller, params: Params, Body(body): Body) -> Result<Json<ImportSummary>, ApiError> {
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+    Body(body): Body,
+) -> Result<Json<ImportSummary>, ApiError> {
     caller.require_writer()?;
     params.only(&["format"])?;
     let format = match params.get("format") {
         Some("geojson") => FacilityFormat::Geojson,
         Some("csv") | Some("hxl") => FacilityFormat::Csv,
-        Some(other) => return Err(ApiError::bad_request(format!("format={other:?}: expected geojson or csv"))),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "format={other:?}: expected geojson or csv"
+            )));
+        }
         None => FacilityFormat::detect(&body),
     };
     let facilities = read_facilities(&body, format).map_err(ApiError::invalid_records)?;
@@ -184,10 +230,19 @@ pub async fn import(State(state): State<AppState>, caller: Caller, params: Param
 /// Every facility the caller may see, as GeoJSON or HXL CSV.
 #[utoipa::path(get, path = "/api/export", params(("format" = Option<String>, Query, description = "geojson (default) | csv")),
     responses((status = 200, description = "GeoJSON FeatureCollection or CSV with an HXL hashtag row", body = Object)))]
-pub async fn export(State(state): State<AppState>, caller: Caller, params: Params) -> Result<Response, ApiError> {
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Response, ApiError> {
     params.only(&["format"])?;
     let index = state.registry.index();
-    let mut visible: Vec<&Facility> = index.facilities().iter().map(|f| f.as_ref()).filter(|f| caller.0.sees(f)).collect();
+    let mut visible: Vec<&Facility> = index
+        .facilities()
+        .iter()
+        .map(|f| f.as_ref())
+        .filter(|f| caller.0.sees(f))
+        .collect();
     visible.sort_by(|a, b| a.id.cmp(&b.id));
     let hidden = index.facilities().len() - visible.len();
     let note = if caller.0 == Viewer::Public && hidden > 0 {
@@ -201,16 +256,28 @@ pub async fn export(State(state): State<AppState>, caller: Caller, params: Param
             if !note.is_empty() {
                 body["note"] = json!(note);
             }
-            Ok(([(header::CONTENT_DISPOSITION, "attachment; filename=\"tirek-facilities.geojson\"")], Json(body)).into_response())
+            Ok((
+                [(
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"tirek-facilities.geojson\"",
+                )],
+                Json(body),
+            )
+                .into_response())
         }
         "csv" => Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"tirek-facilities.csv\""),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"tirek-facilities.csv\"",
+                ),
             ],
             export::csv(visible),
         )
             .into_response()),
-        other => Err(ApiError::bad_request(format!("format={other:?}: expected geojson or csv"))),
+        other => Err(ApiError::bad_request(format!(
+            "format={other:?}: expected geojson or csv"
+        ))),
     }
 }

@@ -65,7 +65,10 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(places::healthz))
         .route("/api/meta", get(places::meta))
         .route("/api/openapi.json", get(openapi::serve))
-        .route("/api/facilities", get(facilities::list).post(facilities::create))
+        .route(
+            "/api/facilities",
+            get(facilities::list).post(facilities::create),
+        )
         .route(
             "/api/facilities/{id}",
             get(facilities::get_one)
@@ -101,8 +104,13 @@ pub fn app(state: AppState) -> Router {
                 StatusCode::SERVICE_UNAVAILABLE,
                 REQUEST_TIMEOUT,
             ))
-            .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT_REQUESTS))
-            .layer(header_layer(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+            .layer(tower::limit::ConcurrencyLimitLayer::new(
+                MAX_CONCURRENT_REQUESTS,
+            ))
+            .layer(header_layer(
+                header::CONTENT_SECURITY_POLICY,
+                CONTENT_SECURITY_POLICY,
+            ))
             .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
             .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
             .layer(header_layer(header::X_FRAME_OPTIONS, "DENY")),

@@ -64,9 +64,14 @@ pub struct NearestParams {
     status: Option<String>,
 }
 
-fn list<T: std::str::FromStr<Err = crate::model::VocabError>>(params: &Params, key: &str) -> Result<Vec<T>, ApiError> {
+fn list<T: std::str::FromStr<Err = crate::model::VocabError>>(
+    params: &Params,
+    key: &str,
+) -> Result<Vec<T>, ApiError> {
     match params.get(key) {
-        Some(text) => parse_list(text).map_err(|e| ApiError::bad_request(format!("parameter {key}: {e}"))),
+        Some(text) => {
+            parse_list(text).map_err(|e| ApiError::bad_request(format!("parameter {key}: {e}")))
+        }
         None => Ok(Vec::new()),
     }
 }
@@ -77,15 +82,23 @@ fn list<T: std::str::FromStr<Err = crate::model::VocabError>>(params: &Params, k
 #[utoipa::path(get, path = "/api/nearest", params(NearestParams),
     responses((status = 200, description = "`{query, results: [{sector, distance_m, facility}]}`", body = Object),
               (status = 400, description = "bad parameter", body = Object)))]
-pub async fn nearest(State(state): State<AppState>, caller: Caller, params: Params) -> Result<Json<Value>, ApiError> {
+pub async fn nearest(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
     params.only(PARAMS)?;
     let lon = params.number("lon")?;
     let lat = params.number("lat")?;
     if !(-180.0..=180.0).contains(&lon) {
-        return Err(ApiError::bad_request(format!("lon={lon} is outside -180..180")));
+        return Err(ApiError::bad_request(format!(
+            "lon={lon} is outside -180..180"
+        )));
     }
     if !(-90.0..=90.0).contains(&lat) {
-        return Err(ApiError::bad_request(format!("lat={lat} is outside -90..90")));
+        return Err(ApiError::bad_request(format!(
+            "lat={lat} is outside -90..90"
+        )));
     }
     let mut sectors: Vec<Sector> = list(&params, "sector")?;
     if sectors.is_empty() {
@@ -93,7 +106,9 @@ pub async fn nearest(State(state): State<AppState>, caller: Caller, params: Para
     }
     let k: usize = params.parse("k")?.unwrap_or(1);
     if !(1..=MAX_K).contains(&k) {
-        return Err(ApiError::bad_request(format!("k={k} is outside 1..={MAX_K}")));
+        return Err(ApiError::bad_request(format!(
+            "k={k} is outside 1..={MAX_K}"
+        )));
     }
     let radius_km: Option<f64> = params.parse("radius_km")?;
     if radius_km.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
@@ -109,7 +124,11 @@ pub async fn nearest(State(state): State<AppState>, caller: Caller, params: Para
         wheelchair_access: params.flag("wheelchair_access")?,
         free_of_charge: params.flag("free_of_charge")?,
         no_police_report_required: params.flag("no_police_report_required")?,
-        statuses: if statuses.is_empty() { vec![Status::Active] } else { statuses.clone() },
+        statuses: if statuses.is_empty() {
+            vec![Status::Active]
+        } else {
+            statuses.clone()
+        },
     };
     let index = state.registry.index();
     let hits: Vec<Hit> = sectors

@@ -20,8 +20,10 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
 pub async fn meta(State(state): State<AppState>) -> Json<Value> {
     let index = state.registry.index();
     let places = state.registry.places();
-    let per_sector: serde_json::Map<String, Value> =
-        Sector::ALL.iter().map(|s| (s.as_str().to_string(), json!(index.count(*s)))).collect();
+    let per_sector: serde_json::Map<String, Value> = Sector::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), json!(index.count(*s))))
+        .collect();
     let demo = index.facilities().iter().filter(|f| f.demo).count();
     let mut levels = [0usize; 3];
     for a in &places.areas {
@@ -64,7 +66,9 @@ pub async fn areas(State(state): State<AppState>, params: Params) -> Result<Json
                    "properties": {"code": a.code, "level": a.level, "parent": a.parent, "name": a.name, "names": a.names}})
         })
         .collect();
-    Ok(Json(json!({"type": "FeatureCollection", "features": features})))
+    Ok(Json(
+        json!({"type": "FeatureCollection", "features": features}),
+    ))
 }
 
 /// Settlements, optionally searched by name in any script.
@@ -72,7 +76,10 @@ pub async fn areas(State(state): State<AppState>, params: Params) -> Result<Json
         ("q" = Option<String>, Query, description = "name in Cyrillic or Latin, transliteration-tolerant"),
         ("limit" = Option<usize>, Query, description = "most results (default: all, or 20 with q)")),
     responses((status = 200, description = "FeatureCollection of Points with id, name, name_ru, population, country", body = Object)))]
-pub async fn settlements(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+pub async fn settlements(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
     params.only(&["q", "limit"])?;
     let limit: Option<usize> = params.parse("limit")?;
     let places = state.registry.places();
@@ -95,8 +102,16 @@ pub async fn settlements(State(state): State<AppState>, params: Params) -> Resul
         }
         None => places.settlements.iter().map(|s| (0, s)).collect(),
     };
-    selected.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.population.total_cmp(&a.1.population)).then(a.1.id.cmp(&b.1.id)));
-    let limit = limit.unwrap_or(if params.get("q").is_some() { 20 } else { usize::MAX });
+    selected.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(b.1.population.total_cmp(&a.1.population))
+            .then(a.1.id.cmp(&b.1.id))
+    });
+    let limit = limit.unwrap_or(if params.get("q").is_some() {
+        20
+    } else {
+        usize::MAX
+    });
     let features: Vec<Value> = selected
         .iter()
         .take(limit)
@@ -106,5 +121,7 @@ pub async fn settlements(State(state): State<AppState>, params: Params) -> Resul
                                   "country": s.country, "adm1": s.adm1, "adm2": s.adm2}})
         })
         .collect();
-    Ok(Json(json!({"type": "FeatureCollection", "features": features})))
+    Ok(Json(
+        json!({"type": "FeatureCollection", "features": features}),
+    ))
 }

@@ -38,7 +38,10 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ("child_friendly", "#meta+child_friendly"),
     ("wheelchair_access", "#meta+wheelchair_access"),
     ("free_of_charge", "#meta+free_of_charge"),
-    ("no_police_report_required", "#meta+no_police_report_required"),
+    (
+        "no_police_report_required",
+        "#meta+no_police_report_required",
+    ),
     ("beds_total", "#capacity+beds+total"),
     ("beds_available", "#capacity+beds+available"),
     ("beds_as_of", "#capacity+beds+date"),
@@ -164,7 +167,11 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Facility>, Vec<RecordError>> {
             }
         }
     }
-    if errors.is_empty() { Ok(facilities) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(facilities)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Names a problem by its CSV column rather than its GeoJSON path.
@@ -186,7 +193,9 @@ fn to_feature(fields: &[Option<&'static str>], record: &csv::StringRecord) -> Va
     let mut capacity = Map::new();
     let (mut lon, mut lat) = (Value::Null, Value::Null);
     for (i, cell) in record.iter().enumerate() {
-        let Some(Some(field)) = fields.get(i) else { continue };
+        let Some(Some(field)) = fields.get(i) else {
+            continue;
+        };
         let cell = cell.trim();
         if cell.is_empty() {
             continue;

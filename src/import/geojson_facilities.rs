@@ -13,7 +13,11 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Facility>, Vec<RecordError>> {
     let doc: Value = serde_json::from_slice(bytes).map_err(|e| {
         vec![RecordError::file(
             "",
-            format!("not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
+            format!(
+                "not valid JSON (line {}, column {}): {e}",
+                e.line(),
+                e.column()
+            ),
         )]
     })?;
     let features = match (&doc["type"], &doc["features"]) {
@@ -57,7 +61,11 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Facility>, Vec<RecordError>> {
             break;
         }
     }
-    if errors.is_empty() { Ok(facilities) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(facilities)
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]

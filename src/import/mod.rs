@@ -58,7 +58,10 @@ impl FacilityFormat {
 }
 
 /// Reads facilities in `format`, failing with every error found.
-pub fn read_facilities(bytes: &[u8], format: FacilityFormat) -> Result<Vec<Facility>, Vec<RecordError>> {
+pub fn read_facilities(
+    bytes: &[u8],
+    format: FacilityFormat,
+) -> Result<Vec<Facility>, Vec<RecordError>> {
     let facilities = match format {
         FacilityFormat::Geojson => geojson_facilities::read(bytes)?,
         FacilityFormat::Csv => csv_facilities::read(bytes)?,
@@ -80,5 +83,9 @@ fn check_unique_ids(facilities: &[Facility]) -> Result<(), Vec<RecordError>> {
             });
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }

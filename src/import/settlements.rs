@@ -12,18 +12,35 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Settlement>, Vec<RecordError>> {
         .headers()
         .map_err(|e| vec![RecordError::file("", format!("unreadable CSV header: {e}"))])?
         .clone();
-    let column = |name: &str| header.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
     let required = ["id", "lon", "lat", "population"];
-    let missing: Vec<&str> = required.iter().copied().filter(|c| column(c).is_none()).collect();
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|c| column(c).is_none())
+        .collect();
     if !missing.is_empty() {
         return Err(vec![RecordError::file(
             "header",
-            format!("missing column(s) {}; the header needs id,lon,lat,population", missing.join(", ")),
+            format!(
+                "missing column(s) {}; the header needs id,lon,lat,population",
+                missing.join(", ")
+            ),
         )]);
     }
     let at = |name: &str| column(name);
-    let (id_at, lon_at, lat_at, pop_at) = (at("id").unwrap_or(0), at("lon").unwrap_or(0), at("lat").unwrap_or(0), at("population").unwrap_or(0));
-    let (name_at, ru_at, country_at, alt_at) = (at("name"), at("name_ru"), at("country"), at("alt_names"));
+    let (id_at, lon_at, lat_at, pop_at) = (
+        at("id").unwrap_or(0),
+        at("lon").unwrap_or(0),
+        at("lat").unwrap_or(0),
+        at("population").unwrap_or(0),
+    );
+    let (name_at, ru_at, country_at, alt_at) =
+        (at("name"), at("name_ru"), at("country"), at("alt_names"));
     let mut settlements = Vec::new();
     let mut errors = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -31,14 +48,28 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Settlement>, Vec<RecordError>> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.push(RecordError { index: Some(line), id: None, field: "".into(), message: format!("unreadable row: {e}") });
+                errors.push(RecordError {
+                    index: Some(line),
+                    id: None,
+                    field: "".into(),
+                    message: format!("unreadable row: {e}"),
+                });
                 continue;
             }
         };
-        let cell = |at: Option<usize>| at.and_then(|i| record.get(i)).map(str::trim).filter(|s| !s.is_empty());
+        let cell = |at: Option<usize>| {
+            at.and_then(|i| record.get(i))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
         let id = cell(Some(id_at)).map(str::to_string);
         let mut fail = |field: &str, message: String| {
-            errors.push(RecordError { index: Some(line), id: id.clone(), field: field.into(), message })
+            errors.push(RecordError {
+                index: Some(line),
+                id: id.clone(),
+                field: field.into(),
+                message,
+            })
         };
         let number = |field: &str, at: usize, fail: &mut dyn FnMut(&str, String)| -> Option<f64> {
             match cell(Some(at)).map(|t| (t, t.parse::<f64>())) {
@@ -59,7 +90,10 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Settlement>, Vec<RecordError>> {
         if id.is_none() {
             fail("id", "missing".into());
         }
-        let (Some(id), Some(lon), Some(lat), Some(population)) = (id.clone(), lon, lat, population) else { continue };
+        let (Some(id), Some(lon), Some(lat), Some(population)) = (id.clone(), lon, lat, population)
+        else {
+            continue;
+        };
         if !(-180.0..=180.0).contains(&lon) {
             fail("lon", format!("longitude {lon} is outside -180..180"));
             continue;
@@ -75,7 +109,9 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Settlement>, Vec<RecordError>> {
         settlements.push(Settlement {
             name: cell(name_at).unwrap_or(&id).to_string(),
             name_ru: cell(ru_at).map(str::to_string),
-            alt_names: cell(alt_at).map(|a| a.split('|').map(str::to_string).collect()).unwrap_or_default(),
+            alt_names: cell(alt_at)
+                .map(|a| a.split('|').map(str::to_string).collect())
+                .unwrap_or_default(),
             country: cell(country_at).map(str::to_string),
             adm1: None,
             adm2: None,
@@ -85,5 +121,9 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Settlement>, Vec<RecordError>> {
             population,
         });
     }
-    if errors.is_empty() { Ok(settlements) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(settlements)
+    } else {
+        Err(errors)
+    }
 }

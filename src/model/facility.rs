@@ -449,10 +449,10 @@ impl<'a> PropertyReader<'a> {
     }
 
     /// A list of vocabulary values, given as an array or a comma-separated string.
-    fn list<T: FromStr>(&mut self, key: &str) -> Vec<T>
+    fn list<T>(&mut self, key: &str) -> Vec<T>
     where
+        T: FromStr + PartialEq,
         T::Err: std::fmt::Display,
-        T: PartialEq,
     {
         let items: Vec<(String, String)> = match self.get(key) {
             None => return Vec::new(),
@@ -515,7 +515,10 @@ impl<'a> PropertyReader<'a> {
     fn capacity(&mut self) -> Option<Capacity> {
         let value = self.get("capacity")?.clone();
         let Value::Object(map) = value else {
-            self.fail("capacity", "must be an object {beds_total, beds_available, as_of}");
+            self.fail(
+                "capacity",
+                "must be an object {beds_total, beds_available, as_of}",
+            );
             return None;
         };
         let inner = PropertyReader {
@@ -541,7 +544,10 @@ impl<'a> PropertyReader<'a> {
             Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
                 Ok(d) => Some(d),
                 Err(_) => {
-                    self.fail("capacity.as_of", format!("{text:?} is not a date YYYY-MM-DD"));
+                    self.fail(
+                        "capacity.as_of",
+                        format!("{text:?} is not a date YYYY-MM-DD"),
+                    );
                     None
                 }
             },

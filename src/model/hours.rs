@@ -8,7 +8,9 @@ use std::fmt;
 
 /// Why an `opening_hours` value could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot read opening hours {value:?}: {reason} (supported: \"24/7\", \"Mo-Fr 09:00-18:00; Sa 10:00-14:00; Su off\")")]
+#[error(
+    "cannot read opening hours {value:?}: {reason} (supported: \"24/7\", \"Mo-Fr 09:00-18:00; Sa 10:00-14:00; Su off\")"
+)]
 pub struct OpeningHoursError {
     value: String,
     reason: String,
@@ -228,7 +230,14 @@ mod tests {
 
     #[test]
     fn rejects_gibberish_with_the_reason() {
-        for bad in ["", "sometimes", "Mo-Fr 9-5", "Xx 09:00-10:00", "Mo 25:00-26:00", "Mo"] {
+        for bad in [
+            "",
+            "sometimes",
+            "Mo-Fr 9-5",
+            "Xx 09:00-10:00",
+            "Mo 25:00-26:00",
+            "Mo",
+        ] {
             assert!(OpeningHours::parse(bad).is_err(), "{bad} accepted");
         }
         let err = OpeningHours::parse("Mo-Fr 9-5").unwrap_err().to_string();

@@ -11,5 +11,5 @@ pub use facility::{Capacity, Facility, FieldError};
 pub use facility::{PROPERTY_NAMES, format_timestamp};
 pub use hours::{OpeningHours, OpeningHoursError};
 pub use place::{Area, Settlement};
-pub use vocab::{Language, Sector, Service, Status, VocabError};
 pub use vocab::parse_list;
+pub use vocab::{Language, Sector, Service, Status, VocabError};

@@ -34,7 +34,9 @@ pub enum StoreError {
         reason: String,
     },
     /// The database URL is not one Tirek can use.
-    #[error("unsupported database URL {0:?}: use postgres://… or leave DATABASE_URL unset for SQLite")]
+    #[error(
+        "unsupported database URL {0:?}: use postgres://… or leave DATABASE_URL unset for SQLite"
+    )]
     UnsupportedUrl(String),
     /// The data directory could not be created.
     #[error("cannot create the data directory {path}: {source}")]
@@ -101,19 +103,26 @@ pub trait Store: Send + Sync {
 
 /// Opens the store: PostgreSQL when `database_url` is `postgres://…`, otherwise a
 /// SQLite file `tirek.sqlite` in `data_dir` (created on first use). Migrations run.
-pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn Store>, StoreError> {
+pub async fn open(
+    database_url: Option<&str>,
+    data_dir: &Path,
+) -> Result<Arc<dyn Store>, StoreError> {
     match database_url.filter(|u| !u.is_empty()) {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             Ok(Arc::new(PostgresStore::connect(url).await?))
         }
-        Some(url) if url.starts_with("sqlite:") => Ok(Arc::new(SqliteStore::connect_url(url).await?)),
+        Some(url) if url.starts_with("sqlite:") => {
+            Ok(Arc::new(SqliteStore::connect_url(url).await?))
+        }
         Some(url) => Err(StoreError::UnsupportedUrl(url.to_string())),
         None => {
             std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
                 path: data_dir.display().to_string(),
                 source,
             })?;
-            Ok(Arc::new(SqliteStore::open_file(&data_dir.join("tirek.sqlite")).await?))
+            Ok(Arc::new(
+                SqliteStore::open_file(&data_dir.join("tirek.sqlite")).await?,
+            ))
         }
     }
 }
@@ -138,7 +147,12 @@ impl FacilityRow {
         Self {
             id: f.id.clone(),
             name: f.name.clone(),
-            sectors: f.sectors.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","),
+            sectors: f
+                .sectors
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
             country: f.country.clone(),
             lon: f.lon,
             lat: f.lat,
@@ -146,7 +160,11 @@ impl FacilityRow {
             confidential: f.confidential,
             demo: f.demo,
             doc: serde_json::to_string(f).unwrap_or_default(),
-            updated_at: f.updated_at.as_ref().map(crate::model::format_timestamp).unwrap_or_default(),
+            updated_at: f
+                .updated_at
+                .as_ref()
+                .map(crate::model::format_timestamp)
+                .unwrap_or_default(),
         }
     }
 }

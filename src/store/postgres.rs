@@ -7,8 +7,8 @@ use super::{
 };
 use crate::model::{Area, Facility, Settlement};
 use async_trait::async_trait;
-use sqlx::postgres::{PgPoolOptions};
-use sqlx::{Row, PgPool, Transaction};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Row, Transaction};
 use std::time::Duration;
 
 /// PostgreSQL storage.
@@ -207,7 +207,9 @@ impl Store for PostgresStore {
 
     async fn replace_settlements(&self, settlements: &[Settlement]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM settlements").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM settlements")
+            .execute(&mut *tx)
+            .await?;
         for s in settlements {
             sqlx::query(
                 "INSERT INTO settlements (id, name, doc, population, lon, lat) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -243,12 +245,11 @@ impl Store for PostgresStore {
     }
 
     async fn changes_since(&self, seq: i64) -> Result<Vec<Change>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT seq, kind, entity_id, op FROM changes WHERE seq > $1 ORDER BY seq",
-        )
-        .bind(seq)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT seq, kind, entity_id, op FROM changes WHERE seq > $1 ORDER BY seq")
+                .bind(seq)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows
             .into_iter()
             .map(|r| Change {

@@ -40,7 +40,10 @@ impl SqliteStore {
     }
 
     async fn with_options(options: SqliteConnectOptions) -> Result<Self, StoreError> {
-        let in_memory = options.get_filename().to_string_lossy().contains(":memory:");
+        let in_memory = options
+            .get_filename()
+            .to_string_lossy()
+            .contains(":memory:");
         let options = options
             .journal_mode(if in_memory {
                 SqliteJournalMode::Memory
@@ -219,7 +222,9 @@ impl Store for SqliteStore {
 
     async fn replace_settlements(&self, settlements: &[Settlement]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM settlements").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM settlements")
+            .execute(&mut *tx)
+            .await?;
         for s in settlements {
             sqlx::query(
                 "INSERT INTO settlements (id, name, doc, population, lon, lat) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -255,12 +260,11 @@ impl Store for SqliteStore {
     }
 
     async fn changes_since(&self, seq: i64) -> Result<Vec<Change>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT seq, kind, entity_id, op FROM changes WHERE seq > $1 ORDER BY seq",
-        )
-        .bind(seq)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT seq, kind, entity_id, op FROM changes WHERE seq > $1 ORDER BY seq")
+                .bind(seq)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows
             .into_iter()
             .map(|r| Change {

@@ -1,0 +1,75 @@
+//! What export writes, import reads back unchanged (GeoJSON and HXL CSV).
+
+use crate::support::{TestApp, collection, feature};
+use serde_json::json;
+use tirek::import::{FacilityFormat, read_facilities};
+use tirek::model::Facility;
+
+fn rich_facility() -> serde_json::Value {
+    let mut f = feature(
+        "kz-shelter-7",
+        &["shelter", "psychosocial"],
+        69.5901,
+        42.3417,
+    );
+    let p = &mut f["properties"];
+    p["names"] = json!({"ru": "Убежище, \"Тірек\"", "kk": "Баспана"});
+    p["organisation"] = json!("NGO, with a comma");
+    p["services"] = json!(["emergency_shelter", "counselling"]);
+    p["opening_hours"] = json!("24/7");
+    p["languages"] = json!(["kk", "ru"]);
+    p["female_staff"] = json!(true);
+    p["no_police_report_required"] = json!(true);
+    p["capacity"] = json!({"beds_total": 12, "beds_available": 3, "as_of": "2026-10-01"});
+    p["status"] = json!("temporarily_closed");
+    p["verified_at"] = json!("2026-09-30");
+    p["source"] = json!("test\nwith a newline");
+    p["demo"] = json!(true);
+    p["adm1"] = json!("KZ-YUZ");
+    f
+}
+
+#[tokio::test]
+async fn export_then_import_is_lossless_in_both_formats() {
+    let app = TestApp::new().await;
+    let (status, _) = app
+        .import(&collection(vec![
+            rich_facility(),
+            feature("kz-police-1", &["police"], -179.999999, 89.5),
+        ]))
+        .await;
+    assert_eq!(status, 200);
+    let stored: Vec<Facility> = app.state.registry.store().facilities().await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(
+        stored
+            .iter()
+            .find(|f| f.id == "kz-shelter-7")
+            .unwrap()
+            .confidential,
+        "shelters are confidential by default"
+    );
+
+    let geojson = tirek::export::geojson(stored.iter());
+    let back = read_facilities(geojson.to_string().as_bytes(), FacilityFormat::Geojson).unwrap();
+    assert_eq!(back, stored);
+
+    let csv = tirek::export::csv(stored.iter());
+    assert!(
+        csv.lines().nth(1).unwrap().starts_with("#loc+id,#loc+name"),
+        "HXL hashtag row"
+    );
+    let back = read_facilities(csv.as_bytes(), FacilityFormat::Csv).unwrap();
+    assert_eq!(back, stored);
+
+    // Importing the export into the same store changes nothing.
+    let (_, summary) = app
+        .send(
+            "POST",
+            "/api/import?format=csv",
+            Some(crate::support::TOKEN),
+            Some(csv.into_bytes()),
+        )
+        .await;
+    assert_eq!(summary["unchanged"], 2, "{summary}");
+}
