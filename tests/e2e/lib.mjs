@@ -175,7 +175,7 @@ export function groupNearest(results, sectors) {
     const rs = results.filter((r) => r.sector === sector);
     return {
       sector,
-      ids: rs.map((r) => String(r.facility.properties.id)),
+      ids: rs.map((r) => String(r.facility.properties.id ?? '')),
       names: rs.map((r) => r.facility.properties.name),
     };
   });

@@ -1,6 +1,6 @@
 // End-to-end tests of the Tirek web UI in headless Chromium (Debian's /usr/bin/chromium
 // driven by playwright-core). The server under test is TIREK_URL (e.g.
-// http://127.0.0.1:8080): the Rust server in CI, tests/e2e/stub_server.py in development.
+// http://127.0.0.1:8080): a real Tirek server (run-with-server.sh starts one).
 //
 // Env: TIREK_URL (required, else these tests are skipped), TIREK_E2E_POINT="lon,lat"
 // (the known point to click; default 68.25,43.30, Turkistan), TIREK_E2E_XSS=1 (require
@@ -9,6 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { FILTERS } from '../../web/js/config.js';
 import {
   BASE_URL, SCREENSHOTS, launch, watch, apiGet, decodePng, colourStats, waitReady, waitResults,
   listedResults, groupNearest, hashParams,
@@ -56,9 +57,16 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     await waitResults(p);
   }
 
+  /** What /api/nearest answers for the place, k and needs that the page's URL holds. */
   async function expectedFor(p, extra = {}) {
     const q = hashParams(p);
-    return apiGet('/api/nearest', { lon: q.get('lon'), lat: q.get('lat'), k: q.get('k') || 3, ...extra });
+    const params = { lon: q.get('lon'), lat: q.get('lat'), k: q.get('k') || 3 };
+    if (q.get('sl')) params.language = q.get('sl');
+    for (const code of (q.get('f') || '').split(',')) {
+      const filter = FILTERS.find((f) => f.code === code);
+      if (filter && filter.params) Object.assign(params, filter.params);
+    }
+    return apiGet('/api/nearest', { ...params, ...extra });
   }
 
   before(async () => {
@@ -153,9 +161,11 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     const located = expected.results.filter((r) => r.facility.geometry).length;
     assert.equal(await page.locator('.result-marker').count(), located);
     const hidden = expected.results.filter((r) => !r.facility.geometry);
+    // A confidential result carries no id: its card is found by sector and position.
     for (const r of hidden) {
-      const card = page.locator(`li.result[data-facility-id="${r.facility.properties.id}"]`).first();
+      const card = page.locator(`li.result[data-sector="${r.sector}"][data-facility-id=""]`).first();
       assert.match(await card.textContent(), new RegExp(en.result.confidential));
+      assert.equal(r.facility.properties.id, undefined, 'the public answer names no confidential facility');
     }
     console.log(`# known point ${q.get('lon')},${q.get('lat')}: ${expected.results.length} results, ${hidden.length} confidential`);
     await page.screenshot({ path: shot('02-caseworker-results.png') });
