@@ -33,8 +33,53 @@ pub enum Command {
     Export(ExportCommand),
     /// Print the nearest services of each sector for a point.
     Nearest(NearestArgs),
+    /// Population coverage per admin area, on the store or on files without a server.
+    Coverage(CoverageArgs),
     /// Print the OpenAPI document.
     Openapi,
+}
+
+/// `tirek coverage`.
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// Facilities GeoJSON (Points; properties `id` and `sector` or `sectors`); absent: the store.
+    #[arg(long)]
+    pub facilities: Option<PathBuf>,
+    /// Population CSV (`id,lon,lat,population`, extra columns ignored); absent: the store's settlements.
+    #[arg(long)]
+    pub population: Option<PathBuf>,
+    /// Areas GeoJSON; absent: the store's areas of `--level`.
+    #[arg(long)]
+    pub areas: Option<PathBuf>,
+    /// The areas' code attribute (default: `code`, then the first `ADM*_PCODE`, `shapeID`, `id`).
+    #[arg(long)]
+    pub code_field: Option<String>,
+    /// Admin level of the store's areas to report on (default: the finest loaded).
+    #[arg(long)]
+    pub level: Option<u8>,
+    /// Sectors to analyse, comma-separated (default: the minimum package).
+    #[arg(long)]
+    pub sectors: Option<String>,
+    /// The minimum package ("all"), comma-separated (default: health,psychosocial,police,shelter).
+    #[arg(long)]
+    pub package: Option<String>,
+    /// Thresholds in km, e.g. `health=30,police=20` (defaults: health 30, psychosocial 50,
+    /// police 20, shelter 100, legal 50).
+    #[arg(long)]
+    pub threshold_km: Option<String>,
+    /// Also compute population-weighted mean and median distance (one exact nearest
+    /// search per point and sector).
+    #[arg(long)]
+    pub distances: bool,
+    /// Name of the first CSV column.
+    #[arg(long, default_value = "area_id")]
+    pub id_column: String,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print load and compute times to standard error.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// `tirek serve`.
@@ -64,13 +109,39 @@ pub struct ServeArgs {
 /// `tirek import …`.
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Facilities from GeoJSON or HXL CSV.
+    /// Facilities from GeoJSON, HXL CSV or an OpenStreetMap GeoJSON export.
     Facilities {
         /// The file.
         file: PathBuf,
-        /// Format; detected from the content when absent.
+        /// Format (`hxl` is an alias of `csv`); detected from the content when absent.
         #[arg(long, value_enum)]
-        format: Option<FacilityFormat>,
+        format: Option<crate::import::ImportFormat>,
+        /// ISO 3166-1 alpha-2 country of every record (OSM exports); absent: from the
+        /// `addr:country` tag or the country outline containing the point.
+        #[arg(long)]
+        country: Option<String>,
+    },
+    /// Admin areas from GeoJSON or an ESRI Shapefile (.shp with .dbf, .prj, .cpg),
+    /// WGS84 only; replaces the areas of the file's level(s).
+    Areas {
+        /// The .geojson/.json or .shp file.
+        file: PathBuf,
+        /// Admin level: 0 country, 1 region, 2 district; inferred from ADMn_PCODE or
+        /// shapeType when absent.
+        #[arg(long)]
+        level: Option<u8>,
+        /// The attribute holding the area code (default: code, ADMn_PCODE, shapeID, id).
+        #[arg(long)]
+        code_field: Option<String>,
+        /// The attribute holding the name (default: name, ADMn_EN, shapeName).
+        #[arg(long)]
+        name_field: Option<String>,
+    },
+    /// Population points replacing the settlements: GeoTIFF raster of people per cell
+    /// (EPSG:4326), GeoJSON points with `population`, or CSV `id,lon,lat,population`.
+    Population {
+        /// The file (format detected from the content).
+        file: PathBuf,
     },
 }
 
@@ -91,12 +162,29 @@ pub enum ExportCommand {
 /// `tirek nearest`.
 #[derive(Debug, Args)]
 pub struct NearestArgs {
-    /// Longitude, WGS84 degrees.
-    #[arg(long, allow_negative_numbers = true)]
-    pub lon: f64,
-    /// Latitude, WGS84 degrees.
-    #[arg(long, allow_negative_numbers = true)]
-    pub lat: f64,
+    /// Longitude, WGS84 degrees (one point).
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        required_unless_present = "points"
+    )]
+    pub lon: Option<f64>,
+    /// Latitude, WGS84 degrees (one point).
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        required_unless_present = "points"
+    )]
+    pub lat: Option<f64>,
+    /// Many points: CSV with header `id,lon,lat`; writes `point_id,sector,facility_id,distance_m`.
+    #[arg(long, conflicts_with_all = ["lon", "lat"])]
+    pub points: Option<PathBuf>,
+    /// Facilities GeoJSON for `--points` (properties `id`, `sector`/`sectors`); absent: the store.
+    #[arg(long, requires = "points")]
+    pub facilities: Option<PathBuf>,
+    /// Output file for `--points` (default: standard output).
+    #[arg(long, requires = "points")]
+    pub out: Option<PathBuf>,
     /// Sectors, comma-separated; absent: every sector.
     #[arg(long)]
     pub sector: Option<String>,

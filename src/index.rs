@@ -1,26 +1,18 @@
 //! The in-memory spatial index of facilities: one R*-tree per sector over 3-D unit
 //! vectors, and the exact geodesic search on top of it.
 //!
-//! Candidates come out of the tree in chord (great-circle) order; each passing the
-//! filter gets its exact WGS84 geodesic distance, and the search stops once the next
-//! candidate's sphere distance × [`GEODESIC_OVER_SPHERE_MIN`] exceeds the k-th best
-//! geodesic found. The answer therefore equals an exhaustive geodesic scan (ties are
-//! broken by id), anywhere on Earth, at the cost of a handful of geodesics per query.
+//! The geometry is [`PointIndex`]'s: candidates in great-circle order, exact WGS84
+//! geodesics for the few that can still win, so every answer equals an exhaustive
+//! geodesic scan (ties broken by id), anywhere on Earth. This module adds the sectors,
+//! the survivor-need filters and the facility records.
 //!
 //! An index is immutable: writers build a new one and swap it in (see
 //! [`crate::registry`]), so readers never wait.
 
-use crate::geodesy::{
-    GEODESIC_OVER_SPHERE_MIN, chord2_from_sphere_m, geodesic_lower_bound, geodesic_m,
-    sphere_m_from_chord2, unit_vector,
-};
 use crate::model::{Facility, Language, Sector, Service, Status};
-use rstar::RTree;
-use rstar::primitives::GeomWithData;
+use crate::points::PointIndex;
 use std::collections::HashMap;
 use std::sync::Arc;
-
-type Entry = GeomWithData<[f64; 3], u32>;
 
 /// What a survivor needs from a service; an empty filter accepts every active one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,12 +131,18 @@ pub struct Hit {
     pub distance_m: f64,
 }
 
+/// One sector's facilities: their points, and each point's facility.
+struct SectorIndex {
+    points: PointIndex,
+    members: Vec<u32>,
+}
+
 /// An immutable snapshot of every facility, searchable by sector.
 pub struct ServiceIndex {
     facilities: Vec<Arc<Facility>>,
     traits: Vec<Traits>,
     by_id: HashMap<String, u32>,
-    trees: Vec<RTree<Entry>>,
+    sectors: Vec<SectorIndex>,
     version: i64,
 }
 
@@ -157,23 +155,27 @@ impl ServiceIndex {
             .enumerate()
             .map(|(i, f)| (f.id.clone(), i as u32))
             .collect();
-        let trees = Sector::ALL
+        let sectors = Sector::ALL
             .iter()
             .map(|&sector| {
-                let entries = facilities
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, f)| f.has_sector(sector))
-                    .map(|(i, f)| GeomWithData::new(unit_vector(f.lon, f.lat), i as u32))
+                let members: Vec<u32> = (0..facilities.len() as u32)
+                    .filter(|&i| facilities[i as usize].has_sector(sector))
                     .collect();
-                RTree::bulk_load(entries)
+                let points = members
+                    .iter()
+                    .map(|&i| (facilities[i as usize].lon, facilities[i as usize].lat))
+                    .collect();
+                SectorIndex {
+                    points: PointIndex::new(points),
+                    members,
+                }
             })
             .collect();
         Self {
             facilities,
             traits,
             by_id,
-            trees,
+            sectors,
             version,
         }
     }
@@ -200,7 +202,7 @@ impl ServiceIndex {
 
     /// How many facilities serve `sector`.
     pub fn count(&self, sector: Sector) -> usize {
-        self.trees[sector.index()].size()
+        self.sectors[sector.index()].members.len()
     }
 
     /// The `k` nearest facilities of `sector` that pass `filter`, nearest first, by exact
@@ -213,27 +215,16 @@ impl ServiceIndex {
         k: usize,
         filter: &Filter,
     ) -> Vec<Hit> {
-        if k == 0 {
-            return Vec::new();
-        }
+        let s = &self.sectors[sector.index()];
         let filter = Compiled::new(filter);
-        let q = unit_vector(lon, lat);
-        let mut best: Vec<(f64, u32)> = Vec::with_capacity(k + 1);
-        for (entry, chord2) in self.trees[sector.index()].nearest_neighbor_iter_with_distance_2(&q)
-        {
-            if best.len() == k && geodesic_lower_bound(sphere_m_from_chord2(chord2)) > best[k - 1].0
-            {
-                break;
-            }
-            let i = entry.data;
-            if !filter.accepts(&self.traits[i as usize]) {
-                continue;
-            }
-            let f = &self.facilities[i as usize];
-            let d = geodesic_m(lon, lat, f.lon, f.lat);
-            self.insert_ranked(&mut best, (d, i), k);
-        }
-        self.hits(sector, best)
+        let found = s.points.nearest(
+            lon,
+            lat,
+            k,
+            |p| filter.accepts(&self.traits[s.members[p as usize] as usize]),
+            |a, b| self.facility(s, a).id.cmp(&self.facility(s, b).id),
+        );
+        self.hits(s, sector, found)
     }
 
     /// Every facility of `sector` passing `filter` within `radius_m` (geodesic,
@@ -246,44 +237,28 @@ impl ServiceIndex {
         radius_m: f64,
         filter: &Filter,
     ) -> Vec<Hit> {
+        let s = &self.sectors[sector.index()];
         let filter = Compiled::new(filter);
-        let q = unit_vector(lon, lat);
-        let reach = chord2_from_sphere_m(radius_m / GEODESIC_OVER_SPHERE_MIN);
-        let mut found: Vec<(f64, u32)> = self.trees[sector.index()]
-            .locate_within_distance(q, reach)
-            .filter(|e| filter.accepts(&self.traits[e.data as usize]))
-            .filter_map(|e| {
-                let f = &self.facilities[e.data as usize];
-                let d = geodesic_m(lon, lat, f.lon, f.lat);
-                (d <= radius_m).then_some((d, e.data))
-            })
-            .collect();
-        found.sort_by(|a, b| self.rank(a, b));
-        self.hits(sector, found)
+        let found = s.points.within(
+            lon,
+            lat,
+            radius_m,
+            |p| filter.accepts(&self.traits[s.members[p as usize] as usize]),
+            |a, b| self.facility(s, a).id.cmp(&self.facility(s, b).id),
+        );
+        self.hits(s, sector, found)
     }
 
-    fn rank(&self, a: &(f64, u32), b: &(f64, u32)) -> std::cmp::Ordering {
-        a.0.total_cmp(&b.0).then_with(|| {
-            self.facilities[a.1 as usize]
-                .id
-                .cmp(&self.facilities[b.1 as usize].id)
-        })
+    fn facility(&self, s: &SectorIndex, point: u32) -> &Arc<Facility> {
+        &self.facilities[s.members[point as usize] as usize]
     }
 
-    fn insert_ranked(&self, best: &mut Vec<(f64, u32)>, item: (f64, u32), k: usize) {
-        let at = best.partition_point(|x| self.rank(x, &item).is_lt());
-        if at < k {
-            best.insert(at, item);
-            best.truncate(k);
-        }
-    }
-
-    fn hits(&self, sector: Sector, ranked: Vec<(f64, u32)>) -> Vec<Hit> {
+    fn hits(&self, s: &SectorIndex, sector: Sector, ranked: Vec<(f64, u32)>) -> Vec<Hit> {
         ranked
             .into_iter()
-            .map(|(distance_m, i)| Hit {
+            .map(|(distance_m, p)| Hit {
                 sector,
-                facility: self.facilities[i as usize].clone(),
+                facility: self.facility(s, p).clone(),
                 distance_m,
             })
             .collect()

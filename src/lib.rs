@@ -3,14 +3,18 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod api;
 pub mod config;
+pub mod coverage;
 pub mod defaults;
 pub mod export;
 pub mod geodesy;
 pub mod import;
 pub mod index;
 pub mod model;
+pub mod places;
+pub mod points;
 pub mod registry;
 pub mod search;
 pub mod store;

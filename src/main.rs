@@ -1,13 +1,26 @@
 //! The `tirek` command: server and command-line tools on the same store.
 #![forbid(unsafe_code)]
 
+mod cli_import;
+
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Instant;
+use tirek::analysis::{self, CoverageOptions, Sites};
+use tirek::config::CoverageArgs;
 use tirek::config::{Cli, Command, ExportCommand, ImportCommand, NearestArgs, ServeArgs};
-use tirek::import::{FacilityFormat, read_facilities};
+use tirek::coverage::Thresholds;
+use tirek::coverage::report as coverage_report;
+use tirek::import::FacilityFormat;
+use tirek::import::RecordError;
+use tirek::import::analysis::read_sites;
+use tirek::import::areas::{AreaOptions, read_geojson_with as read_areas};
+use tirek::import::settlements::{read_csv as read_population, read_points};
 use tirek::index::Filter;
+use tirek::model::{Area, Settlement};
 use tirek::model::{Sector, parse_list};
 use tirek::registry::Registry;
 use tirek::{AppState, Settings, app, defaults, export, store};
@@ -22,9 +35,27 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if let Command::Openapi = cli.command {
-        print!("{}", tirek::api::openapi::document());
-        return Ok(());
+    // Commands whose inputs are all files run without opening the store.
+    match &cli.command {
+        Command::Openapi => {
+            print!("{}", tirek::api::openapi::document());
+            return Ok(());
+        }
+        Command::Coverage(args)
+            if args.facilities.is_some() && args.population.is_some() && args.areas.is_some() =>
+        {
+            return coverage(None, args);
+        }
+        Command::Nearest(NearestArgs {
+            points: Some(points),
+            facilities: Some(_),
+            ..
+        }) => {
+            if let Command::Nearest(args) = &cli.command {
+                return batch_nearest(None, args, points);
+            }
+        }
+        _ => {}
     }
     let store = store::open(cli.database_url.as_deref(), &cli.data_dir)
         .await
@@ -36,37 +67,26 @@ async fn main() -> Result<()> {
     );
     match cli.command {
         Command::Serve(args) => serve(registry, args).await,
-        Command::Import(ImportCommand::Facilities { file, format }) => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let format = format.unwrap_or_else(|| FacilityFormat::detect(&bytes));
-            eprintln!("reading {} ({} bytes) …", file.display(), bytes.len());
-            let facilities = match read_facilities(&bytes, format) {
-                Ok(f) => f,
-                Err(errors) => {
-                    for e in errors.iter().take(50) {
-                        eprintln!(
-                            "record {} (id {}): {}: {}",
-                            e.index.map_or("-".into(), |i| i.to_string()),
-                            e.id.as_deref().unwrap_or("-"),
-                            e.field,
-                            e.message
-                        );
-                    }
-                    bail!(
-                        "{} problem(s) in {}; nothing was written",
-                        errors.len(),
-                        file.display()
-                    );
-                }
+        Command::Import(ImportCommand::Facilities {
+            file,
+            format,
+            country,
+        }) => cli_import::facilities(&registry, &file, format, country).await,
+        Command::Import(ImportCommand::Areas {
+            file,
+            level,
+            code_field,
+            name_field,
+        }) => {
+            let options = tirek::import::areas::AreaOptions {
+                level,
+                code_field,
+                name_field,
             };
-            eprintln!("writing {} records in one transaction …", facilities.len());
-            let summary = registry.import(facilities).await?;
-            println!(
-                "read {}, created {}, updated {}, unchanged {}, skipped {}",
-                summary.read, summary.created, summary.updated, summary.unchanged, summary.skipped
-            );
-            Ok(())
+            cli_import::areas(&registry, &file, options).await
+        }
+        Command::Import(ImportCommand::Population { file }) => {
+            cli_import::population(&registry, &file).await
         }
         Command::Export(ExportCommand::Facilities { format, out }) => {
             let index = registry.index();
@@ -85,7 +105,11 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Nearest(args) => nearest(&registry, &args),
+        Command::Nearest(args) => match &args.points {
+            Some(points) => batch_nearest(Some(&registry), &args, points),
+            None => nearest(&registry, &args),
+        },
+        Command::Coverage(args) => coverage(Some(&registry), &args),
         Command::Openapi => Ok(()),
     }
 }
@@ -136,13 +160,16 @@ fn nearest(registry: &Registry, args: &NearestArgs) -> Result<()> {
         Some(s) => parse_list(s)?,
         None => Sector::ALL.to_vec(),
     };
-    if !(-180.0..=180.0).contains(&args.lon) || !(-90.0..=90.0).contains(&args.lat) {
+    let (Some(lon), Some(lat)) = (args.lon, args.lat) else {
+        bail!("give --lon and --lat, or --points FILE");
+    };
+    if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
         bail!("--lon must be in -180..180 and --lat in -90..90");
     }
     let index = registry.index();
     println!("{:<13} {:>12}  {:<28} name", "sector", "distance_km", "id");
     for sector in sectors {
-        let hits = index.nearest(args.lon, args.lat, sector, args.k, &Filter::default());
+        let hits = index.nearest(lon, lat, sector, args.k, &Filter::default());
         if hits.is_empty() {
             println!("{:<13} {:>12}  {:<28} (none)", sector.as_str(), "-", "-");
         }
@@ -155,6 +182,195 @@ fn nearest(registry: &Registry, args: &NearestArgs) -> Result<()> {
                 hit.facility.name
             );
         }
+    }
+    Ok(())
+}
+
+/// Reads a file, naming it on failure.
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Fails with the first problems of a file, each naming its record and field.
+fn record_errors(path: &Path, errors: Vec<RecordError>) -> anyhow::Error {
+    for e in errors.iter().take(20) {
+        eprintln!(
+            "{}: record {} (id {}): {}: {}",
+            path.display(),
+            e.index.map_or("-".into(), |i| i.to_string()),
+            e.id.as_deref().unwrap_or("-"),
+            e.field,
+            e.message
+        );
+    }
+    anyhow::anyhow!("{} problem(s) in {}", errors.len(), path.display())
+}
+
+fn write_output(out: Option<&Path>, text: &str) -> Result<()> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+        }
+        None => Ok(std::io::stdout().write_all(text.as_bytes())?),
+    }
+}
+
+fn sites_from_file(path: &Path) -> Result<Sites> {
+    let records = read_sites(&read_file(path)?).map_err(|e| record_errors(path, e))?;
+    Ok(Sites::from_records(&records))
+}
+
+/// `tirek nearest --points P.csv [--facilities F.geojson]`.
+fn batch_nearest(
+    registry: Option<&Registry>,
+    args: &NearestArgs,
+    points_path: &Path,
+) -> Result<()> {
+    let started = Instant::now();
+    let sectors: Vec<Sector> = match &args.sector {
+        Some(s) => parse_list(s)?,
+        None => Sector::MINIMUM_PACKAGE.to_vec(),
+    };
+    let sites = match (&args.facilities, registry) {
+        (Some(path), _) => sites_from_file(path)?,
+        (None, Some(r)) => Sites::from_facilities(r.index().facilities()),
+        (None, None) => bail!("give --facilities or use the store"),
+    };
+    let points =
+        read_points(&read_file(points_path)?).map_err(|e| record_errors(points_path, e))?;
+    let loaded = started.elapsed();
+    let coords: Vec<(f64, f64)> = points.iter().map(|p| (p.lon, p.lat)).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let computed_at = Instant::now();
+    let answers = analysis::batch_nearest(&sites, &coords, &sectors, threads);
+    let computed = computed_at.elapsed();
+    let mut text = String::with_capacity(points.len() * sectors.len() * 40);
+    text.push_str("point_id,sector,facility_id,distance_m\n");
+    for (p, row) in points.iter().zip(&answers) {
+        for (sector, answer) in sectors.iter().zip(row) {
+            match answer {
+                Some((f, d)) => text.push_str(&format!(
+                    "{},{},{},{:.4}\n",
+                    p.id, sector, sites.ids[*f as usize], d
+                )),
+                None => text.push_str(&format!("{},{},,\n", p.id, sector)),
+            }
+        }
+    }
+    write_output(args.out.as_deref(), &text)?;
+    eprintln!(
+        "{} points × {} sectors: loaded in {:.1} ms, computed in {:.1} ms ({threads} threads)",
+        points.len(),
+        sectors.len(),
+        loaded.as_secs_f64() * 1e3,
+        computed.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
+fn parse_thresholds(text: Option<&str>) -> Result<Thresholds> {
+    let mut thresholds = Thresholds::default();
+    for part in text
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let (sector, km) = part
+            .split_once('=')
+            .context("--threshold-km takes sector=km pairs, e.g. health=30")?;
+        let sector: Sector = sector.trim().parse()?;
+        let km: f64 = km
+            .trim()
+            .parse()
+            .with_context(|| format!("{km:?} is not a number of km"))?;
+        if !(km.is_finite() && km >= 0.0) {
+            bail!("threshold for {sector} must be a distance ≥ 0 km");
+        }
+        thresholds.set(sector, km * 1000.0);
+    }
+    Ok(thresholds)
+}
+
+/// `tirek coverage`: on files, on the store, or a mix.
+fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> {
+    let started = Instant::now();
+    let sectors: Vec<Sector> = match &args.sectors {
+        Some(s) => parse_list(s)?,
+        None => Sector::MINIMUM_PACKAGE.to_vec(),
+    };
+    let package: Vec<Sector> = match &args.package {
+        Some(s) => parse_list(s)?,
+        None => Sector::MINIMUM_PACKAGE.to_vec(),
+    };
+    let options = CoverageOptions {
+        sectors: sectors.clone(),
+        package,
+        thresholds: parse_thresholds(args.threshold_km.as_deref())?,
+        distances: args.distances,
+    };
+    let sites = match (&args.facilities, registry) {
+        (Some(path), _) => sites_from_file(path)?,
+        (None, Some(r)) => Sites::from_facilities(r.index().facilities()),
+        (None, None) => bail!("no facilities"),
+    };
+    let population: Vec<Settlement> = match (&args.population, registry) {
+        (Some(path), _) => {
+            read_population(&read_file(path)?).map_err(|e| record_errors(path, e))?
+        }
+        (None, Some(r)) => r.places().settlements.clone(),
+        (None, None) => bail!("no population"),
+    };
+    let areas: Vec<Area> = match (&args.areas, registry) {
+        (Some(path), _) => {
+            let options = AreaOptions {
+                level: Some(args.level.unwrap_or(2)),
+                code_field: args.code_field.clone(),
+                name_field: None,
+            };
+            read_areas(&read_file(path)?, &options)
+                .map_err(|e| record_errors(path, e))?
+                .areas
+        }
+        (None, Some(r)) => {
+            let places = r.places();
+            let level = args
+                .level
+                .or_else(|| places.areas.iter().map(|a| a.level).max())
+                .unwrap_or(0);
+            places
+                .areas
+                .iter()
+                .filter(|a| a.level == level)
+                .cloned()
+                .collect()
+        }
+        (None, None) => bail!("no areas"),
+    };
+    let loaded = started.elapsed();
+    let computed_at = Instant::now();
+    let run = analysis::coverage(&sites, &population, &areas, &options);
+    let computed = computed_at.elapsed();
+    let text = coverage_report::csv(&run.table, &run.labels, &sectors, &args.id_column);
+    write_output(args.out.as_deref(), &text)?;
+    if run.outside > 0 {
+        eprintln!(
+            "{} population point(s) lie in no area: counted in the nearest area",
+            run.outside
+        );
+    }
+    if args.timings {
+        eprintln!(
+            "{} facilities, {} population points, {} areas: loaded in {:.1} ms, computed in {:.1} ms (areas assigned in {:.1} ms, coverage in {:.1} ms), total {:.1} ms",
+            sites.ids.len(),
+            population.len(),
+            areas.len(),
+            loaded.as_secs_f64() * 1e3,
+            computed.as_secs_f64() * 1e3,
+            run.assign_time.as_secs_f64() * 1e3,
+            run.compute_time.as_secs_f64() * 1e3,
+            started.elapsed().as_secs_f64() * 1e3
+        );
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 use super::extract::{Body, Caller, Params};
 use super::{ApiError, AppState};
 use crate::export;
-use crate::import::{FacilityFormat, read_facilities};
+use crate::import::{ImportFormat, read_facilities_as};
 use crate::model::{Facility, Sector, parse_list};
 use crate::registry::ImportSummary;
 use crate::visibility::Viewer;
@@ -195,10 +195,12 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Imports facilities: GeoJSON FeatureCollection or HXL CSV (detected, or `?format=`).
-/// All or nothing: if any record is invalid nothing is written and the 422 answer lists
-/// every problem as `{index, id, field, message}`.
-#[utoipa::path(post, path = "/api/import", params(("format" = Option<String>, Query, description = "geojson | csv (detected when absent)")),
+/// Imports facilities: GeoJSON FeatureCollection, HXL CSV, or an OpenStreetMap GeoJSON
+/// export (detected, or `?format=`; OSM kinds outside the response are skipped and
+/// counted in `skipped_kinds`). All or nothing: if any record is invalid nothing is
+/// written and the 422 answer lists every problem as `{index, id, field, message}`.
+#[utoipa::path(post, path = "/api/import", params(("format" = Option<String>, Query, description = "geojson | csv | hxl | osm (detected when absent)"),
+        ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 country of every OSM record; absent: addr:country or the country outline")),
     request_body(content = Object, description = "GeoJSON FeatureCollection, or CSV text"),
     responses((status = 200, description = "what was read and written", body = ImportSummary),
               (status = 401, description = "no or wrong token", body = Object),
@@ -212,19 +214,27 @@ pub async fn import(
     Body(body): Body,
 ) -> Result<Json<ImportSummary>, ApiError> {
     caller.require_writer()?;
-    params.only(&["format"])?;
+    params.only(&["format", "country"])?;
     let format = match params.get("format") {
-        Some("geojson") => FacilityFormat::Geojson,
-        Some("csv") | Some("hxl") => FacilityFormat::Csv,
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "format={other:?}: expected geojson or csv"
-            )));
-        }
-        None => FacilityFormat::detect(&body),
+        Some(text) => ImportFormat::parse(text).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "format={text:?}: expected geojson, csv, hxl or osm"
+            ))
+        })?,
+        None => ImportFormat::detect(&body),
     };
-    let facilities = read_facilities(&body, format).map_err(ApiError::invalid_records)?;
-    Ok(Json(state.registry.import(facilities).await?))
+    let country = params.get("country");
+    let areas =
+        (format == ImportFormat::Osm && country.is_none()).then(|| state.registry.area_index());
+    let read = read_facilities_as(&body, format, country, areas.as_ref())
+        .map_err(ApiError::invalid_records)?;
+    let skipped: usize = read.skipped.values().sum();
+    let mut summary = state.registry.import(read.facilities).await?;
+    summary.read += skipped;
+    summary.skipped += skipped;
+    summary.skipped_kinds = read.skipped;
+    summary.warnings.extend(read.warnings);
+    Ok(Json(summary))
 }
 
 /// Every facility the caller may see, as GeoJSON or HXL CSV.

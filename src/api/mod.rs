@@ -2,9 +2,11 @@
 //! on, and the tower layers that keep it safe (timeouts, body and concurrency limits,
 //! panic → JSON 500, security headers).
 
+mod coverage;
 mod error;
 mod extract;
 mod facilities;
+mod geography;
 mod nearest;
 pub mod openapi;
 mod places;
@@ -77,9 +79,18 @@ pub fn app(state: AppState) -> Router {
                 .delete(facilities::delete),
         )
         .route("/api/nearest", get(nearest::nearest))
+        .route("/api/coverage", get(coverage::coverage))
         .route(
             "/api/import",
             post(facilities::import).layer(DefaultBodyLimit::max(import_limit)),
+        )
+        .route(
+            "/api/import/areas",
+            post(geography::import_areas).layer(DefaultBodyLimit::max(import_limit)),
+        )
+        .route(
+            "/api/import/population",
+            post(geography::import_population).layer(DefaultBodyLimit::max(import_limit)),
         )
         .route("/api/export", get(facilities::export))
         .route("/api/areas", get(places::areas))

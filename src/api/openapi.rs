@@ -2,7 +2,7 @@
 //! committed as `openapi.json`; a test fails when it drifts from the code
 //! (`tirek openapi > openapi.json` refreshes it).
 
-use super::{facilities, nearest, places};
+use super::{coverage, facilities, geography, nearest, places};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -13,9 +13,10 @@ use utoipa::{Modify, OpenApi};
     paths(
         places::healthz, places::meta, places::areas, places::settlements,
         facilities::list, facilities::get_one, facilities::create, facilities::update, facilities::delete,
-        facilities::import, facilities::export, nearest::nearest,
+        facilities::import, geography::import_areas, geography::import_population, facilities::export, nearest::nearest, coverage::coverage,
     ),
-    components(schemas(crate::registry::ImportSummary, crate::import::RecordError, crate::model::Sector,
+    components(schemas(crate::registry::ImportSummary, crate::registry::AreaImportSummary,
+                       crate::registry::PopulationImportSummary, crate::import::areas::Repair, crate::import::RecordError, crate::model::Sector,
                        crate::model::Service, crate::model::Status, crate::model::Language)),
     modifiers(&BearerAuth),
 )]

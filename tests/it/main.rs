@@ -1,7 +1,9 @@
 //! Tirek's integration tests: one binary, a module per area.
 
 mod api;
+mod coverage;
 mod fuzz;
+mod geography;
 mod nearest_exact;
 mod openapi;
 mod round_trip;

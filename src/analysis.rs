@@ -1,0 +1,206 @@
+//! Batch analyses shared by the CLI and the API: facilities reduced to per-sector point
+//! sets, coverage of population per area, and nearest facilities for many points.
+
+use crate::coverage::report::AreaLabel;
+use crate::coverage::{
+    self, AccessModel, CoverageInput, CoverageTable, GeodesicAccess, PopulationPoint, Thresholds,
+};
+use crate::import::analysis::SiteRecord;
+use crate::model::{Area, Facility, Sector, Settlement, Status};
+use crate::points::PointIndex;
+use std::sync::Arc;
+
+/// Facilities as per-sector point sets.
+pub struct Sites {
+    /// Facility ids.
+    pub ids: Vec<String>,
+    /// Facility coordinates.
+    pub lonlat: Vec<(f64, f64)>,
+    /// Per sector ([`Sector::ALL`] order), the points.
+    pub per_sector: Vec<PointIndex>,
+    /// Per sector, each point's facility (index into `ids`).
+    pub members: Vec<Vec<u32>>,
+}
+
+impl Sites {
+    /// From analysis records (files).
+    pub fn from_records(records: &[SiteRecord]) -> Self {
+        Self::build(
+            records
+                .iter()
+                .map(|r| (r.id.clone(), r.lon, r.lat, r.sectors.clone()))
+                .collect(),
+        )
+    }
+
+    /// From stored facilities: active ones only.
+    pub fn from_facilities(facilities: &[Arc<Facility>]) -> Self {
+        Self::build(
+            facilities
+                .iter()
+                .filter(|f| f.status == Status::Active)
+                .map(|f| (f.id.clone(), f.lon, f.lat, f.sectors.clone()))
+                .collect(),
+        )
+    }
+
+    fn build(items: Vec<(String, f64, f64, Vec<Sector>)>) -> Self {
+        let members: Vec<Vec<u32>> = Sector::ALL
+            .iter()
+            .map(|s| {
+                (0..items.len() as u32)
+                    .filter(|&i| items[i as usize].3.contains(s))
+                    .collect()
+            })
+            .collect();
+        let lonlat: Vec<(f64, f64)> = items.iter().map(|i| (i.1, i.2)).collect();
+        let per_sector = members
+            .iter()
+            .map(|m| PointIndex::new(m.iter().map(|&i| lonlat[i as usize]).collect()))
+            .collect();
+        Self {
+            ids: items.into_iter().map(|i| i.0).collect(),
+            lonlat,
+            per_sector,
+            members,
+        }
+    }
+
+    /// The exact geodesic nearest facility of `sector` (ties by id): (facility, metres).
+    pub fn nearest(&self, sector: Sector, lon: f64, lat: f64) -> Option<(u32, f64)> {
+        let m = &self.members[sector.index()];
+        self.per_sector[sector.index()]
+            .nearest(
+                lon,
+                lat,
+                1,
+                |_| true,
+                |a, b| self.ids[m[a as usize] as usize].cmp(&self.ids[m[b as usize] as usize]),
+            )
+            .first()
+            .map(|&(d, p)| (m[p as usize], d))
+    }
+}
+
+/// Options of a coverage run.
+pub struct CoverageOptions {
+    /// Sectors to analyse.
+    pub sectors: Vec<Sector>,
+    /// The minimum package.
+    pub package: Vec<Sector>,
+    /// Thresholds.
+    pub thresholds: Thresholds,
+    /// Whether to compute distances.
+    pub distances: bool,
+}
+
+/// A finished coverage run.
+pub struct CoverageRun {
+    /// The table.
+    pub table: CoverageTable,
+    /// Area labels, in area order.
+    pub labels: Vec<AreaLabel>,
+    /// Population points in no area (given to the nearest).
+    pub outside: usize,
+    /// Time spent assigning points to areas.
+    pub assign_time: std::time::Duration,
+    /// Time spent on the coverage itself.
+    pub compute_time: std::time::Duration,
+}
+
+/// Coverage of `population` per area of `areas` by `sites`.
+pub fn coverage(
+    sites: &Sites,
+    population: &[Settlement],
+    areas: &[Area],
+    options: &CoverageOptions,
+) -> CoverageRun {
+    let started = std::time::Instant::now();
+    let polygons: Vec<_> = areas.iter().map(|a| a.geometry.clone()).collect();
+    let points: Vec<(f64, f64)> = population.iter().map(|s| (s.lon, s.lat)).collect();
+    let assignment = coverage::assign_to_areas(&polygons, &points);
+    let facility_area: Vec<Vec<Option<u32>>> = sites
+        .members
+        .iter()
+        .map(|m| {
+            let pts: Vec<(f64, f64)> = m.iter().map(|&i| sites.lonlat[i as usize]).collect();
+            let a = coverage::assign_to_areas(&polygons, &pts);
+            // A facility outside every area is counted nowhere.
+            let outside: std::collections::HashSet<u32> = a.outside.into_iter().collect();
+            a.area
+                .into_iter()
+                .enumerate()
+                .map(|(i, x)| x.filter(|_| !outside.contains(&(i as u32))))
+                .collect()
+        })
+        .collect();
+    let pop: Vec<PopulationPoint> = population
+        .iter()
+        .zip(&assignment.area)
+        .map(|(s, a)| PopulationPoint {
+            lon: s.lon,
+            lat: s.lat,
+            population: s.population,
+            area: *a,
+        })
+        .collect();
+    let assign_time = started.elapsed();
+    let started = std::time::Instant::now();
+    let model = GeodesicAccess::new(options.thresholds);
+    let table = coverage::compute(
+        &model as &dyn AccessModel,
+        &CoverageInput {
+            sites: &sites.per_sector,
+            population: &pop,
+            areas: areas.len(),
+            sectors: &options.sectors,
+            package: &options.package,
+            distances: options.distances,
+        },
+        &facility_area,
+    );
+    CoverageRun {
+        table,
+        labels: areas
+            .iter()
+            .map(|a| AreaLabel {
+                code: a.code.clone(),
+                name: a.name.clone(),
+            })
+            .collect(),
+        outside: assignment.outside.len(),
+        assign_time,
+        compute_time: started.elapsed(),
+    }
+}
+
+/// For each point and sector, the exact geodesic nearest facility, using `threads`.
+pub fn batch_nearest(
+    sites: &Sites,
+    points: &[(f64, f64)],
+    sectors: &[Sector],
+    threads: usize,
+) -> Vec<Vec<Option<(u32, f64)>>> {
+    let chunk = points.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = points
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|&(lon, lat)| {
+                            sectors
+                                .iter()
+                                .map(|&s| sites.nearest(s, lon, lat))
+                                .collect::<Vec<_>>()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}

@@ -1,0 +1,127 @@
+//! `GET /api/coverage`: population within reach of each sector per admin area.
+
+use super::extract::Params;
+use super::{ApiError, AppState};
+use crate::analysis::{self, CoverageOptions, Sites};
+use crate::coverage::Thresholds;
+use crate::coverage::report::{properties, row_order};
+use crate::model::{Sector, parse_list};
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Query of `GET /api/coverage`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct CoverageParams {
+    /// Admin level (default: the finest loaded).
+    level: Option<u8>,
+    /// Sectors, comma-separated (default: the minimum package).
+    sectors: Option<String>,
+    /// The minimum package, comma-separated (default: health,psychosocial,police,shelter).
+    package: Option<String>,
+    /// `json` (default) or `geojson` (with area geometry).
+    format: Option<String>,
+    /// Threshold for one sector, km: `threshold_km.health=25` (one parameter per sector).
+    #[param(rename = "threshold_km.health")]
+    threshold_km_health: Option<f64>,
+}
+
+fn sectors_param(params: &Params, key: &str) -> Result<Vec<Sector>, ApiError> {
+    match params.get(key) {
+        Some(text) => {
+            parse_list(text).map_err(|e| ApiError::bad_request(format!("parameter {key}: {e}")))
+        }
+        None => Ok(Sector::MINIMUM_PACKAGE.to_vec()),
+    }
+}
+
+/// Coverage per area: population total, within reach of each sector (share), of the
+/// whole package, uncovered, facility counts, population-weighted mean and median
+/// distance to the nearest facility, ranks. Cached per data version.
+#[utoipa::path(get, path = "/api/coverage", params(CoverageParams),
+    responses((status = 200, description = "`{level, thresholds_m, areas: [...]}` or a FeatureCollection", body = Object),
+              (status = 400, description = "bad parameter", body = Object)))]
+pub async fn coverage(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let mut thresholds = Thresholds::default();
+    for (key, value) in &params.0 {
+        if let Some(sector) = key.strip_prefix("threshold_km.") {
+            let sector: Sector = sector
+                .parse()
+                .map_err(|e| ApiError::bad_request(format!("parameter {key}: {e}")))?;
+            let km: f64 = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite() && *v >= 0.0 && *v <= 20_000.0)
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "parameter {key}={value:?}: expected km between 0 and 20000"
+                    ))
+                })?;
+            thresholds.set(sector, km * 1000.0);
+        } else if !["level", "sectors", "package", "format"].contains(&key.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "unknown parameter {key:?}; known: level, sectors, package, format, threshold_km.<sector>"
+            )));
+        }
+    }
+    let sectors = sectors_param(&params, "sectors")?;
+    let package = sectors_param(&params, "package")?;
+    let geojson = match params.get("format").unwrap_or("json") {
+        "json" => false,
+        "geojson" => true,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "format={other:?}: expected json or geojson"
+            )));
+        }
+    };
+    let places = state.registry.places();
+    let finest = places.areas.iter().map(|a| a.level).max();
+    let level: Option<u8> = params.parse("level")?.or(finest);
+    let key = format!("coverage|{level:?}|{sectors:?}|{package:?}|{thresholds:?}|{geojson}");
+    let registry = state.registry.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        registry.cached(&key, || {
+            let index = registry.index();
+            let places = registry.places();
+            let areas: Vec<_> = places.areas.iter().filter(|a| Some(a.level) == level).cloned().collect();
+            let options = CoverageOptions { sectors: sectors.clone(), package: package.clone(), thresholds, distances: true };
+            let run = analysis::coverage(&Sites::from_facilities(index.facilities()), &places.settlements, &areas, &options);
+            let rows: Vec<Value> = row_order(&run.labels)
+                .into_iter()
+                .map(|i| {
+                    let props = properties(&run.table.areas[i], &run.labels[i]);
+                    if geojson {
+                        let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&areas[i].geometry));
+                        json!({"type": "Feature", "id": run.labels[i].code, "geometry": geometry, "properties": props})
+                    } else {
+                        props
+                    }
+                })
+                .collect();
+            let thresholds_m: serde_json::Map<String, Value> =
+                Sector::ALL.iter().map(|s| (s.as_str().to_string(), json!(thresholds.get(*s)))).collect();
+            let meta = json!({
+                "level": level, "sectors": sectors, "package": package, "thresholds_m": thresholds_m,
+                "model": "WGS84 geodesic distance to the nearest active facility ≤ threshold (inclusive)",
+                "population_outside_areas": run.outside, "data_version": index.version(),
+                "note": "Population is GeoNames settlements unless better data was imported: rural people are under-counted.",
+            });
+            if geojson {
+                json!({"type": "FeatureCollection", "features": rows, "coverage": meta})
+            } else {
+                json!({"coverage": meta, "areas": rows})
+            }
+        })
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    Ok(Json(Arc::unwrap_or_clone(result)))
+}

@@ -1,0 +1,68 @@
+//! `/api/import/areas`, `/api/import/population`: admin boundaries and population,
+//! all or nothing, behind the same bearer token and 422 record-error answer as
+//! `/api/import`.
+
+use super::extract::{Body, Caller, Params};
+use super::{ApiError, AppState};
+use crate::import::{self, areas::AreaOptions};
+use crate::registry::{AreaImportSummary, PopulationImportSummary};
+use axum::Json;
+use axum::extract::State;
+
+/// Imports admin areas from a GeoJSON FeatureCollection of (Multi)Polygons in WGS84,
+/// replacing the areas of the level(s) it holds; then places settlements and facilities
+/// in them. COD-AB (`ADMn_PCODE`, `ADMn_EN`/`_RU`/`_KK`…) and geoBoundaries (`shapeName`,
+/// `shapeID`, `shapeGroup`) fields are recognised. Shapefiles: use the command line.
+#[utoipa::path(post, path = "/api/import/areas", params(
+        ("level" = Option<u8>, Query, description = "0 country, 1 region, 2 district; inferred from ADMn_PCODE / shapeType when absent"),
+        ("code_field" = Option<String>, Query, description = "attribute holding the area code"),
+        ("name_field" = Option<String>, Query, description = "attribute holding the name")),
+    request_body(content = Object, description = "GeoJSON FeatureCollection of Polygons / MultiPolygons, WGS84"),
+    responses((status = 200, description = "what was read, written and repaired", body = AreaImportSummary),
+              (status = 401, description = "no or wrong token", body = Object),
+              (status = 413, description = "body too large", body = Object),
+              (status = 422, description = "record errors; nothing written", body = Object)),
+    security(("bearer" = [])))]
+pub async fn import_areas(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+    Body(body): Body,
+) -> Result<Json<AreaImportSummary>, ApiError> {
+    caller.require_writer()?;
+    params.only(&["level", "code_field", "name_field"])?;
+    let options = AreaOptions {
+        level: params.parse("level")?,
+        code_field: params.get("code_field").map(str::to_string),
+        name_field: params.get("name_field").map(str::to_string),
+    };
+    let read =
+        import::areas::read_geojson_with(&body, &options).map_err(ApiError::invalid_records)?;
+    Ok(Json(state.registry.import_areas(read).await?))
+}
+
+/// Imports population points, replacing every settlement: a GeoTIFF raster of people per
+/// cell in EPSG:4326 (detected by its magic bytes), GeoJSON Points with `population`, or
+/// CSV `id,lon,lat,population`. Each point is placed in the admin areas; points outside
+/// every area are given the nearest one within reach and reported.
+#[utoipa::path(post, path = "/api/import/population",
+    request_body(content = Object, description = "GeoTIFF bytes, GeoJSON FeatureCollection of Points, or CSV text"),
+    responses((status = 200, description = "what was read, written and where it fell", body = PopulationImportSummary),
+              (status = 401, description = "no or wrong token", body = Object),
+              (status = 413, description = "body too large", body = Object),
+              (status = 422, description = "record errors; nothing written", body = Object)),
+    security(("bearer" = [])))]
+pub async fn import_population(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+    Body(body): Body,
+) -> Result<Json<PopulationImportSummary>, ApiError> {
+    caller.require_writer()?;
+    params.only(&[])?;
+    let read = tokio::task::spawn_blocking(move || import::read_population(&body, "cell"))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(ApiError::invalid_records)?;
+    Ok(Json(state.registry.import_population(read).await?))
+}

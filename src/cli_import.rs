@@ -1,0 +1,147 @@
+//! `tirek import …`: read a file, then print every record error (nothing written) or a
+//! summary of what was read, written and skipped.
+
+use anyhow::{Context, Result, anyhow};
+use std::path::Path;
+use tirek::import::areas::AreaOptions;
+use tirek::import::{self, ImportFormat, RecordError};
+use tirek::registry::Registry;
+
+fn read(file: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    eprintln!("reading {} ({} bytes) …", file.display(), bytes.len());
+    Ok(bytes)
+}
+
+/// Prints the record errors and returns the error that ends the command.
+fn rejected(file: &Path, errors: Vec<RecordError>) -> anyhow::Error {
+    for e in errors.iter().take(50) {
+        eprintln!(
+            "record {} (id {}): {}: {}",
+            e.index.map_or("-".into(), |i| i.to_string()),
+            e.id.as_deref().unwrap_or("-"),
+            e.field,
+            e.message
+        );
+    }
+    if errors.len() > 50 {
+        eprintln!("… and {} more", errors.len() - 50);
+    }
+    anyhow!(
+        "{} problem(s) in {}; nothing was written",
+        errors.len(),
+        file.display()
+    )
+}
+
+/// `tirek import facilities FILE [--format geojson|csv|hxl|osm] [--country CC]`.
+pub async fn facilities(
+    registry: &Registry,
+    file: &Path,
+    format: Option<ImportFormat>,
+    country: Option<String>,
+) -> Result<()> {
+    let bytes = read(file)?;
+    let format = format.unwrap_or_else(|| ImportFormat::detect(&bytes));
+    let index = (format == ImportFormat::Osm && country.is_none()).then(|| registry.area_index());
+    let read = import::read_facilities_as(&bytes, format, country.as_deref(), index.as_ref())
+        .map_err(|e| rejected(file, e))?;
+    for w in &read.warnings {
+        eprintln!("note: {w}");
+    }
+    eprintln!(
+        "writing {} records in one transaction …",
+        read.facilities.len()
+    );
+    let skipped: usize = read.skipped.values().sum();
+    let mut summary = registry.import(read.facilities).await?;
+    summary.skipped += skipped;
+    println!(
+        "read {}, created {}, updated {}, unchanged {}, skipped {}; area codes filled for {} ({} outside every area)",
+        summary.read + skipped,
+        summary.created,
+        summary.updated,
+        summary.unchanged,
+        summary.skipped,
+        summary.assigned_areas,
+        summary.outside_areas
+    );
+    for (kind, n) in &read.skipped {
+        println!("  skipped {kind}: {n}");
+    }
+    Ok(())
+}
+
+/// `tirek import areas FILE [--level N] [--code-field F] [--name-field F]`.
+pub async fn areas(registry: &Registry, file: &Path, options: AreaOptions) -> Result<()> {
+    let is_shp = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
+    let read = if is_shp {
+        eprintln!("reading shapefile {} …", file.display());
+        import::shapefile::read_path(file, &options)
+    } else {
+        import::areas::read_geojson_with(&read(file)?, &options)
+    }
+    .map_err(|e| rejected(file, e))?;
+    let summary = registry.import_areas(read).await?;
+    for w in &summary.warnings {
+        eprintln!("note: {w}");
+    }
+    for r in &summary.repaired {
+        println!(
+            "  repaired record {} ({}): {} (area {:.6} → {:.6} sq. degrees)",
+            r.index, r.code, r.problem, r.area_before, r.area_after
+        );
+    }
+    println!(
+        "read {}, written {} (level {:?}), repaired {}; settlements assigned {} ({} outside every area, given the nearest); facilities updated {}",
+        summary.read,
+        summary.written,
+        summary.levels,
+        summary.repaired.len(),
+        summary.settlements_assigned,
+        summary.settlements_outside_areas,
+        summary.facilities_updated
+    );
+    Ok(())
+}
+
+/// `tirek import population FILE`.
+pub async fn population(registry: &Registry, file: &Path) -> Result<()> {
+    let bytes = read(file)?;
+    let prefix = file
+        .file_stem()
+        .map(|s| {
+            s.to_string_lossy()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                .collect::<String>()
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "cell".into());
+    let read = import::read_population(&bytes, &prefix).map_err(|e| rejected(file, e))?;
+    let summary = registry.import_population(read).await?;
+    for w in &summary.warnings {
+        eprintln!("note: {w}");
+    }
+    println!(
+        "{}: read {}, written {}, skipped {}; {:.1} people; {} point(s) with {:.1} people outside every area of some level \
+         ({} with {:.1} people beyond reach of any area: no code for that level){}",
+        summary.format,
+        summary.read,
+        summary.written,
+        summary.skipped,
+        summary.total_population,
+        summary.outside_areas,
+        summary.population_outside_areas,
+        summary.without_area,
+        summary.population_without_area,
+        if summary.outside_examples.is_empty() {
+            String::new()
+        } else {
+            format!(" (e.g. {})", summary.outside_examples.join(", "))
+        }
+    );
+    Ok(())
+}

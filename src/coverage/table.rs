@@ -1,0 +1,208 @@
+//! Per-area coverage: population within reach of each sector and of the whole minimum
+//! package, facility counts, population-weighted mean and median distance, ranks.
+
+use super::{AccessModel, PopulationPoint};
+use crate::model::Sector;
+use crate::points::PointIndex;
+use serde::Serialize;
+
+/// What a coverage computation needs.
+pub struct CoverageInput<'a> {
+    /// Per sector (in [`Sector::ALL`] order), the facilities' points.
+    pub sites: &'a [PointIndex],
+    /// Population points, each with its area.
+    pub population: &'a [PopulationPoint],
+    /// Number of areas (area indices are `0..areas`).
+    pub areas: usize,
+    /// Sectors to analyse.
+    pub sectors: &'a [Sector],
+    /// The minimum package: covered for "all" means covered for every one of these.
+    pub package: &'a [Sector],
+    /// Whether to compute distances to the nearest facility (mean, median, catchment);
+    /// costs one exact nearest search per point and sector.
+    pub distances: bool,
+}
+
+/// One sector in one area.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SectorCoverage {
+    /// The sector.
+    pub sector: Sector,
+    /// People within reach.
+    pub pop_covered: f64,
+    /// pop_covered / pop_total (0 when the area has no population).
+    pub share: f64,
+    /// Facilities of the sector in the area.
+    pub facilities: usize,
+    /// Population-weighted mean distance to the nearest facility, metres.
+    pub mean_distance_m: Option<f64>,
+    /// Population-weighted median distance to the nearest facility, metres.
+    pub median_distance_m: Option<f64>,
+}
+
+/// One area's coverage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaCoverage {
+    /// Index of the area.
+    pub area: u32,
+    /// People living in the area.
+    pub pop_total: f64,
+    /// Per analysed sector.
+    pub sectors: Vec<SectorCoverage>,
+    /// People within reach of every sector of the package.
+    pub pop_all: f64,
+    /// pop_all / pop_total.
+    pub share_all: f64,
+    /// People outside the reach of at least one package sector.
+    pub uncovered: f64,
+    /// Rank by uncovered people (1 = most).
+    pub rank_uncovered: usize,
+    /// Rank by uncovered share (1 = lowest share covered).
+    pub rank_share: usize,
+}
+
+/// Every area's coverage, plus each point's nearest facility per sector when asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageTable {
+    /// One row per area, in area order.
+    pub areas: Vec<AreaCoverage>,
+    /// Per point, per analysed sector: covered?
+    pub covered: Vec<Vec<bool>>,
+    /// Per analysed sector, per point: nearest facility index and distance (when asked).
+    pub nearest: Vec<Vec<Option<(u32, f64)>>>,
+}
+
+/// Computes coverage. `facility_area` gives, per sector, each facility's area (for counts).
+pub fn compute(
+    model: &dyn AccessModel,
+    input: &CoverageInput<'_>,
+    facility_area: &[Vec<Option<u32>>],
+) -> CoverageTable {
+    let coords: Vec<(f64, f64)> = input.population.iter().map(|p| (p.lon, p.lat)).collect();
+    let set = super::PointSet::new(coords.clone());
+    let covered: Vec<Vec<bool>> = input
+        .sectors
+        .iter()
+        .map(|&s| model.covered(s, &input.sites[s.index()], &set))
+        .collect();
+    let package_covered: Vec<Vec<bool>> = input
+        .package
+        .iter()
+        .map(|&s| match input.sectors.iter().position(|x| *x == s) {
+            Some(k) => covered[k].clone(),
+            None => model.covered(s, &input.sites[s.index()], &set),
+        })
+        .collect();
+    let nearest: Vec<Vec<Option<(u32, f64)>>> = if input.distances {
+        input
+            .sectors
+            .iter()
+            .map(|&s| {
+                coords
+                    .iter()
+                    .map(|&(lon, lat)| model.nearest(&input.sites[s.index()], lon, lat))
+                    .collect()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+
+    let n = input.areas;
+    let mut pop_total = vec![0.0; n];
+    let mut pop_cov = vec![vec![0.0; n]; input.sectors.len()];
+    let mut pop_all = vec![0.0; n];
+    let mut dist: Vec<Vec<Vec<(f64, f64)>>> = vec![vec![Vec::new(); n]; input.sectors.len()];
+    for (i, p) in input.population.iter().enumerate() {
+        let Some(a) = p.area.map(|a| a as usize).filter(|&a| a < n) else {
+            continue;
+        };
+        pop_total[a] += p.population;
+        for (k, c) in covered.iter().enumerate() {
+            if c[i] {
+                pop_cov[k][a] += p.population;
+            }
+            if let Some(Some((_, d))) = nearest.get(k).map(|v| v[i]) {
+                dist[k][a].push((d, p.population));
+            }
+        }
+        if package_covered.iter().all(|c| c[i]) {
+            pop_all[a] += p.population;
+        }
+    }
+    let share = |num: f64, den: f64| if den > 0.0 { num / den } else { 0.0 };
+    let mut rows: Vec<AreaCoverage> = (0..n)
+        .map(|a| AreaCoverage {
+            area: a as u32,
+            pop_total: pop_total[a],
+            sectors: input
+                .sectors
+                .iter()
+                .enumerate()
+                .map(|(k, &s)| SectorCoverage {
+                    sector: s,
+                    pop_covered: pop_cov[k][a],
+                    share: share(pop_cov[k][a], pop_total[a]),
+                    facilities: facility_area
+                        .get(s.index())
+                        .map_or(0, |fa| fa.iter().filter(|x| **x == Some(a as u32)).count()),
+                    mean_distance_m: weighted_mean(&dist[k][a]),
+                    median_distance_m: weighted_median(&mut dist[k][a]),
+                })
+                .collect(),
+            pop_all: pop_all[a],
+            share_all: share(pop_all[a], pop_total[a]),
+            uncovered: pop_total[a] - pop_all[a],
+            rank_uncovered: 0,
+            rank_share: 0,
+        })
+        .collect();
+    let mut by_people: Vec<usize> = (0..n).collect();
+    by_people.sort_by(|&a, &b| {
+        rows[b]
+            .uncovered
+            .total_cmp(&rows[a].uncovered)
+            .then(a.cmp(&b))
+    });
+    for (rank, &a) in by_people.iter().enumerate() {
+        rows[a].rank_uncovered = rank + 1;
+    }
+    let mut by_share: Vec<usize> = (0..n).collect();
+    by_share.sort_by(|&a, &b| {
+        rows[a]
+            .share_all
+            .total_cmp(&rows[b].share_all)
+            .then(rows[b].pop_total.total_cmp(&rows[a].pop_total))
+            .then(a.cmp(&b))
+    });
+    for (rank, &a) in by_share.iter().enumerate() {
+        rows[a].rank_share = rank + 1;
+    }
+    CoverageTable {
+        areas: rows,
+        covered,
+        nearest,
+    }
+}
+
+fn weighted_mean(values: &[(f64, f64)]) -> Option<f64> {
+    let weight: f64 = values.iter().map(|(_, w)| w).sum();
+    (weight > 0.0).then(|| values.iter().map(|(d, w)| d * w).sum::<f64>() / weight)
+}
+
+/// The distance below which half the people live (lower weighted median).
+fn weighted_median(values: &mut [(f64, f64)]) -> Option<f64> {
+    let weight: f64 = values.iter().map(|(_, w)| w).sum();
+    if weight <= 0.0 {
+        return None;
+    }
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut acc = 0.0;
+    for &(d, w) in values.iter() {
+        acc += w;
+        if acc >= weight / 2.0 {
+            return Some(d);
+        }
+    }
+    values.last().map(|v| v.0)
+}

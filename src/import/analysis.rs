@@ -1,0 +1,133 @@
+//! Facilities for analysis only (coverage, batch nearest): GeoJSON Points whose
+//! properties need just `id` and `sector` or `sectors`; everything else is ignored.
+//! Fast and lenient, for files with hundreds of thousands of points.
+
+use super::RecordError;
+use crate::model::{Sector, parse_list};
+use serde::Deserialize;
+
+/// A facility reduced to what analysis needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteRecord {
+    /// Its id.
+    pub id: String,
+    /// Its sectors.
+    pub sectors: Vec<Sector>,
+    /// Longitude.
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+}
+
+#[derive(Deserialize)]
+struct Collection {
+    features: Vec<Feature>,
+}
+
+#[derive(Deserialize)]
+struct Feature {
+    geometry: Option<Geometry>,
+    #[serde(default)]
+    properties: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Deserialize)]
+struct Geometry {
+    #[serde(rename = "type")]
+    kind: String,
+    coordinates: serde_json::Value,
+}
+
+/// Reads the sites; every bad feature is reported.
+pub fn read_sites(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>> {
+    let doc: Collection = serde_json::from_slice(bytes).map_err(|e| {
+        vec![RecordError::file(
+            "",
+            format!("not a GeoJSON FeatureCollection: {e}"),
+        )]
+    })?;
+    let mut sites = Vec::with_capacity(doc.features.len());
+    let mut errors = Vec::new();
+    for (index, f) in doc.features.into_iter().enumerate() {
+        let props = f.properties.unwrap_or_default();
+        let id = match props.get("id") {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let mut fail = |field: &str, message: String| {
+            errors.push(RecordError {
+                index: Some(index),
+                id: id.clone(),
+                field: field.into(),
+                message,
+            })
+        };
+        let point = match &f.geometry {
+            Some(g) if g.kind == "Point" => match g.coordinates.as_array().map(|c| {
+                (
+                    c.first().and_then(|v| v.as_f64()),
+                    c.get(1).and_then(|v| v.as_f64()),
+                )
+            }) {
+                Some((Some(lon), Some(lat)))
+                    if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
+                {
+                    Some((lon, lat))
+                }
+                _ => {
+                    fail(
+                        "geometry.coordinates",
+                        "must be [lon, lat] within -180..180, -90..90".into(),
+                    );
+                    None
+                }
+            },
+            _ => {
+                fail("geometry", "a Point geometry is required".into());
+                None
+            }
+        };
+        let text = props.get("sectors").or_else(|| props.get("sector"));
+        let sectors: Result<Vec<Sector>, String> = match text {
+            Some(serde_json::Value::String(s)) => parse_list(s).map_err(|e| e.to_string()),
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .unwrap_or("")
+                        .parse::<Sector>()
+                        .map_err(|e| e.to_string())
+                })
+                .collect(),
+            _ => Err("missing: give `sector` or `sectors`".into()),
+        };
+        let sectors = match sectors {
+            Ok(s) if !s.is_empty() => Some(s),
+            Ok(_) => {
+                fail("properties.sectors", "empty".into());
+                None
+            }
+            Err(e) => {
+                fail("properties.sectors", e);
+                None
+            }
+        };
+        if id.is_none() {
+            fail("properties.id", "missing".into());
+        }
+        if let (Some(id), Some((lon, lat)), Some(sectors)) = (id.clone(), point, sectors) {
+            sites.push(SiteRecord {
+                id,
+                sectors,
+                lon,
+                lat,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(sites)
+    } else {
+        Err(errors)
+    }
+}

@@ -1,0 +1,320 @@
+//! Which admin area a point lies in: an index over the areas of every level
+//! (an R*-tree of polygon bounding boxes, then an interval-tree point-in-polygon test)
+//! and the rules that make the answer unique.
+//!
+//! Geometry is planar in longitude/latitude, as in COD-AB files and PostGIS `geometry`.
+//! For a point and a level:
+//!
+//! 1. **inside** — the areas whose interior contains the point; when polygons overlap
+//!    (a data error) the lowest code wins;
+//! 2. **on an edge** — no interior contains it but some areas' boundaries do (a shared
+//!    edge or vertex): the lowest code among them, so the answer is deterministic and a
+//!    point on a shared edge goes to exactly one area;
+//! 3. **outside every area** (a sliver between polygons, a border simplified away):
+//!    the area nearest to the point (planar distance to its boundary, ties to the lowest
+//!    code) when it is within [`MAX_SNAP_DEGREES`], flagged with
+//!    [`Location::inside`] `= false` so importers can report it — population is never
+//!    dropped silently. A point farther from every area (another country) gets no area
+//!    of that level, and importers report it too.
+//!
+//! [`assign_settlement`] and [`assign_facility`] fill `country` (level 0), `adm1` and
+//! `adm2`; the registry calls them when population, facilities or areas are imported.
+
+use crate::model::{Area, Facility, Settlement};
+use geo::indexed::IntervalTreeMultiPolygon;
+use geo::{BoundingRect, Contains, Distance, Euclidean, Intersects, Point};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+use std::collections::BTreeMap;
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// How far (planar degrees, about 22 km of latitude) a point outside every area may be
+/// from the nearest area and still be given it: enough for slivers and generalised
+/// borders, not enough to put a point in a neighbouring country into this one.
+pub const MAX_SNAP_DEGREES: f64 = 0.2;
+
+/// Where a point was placed.
+#[derive(Debug, Clone, Copy)]
+pub struct Location<'a> {
+    /// The area.
+    pub area: &'a Area,
+    /// `true` when the area covers the point (interior or boundary); `false` when the
+    /// point is outside every area of the level and this is the nearest.
+    pub inside: bool,
+    /// Planar distance from the point to the area, degrees (0 when inside).
+    pub distance: f64,
+}
+
+/// The areas of every level, indexed for point location.
+pub struct AreaIndex {
+    areas: Vec<Area>,
+    prepared: Vec<IntervalTreeMultiPolygon<f64>>,
+    levels: BTreeMap<u8, RTree<Entry>>,
+}
+
+impl std::fmt::Debug for AreaIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AreaIndex")
+            .field("areas", &self.areas.len())
+            .finish()
+    }
+}
+
+impl AreaIndex {
+    /// Indexes `areas` (any levels). Areas without a bounding box (empty geometry) are
+    /// kept but never located.
+    pub fn new(mut areas: Vec<Area>) -> Self {
+        areas.sort_by(|a, b| a.level.cmp(&b.level).then(a.code.cmp(&b.code)));
+        let prepared = areas
+            .iter()
+            .map(|a| IntervalTreeMultiPolygon::new(&a.geometry))
+            .collect();
+        let mut entries: BTreeMap<u8, Vec<Entry>> = BTreeMap::new();
+        for (i, a) in areas.iter().enumerate() {
+            if let Some(r) = a.geometry.bounding_rect() {
+                let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+                entries
+                    .entry(a.level)
+                    .or_default()
+                    .push(GeomWithData::new(rect, i));
+            }
+        }
+        let levels = entries
+            .into_iter()
+            .map(|(level, e)| (level, RTree::bulk_load(e)))
+            .collect();
+        Self {
+            areas,
+            prepared,
+            levels,
+        }
+    }
+
+    /// Every indexed area, sorted by level and code.
+    pub fn areas(&self) -> &[Area] {
+        &self.areas
+    }
+
+    /// Whether any area of `level` is indexed.
+    pub fn has_level(&self, level: u8) -> bool {
+        self.levels.contains_key(&level)
+    }
+
+    /// The area of `level` for a point, by the rules in the module documentation.
+    /// `None` when there is no area of that level within [`MAX_SNAP_DEGREES`] (or the
+    /// point is not finite).
+    pub fn locate(&self, lon: f64, lat: f64, level: u8) -> Option<Location<'_>> {
+        if !lon.is_finite() || !lat.is_finite() {
+            return None;
+        }
+        let tree = self.levels.get(&level)?;
+        let point = Point::new(lon, lat);
+        // Candidates come sorted by code because `areas` is sorted and indices follow it.
+        let mut candidates: Vec<usize> = tree
+            .locate_all_at_point(&[lon, lat])
+            .map(|e| e.data)
+            .collect();
+        candidates.sort_unstable();
+        if let Some(&i) = candidates
+            .iter()
+            .find(|&&i| self.prepared[i].contains(&point))
+        {
+            return Some(self.inside(i));
+        }
+        if let Some(&i) = candidates
+            .iter()
+            .find(|&&i| self.areas[i].geometry.intersects(&point))
+        {
+            return Some(self.inside(i));
+        }
+        let mut best: Option<(f64, usize)> = None;
+        for (entry, envelope_d2) in tree.nearest_neighbor_iter_with_distance_2(&[lon, lat]) {
+            let reach = best.map_or(MAX_SNAP_DEGREES, |(d, _)| d.min(MAX_SNAP_DEGREES));
+            if envelope_d2.sqrt() > reach {
+                break;
+            }
+            let i = entry.data;
+            let d = self.areas[i]
+                .geometry
+                .0
+                .iter()
+                .map(|p| Euclidean.distance(&point, p))
+                .fold(f64::INFINITY, f64::min);
+            best = match best {
+                Some((bd, bi)) if bd < d || (bd == d && bi < i) => Some((bd, bi)),
+                _ => Some((d, i)),
+            };
+        }
+        best.filter(|(d, _)| *d <= MAX_SNAP_DEGREES)
+            .map(|(distance, i)| Location {
+                area: &self.areas[i],
+                inside: false,
+                distance,
+            })
+    }
+
+    fn inside(&self, i: usize) -> Location<'_> {
+        Location {
+            area: &self.areas[i],
+            inside: true,
+            distance: 0.0,
+        }
+    }
+
+    /// The areas of `level` whose bounding box meets the given box.
+    pub fn in_envelope(&self, level: u8, min: [f64; 2], max: [f64; 2]) -> Vec<&Area> {
+        let Some(tree) = self.levels.get(&level) else {
+            return Vec::new();
+        };
+        let mut found: Vec<usize> = tree
+            .locate_in_envelope_intersecting(&AABB::from_corners(min, max))
+            .map(|e| e.data)
+            .collect();
+        found.sort_unstable();
+        found.into_iter().map(|i| &self.areas[i]).collect()
+    }
+}
+
+/// What assigning a point to areas did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Assigned {
+    /// Some level had no area covering the point (the nearest one was used, or none was
+    /// near enough).
+    pub outside: bool,
+    /// Some level has areas but none within [`MAX_SNAP_DEGREES`]: no code for it.
+    pub unassigned: bool,
+}
+
+/// The codes for a point: `(country, adm1, adm2)` from levels 0, 1, 2, each `None` when
+/// no area of that level exists, and whether any of them is a nearest-area fallback.
+pub fn codes_at(index: &AreaIndex, lon: f64, lat: f64) -> ([Option<String>; 3], Assigned) {
+    let mut assigned = Assigned::default();
+    let mut codes: [Option<String>; 3] = [None, None, None];
+    for (level, code) in codes.iter_mut().enumerate() {
+        match index.locate(lon, lat, level as u8) {
+            Some(loc) => {
+                assigned.outside |= !loc.inside;
+                *code = Some(loc.area.code.clone());
+            }
+            None if index.has_level(level as u8) => {
+                assigned.outside = true;
+                assigned.unassigned = true;
+            }
+            None => {}
+        }
+    }
+    (codes, assigned)
+}
+
+/// A country area's code as an ISO 3166-1 alpha-2 code, when it is one.
+fn as_country(code: &str) -> Option<String> {
+    (code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| code.to_ascii_uppercase())
+}
+
+/// Sets a settlement's `adm1`/`adm2` (and `country` when empty) from the areas, replacing
+/// what it had for every level the index has.
+pub fn assign_settlement(index: &AreaIndex, s: &mut Settlement) -> Assigned {
+    let ([country, adm1, adm2], assigned) = codes_at(index, s.lon, s.lat);
+    if s.country.is_none() {
+        s.country = country.as_deref().and_then(as_country);
+    }
+    if adm1.is_some() {
+        s.adm1 = adm1;
+    }
+    if adm2.is_some() {
+        s.adm2 = adm2;
+    }
+    assigned
+}
+
+/// Fills a facility's missing `adm1`/`adm2` (and an empty `country`) from the areas.
+/// Codes the record carries are kept when `valid_code(level, code)` accepts them (they
+/// name an area that exists); other codes are replaced by the located area's.
+pub fn assign_facility(
+    index: &AreaIndex,
+    f: &mut Facility,
+    valid_code: &dyn Fn(u8, &str) -> bool,
+) -> Assigned {
+    let stale =
+        |level: u8, code: &Option<String>| code.as_deref().is_none_or(|c| !valid_code(level, c));
+    if !(stale(1, &f.adm1) && index.has_level(1)
+        || stale(2, &f.adm2) && index.has_level(2)
+        || f.country.is_empty())
+    {
+        return Assigned::default();
+    }
+    let ([country, adm1, adm2], assigned) = codes_at(index, f.lon, f.lat);
+    if f.country.is_empty()
+        && let Some(c) = country.as_deref().and_then(as_country)
+    {
+        f.country = c;
+    }
+    if stale(1, &f.adm1) && adm1.is_some() {
+        f.adm1 = adm1;
+    }
+    if stale(2, &f.adm2) && adm2.is_some() {
+        f.adm2 = adm2;
+    }
+    assigned
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{MultiPolygon, polygon};
+
+    fn area(code: &str, level: u8, geometry: geo::Polygon<f64>) -> Area {
+        Area {
+            code: code.into(),
+            level,
+            parent: None,
+            name: code.into(),
+            names: Default::default(),
+            geometry: MultiPolygon(vec![geometry]),
+        }
+    }
+
+    fn two_squares_with_a_gap() -> AreaIndex {
+        AreaIndex::new(vec![
+            area(
+                "B",
+                2,
+                polygon![(x: 1.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 1.0), (x: 1.0, y: 1.0)],
+            ),
+            area(
+                "A",
+                2,
+                polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)],
+            ),
+            area(
+                "C",
+                2,
+                polygon![(x: 0.0, y: 1.1), (x: 2.0, y: 1.1), (x: 2.0, y: 2.0), (x: 0.0, y: 2.0)],
+            ),
+        ])
+    }
+
+    #[test]
+    fn interior_shared_edge_and_sliver() {
+        let index = two_squares_with_a_gap();
+        let at = |lon, lat| {
+            let l = index.locate(lon, lat, 2).unwrap();
+            (l.area.code.as_str(), l.inside)
+        };
+        assert_eq!(at(0.5, 0.5), ("A", true));
+        assert_eq!(at(1.5, 0.5), ("B", true));
+        assert_eq!(at(1.0, 0.5), ("A", true), "shared edge: lowest code");
+        assert_eq!(at(1.0, 1.0), ("A", true), "shared vertex");
+        assert_eq!(at(1.5, 1.08), ("C", false), "sliver: nearest");
+        assert_eq!(at(1.5, 1.02), ("B", false));
+        assert_eq!(at(2.1, 0.5), ("B", false));
+        assert!(
+            index.locate(5.0, 5.0, 2).is_none(),
+            "too far from every area"
+        );
+        assert!(index.locate(0.5, 0.5, 1).is_none());
+        assert!(index.locate(f64::NAN, 0.5, 2).is_none());
+    }
+}

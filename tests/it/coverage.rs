@@ -1,0 +1,226 @@
+//! Coverage per area equals an independent exhaustive computation: every settlement's
+//! geodesic distance to every facility (GeographicLib via `geo::Geodesic`), planar
+//! point-in-rectangle membership, summed per area.
+
+use geo::{Distance, Geodesic, Point};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+use tirek::analysis::{self, CoverageOptions, Sites};
+use tirek::coverage::Thresholds;
+use tirek::import::analysis::SiteRecord;
+use tirek::model::{Area, Sector, Settlement};
+
+const PACKAGE: [Sector; 4] = Sector::MINIMUM_PACKAGE;
+
+fn rectangle(code: &str, x0: f64, y0: f64, x1: f64, y1: f64) -> Area {
+    let ring = geo::LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]);
+    Area {
+        code: code.into(),
+        level: 2,
+        parent: None,
+        name: code.into(),
+        names: BTreeMap::new(),
+        geometry: geo::MultiPolygon(vec![geo::Polygon::new(ring, vec![])]),
+    }
+}
+
+#[test]
+fn coverage_equals_an_exhaustive_computation() {
+    let mut rng = ChaCha8Rng::seed_from_u64(2024);
+    // A 6 × 4 grid of 2° districts over southern Kazakhstan / Uzbekistan.
+    let mut areas = Vec::new();
+    for i in 0..6 {
+        for j in 0..4 {
+            let (x, y) = (60.0 + 2.0 * f64::from(i), 38.0 + 2.0 * f64::from(j));
+            areas.push(rectangle(
+                &format!("D{:02}", areas.len()),
+                x,
+                y,
+                x + 2.0,
+                y + 2.0,
+            ));
+        }
+    }
+    let sites: Vec<SiteRecord> = (0..400)
+        .map(|i| SiteRecord {
+            id: format!("f{i:03}"),
+            sectors: vec![PACKAGE[rng.random_range(0..4)]],
+            lon: rng.random_range(60.0..72.0),
+            lat: rng.random_range(38.0..46.0),
+        })
+        .collect();
+    // Settlements: some on district edges (shared-edge rule), one outside every district.
+    let mut settlements: Vec<Settlement> = (0..3000)
+        .map(|i| {
+            let mut lon: f64 = rng.random_range(59.9..72.0);
+            let mut lat: f64 = rng.random_range(38.0..46.0);
+            if i % 50 == 0 {
+                lon = 62.0;
+            }
+            if i % 70 == 0 {
+                lat = 40.0;
+            }
+            Settlement {
+                id: format!("s{i}"),
+                name: format!("s{i}"),
+                name_ru: None,
+                alt_names: vec![],
+                lon: (lon * 1e6).round() / 1e6,
+                lat: (lat * 1e6).round() / 1e6,
+                population: f64::from(rng.random_range(10..20_000)),
+                country: None,
+                adm1: None,
+                adm2: None,
+            }
+        })
+        .collect();
+    settlements.push(Settlement {
+        lon: 59.5,
+        lat: 39.0,
+        ..settlements[1].clone()
+    });
+    let thresholds = Thresholds::default();
+    let run = analysis::coverage(
+        &Sites::from_records(&sites),
+        &settlements,
+        &areas,
+        &CoverageOptions {
+            sectors: PACKAGE.to_vec(),
+            package: PACKAGE.to_vec(),
+            thresholds,
+            distances: true,
+        },
+    );
+
+    // The reference.
+    let n = areas.len();
+    let mut total = vec![0.0; n];
+    let mut covered = vec![[0.0; 4]; n];
+    let mut all = vec![0.0; n];
+    let mut slack = vec![0.0; n];
+    let mut nearest_ref = vec![[f64::INFINITY; 4]; settlements.len()];
+    let mut outside = 0;
+    for (si, s) in settlements.iter().enumerate() {
+        let inside = areas.iter().position(|a| {
+            let r = geo::BoundingRect::bounding_rect(&a.geometry).unwrap();
+            r.min().x <= s.lon && s.lon <= r.max().x && r.min().y <= s.lat && s.lat <= r.max().y
+        });
+        outside += usize::from(inside.is_none());
+        let a = inside.unwrap_or_else(|| {
+            // Outside every district: the nearest one (here the westmost of its row).
+            areas
+                .iter()
+                .position(|a| {
+                    let r = geo::BoundingRect::bounding_rect(&a.geometry).unwrap();
+                    r.min().x == 60.0 && r.min().y <= s.lat && s.lat <= r.max().y
+                })
+                .unwrap()
+        });
+        total[a] += s.population;
+        let mut in_all = true;
+        for (k, sector) in PACKAGE.iter().enumerate() {
+            let best = sites
+                .iter()
+                .filter(|f| f.sectors.contains(sector))
+                .map(|f| Geodesic.distance(Point::new(s.lon, s.lat), Point::new(f.lon, f.lat)))
+                .fold(f64::INFINITY, f64::min);
+            nearest_ref[si][k] = best;
+            let r = thresholds.get(*sector);
+            if (best - r).abs() < 0.01 {
+                slack[a] += s.population;
+            }
+            if best <= r {
+                covered[a][k] += s.population;
+            } else {
+                in_all = false;
+            }
+        }
+        if in_all {
+            all[a] += s.population;
+        }
+    }
+    assert!(
+        outside > 10,
+        "the fixture has settlements west of every district"
+    );
+    assert_eq!(run.outside, outside);
+    for (a, row) in run.table.areas.iter().enumerate() {
+        assert_eq!(row.pop_total, total[a], "district {a} total");
+        for (k, (got, want)) in row.sectors.iter().zip(covered[a]).enumerate() {
+            assert!(
+                (got.pop_covered - want).abs() <= slack[a],
+                "district {a} sector {k}"
+            );
+        }
+        assert!(
+            (row.pop_all - all[a]).abs() <= slack[a],
+            "district {a} package"
+        );
+    }
+    for (k, per_point) in run.table.nearest.iter().enumerate() {
+        for (si, answer) in per_point.iter().enumerate() {
+            let d = answer.map_or(f64::INFINITY, |(_, d)| d);
+            assert!(
+                (d - nearest_ref[si][k]).abs() < 1e-3 || d == nearest_ref[si][k],
+                "nearest distance of settlement {si}"
+            );
+        }
+    }
+    let covered_somewhere = run
+        .table
+        .areas
+        .iter()
+        .filter(|r| r.pop_all > 0.0 && r.pop_all < r.pop_total)
+        .count();
+    assert!(
+        covered_somewhere > 3,
+        "the fixture should have partly covered districts"
+    );
+}
+
+#[test]
+fn a_sector_without_facilities_covers_nobody_and_thresholds_are_inclusive() {
+    let areas = vec![rectangle("A", 60.0, 40.0, 62.0, 42.0)];
+    let site = SiteRecord {
+        id: "h".into(),
+        sectors: vec![Sector::Health],
+        lon: 61.0,
+        lat: 41.0,
+    };
+    let at = |lon: f64| Settlement {
+        id: format!("{lon}"),
+        name: "x".into(),
+        name_ru: None,
+        alt_names: vec![],
+        lon,
+        lat: 41.0,
+        population: 100.0,
+        country: None,
+        adm1: None,
+        adm2: None,
+    };
+    // A point exactly one threshold away (by the geodesic) is covered.
+    let d = Geodesic.distance(Point::new(61.3, 41.0), Point::new(61.0, 41.0));
+    let mut thresholds = Thresholds::default();
+    thresholds.set(Sector::Health, d);
+    let run = analysis::coverage(
+        &Sites::from_records(&[site]),
+        &[at(61.3), at(61.31)],
+        &areas,
+        &CoverageOptions {
+            sectors: vec![Sector::Health, Sector::Police],
+            package: PACKAGE.to_vec(),
+            thresholds,
+            distances: false,
+        },
+    );
+    let row = &run.table.areas[0];
+    assert_eq!(row.sectors[0].pop_covered, 100.0);
+    assert_eq!(
+        row.sectors[1].pop_covered, 0.0,
+        "no police facility: nobody covered"
+    );
+    assert_eq!(row.pop_all, 0.0);
+    assert_eq!(row.sectors[0].facilities, 1);
+}
