@@ -115,9 +115,28 @@ pub fn coverage(
     areas: &[Area],
     options: &CoverageOptions,
 ) -> CoverageRun {
+    let points: Vec<PopulationPoint> = population
+        .iter()
+        .map(|s| PopulationPoint {
+            lon: s.lon,
+            lat: s.lat,
+            population: s.population,
+            area: None,
+        })
+        .collect();
+    coverage_of_points(sites, points, areas, options)
+}
+
+/// Coverage of population points (their `area` is assigned here) per area.
+pub fn coverage_of_points(
+    sites: &Sites,
+    mut population: Vec<PopulationPoint>,
+    areas: &[Area],
+    options: &CoverageOptions,
+) -> CoverageRun {
     let started = std::time::Instant::now();
     let polygons: Vec<_> = areas.iter().map(|a| a.geometry.clone()).collect();
-    let points: Vec<(f64, f64)> = population.iter().map(|s| (s.lon, s.lat)).collect();
+    let points: Vec<(f64, f64)> = population.iter().map(|p| (p.lon, p.lat)).collect();
     let assignment = coverage::assign_to_areas(&polygons, &points);
     let facility_area: Vec<Vec<Option<u32>>> = sites
         .members
@@ -134,16 +153,9 @@ pub fn coverage(
                 .collect()
         })
         .collect();
-    let pop: Vec<PopulationPoint> = population
-        .iter()
-        .zip(&assignment.area)
-        .map(|(s, a)| PopulationPoint {
-            lon: s.lon,
-            lat: s.lat,
-            population: s.population,
-            area: *a,
-        })
-        .collect();
+    for (p, a) in population.iter_mut().zip(&assignment.area) {
+        p.area = *a;
+    }
     let assign_time = started.elapsed();
     let started = std::time::Instant::now();
     let model = GeodesicAccess::new(options.thresholds);
@@ -151,7 +163,7 @@ pub fn coverage(
         &model as &dyn AccessModel,
         &CoverageInput {
             sites: &sites.per_sector,
-            population: &pop,
+            population: &population,
             areas: areas.len(),
             sectors: &options.sectors,
             package: &options.package,
@@ -174,25 +186,35 @@ pub fn coverage(
     }
 }
 
+/// A nearest answer: the facility (index into [`Sites::ids`]) and its distance, metres.
+pub type Nearest = Option<(u32, f64)>;
+
 /// For each point and sector, the exact geodesic nearest facility, using `threads`.
+/// Points are visited in spatial order (cache-friendly tree descents); answers come
+/// back in input order.
 pub fn batch_nearest(
     sites: &Sites,
     points: &[(f64, f64)],
     sectors: &[Sector],
     threads: usize,
 ) -> Vec<Vec<Option<(u32, f64)>>> {
-    let chunk = points.len().div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = points
+    let order = coverage::spatial_order(points);
+    let chunk = order.len().div_ceil(threads.max(1)).max(1);
+    let answered: Vec<(u32, Vec<Nearest>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = order
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|&(lon, lat)| {
-                            sectors
-                                .iter()
-                                .map(|&s| sites.nearest(s, lon, lat))
-                                .collect::<Vec<_>>()
+                        .map(|&i| {
+                            let (lon, lat) = points[i as usize];
+                            (
+                                i,
+                                sectors
+                                    .iter()
+                                    .map(|&s| sites.nearest(s, lon, lat))
+                                    .collect::<Vec<_>>(),
+                            )
                         })
                         .collect::<Vec<_>>()
                 })
@@ -202,5 +224,10 @@ pub fn batch_nearest(
             .into_iter()
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
-    })
+    });
+    let mut answers = vec![Vec::new(); points.len()];
+    for (i, row) in answered {
+        answers[i as usize] = row;
+    }
+    answers
 }

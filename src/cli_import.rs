@@ -54,7 +54,11 @@ pub async fn facilities(
         read.facilities.len()
     );
     let skipped: usize = read.skipped.values().sum();
-    let mut summary = registry.import(read.facilities).await?;
+    let total = read.facilities.len();
+    let report = move |done: usize| eprintln!("… {done} of {total} written");
+    let mut summary = registry
+        .import_with_progress(read.facilities, Some(&report))
+        .await?;
     summary.skipped += skipped;
     println!(
         "read {}, created {}, updated {}, unchanged {}, skipped {}; area codes filled for {} ({} outside every area)",

@@ -35,6 +35,11 @@ pub enum Command {
     Nearest(NearestArgs),
     /// Population coverage per admin area, on the store or on files without a server.
     Coverage(CoverageArgs),
+    /// Where to add k facilities of a sector to cover the most people (greedy maximal
+    /// covering), on the store or on files without a server.
+    PlanSites(PlanSitesArgs),
+    /// The H3 gap grid (GeoJSON) over the store's countries.
+    Grid(GridArgs),
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -78,6 +83,62 @@ pub struct CoverageArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Print load and compute times to standard error.
+    #[arg(long)]
+    pub timings: bool,
+}
+
+/// `tirek plan-sites`.
+#[derive(Debug, Args)]
+pub struct PlanSitesArgs {
+    /// The sector to add facilities of.
+    #[arg(long)]
+    pub sector: crate::model::Sector,
+    /// Sites to place.
+    #[arg(long, default_value_t = 10)]
+    pub k: usize,
+    /// `settlements`, `grid` (H3 cell centres at `--res` over the store's countries, or
+    /// over the population's bounding box on files) or a CSV file `id,lon,lat`.
+    #[arg(long, default_value = "settlements")]
+    pub candidates: String,
+    /// H3 resolution of grid candidates (3..=7).
+    #[arg(long, default_value_t = 6)]
+    pub res: u8,
+    /// Coverage threshold, km (default: the sector's).
+    #[arg(long)]
+    pub threshold_km: Option<f64>,
+    /// Facilities GeoJSON (Points; properties `id` and `sector` or `sectors`); absent: the store.
+    #[arg(long)]
+    pub facilities: Option<PathBuf>,
+    /// Population CSV (`id,lon,lat,population`); absent: the store's settlements.
+    #[arg(long)]
+    pub population: Option<PathBuf>,
+    /// Write the steps CSV here instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print load and compute times to standard error.
+    #[arg(long)]
+    pub timings: bool,
+}
+
+/// `tirek grid`.
+#[derive(Debug, Args)]
+pub struct GridArgs {
+    /// H3 resolution (3..=7).
+    #[arg(long, default_value_t = 5)]
+    pub res: u8,
+    /// Sectors, comma-separated (default: the minimum package).
+    #[arg(long)]
+    pub sector: Option<String>,
+    /// `minlon,minlat,maxlon,maxlat` instead of the countries.
+    #[arg(long, allow_hyphen_values = true)]
+    pub bbox: Option<String>,
+    /// Thresholds in km, e.g. `health=30,police=20`.
+    #[arg(long)]
+    pub threshold_km: Option<String>,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print compute times to standard error.
     #[arg(long)]
     pub timings: bool,
 }

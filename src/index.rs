@@ -63,23 +63,34 @@ struct Traits {
     status: Status,
 }
 
-const FEMALE_STAFF: u8 = 1;
-const CHILD_FRIENDLY: u8 = 2;
-const WHEELCHAIR: u8 = 4;
-const FREE: u8 = 8;
-const NO_POLICE_REPORT: u8 = 16;
+/// The five eligibility flags as bits, in one fixed order (a facility's, or a filter's).
+fn flag_bits(flags: [bool; 5]) -> u8 {
+    flags
+        .iter()
+        .enumerate()
+        .fold(0, |bits, (i, &on)| bits | (u8::from(on) << i))
+}
+
+fn service_bits(services: &[Service]) -> u16 {
+    services.iter().fold(0, |m, s| m | s.bit())
+}
+
+fn language_bits(languages: &[Language]) -> u16 {
+    languages.iter().fold(0, |m, l| m | l.bit())
+}
 
 impl Traits {
     fn of(f: &Facility) -> Self {
-        let flag = |on: bool, bit: u8| if on { bit } else { 0 };
         Self {
-            services: f.services.iter().fold(0, |m, s| m | s.bit()),
-            languages: f.languages.iter().fold(0, |m, l| m | l.bit()),
-            flags: flag(f.female_staff, FEMALE_STAFF)
-                | flag(f.child_friendly, CHILD_FRIENDLY)
-                | flag(f.wheelchair_access, WHEELCHAIR)
-                | flag(f.free_of_charge, FREE)
-                | flag(f.no_police_report_required, NO_POLICE_REPORT),
+            services: service_bits(&f.services),
+            languages: language_bits(&f.languages),
+            flags: flag_bits([
+                f.female_staff,
+                f.child_friendly,
+                f.wheelchair_access,
+                f.free_of_charge,
+                f.no_police_report_required,
+            ]),
             open_24_7: f.hours().is_some_and(|h| h.is_24_7()),
             status: f.status,
         }
@@ -97,15 +108,16 @@ struct Compiled {
 
 impl Compiled {
     fn new(f: &Filter) -> Self {
-        let flag = |on: bool, bit: u8| if on { bit } else { 0 };
         Self {
-            services: f.services.iter().fold(0, |m, s| m | s.bit()),
-            languages: f.languages.iter().fold(0, |m, l| m | l.bit()),
-            flags: flag(f.female_staff, FEMALE_STAFF)
-                | flag(f.child_friendly, CHILD_FRIENDLY)
-                | flag(f.wheelchair_access, WHEELCHAIR)
-                | flag(f.free_of_charge, FREE)
-                | flag(f.no_police_report_required, NO_POLICE_REPORT),
+            services: service_bits(&f.services),
+            languages: language_bits(&f.languages),
+            flags: flag_bits([
+                f.female_staff,
+                f.child_friendly,
+                f.wheelchair_access,
+                f.free_of_charge,
+                f.no_police_report_required,
+            ]),
             open_24_7: f.open_24_7,
             statuses: f.statuses.clone(),
         }

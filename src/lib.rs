@@ -14,6 +14,7 @@ pub mod import;
 pub mod index;
 pub mod model;
 pub mod places;
+pub mod planning;
 pub mod points;
 pub mod registry;
 pub mod search;

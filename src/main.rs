@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod cli_import;
+mod cli_plan;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -12,15 +13,16 @@ use std::time::Instant;
 use tirek::analysis::{self, CoverageOptions, Sites};
 use tirek::config::CoverageArgs;
 use tirek::config::{Cli, Command, ExportCommand, ImportCommand, NearestArgs, ServeArgs};
+use tirek::coverage::PopulationPoint;
 use tirek::coverage::Thresholds;
 use tirek::coverage::report as coverage_report;
 use tirek::import::FacilityFormat;
 use tirek::import::RecordError;
 use tirek::import::analysis::read_sites;
 use tirek::import::areas::{AreaOptions, read_geojson_with as read_areas};
-use tirek::import::settlements::{read_csv as read_population, read_points};
+use tirek::import::settlements::{read_points, read_population_points};
 use tirek::index::Filter;
-use tirek::model::{Area, Settlement};
+use tirek::model::Area;
 use tirek::model::{Sector, parse_list};
 use tirek::registry::Registry;
 use tirek::{AppState, Settings, app, defaults, export, store};
@@ -45,6 +47,9 @@ async fn main() -> Result<()> {
             if args.facilities.is_some() && args.population.is_some() && args.areas.is_some() =>
         {
             return coverage(None, args);
+        }
+        Command::PlanSites(args) if args.facilities.is_some() && args.population.is_some() => {
+            return cli_plan::plan_sites(None, args);
         }
         Command::Nearest(NearestArgs {
             points: Some(points),
@@ -110,6 +115,8 @@ async fn main() -> Result<()> {
             None => nearest(&registry, &args),
         },
         Command::Coverage(args) => coverage(Some(&registry), &args),
+        Command::PlanSites(args) => cli_plan::plan_sites(Some(&registry), &args),
+        Command::Grid(args) => cli_plan::grid(&registry, &args),
         Command::Openapi => Ok(()),
     }
 }
@@ -265,6 +272,11 @@ fn batch_nearest(
         loaded.as_secs_f64() * 1e3,
         computed.as_secs_f64() * 1e3
     );
+    eprintln!(
+        "timings {}",
+        serde_json::json!({"command": "nearest", "points": points.len(), "load_ms": loaded.as_secs_f64() * 1e3,
+                           "compute_ms": computed.as_secs_f64() * 1e3, "threads": threads})
+    );
     Ok(())
 }
 
@@ -309,18 +321,42 @@ fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> {
         thresholds: parse_thresholds(args.threshold_km.as_deref())?,
         distances: args.distances,
     };
-    let sites = match (&args.facilities, registry) {
-        (Some(path), _) => sites_from_file(path)?,
-        (None, Some(r)) => Sites::from_facilities(r.index().facilities()),
-        (None, None) => bail!("no facilities"),
-    };
-    let population: Vec<Settlement> = match (&args.population, registry) {
-        (Some(path), _) => {
-            read_population(&read_file(path)?).map_err(|e| record_errors(path, e))?
-        }
-        (None, Some(r)) => r.places().settlements.clone(),
-        (None, None) => bail!("no population"),
-    };
+    // Facilities and population load side by side.
+    let (sites, population) = std::thread::scope(|scope| {
+        let sites = scope.spawn(|| -> Result<Sites> {
+            match (&args.facilities, registry) {
+                (Some(path), _) => sites_from_file(path),
+                (None, Some(r)) => Ok(Sites::from_facilities(r.index().facilities())),
+                (None, None) => bail!("no facilities"),
+            }
+        });
+        let population = scope.spawn(|| -> Result<Vec<PopulationPoint>> {
+            match (&args.population, registry) {
+                (Some(path), _) => {
+                    read_population_points(&read_file(path)?).map_err(|e| record_errors(path, e))
+                }
+                (None, Some(r)) => Ok(r
+                    .places()
+                    .settlements
+                    .iter()
+                    .map(|s| PopulationPoint {
+                        lon: s.lon,
+                        lat: s.lat,
+                        population: s.population,
+                        area: None,
+                    })
+                    .collect()),
+                (None, None) => bail!("no population"),
+            }
+        });
+        let sites = sites
+            .join()
+            .map_err(|_| anyhow::anyhow!("the facility loader failed"))??;
+        let population = population
+            .join()
+            .map_err(|_| anyhow::anyhow!("the population loader failed"))??;
+        Ok::<_, anyhow::Error>((sites, population))
+    })?;
     let areas: Vec<Area> = match (&args.areas, registry) {
         (Some(path), _) => {
             let options = AreaOptions {
@@ -349,7 +385,8 @@ fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> {
     };
     let loaded = started.elapsed();
     let computed_at = Instant::now();
-    let run = analysis::coverage(&sites, &population, &areas, &options);
+    let population_count = population.len();
+    let run = analysis::coverage_of_points(&sites, population, &areas, &options);
     let computed = computed_at.elapsed();
     let text = coverage_report::csv(&run.table, &run.labels, &sectors, &args.id_column);
     write_output(args.out.as_deref(), &text)?;
@@ -363,13 +400,21 @@ fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> {
         eprintln!(
             "{} facilities, {} population points, {} areas: loaded in {:.1} ms, computed in {:.1} ms (areas assigned in {:.1} ms, coverage in {:.1} ms), total {:.1} ms",
             sites.ids.len(),
-            population.len(),
+            population_count,
             areas.len(),
             loaded.as_secs_f64() * 1e3,
             computed.as_secs_f64() * 1e3,
             run.assign_time.as_secs_f64() * 1e3,
             run.compute_time.as_secs_f64() * 1e3,
             started.elapsed().as_secs_f64() * 1e3
+        );
+        eprintln!(
+            "timings {}",
+            serde_json::json!({"command": "coverage", "load_ms": loaded.as_secs_f64() * 1e3,
+                               "compute_ms": computed.as_secs_f64() * 1e3,
+                               "assign_ms": run.assign_time.as_secs_f64() * 1e3,
+                               "coverage_ms": run.compute_time.as_secs_f64() * 1e3,
+                               "total_ms": started.elapsed().as_secs_f64() * 1e3})
         );
     }
     Ok(())

@@ -120,6 +120,26 @@ impl PointIndex {
         }
         let q = unit_vector(lon, lat);
         let rank = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then_with(|| tie(a.1, b.1));
+        // Fast path for the single nearest: the sphere-nearest point's geodesic bounds
+        // the answer, and only points within that bound on the sphere can beat it.
+        if k == 1
+            && let Some(first) = self.tree.nearest_neighbor(&q)
+            && accept(first.data)
+        {
+            let mut winner = (self.geodesic_to(lon, lat, first.data), first.data);
+            let reach = chord2_from_sphere_m(winner.0 / GEODESIC_OVER_SPHERE_MIN);
+            for entry in self.tree.locate_within_distance(q, reach) {
+                if entry.data == first.data || !accept(entry.data) {
+                    continue;
+                }
+                let item = (self.geodesic_to(lon, lat, entry.data), entry.data);
+                if rank(&item, &winner).is_lt() {
+                    winner = item;
+                }
+            }
+            best.push(winner);
+            return best;
+        }
         for (entry, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&q) {
             if best.len() == k && geodesic_lower_bound(sphere_m_from_chord2(d2)) > best[k - 1].0 {
                 break;
@@ -209,9 +229,8 @@ impl PointIndex {
     /// Great-circle distance (metres, mean sphere) from unit vector `q` to the nearest
     /// point, or infinity when empty. A lower bound for covering tests nearby.
     pub fn nearest_sphere_m(&self, q: &[f64; 3]) -> f64 {
-        self.tree
-            .nearest_neighbor_iter_with_distance_2(q)
-            .next()
-            .map_or(f64::INFINITY, |(_, d2)| sphere_m_from_chord2(d2))
+        self.tree.nearest_neighbor(q).map_or(f64::INFINITY, |e| {
+            sphere_m_from_chord2(chord2(q, &self.vectors[e.data as usize]))
+        })
     }
 }

@@ -235,6 +235,16 @@ impl Registry {
     /// to the stored ones (timestamps aside) are left alone; timestamps given in the
     /// input are kept, so an export imported back is unchanged.
     pub async fn import(&self, facilities: Vec<Facility>) -> Result<ImportSummary, RegistryError> {
+        self.import_with_progress(facilities, None).await
+    }
+
+    /// [`Registry::import`], telling `progress` how many records are written now and
+    /// then (for long imports on the command line).
+    pub async fn import_with_progress(
+        &self,
+        facilities: Vec<Facility>,
+        progress: Option<&crate::store::Progress>,
+    ) -> Result<ImportSummary, RegistryError> {
         let mut summary = ImportSummary {
             read: facilities.len(),
             ..ImportSummary::default()
@@ -274,7 +284,7 @@ impl Registry {
             }
         }
         if !writes.is_empty() {
-            self.store.upsert_facilities(&writes).await?;
+            self.store.upsert_facilities(&writes, progress).await?;
             self.catch_up().await?;
         }
         Ok(summary)
@@ -457,7 +467,7 @@ impl Registry {
         }
         summary.facilities_updated = changed.len();
         if !changed.is_empty() {
-            self.store.upsert_facilities(&changed).await?;
+            self.store.upsert_facilities(&changed, None).await?;
         }
         self.catch_up().await?;
         Ok(summary)

@@ -10,6 +10,7 @@ mod geography;
 mod nearest;
 pub mod openapi;
 mod places;
+mod plan;
 
 pub use error::ApiError;
 pub use extract::constant_time_eq;
@@ -53,6 +54,8 @@ pub struct AppState {
 
 /// Body limit for ordinary requests.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Body limit of `POST /api/plan/sites` (room for 200,000 candidates).
+const PLAN_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// Requests handled at once before new ones wait.
 const MAX_CONCURRENT_REQUESTS: usize = 512;
 /// Longest a request may take.
@@ -80,6 +83,12 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/nearest", get(nearest::nearest))
         .route("/api/coverage", get(coverage::coverage))
+        .route("/api/gaps/grid", get(plan::gaps_grid))
+        .route("/api/catchments", get(plan::catchments))
+        .route(
+            "/api/plan/sites",
+            post(plan::plan_sites).layer(DefaultBodyLimit::max(PLAN_BODY_BYTES)),
+        )
         .route(
             "/api/import",
             post(facilities::import).layer(DefaultBodyLimit::max(import_limit)),

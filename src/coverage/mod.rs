@@ -8,7 +8,9 @@
 
 mod access;
 mod assign;
+pub mod grid;
 pub mod report;
+pub mod siting;
 mod table;
 
 pub use access::{AccessModel, GeodesicAccess, Thresholds, TravelMode};

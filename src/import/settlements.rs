@@ -294,6 +294,93 @@ pub fn read_geojson(bytes: &[u8]) -> Result<PointsRead, Vec<RecordError>> {
     }
 }
 
+/// Population points only (`lon`, `lat`, `population` columns; everything else
+/// ignored), for analysis of large files: no ids or names are kept, rows are read
+/// without allocating.
+pub fn read_population_points(
+    bytes: &[u8],
+) -> Result<Vec<crate::coverage::PopulationPoint>, Vec<RecordError>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let header = reader
+        .byte_headers()
+        .map_err(|e| vec![RecordError::file("", format!("unreadable CSV header: {e}"))])?
+        .clone();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim_ascii().eq_ignore_ascii_case(name.as_bytes()))
+    };
+    let (Some(lon_at), Some(lat_at), Some(pop_at)) =
+        (column("lon"), column("lat"), column("population"))
+    else {
+        return Err(vec![RecordError::file(
+            "header",
+            "the header needs lon,lat,population columns",
+        )]);
+    };
+    let mut points = Vec::with_capacity(bytes.len() / 32);
+    let mut errors = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    let mut line = 1;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                errors.push(RecordError {
+                    index: Some(line + 1),
+                    id: None,
+                    field: "".into(),
+                    message: format!("unreadable row: {e}"),
+                });
+                break;
+            }
+        }
+        line += 1;
+        let number = |at: usize| -> Option<f64> {
+            let cell = record.get(at)?;
+            std::str::from_utf8(cell)
+                .ok()?
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+        };
+        match (number(lon_at), number(lat_at), number(pop_at)) {
+            (Some(lon), Some(lat), Some(population))
+                if (-180.0..=180.0).contains(&lon)
+                    && (-90.0..=90.0).contains(&lat)
+                    && population >= 0.0 =>
+            {
+                points.push(crate::coverage::PopulationPoint {
+                    lon,
+                    lat,
+                    population,
+                    area: None,
+                });
+            }
+            _ => {
+                errors.push(RecordError {
+                    index: Some(line),
+                    id: None,
+                    field: "lon/lat/population".into(),
+                    message:
+                        "each must be a number: lon in -180..180, lat in -90..90, population ≥ 0"
+                            .into(),
+                });
+                if errors.len() >= 100 {
+                    break;
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(points)
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 //! process (another instance, the CLI) reaches every running instance.
 
 mod postgres;
+mod sql;
 mod sqlite;
 
 pub use postgres::PostgresStore;
@@ -54,6 +55,12 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// Told how many records of a long write are done.
+pub type Progress = dyn Fn(usize) + Send + Sync;
+
+/// How often a long write reports progress.
+const PROGRESS_EVERY: usize = 5_000;
+
 /// A change recorded in the change log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
@@ -83,8 +90,13 @@ pub trait Store: Send + Sync {
     async fn update_facility(&self, facility: &Facility) -> Result<(), StoreError>;
     /// Removes a facility; [`StoreError::NotFound`] if the id does not exist.
     async fn delete_facility(&self, id: &str) -> Result<(), StoreError>;
-    /// Inserts or replaces all of these in one transaction: all or nothing.
-    async fn upsert_facilities(&self, facilities: &[Facility]) -> Result<(), StoreError>;
+    /// Inserts or replaces all of these in one transaction: all or nothing. `progress`
+    /// hears how many are written, now and then.
+    async fn upsert_facilities(
+        &self,
+        facilities: &[Facility],
+        progress: Option<&Progress>,
+    ) -> Result<(), StoreError>;
 
     /// Replaces every area of `level` in one transaction.
     async fn replace_areas(&self, level: u8, areas: &[Area]) -> Result<(), StoreError>;

@@ -27,7 +27,22 @@ test('round-trips and drops what it does not know', () => {
   const hash = formatHash(t);
   assert.equal(hash, '#view=caseworker&lon=68.12346&lat=43.3&place=Turkistan+%26+co&lang=en&f=cmr_pep,24_7&sl=uz&k=5');
   const back = parseHash(hash);
-  assert.deepEqual({ ...back }, { ...t, lon: 68.12346, filters: ['cmr_pep', '24_7'] });
+  assert.deepEqual({ ...back }, {
+    ...t, lon: 68.12346, filters: ['cmr_pep', '24_7'], subject: 'package', thresholds: {}, grid: null, sort: 'uncovered', rev: false,
+  });
+});
+
+test('planner state: sector, thresholds, grid and sort round-trip; junk is dropped', () => {
+  const s = parseHash('#view=planner&sector=health&th=health:25,police:7.5,bogus:3,legal:-1&grid=5&sort=share&rev=1');
+  assert.equal(s.subject, 'health');
+  assert.deepEqual(s.thresholds, { health: 25, police: 7.5 });
+  assert.equal(s.grid, 5);
+  assert.equal(s.sort, 'share');
+  assert.equal(s.rev, true);
+  assert.equal(formatHash(s), '#view=planner&sector=health&th=health:25,police:7.5&grid=5&sort=share&rev=1');
+  const d = parseHash('#view=planner&sector=nope&grid=9&sort=name');
+  assert.deepEqual([d.subject, d.grid, d.sort, d.rev], ['package', null, 'uncovered', false]);
+  assert.equal(formatHash(d), '#view=planner');
 });
 
 test('unknown view falls back to caseworker', () => {

@@ -6,6 +6,7 @@ mod fuzz;
 mod geography;
 mod nearest_exact;
 mod openapi;
+mod planning;
 mod round_trip;
 mod storage;
 mod support;

@@ -38,19 +38,26 @@ async fn suite(store: Arc<dyn Store>) {
         Err(StoreError::NotFound(_))
     ));
 
-    // A batch is one transaction: all of it or none of it.
-    let batch: Vec<Facility> = (0..50)
+    // A batch is one transaction: all of it or none of it; long ones report progress.
+    let batch: Vec<Facility> = (0..5_050)
         .map(|i| {
             facility(
-                &format!("b{i:02}"),
+                &format!("b{i:04}"),
                 "police",
-                60.0 + f64::from(i) * 0.1,
+                60.0 + f64::from(i) * 0.001,
                 45.0,
             )
         })
         .collect();
-    store.upsert_facilities(&batch).await.unwrap();
-    assert_eq!(store.facilities().await.unwrap().len(), 51);
+    let written = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let heard = written.clone();
+    let report = move |n: usize| heard.lock().unwrap().push(n);
+    store
+        .upsert_facilities(&batch, Some(&report))
+        .await
+        .unwrap();
+    assert_eq!(store.facilities().await.unwrap().len(), 5_051);
+    assert_eq!(*written.lock().unwrap(), vec![5_000]);
 
     store.delete_facility("a").await.unwrap();
     assert!(store.facility("a").await.unwrap().is_none());

@@ -9,9 +9,16 @@ import { parseHash, writeHash } from './url-state.js';
 import { DEFAULT_SECTORS, VIEWS, sectorColor } from './config.js';
 import { TirekMap, COLORS } from './map.js';
 import { initCaseworker } from './caseworker.js';
+import { initPlanner } from './planner.js';
+import { initDonor } from './donor.js';
+import { areas } from './areas.js';
+import { shareClasses, NO_DATA_COLOR, GAP_COLOR } from './coverage-model.js';
+import { formatPercent } from './format-num.js';
 
 const state = parseHash(window.location.hash);
 let caseworker = null;
+let planner = null;
+let donor = null;
 let tirekMap = null;
 let facilities = null;
 
@@ -67,6 +74,9 @@ i18n.onChange((code) => {
     tirekMap.relabelFacilities(facilities);
   }
   if (caseworker) caseworker.rerender();
+  buildCoverageLegend();
+  if (planner) planner.rerender();
+  if (donor) donor.rerender();
 });
 
 // --- view tabs (roving tabindex, arrow keys)
@@ -81,6 +91,22 @@ function switchView(view, { focus = false } = {}) {
   }
   document.body.dataset.view = state.view;
   onStateChange();
+  activateView();
+}
+
+/** Puts the map in the view's mode and lets the planner / donor fetch their data. */
+function activateView() {
+  if (!tirekMap) return;
+  const view = state.view;
+  tirekMap.loaded.then(() => {
+    if (state.view !== view) return;
+    tirekMap.setMode(view);
+    for (const [name, v] of [['planner', planner], ['donor', donor]]) {
+      if (!v) continue;
+      if (name === view) v.activate().catch(showError);
+      else v.deactivate();
+    }
+  });
 }
 
 function buildTabs() {
@@ -127,12 +153,45 @@ function buildLegend(sectors) {
   if (window.matchMedia('(max-width: 720px)').matches) $('#legend').open = false;
 }
 
+// Legend of the planner / donor choropleth (classes of the share within reach).
+let legendSubject = '';
+function setLegendSubject(text) {
+  legendSubject = text;
+  const el = document.getElementById('legend-cov-subject');
+  if (el) el.textContent = text;
+}
+
+function buildCoverageLegend() {
+  const body = $('#legend-coverage');
+  clear(body);
+  const box = (color, extra) => {
+    const s = h('span', { class: `sym sym-box${extra ? ` ${extra}` : ''}`, 'aria-hidden': 'true' });
+    s.style.setProperty('--sym-color', color);
+    return s;
+  };
+  const classes = shareClasses();
+  body.append(
+    h('p', { class: 'legend-sub', id: 'legend-cov-subject', text: legendSubject }),
+    h('ul', { class: 'legend-classes' }, classes.map((c, i) => h('li', {}, box(c.color),
+      h('span', { text: i === 0 ? t('legend.below', { v: formatPercent(c.to) })
+        : i === classes.length - 1 ? t('legend.atLeast', { v: formatPercent(c.from) })
+          : t('legend.range', { from: formatPercent(c.from), to: formatPercent(c.to) }) })))),
+    h('ul', {},
+      h('li', {}, box(NO_DATA_COLOR), h('span', { text: t('legend.noData') })),
+      h('li', { class: 'planner-only' }, box(GAP_COLOR, 'sym-gap'), h('span', { text: t('legend.gapCell') })),
+      h('li', { class: 'planner-only' }, h('span', { class: 'sym sym-site', 'aria-hidden': 'true', text: '1' }), h('span', { text: t('legend.site') }))),
+    h('p', { class: 'legend-note', text: t('legend.coverageNote') }),
+  );
+}
+
 async function applyHash() {
   const next = parseHash(window.location.hash);
   if (next.lang && next.lang !== i18n.lang()) await switchLanguage(next.lang);
+  const prev = { subject: state.subject, thresholds: { ...state.thresholds }, grid: state.grid };
   Object.assign(state, { ...next, lang: i18n.lang() });
   switchView(state.view);
   caseworker.applyState();
+  if (planner) planner.applyState(prev);
   await caseworker.run();
 }
 
@@ -140,7 +199,7 @@ async function boot() {
   performance.mark('tirek:boot');
   // Start the network work at once; the map and the strings load in parallel.
   const metaP = api.meta();
-  const dataP = Promise.all([api.areas(0), api.areas(1), api.settlements({ limit: 1000 })]);
+  const dataP = Promise.all([areas(0), areas(1), api.settlements({ limit: 1000 })]);
   const facilitiesP = api.facilities({});
   dataP.catch(() => {});
   facilitiesP.catch(() => {});
@@ -159,12 +218,19 @@ async function boot() {
   const sectors = Array.isArray(meta.sectors) && meta.sectors.length ? meta.sectors : DEFAULT_SECTORS;
   $('#demo-banner').hidden = !(meta.demo_facilities > 0);
   buildLegend(sectors);
+  buildCoverageLegend();
 
   tirekMap = new TirekMap($('#map'), {
-    onPick: (place) => {
-      if (state.view !== 'caseworker') switchView('caseworker');
-      caseworker.pick(place);
+    onPick: (place) => caseworker.pick(place),
+    onArea: (code) => {
+      if (state.view === 'planner') planner.pickArea(code);
     },
+  });
+  planner = initPlanner({
+    root: $('#view-planner'), map: tirekMap, state, sectors, onStateChange, setLegendSubject,
+  });
+  donor = initDonor({
+    root: $('#view-donor'), map: tirekMap, sectors, demo: meta.demo_facilities > 0, setLegendSubject,
   });
   caseworker = initCaseworker({
     root: $('#view-caseworker'),
@@ -209,5 +275,6 @@ window.__tirek = {
   ready,
   state,
   get map() { return tirekMap?.map; },
+  get planner() { return planner; },
   referralText: () => caseworker?.referralText(),
 };

@@ -6,6 +6,7 @@ import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
 import { sectorColor, REGION_BOUNDS } from './config.js';
 import { h } from './dom.js';
 import { t, localName } from './i18n.js';
+import { shareColorExpression, GAP_COLOR, GAP_LINE, bbox } from './coverage-model.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
@@ -28,10 +29,27 @@ function style() {
       facilities: { type: 'geojson', data: EMPTY },
       'result-lines': { type: 'geojson', data: EMPTY },
       'query-point': { type: 'geojson', data: EMPTY },
+      coverage: { type: 'geojson', data: EMPTY },
+      gaps: { type: 'geojson', data: EMPTY },
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
       { id: 'country-fill', type: 'fill', source: 'countries', paint: { 'fill-color': COLORS.land } },
+      // Planner / donor: coverage choropleth, gap hexagons (hidden in the caseworker view).
+      {
+        id: 'coverage-fill', type: 'fill', source: 'coverage', layout: { visibility: 'none' },
+        paint: { 'fill-color': shareColorExpression('value'), 'fill-opacity': 0.85 },
+      },
+      {
+        id: 'gaps-fill', type: 'fill', source: 'gaps', layout: { visibility: 'none' },
+        filter: ['==', ['get', 'covered'], false],
+        paint: { 'fill-color': GAP_COLOR, 'fill-opacity': 0.8 },
+      },
+      {
+        id: 'gaps-line', type: 'line', source: 'gaps', layout: { visibility: 'none' },
+        filter: ['==', ['get', 'covered'], false],
+        paint: { 'line-color': GAP_LINE, 'line-width': 0.7 },
+      },
       {
         id: 'region-line', type: 'line', source: 'regions',
         paint: { 'line-color': COLORS.region, 'line-width': 0.8, 'line-dasharray': [3, 2] },
@@ -39,6 +57,11 @@ function style() {
       {
         id: 'country-line', type: 'line', source: 'countries',
         paint: { 'line-color': COLORS.country, 'line-width': 1.6 },
+      },
+      {
+        id: 'coverage-selected', type: 'line', source: 'coverage', layout: { visibility: 'none' },
+        filter: ['==', ['get', 'code'], ''],
+        paint: { 'line-color': '#000000', 'line-width': 3 },
       },
       {
         id: 'settlements', type: 'circle', source: 'settlements',
@@ -88,8 +111,11 @@ function uiStrings() {
 }
 
 export class TirekMap {
-  constructor(container, { onPick }) {
+  constructor(container, { onPick, onArea }) {
     this.onPick = onPick;
+    this.onArea = onArea;
+    this.mode = 'caseworker';
+    this.siteMarkers = [];
     this.markers = [];
     this.facilityNames = new Map();
     this.loaded = new Promise((resolve) => { this._resolveLoaded = resolve; });
@@ -126,6 +152,12 @@ export class TirekMap {
   }
 
   _click(e) {
+    if (this.mode !== 'caseworker') {
+      // Planner / donor: a click on an area selects it (its row in the table).
+      const hit = this.map.queryRenderedFeatures(e.point, { layers: ['coverage-fill'] })[0];
+      if (hit && this.onArea) this.onArea(hit.properties.code);
+      return;
+    }
     // Snap to a settlement when the click is on its circle; otherwise the exact point.
     const box = [[e.point.x - 5, e.point.y - 5], [e.point.x + 5, e.point.y + 5]];
     const hit = this.map.getLayer('settlements') ? this.map.queryRenderedFeatures(box, { layers: ['settlements'] })[0] : null;
@@ -138,6 +170,16 @@ export class TirekMap {
   }
 
   _hover(e) {
+    if (this.mode !== 'caseworker') {
+      const hit = this.map.queryRenderedFeatures(e.point, { layers: ['coverage-fill'] })[0];
+      const label = hit && this.areaLabel ? this.areaLabel(hit.properties.code) : null;
+      if (!label) {
+        this.tooltip.remove();
+        return;
+      }
+      this.tooltip.setLngLat(e.lngLat).setDOMContent(h('span', { text: label })).addTo(this.map);
+      return;
+    }
     const layers = ['facilities', 'settlements'].filter((id) => this.map.getLayer(id));
     const box = [[e.point.x - 4, e.point.y - 4], [e.point.x + 4, e.point.y + 4]];
     const hit = this.map.queryRenderedFeatures(box, { layers })[0];
@@ -178,7 +220,7 @@ export class TirekMap {
   }
 
   setFacilitiesVisible(visible) {
-    this.map.setLayoutProperty('facilities', 'visibility', visible ? 'visible' : 'none');
+    this.map.setLayoutProperty('facilities', 'visibility', visible && this.mode === 'caseworker' ? 'visible' : 'none');
   }
 
   /** Shows the selected place, a line to each located result and numbered HTML markers. */
@@ -222,6 +264,7 @@ export class TirekMap {
         ev.stopPropagation();
         if (onMarker) onMarker(item);
       });
+      el.hidden = this.mode !== 'caseworker';
       this.markers.push(new maplibregl.Marker({ element: el }).setLngLat(coords).addTo(this.map));
     }
     this.map.getSource('result-lines').setData({ type: 'FeatureCollection', features: lines });
@@ -244,6 +287,85 @@ export class TirekMap {
       else pad.top = Math.max(pad.top, box.height + 20);
     }
     return pad;
+  }
+
+  /**
+   * Switches the map between the caseworker layers (services, results) and the
+   * planner / donor layers (coverage choropleth, gap grid, suggested sites).
+   */
+  setMode(mode) {
+    this.mode = mode;
+    const cw = mode === 'caseworker';
+    const vis = (id, on) => this.map.getLayer(id) && this.map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+    const showFacilities = document.getElementById('legend-show-facilities')?.checked !== false;
+    vis('facilities', cw && showFacilities);
+    for (const id of ['settlements', 'result-lines', 'query-point']) vis(id, cw);
+    for (const id of ['coverage-fill', 'coverage-selected']) vis(id, !cw);
+    for (const id of ['gaps-fill', 'gaps-line']) vis(id, mode === 'planner' && this.gapsOn);
+    for (const m of this.markers) m.getElement().hidden = !cw;
+    for (const m of this.siteMarkers) m.getElement().hidden = mode !== 'planner';
+    this.map.getCanvas().style.cursor = cw ? 'crosshair' : '';
+    this.tooltip.remove();
+  }
+
+  /** The choropleth: a FeatureCollection whose features have `code` and `value` (share). */
+  setCoverage(collection) {
+    this.map.getSource('coverage').setData(collection || EMPTY);
+  }
+
+  selectArea(code) {
+    this.map.setFilter('coverage-selected', ['==', ['get', 'code'], code == null ? '' : String(code)]);
+  }
+
+  /** Gap grid hexagons; `covered` tells whether the cell's people are within reach. */
+  setGaps(collection) {
+    this.gapsOn = !!collection;
+    this.map.getSource('gaps').setData(collection || EMPTY);
+    for (const id of ['gaps-fill', 'gaps-line']) {
+      this.map.setLayoutProperty(id, 'visibility', this.gapsOn && this.mode === 'planner' ? 'visible' : 'none');
+    }
+  }
+
+  /** Numbered markers of suggested sites: [{ rank, lon, lat, label }]. */
+  setSites(sites, { onMarker } = {}) {
+    for (const m of this.siteMarkers) m.remove();
+    this.siteMarkers = [];
+    for (const s of sites || []) {
+      const el = h('button', { type: 'button', class: 'site-marker', 'aria-label': s.label, title: s.label, text: String(s.rank) });
+      el.style.zIndex = String(1000 - s.rank);
+      el.addEventListener('click', (ev) => {
+        ev.stopPropagation();
+        if (onMarker) onMarker(s);
+      });
+      el.hidden = this.mode !== 'planner';
+      this.siteMarkers.push(new maplibregl.Marker({ element: el }).setLngLat([s.lon, s.lat]).addTo(this.map));
+    }
+  }
+
+  /** Frames a geometry (an area) or a [minLon, minLat, maxLon, maxLat] box. */
+  fitGeometry(geometryOrBox, { duration = 300 } = {}) {
+    const box = Array.isArray(geometryOrBox) ? geometryOrBox : bbox(geometryOrBox);
+    if (!box) return;
+    // Even padding (clear of the legend) keeps the area in the middle of the map.
+    const pad = this.framePadding();
+    const canvas = this.map.getCanvas();
+    const room = Math.min(canvas.clientWidth, canvas.clientHeight) / 3;
+    const padding = Math.max(10, Math.min(room, Math.max(pad.top, pad.left, pad.right, pad.bottom)));
+    this.map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding, maxZoom: 9, duration });
+  }
+
+  /** A PNG data URL of the map as drawn now (for the printed report). */
+  snapshot() {
+    return new Promise((resolve) => {
+      this.map.once('render', () => {
+        try {
+          resolve(this.map.getCanvas().toDataURL('image/png'));
+        } catch {
+          resolve(null);
+        }
+      });
+      this.map.triggerRepaint();
+    });
   }
 
   flyTo(lon, lat) {

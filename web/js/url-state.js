@@ -3,8 +3,13 @@
 // view: caseworker|planner|donor; lon/lat: the selected place; lang: interface language;
 // f: survivor-need filters; sl: language the service must speak; k: results per sector;
 // place: label of the selected place (a settlement name).
+// Planner: #view=planner&sector=health&th=health:25,police:10&grid=5&sort=share&rev=1
+// sector: "package" (default) or one sector; th: thresholds in km per sector (only those
+// changed); grid: H3 resolution of the gap grid when shown; sort: uncovered|share; rev=1
+// reverses the order.
 
-import { FILTER_CODES, VIEWS, K_CHOICES, DEFAULT_K, SERVICE_LANGUAGES } from './config.js';
+import { FILTER_CODES, VIEWS, K_CHOICES, DEFAULT_K, SERVICE_LANGUAGES, DEFAULT_SECTORS } from './config.js';
+import { GRID_RESOLUTIONS, SORT_KEYS } from './coverage-model.js';
 
 export function parseHash(hash) {
   const q = new URLSearchParams(String(hash || '').replace(/^#/, ''));
@@ -17,6 +22,11 @@ export function parseHash(hash) {
     filters: [],
     svcLang: '',
     k: DEFAULT_K,
+    subject: 'package',
+    thresholds: {},
+    grid: null,
+    sort: 'uncovered',
+    rev: false,
   };
   const lon = Number.parseFloat(q.get('lon'));
   const lat = Number.parseFloat(q.get('lat'));
@@ -30,6 +40,16 @@ export function parseHash(hash) {
   if (SERVICE_LANGUAGES.includes(q.get('sl'))) state.svcLang = q.get('sl');
   const k = Number.parseInt(q.get('k'), 10);
   if (K_CHOICES.includes(k)) state.k = k;
+  if (DEFAULT_SECTORS.includes(q.get('sector'))) state.subject = q.get('sector');
+  for (const pair of (q.get('th') || '').split(',')) {
+    const [sector, km] = pair.split(':');
+    const v = Number.parseFloat(km);
+    if (DEFAULT_SECTORS.includes(sector) && Number.isFinite(v) && v >= 0 && v <= 20000) state.thresholds[sector] = v;
+  }
+  const grid = Number.parseInt(q.get('grid'), 10);
+  if (GRID_RESOLUTIONS.includes(grid)) state.grid = grid;
+  if (SORT_KEYS.includes(q.get('sort'))) state.sort = q.get('sort');
+  state.rev = q.get('rev') === '1';
   return state;
 }
 
@@ -51,8 +71,14 @@ export function formatHash(state) {
   if (filters.length) q.set('f', filters.join(','));
   if (state.svcLang) q.set('sl', state.svcLang);
   if (state.k !== DEFAULT_K) q.set('k', String(state.k));
+  if (state.subject && state.subject !== 'package') q.set('sector', state.subject);
+  const th = DEFAULT_SECTORS.filter((s) => Number.isFinite(state.thresholds?.[s])).map((s) => `${s}:${state.thresholds[s]}`);
+  if (th.length) q.set('th', th.join(','));
+  if (state.grid) q.set('grid', String(state.grid));
+  if (state.sort && state.sort !== 'uncovered') q.set('sort', state.sort);
+  if (state.rev) q.set('rev', '1');
   // URLSearchParams encodes ',' as %2C; keep the hash readable.
-  return `#${q.toString().replace(/%2C/gi, ',')}`;
+  return `#${q.toString().replace(/%2C/gi, ',').replace(/%3A/gi, ':')}`;
 }
 
 /** Writes the state into the hash without adding a history entry or firing hashchange. */

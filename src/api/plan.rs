@@ -1,0 +1,385 @@
+//! Planners' endpoints: `GET /api/gaps/grid` (H3 gap grid), `POST /api/plan/sites`
+//! (where to add k sites) and `GET /api/catchments` (each settlement's nearest
+//! facility). All read-only and public; results are cached per data version.
+//!
+//! **Confidentiality.** Per-cell or per-settlement distances can locate a confidential
+//! shelter (a cell 0.2 km from it). For callers without the token the grid reports the
+//! shelter sector, and any sector whose nearest facility is confidential, as
+//! `covered_<s>` only with `dist_km_<s>: null`; catchments give a distance band instead
+//! of the facility id and distance when the nearest is confidential (as
+//! `/api/nearest` does). Plans report only aggregate people covered.
+
+use super::extract::{Body, Caller, Params};
+use super::{ApiError, AppState};
+use crate::analysis::Sites;
+use crate::coverage::Thresholds;
+use crate::coverage::grid::{self, BBox, MAX_CELLS};
+use crate::coverage::siting::{MAX_CANDIDATES, MAX_K};
+use crate::model::{Sector, parse_list};
+use crate::planning::{self, Candidate, PlanError};
+use crate::visibility::Viewer;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Query of `GET /api/gaps/grid`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct GridParams {
+    /// H3 resolution, 3..=7 (default 5).
+    res: Option<u8>,
+    /// Sectors, comma-separated (default: health,psychosocial,police,shelter).
+    sector: Option<String>,
+    /// `minlon,minlat,maxlon,maxlat` (default: the countries in the store).
+    bbox: Option<String>,
+    /// Threshold for one sector, km: `threshold_km.health=25` (one parameter per sector).
+    #[param(rename = "threshold_km.health")]
+    threshold_km_health: Option<f64>,
+}
+
+/// Query of `GET /api/catchments`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct CatchmentParams {
+    /// The sector.
+    sector: String,
+}
+
+/// Body of `POST /api/plan/sites`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct PlanRequest {
+    /// The sector to add sites of.
+    sector: Sector,
+    /// Sites to place, 1..=200.
+    k: usize,
+    /// `"settlements"` (default), `"grid"` (H3 cell centres over the countries at `res`)
+    /// or a list of `{"id", "lon", "lat", "name"?}` (at most 200,000).
+    #[schema(value_type = Option<Value>)]
+    candidates: Option<Value>,
+    /// H3 resolution of grid candidates, 3..=7 (default 6).
+    res: Option<u8>,
+    /// Coverage threshold, km (default: the sector's).
+    threshold_km: Option<f64>,
+}
+
+/// A JSON answer serialised from a cached value without copying it.
+fn json_response(value: &Value) -> Result<Response, ApiError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| ApiError::internal(&e))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
+}
+
+/// Cached computations may fail on the input; the failure is cached as this marker.
+const FAILED: &str = "__tirek_failed";
+
+fn failure(message: String) -> Value {
+    json!({ FAILED: message })
+}
+
+fn check_failure(value: &Value) -> Result<(), ApiError> {
+    match value.get(FAILED).and_then(Value::as_str) {
+        Some(message) => Err(ApiError::bad_request(message)),
+        None => Ok(()),
+    }
+}
+
+fn km_value(key: &str, value: &str) -> Result<f64, ApiError> {
+    value
+        .trim()
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && *v >= 0.0 && *v <= 20_000.0)
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "parameter {key}={value:?}: expected km between 0 and 20000"
+            ))
+        })
+}
+
+fn hide_for(viewer: Viewer, confidential: &[bool]) -> impl Fn(Sector, u32) -> bool + '_ {
+    move |s, f| {
+        viewer == Viewer::Public
+            && (s == Sector::Shelter || confidential.get(f as usize).copied().unwrap_or(true))
+    }
+}
+
+/// H3 hexagons over the countries (or `bbox`), each with its population and, per
+/// sector, the exact geodesic km from its centre to the nearest active facility and
+/// whether that is within the threshold. Shelter distances are withheld from the public.
+#[utoipa::path(get, path = "/api/gaps/grid", params(GridParams),
+    responses((status = 200, description = "GeoJSON FeatureCollection of H3 Polygons with `cell`, `population`, `dist_km_<s>`, `covered_<s>`, `covered_all`; foreign member `grid`", body = Object),
+              (status = 400, description = "bad parameter, or more than 200,000 cells", body = Object)))]
+pub async fn gaps_grid(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let mut thresholds = Thresholds::default();
+    for (key, value) in &params.0 {
+        if let Some(sector) = key.strip_prefix("threshold_km.") {
+            let sector: Sector = sector
+                .parse()
+                .map_err(|e| ApiError::bad_request(format!("parameter {key}: {e}")))?;
+            thresholds.set(sector, km_value(key, value)? * 1000.0);
+        } else if !["res", "sector", "bbox"].contains(&key.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "unknown parameter {key:?}; known: res, sector, bbox, threshold_km.<sector>"
+            )));
+        }
+    }
+    let res: u8 = params.parse("res")?.unwrap_or(5);
+    grid::resolution(res).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let sectors: Vec<Sector> = match params.get("sector") {
+        Some(text) => {
+            parse_list(text).map_err(|e| ApiError::bad_request(format!("parameter sector: {e}")))?
+        }
+        None => Sector::MINIMUM_PACKAGE.to_vec(),
+    };
+    if sectors.is_empty() {
+        return Err(ApiError::bad_request("parameter sector: no sector given"));
+    }
+    let bbox = params
+        .get("bbox")
+        .map(BBox::parse)
+        .transpose()
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let viewer = caller.0;
+    let key = format!("grid|{res}|{sectors:?}|{bbox:?}|{thresholds:?}|{viewer:?}");
+    let registry = state.registry.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        registry.cached(&key, || {
+            let index = registry.index();
+            let places = registry.places();
+            let sites = Sites::from_facilities(index.facilities());
+            let confidential = planning::confidential_flags(index.facilities());
+            let region = planning::grid_region(bbox, &places.areas);
+            match planning::grid(&sites, &places.settlements, &region, res, &sectors, thresholds, MAX_CELLS) {
+                Ok(g) => {
+                    let mut note = planning::GRID_NOTE.to_string();
+                    if viewer == Viewer::Public {
+                        note.push_str(" Distances to shelters and other confidential facilities are withheld (null); covered_<sector> still says whether one is in reach.");
+                    }
+                    grid::to_geojson(&g, hide_for(viewer, &confidential), &note)
+                }
+                Err(e) => failure(e.to_string()),
+            }
+        })
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    check_failure(&result)?;
+    json_response(&result)
+}
+
+/// Each settlement's nearest active facility of `sector`: `[{id, name, population,
+/// facility_id, distance_m}]`; when that facility is confidential and the caller has no
+/// token, `facility_id` and `distance_m` are null and `distance_band` is given.
+#[utoipa::path(get, path = "/api/catchments", params(CatchmentParams),
+    responses((status = 200, description = "`[{id, name, population, facility_id, distance_m, distance_band?}]`", body = Object),
+              (status = 400, description = "bad parameter", body = Object)))]
+pub async fn catchments(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Response, ApiError> {
+    params.only(&["sector"])?;
+    let sector: Sector = params
+        .parse("sector")?
+        .ok_or_else(|| ApiError::bad_request("parameter sector is required"))?;
+    let viewer = caller.0;
+    let key = format!("catchments|{sector}|{viewer:?}");
+    let registry = state.registry.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        registry.cached(&key, || {
+            let index = registry.index();
+            let places = registry.places();
+            let sites = Sites::from_facilities(index.facilities());
+            let confidential = planning::confidential_flags(index.facilities());
+            let hide = |f: u32| {
+                viewer == Viewer::Public && confidential.get(f as usize).copied().unwrap_or(true)
+            };
+            Value::Array(planning::catchments(
+                &sites,
+                &places.settlements,
+                sector,
+                hide,
+            ))
+        })
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    json_response(&result)
+}
+
+/// Candidate sites as asked.
+enum Candidates {
+    Settlements,
+    Grid(u8),
+    List(Vec<Candidate>),
+}
+
+fn parse_plan(body: &[u8]) -> Result<(Sector, usize, Candidates, Option<f64>), ApiError> {
+    let doc: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
+    let Some(obj) = doc.as_object() else {
+        return Err(ApiError::bad_request("the body must be a JSON object"));
+    };
+    const KNOWN: [&str; 5] = ["sector", "k", "candidates", "res", "threshold_km"];
+    if let Some(k) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(ApiError::bad_request(format!(
+            "unknown field {k:?}; known: {}",
+            KNOWN.join(", ")
+        )));
+    }
+    let sector: Sector = obj
+        .get("sector")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::bad_request("sector: required, a string such as \"health\""))?
+        .parse()
+        .map_err(|e| ApiError::bad_request(format!("sector: {e}")))?;
+    let k = obj
+        .get("k")
+        .and_then(Value::as_u64)
+        .filter(|k| (1..=MAX_K as u64).contains(k))
+        .ok_or_else(|| {
+            ApiError::bad_request(format!("k: required, a whole number in 1..={MAX_K}"))
+        })? as usize;
+    let res = match obj.get("res") {
+        None | Some(Value::Null) => 6,
+        Some(v) => v
+            .as_u64()
+            .and_then(|r| u8::try_from(r).ok())
+            .filter(|r| grid::resolution(*r).is_ok())
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "res: a whole number in {}..={}",
+                    grid::MIN_RES,
+                    grid::MAX_RES
+                ))
+            })?,
+    };
+    let threshold_km = match obj.get("threshold_km") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_f64()
+                .filter(|v| v.is_finite() && *v >= 0.0 && *v <= 20_000.0)
+                .ok_or_else(|| ApiError::bad_request("threshold_km: km between 0 and 20000"))?,
+        ),
+    };
+    let candidates = match obj.get("candidates") {
+        None | Some(Value::Null) => Candidates::Settlements,
+        Some(Value::String(s)) if s == "settlements" => Candidates::Settlements,
+        Some(Value::String(s)) if s == "grid" => Candidates::Grid(res),
+        Some(Value::Array(items)) => {
+            if items.len() > MAX_CANDIDATES {
+                return Err(ApiError::bad_request(format!(
+                    "candidates: {} given, at most {MAX_CANDIDATES}",
+                    items.len()
+                )));
+            }
+            Candidates::List(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| candidate(i, item))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "candidates: \"settlements\", \"grid\" or a list of {id, lon, lat, name?}",
+            ));
+        }
+    };
+    Ok((sector, k, candidates, threshold_km))
+}
+
+fn candidate(i: usize, item: &Value) -> Result<Candidate, ApiError> {
+    let bad = |what: &str| ApiError::bad_request(format!("candidates[{i}]: {what}"));
+    let id = match item.get("id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return Err(bad("id: required, a string")),
+    };
+    let lon = item
+        .get("lon")
+        .and_then(Value::as_f64)
+        .filter(|v| (-180.0..=180.0).contains(v))
+        .ok_or_else(|| bad("lon: a number in -180..180"))?;
+    let lat = item
+        .get("lat")
+        .and_then(Value::as_f64)
+        .filter(|v| (-90.0..=90.0).contains(v))
+        .ok_or_else(|| bad("lat: a number in -90..90"))?;
+    let name = match item.get("name") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(bad("name: a string")),
+    };
+    Ok(Candidate { id, lon, lat, name })
+}
+
+/// Greedy maximal covering: the `k` candidate sites that, one after another, add the
+/// most people of the store's settlements within the threshold of a `sector` facility,
+/// existing active facilities fixed. Each step reports its gain.
+#[utoipa::path(post, path = "/api/plan/sites", request_body = PlanRequest,
+    responses((status = 200, description = "`{sector, threshold_m, population_total, covered_before, steps: [{rank, site: {id, lon, lat, name}, gain, covered_after}], candidates_considered}`", body = Object),
+              (status = 400, description = "bad body: unknown sector, k outside 1..=200, bad coordinates, malformed JSON, too many candidates", body = Object),
+              (status = 413, description = "body too large", body = Object)))]
+pub async fn plan_sites(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+    let (sector, k, candidates, threshold_km) = parse_plan(&body.0)?;
+    let threshold_m =
+        threshold_km.map_or_else(|| Thresholds::default().get(sector), |km| km * 1000.0);
+    let registry = state.registry.clone();
+    let compute = move |registry: &crate::registry::Registry, candidates: Candidates| -> Value {
+        let index = registry.index();
+        let places = registry.places();
+        let sites = Sites::from_facilities(index.facilities());
+        let list = match candidates {
+            Candidates::Settlements => planning::settlement_candidates(&places.settlements),
+            Candidates::Grid(res) => match planning::grid_candidates(
+                &planning::country_region(&places.areas),
+                res,
+                &places.settlements,
+                MAX_CANDIDATES,
+            ) {
+                Ok(list) => list,
+                Err(e) => return failure(plan_message(&e)),
+            },
+            Candidates::List(list) => list,
+        };
+        match planning::plan_sites(&sites, &places.settlements, sector, threshold_m, k, list) {
+            Ok(plan) => planning::plan_json(&plan),
+            Err(e) => failure(plan_message(&e)),
+        }
+    };
+    let result = tokio::task::spawn_blocking(move || match candidates {
+        Candidates::List(list) => Arc::new(compute(&registry, Candidates::List(list))),
+        other => {
+            let source = match &other {
+                Candidates::Grid(res) => format!("grid{res}"),
+                _ => "settlements".into(),
+            };
+            let key = format!("plan|{sector}|{k}|{source}|{threshold_m}");
+            let reg = registry.clone();
+            registry.cached(&key, move || compute(&reg, other))
+        }
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    check_failure(&result)?;
+    json_response(&result)
+}
+
+fn plan_message(e: &PlanError) -> String {
+    match e {
+        PlanError::TooManyCandidates { count, limit } => format!(
+            "candidates: {count} grid cells, more than {limit}; use a lower res or give a list"
+        ),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,464 @@
+//! The gap grid: H3 hexagons over a region, each with its population and the exact
+//! geodesic distance from its centre to the nearest facility of each sector.
+//!
+//! **Cells.** The region is either polygons (the countries) or a lon/lat box. Its cells
+//! are every H3 cell of the resolution whose centre lies in it (h3o's `Tiler` in
+//! `ContainsCentroid` mode: each cell once, and fast — the modes testing cell outlines
+//! against the polygons' edges take ~30 s for Central Asia at res 5), plus the cell of
+//! every population point inside it (inside the box, or every point for polygons): no
+//! one is dropped at the border, and the cells' populations sum to the points' total.
+//!
+//! **Distances** are measured from the cell centre (`LatLng::from(cell)`) by the caller's
+//! exact nearest search; a cell is covered for a sector when that distance is at most
+//! the sector's threshold (inclusive).
+//!
+//! **Confidentiality.** A distance per cell is a fine instrument: a public cell at
+//! 0.2 km from the nearest shelter locates the shelter. [`to_geojson`] therefore takes a
+//! `hide` predicate: for a hidden (sector, facility) the cell reports `covered_<s>` only
+//! and `dist_km_<s>: null`. The API hides the shelter sector and every confidential
+//! facility from callers without the token.
+//!
+//! **Polygons.** RFC 7946: rings are closed and counter-clockwise. A cell crossing the
+//! antimeridian (none in Central Asia) has its longitudes unwrapped past ±180 rather
+//! than being cut.
+
+use super::Thresholds;
+use crate::model::Sector;
+use geo::{ChamberlainDuquetteArea, Polygon};
+use h3o::geom::{ContainmentMode, TilerBuilder};
+use h3o::{CellIndex, LatLng, Resolution};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Coarsest resolution served.
+pub const MIN_RES: u8 = 3;
+/// Finest resolution served.
+pub const MAX_RES: u8 = 7;
+/// Most cells in one grid (API limit).
+pub const MAX_CELLS: usize = 200_000;
+
+/// Why a grid cannot be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GridError {
+    /// Resolution outside [`MIN_RES`]..=[`MAX_RES`].
+    #[error("res={0} is outside {MIN_RES}..={MAX_RES}")]
+    Resolution(u8),
+    /// The grid would be too large.
+    #[error(
+        "about {cells} cells at res={res}: more than {limit}; give a smaller bbox or a lower res"
+    )]
+    TooManyCells {
+        /// The resolution asked.
+        res: u8,
+        /// Cells counted or estimated.
+        cells: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A bounding box that is not one.
+    #[error("bbox: {0}")]
+    BBox(String),
+    /// A region polygon h3o refuses.
+    #[error("region geometry: {0}")]
+    Geometry(String),
+}
+
+/// A lon/lat box (no antimeridian crossing).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BBox {
+    /// West.
+    pub min_lon: f64,
+    /// South.
+    pub min_lat: f64,
+    /// East.
+    pub max_lon: f64,
+    /// North.
+    pub max_lat: f64,
+}
+
+impl BBox {
+    /// Parses `minlon,minlat,maxlon,maxlat`.
+    pub fn parse(text: &str) -> Result<Self, GridError> {
+        let v: Vec<f64> = text
+            .split(',')
+            .map(|p| p.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| {
+                GridError::BBox(format!("{text:?}: expected minlon,minlat,maxlon,maxlat"))
+            })?;
+        let [min_lon, min_lat, max_lon, max_lat] = v[..] else {
+            return Err(GridError::BBox(format!(
+                "{text:?}: expected 4 numbers minlon,minlat,maxlon,maxlat"
+            )));
+        };
+        Self::new(min_lon, min_lat, max_lon, max_lat)
+    }
+
+    /// A checked box.
+    pub fn new(min_lon: f64, min_lat: f64, max_lon: f64, max_lat: f64) -> Result<Self, GridError> {
+        let lon_ok = |v: f64| (-180.0..=180.0).contains(&v);
+        let lat_ok = |v: f64| (-90.0..=90.0).contains(&v);
+        if !(lon_ok(min_lon) && lon_ok(max_lon) && lat_ok(min_lat) && lat_ok(max_lat)) {
+            return Err(GridError::BBox(
+                "longitudes must be in -180..180 and latitudes in -90..90".into(),
+            ));
+        }
+        if !(min_lon < max_lon && min_lat < max_lat) {
+            return Err(GridError::BBox(
+                "minlon must be below maxlon and minlat below maxlat (no antimeridian crossing)"
+                    .into(),
+            ));
+        }
+        Ok(Self {
+            min_lon,
+            min_lat,
+            max_lon,
+            max_lat,
+        })
+    }
+
+    /// Whether `(lon, lat)` lies in the box (edges included).
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        (self.min_lon..=self.max_lon).contains(&lon) && (self.min_lat..=self.max_lat).contains(&lat)
+    }
+
+    fn polygon(&self) -> Polygon<f64> {
+        Polygon::new(
+            geo::LineString::from(vec![
+                (self.min_lon, self.min_lat),
+                (self.max_lon, self.min_lat),
+                (self.max_lon, self.max_lat),
+                (self.min_lon, self.max_lat),
+                (self.min_lon, self.min_lat),
+            ]),
+            vec![],
+        )
+    }
+}
+
+/// Where the grid goes.
+#[derive(Debug, Clone)]
+pub enum Region {
+    /// Polygons, e.g. the countries' outlines (every population point counts).
+    Polygons(Vec<Polygon<f64>>),
+    /// A box (population points inside it count).
+    BBox(BBox),
+    /// Only the cells holding population points (when no outline is known).
+    Points,
+}
+
+/// Checks a resolution.
+pub fn resolution(res: u8) -> Result<Resolution, GridError> {
+    if !(MIN_RES..=MAX_RES).contains(&res) {
+        return Err(GridError::Resolution(res));
+    }
+    Resolution::try_from(res).map_err(|_| GridError::Resolution(res))
+}
+
+/// The cell of a point, if its coordinates are valid.
+pub fn cell_of(lon: f64, lat: f64, res: Resolution) -> Option<CellIndex> {
+    LatLng::new(lat, lon).ok().map(|ll| ll.to_cell(res))
+}
+
+/// The centre of a cell, `(lon, lat)`.
+pub fn centre(cell: CellIndex) -> (f64, f64) {
+    let ll = LatLng::from(cell);
+    (ll.lng(), ll.lat())
+}
+
+/// The cells of `region` at `res` (see the module doc), sorted, at most `limit`.
+/// `points` are the population points `(lon, lat)`.
+pub fn region_cells(
+    region: &Region,
+    res: u8,
+    points: &[(f64, f64)],
+    limit: usize,
+) -> Result<Vec<CellIndex>, GridError> {
+    let resolution = resolution(res)?;
+    let polygons: Vec<Polygon<f64>> = match region {
+        Region::Polygons(p) => p.clone(),
+        Region::BBox(b) => vec![b.polygon()],
+        Region::Points => Vec::new(),
+    };
+    // Refuse early, from the area, what would take long to enumerate.
+    let area_km2: f64 = polygons
+        .iter()
+        .map(|p| p.chamberlain_duquette_unsigned_area() / 1e6)
+        .sum();
+    let estimate = (area_km2 / resolution.area_km2()) as usize;
+    if estimate > limit + limit / 5 {
+        return Err(GridError::TooManyCells {
+            res,
+            cells: estimate,
+            limit,
+        });
+    }
+    let too_many = |cells: usize| GridError::TooManyCells { res, cells, limit };
+    let mut cells: BTreeSet<CellIndex> = BTreeSet::new();
+    if !polygons.is_empty() {
+        let mut tiler = TilerBuilder::new(resolution)
+            .containment_mode(ContainmentMode::ContainsCentroid)
+            .build();
+        for p in polygons {
+            tiler
+                .add(p)
+                .map_err(|e| GridError::Geometry(e.to_string()))?;
+        }
+        for cell in tiler.into_coverage() {
+            cells.insert(cell);
+            if cells.len() > limit {
+                return Err(too_many(cells.len()));
+            }
+        }
+    }
+    for &(lon, lat) in points {
+        if let Region::BBox(b) = region
+            && !b.contains(lon, lat)
+        {
+            continue;
+        }
+        if let Some(c) = cell_of(lon, lat, resolution) {
+            cells.insert(c);
+        }
+    }
+    if cells.len() > limit {
+        return Err(too_many(cells.len()));
+    }
+    Ok(cells.into_iter().collect())
+}
+
+/// The closed, counter-clockwise ring of a cell as `[lon, lat]` pairs (6 decimals).
+pub fn cell_ring(cell: CellIndex) -> Vec<[f64; 2]> {
+    let round6 = |v: f64| (v * 1e6).round() / 1e6;
+    let mut ring: Vec<[f64; 2]> = cell
+        .boundary()
+        .iter()
+        .map(|ll| [ll.lng(), ll.lat()])
+        .collect();
+    let (lo, hi) = ring
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p[0]), hi.max(p[0]))
+        });
+    if hi - lo > 180.0 {
+        for p in &mut ring {
+            if p[0] < 0.0 {
+                p[0] += 360.0;
+            }
+        }
+    }
+    let twice_area: f64 = ring
+        .iter()
+        .zip(ring.iter().cycle().skip(1))
+        .map(|(a, b)| a[0] * b[1] - b[0] * a[1])
+        .sum();
+    if twice_area < 0.0 {
+        ring.reverse();
+    }
+    let mut ring: Vec<[f64; 2]> = ring
+        .into_iter()
+        .map(|p| [round6(p[0]), round6(p[1])])
+        .collect();
+    if let Some(&first) = ring.first() {
+        ring.push(first);
+    }
+    ring
+}
+
+/// One hexagon of the grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridCell {
+    /// The H3 cell.
+    pub cell: CellIndex,
+    /// Centre longitude.
+    pub lon: f64,
+    /// Centre latitude.
+    pub lat: f64,
+    /// People of the population points in the cell.
+    pub population: f64,
+    /// Per sector of the grid: the nearest facility (caller's index) and metres.
+    pub nearest: Vec<Option<(u32, f64)>>,
+}
+
+/// A computed grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    /// Resolution.
+    pub res: u8,
+    /// Sectors, in the order of [`GridCell::nearest`].
+    pub sectors: Vec<Sector>,
+    /// Thresholds.
+    pub thresholds: Thresholds,
+    /// Cells, sorted by index.
+    pub cells: Vec<GridCell>,
+}
+
+/// What a grid needs.
+pub struct GridInput<'a> {
+    /// Resolution, [`MIN_RES`]..=[`MAX_RES`].
+    pub res: u8,
+    /// Sectors to measure.
+    pub sectors: &'a [Sector],
+    /// Thresholds for `covered_<s>`.
+    pub thresholds: Thresholds,
+    /// The region.
+    pub region: &'a Region,
+    /// Population points `(lon, lat, people)`.
+    pub population: &'a [(f64, f64, f64)],
+    /// Most cells.
+    pub limit: usize,
+    /// Worker threads for the distances.
+    pub threads: usize,
+}
+
+/// Computes the grid. `nearest(sector, lon, lat)` is the exact nearest facility search.
+pub fn compute(
+    input: &GridInput<'_>,
+    nearest: &(dyn Fn(Sector, f64, f64) -> Option<(u32, f64)> + Sync),
+) -> Result<Grid, GridError> {
+    let resolution = resolution(input.res)?;
+    let coords: Vec<(f64, f64)> = input.population.iter().map(|p| (p.0, p.1)).collect();
+    let cells = region_cells(input.region, input.res, &coords, input.limit)?;
+    let mut people: BTreeMap<CellIndex, f64> = BTreeMap::new();
+    for &(lon, lat, pop) in input.population {
+        if let Region::BBox(b) = input.region
+            && !b.contains(lon, lat)
+        {
+            continue;
+        }
+        if let Some(c) = cell_of(lon, lat, resolution) {
+            *people.entry(c).or_insert(0.0) += pop;
+        }
+    }
+    let chunk = cells.len().div_ceil(input.threads.max(1)).max(1);
+    let sectors = input.sectors;
+    let measured: Vec<GridCell> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cells
+            .chunks(chunk)
+            .map(|part| {
+                let people = &people;
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|&cell| {
+                            let (lon, lat) = centre(cell);
+                            GridCell {
+                                cell,
+                                lon,
+                                lat,
+                                population: people.get(&cell).copied().unwrap_or(0.0),
+                                nearest: sectors.iter().map(|&s| nearest(s, lon, lat)).collect(),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    Ok(Grid {
+        res: input.res,
+        sectors: sectors.to_vec(),
+        thresholds: input.thresholds,
+        cells: measured,
+    })
+}
+
+/// The grid as a GeoJSON FeatureCollection (see the module doc); `hide(sector,
+/// facility)` withholds a distance, keeping only whether the cell is covered.
+pub fn to_geojson(grid: &Grid, hide: impl Fn(Sector, u32) -> bool, note: &str) -> Value {
+    let features: Vec<Value> = grid
+        .cells
+        .iter()
+        .map(|c| {
+            let mut props = Map::new();
+            props.insert("cell".into(), json!(c.cell.to_string()));
+            props.insert("population".into(), json!(c.population));
+            let mut all = true;
+            for (&s, answer) in grid.sectors.iter().zip(&c.nearest) {
+                let covered = answer.is_some_and(|(_, d)| d <= grid.thresholds.get(s));
+                all &= covered;
+                let dist = match answer {
+                    Some((f, d)) if !hide(s, *f) => json!((d).round() / 1000.0),
+                    _ => Value::Null,
+                };
+                props.insert(format!("dist_km_{s}"), dist);
+                props.insert(format!("covered_{s}"), json!(covered));
+            }
+            props.insert("covered_all".into(), json!(all));
+            json!({
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [cell_ring(c.cell)]},
+                "properties": props,
+            })
+        })
+        .collect();
+    let thresholds_m: Map<String, Value> = grid
+        .sectors
+        .iter()
+        .map(|s| (s.as_str().to_string(), json!(grid.thresholds.get(*s))))
+        .collect();
+    json!({
+        "type": "FeatureCollection",
+        "features": features,
+        "grid": {
+            "res": grid.res, "sectors": grid.sectors, "thresholds_m": thresholds_m,
+            "cells": grid.cells.len(), "note": note,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rings_are_closed_and_counter_clockwise() {
+        for &(lon, lat) in &[(68.0, 43.0), (179.99, 10.0), (-179.99, -60.0), (0.0, 89.9)] {
+            let cell = cell_of(lon, lat, Resolution::Five).unwrap();
+            let ring = cell_ring(cell);
+            assert!(ring.len() >= 7);
+            assert_eq!(ring.first(), ring.last());
+            let twice: f64 = ring
+                .windows(2)
+                .map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1])
+                .sum();
+            assert!(twice > 0.0, "{lon},{lat}");
+        }
+    }
+
+    #[test]
+    fn resolution_and_bbox_are_checked() {
+        assert_eq!(resolution(8), Err(GridError::Resolution(8)));
+        assert!(resolution(5).is_ok());
+        assert!(BBox::parse("60,40,61").is_err());
+        assert!(BBox::parse("61,40,60,41").is_err());
+        assert!(BBox::parse("60,40,61,x").is_err());
+        assert!(BBox::parse("60,40,61,41").is_ok());
+        let too_big = region_cells(
+            &Region::BBox(BBox::new(40.0, 30.0, 90.0, 56.0).unwrap()),
+            7,
+            &[],
+            MAX_CELLS,
+        );
+        assert!(matches!(too_big, Err(GridError::TooManyCells { .. })));
+    }
+
+    #[test]
+    fn every_point_lands_in_a_cell() {
+        let points = [(60.5, 40.5), (60.0, 40.0), (70.0, 45.0)];
+        let cells = region_cells(
+            &Region::BBox(BBox::new(60.0, 40.0, 61.0, 41.0).unwrap()),
+            5,
+            &points,
+            MAX_CELLS,
+        )
+        .unwrap();
+        for &(lon, lat) in &points[..2] {
+            assert!(cells.contains(&cell_of(lon, lat, Resolution::Five).unwrap()));
+        }
+        assert!(!cells.contains(&cell_of(70.0, 45.0, Resolution::Five).unwrap()));
+    }
+}

@@ -1,0 +1,291 @@
+//! Planners' analyses on facilities and settlements, shared by the CLI and the API:
+//! the H3 gap grid ([`crate::coverage::grid`]), where to add sites
+//! ([`crate::coverage::siting`]) and each settlement's catchment (its nearest facility).
+//! No HTTP here; who may see what is the caller's `hide` predicate.
+
+use crate::analysis::Sites;
+use crate::coverage::grid::{self, BBox, Grid, GridError, GridInput, Region};
+use crate::coverage::siting::{self, Plan, SitingError, SitingInput};
+use crate::coverage::{AccessModel, GeodesicAccess, PointSet, Thresholds};
+use crate::model::{Area, Facility, Sector, Settlement, Status};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// What the grid notes for its readers.
+pub const GRID_NOTE: &str = "Population is the settlements in each cell (GeoNames unless better data was imported: rural people are under-counted). Distances are exact WGS84 geodesics from the cell centre to the nearest active facility; covered means distance ≤ threshold (inclusive).";
+
+/// Why a plan cannot be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// The grid of candidates.
+    #[error(transparent)]
+    Grid(#[from] GridError),
+    /// The placement.
+    #[error(transparent)]
+    Siting(#[from] SitingError),
+    /// Too many candidates.
+    #[error("{count} candidates: more than {limit}")]
+    TooManyCandidates {
+        /// Given or generated.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// Worker threads: every core.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Per facility of [`Sites::from_facilities`] (same order), whether it is confidential.
+pub fn confidential_flags(facilities: &[Arc<Facility>]) -> Vec<bool> {
+    facilities
+        .iter()
+        .filter(|f| f.status == Status::Active)
+        .map(|f| f.confidential)
+        .collect()
+}
+
+/// The countries (level-0 areas) as a grid region; only the settlements' cells when
+/// none are loaded.
+pub fn country_region(areas: &[Area]) -> Region {
+    let polygons: Vec<geo::Polygon<f64>> = areas
+        .iter()
+        .filter(|a| a.level == 0)
+        .flat_map(|a| a.geometry.0.iter().cloned())
+        .collect();
+    if polygons.is_empty() {
+        Region::Points
+    } else {
+        Region::Polygons(polygons)
+    }
+}
+
+/// Settlements as `(lon, lat, people)`.
+pub fn population_points(settlements: &[Settlement]) -> Vec<(f64, f64, f64)> {
+    settlements
+        .iter()
+        .map(|s| (s.lon, s.lat, s.population))
+        .collect()
+}
+
+/// The gap grid of `sectors` over `region` (a bbox, else the countries in `areas`).
+pub fn grid(
+    sites: &Sites,
+    settlements: &[Settlement],
+    region: &Region,
+    res: u8,
+    sectors: &[Sector],
+    thresholds: Thresholds,
+    limit: usize,
+) -> Result<Grid, GridError> {
+    let population = population_points(settlements);
+    grid::compute(
+        &GridInput {
+            res,
+            sectors,
+            thresholds,
+            region,
+            population: &population,
+            limit,
+            threads: threads(),
+        },
+        &|s, lon, lat| sites.nearest(s, lon, lat),
+    )
+}
+
+/// The region of a grid request: the box when given, else the countries.
+pub fn grid_region(bbox: Option<BBox>, areas: &[Area]) -> Region {
+    match bbox {
+        Some(b) => Region::BBox(b),
+        None => country_region(areas),
+    }
+}
+
+/// A candidate site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Its id (settlement id, H3 cell, or as supplied).
+    pub id: String,
+    /// Longitude.
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Its name, if any.
+    pub name: Option<String>,
+}
+
+/// Every settlement as a candidate.
+pub fn settlement_candidates(settlements: &[Settlement]) -> Vec<Candidate> {
+    settlements
+        .iter()
+        .map(|s| Candidate {
+            id: s.id.clone(),
+            lon: s.lon,
+            lat: s.lat,
+            name: Some(s.name.clone()),
+        })
+        .collect()
+}
+
+/// The centres of the H3 cells of `region` at `res` (ids: the cells).
+pub fn grid_candidates(
+    region: &Region,
+    res: u8,
+    settlements: &[Settlement],
+    limit: usize,
+) -> Result<Vec<Candidate>, PlanError> {
+    let points: Vec<(f64, f64)> = settlements.iter().map(|s| (s.lon, s.lat)).collect();
+    let cells = grid::region_cells(region, res, &points, limit).map_err(|e| match e {
+        GridError::TooManyCells { cells, limit, .. } => PlanError::TooManyCandidates {
+            count: cells,
+            limit,
+        },
+        other => PlanError::Grid(other),
+    })?;
+    Ok(cells
+        .into_iter()
+        .map(|c| {
+            let (lon, lat) = grid::centre(c);
+            Candidate {
+                id: c.to_string(),
+                lon,
+                lat,
+                name: None,
+            }
+        })
+        .collect())
+}
+
+/// A finished site plan.
+pub struct SitePlan {
+    /// The sector.
+    pub sector: Sector,
+    /// Threshold, metres.
+    pub threshold_m: f64,
+    /// The candidates considered.
+    pub candidates: Vec<Candidate>,
+    /// The placement.
+    pub plan: Plan,
+    /// Time spent on the existing coverage.
+    pub coverage_time: std::time::Duration,
+}
+
+/// Places `k` new sites of `sector` among `candidates` to cover the most people of
+/// `settlements` not yet within `threshold_m` of an existing active facility.
+pub fn plan_sites(
+    sites: &Sites,
+    settlements: &[Settlement],
+    sector: Sector,
+    threshold_m: f64,
+    k: usize,
+    candidates: Vec<Candidate>,
+) -> Result<SitePlan, PlanError> {
+    if candidates.len() > siting::MAX_CANDIDATES {
+        return Err(PlanError::TooManyCandidates {
+            count: candidates.len(),
+            limit: siting::MAX_CANDIDATES,
+        });
+    }
+    if !(threshold_m.is_finite() && threshold_m >= 0.0) {
+        return Err(SitingError::Threshold.into());
+    }
+    let started = std::time::Instant::now();
+    let population = population_points(settlements);
+    let mut thresholds = Thresholds::default();
+    thresholds.set(sector, threshold_m);
+    let model = GeodesicAccess::new(thresholds);
+    let set = PointSet::new(population.iter().map(|p| (p.0, p.1)).collect());
+    let covered = model.covered(sector, &sites.per_sector[sector.index()], &set);
+    let coverage_time = started.elapsed();
+    let coords: Vec<(f64, f64)> = candidates.iter().map(|c| (c.lon, c.lat)).collect();
+    let plan = siting::plan(&SitingInput {
+        population: &population,
+        covered: &covered,
+        candidates: &coords,
+        threshold_m,
+        k,
+        threads: threads(),
+    })?;
+    Ok(SitePlan {
+        sector,
+        threshold_m,
+        candidates,
+        plan,
+        coverage_time,
+    })
+}
+
+/// The plan as the API answers it.
+pub fn plan_json(p: &SitePlan) -> Value {
+    let steps: Vec<Value> = p
+        .plan
+        .steps
+        .iter()
+        .map(|s| {
+            let c = &p.candidates[s.candidate as usize];
+            json!({
+                "rank": s.rank,
+                "site": {"id": c.id, "lon": c.lon, "lat": c.lat, "name": c.name},
+                "gain": s.gain,
+                "covered_after": s.covered_after,
+            })
+        })
+        .collect();
+    json!({
+        "sector": p.sector, "threshold_m": p.threshold_m,
+        "population_total": p.plan.population_total, "covered_before": p.plan.covered_before,
+        "steps": steps, "candidates_considered": p.candidates.len(),
+    })
+}
+
+/// The plan as CSV: `rank,site_id,lon,lat,gain,covered_after`.
+pub fn plan_csv(p: &SitePlan) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["rank", "site_id", "lon", "lat", "gain", "covered_after"]);
+    for s in &p.plan.steps {
+        let c = &p.candidates[s.candidate as usize];
+        let _ = w.write_record([
+            s.rank.to_string(),
+            c.id.clone(),
+            format!("{:.6}", c.lon),
+            format!("{:.6}", c.lat),
+            s.gain.to_string(),
+            s.covered_after.to_string(),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// Per settlement, its nearest active facility of `sector`: `{id, name, population,
+/// facility_id, distance_m}` (millimetres). When `hide(facility)`, the id and distance
+/// are null and a `distance_band` stands in.
+pub fn catchments(
+    sites: &Sites,
+    settlements: &[Settlement],
+    sector: Sector,
+    hide: impl Fn(u32) -> bool,
+) -> Vec<Value> {
+    let coords: Vec<(f64, f64)> = settlements.iter().map(|s| (s.lon, s.lat)).collect();
+    let nearest = crate::analysis::batch_nearest(sites, &coords, &[sector], threads());
+    settlements
+        .iter()
+        .zip(nearest)
+        .map(|(s, row)| {
+            let mut v = json!({"id": s.id, "name": s.name, "population": s.population,
+                               "facility_id": null, "distance_m": null});
+            match row.first().copied().flatten() {
+                Some((f, d)) if hide(f) => {
+                    v["distance_band"] = json!(crate::visibility::distance_band(d));
+                }
+                Some((f, d)) => {
+                    v["facility_id"] = json!(sites.ids[f as usize]);
+                    v["distance_m"] = json!((d * 1000.0).round() / 1000.0);
+                }
+                None => {}
+            }
+            v
+        })
+        .collect()
+}

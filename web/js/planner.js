@@ -1,0 +1,468 @@
+// Planner view: district (finest level) choropleth of coverage for one sector or the
+// minimum package (GET /api/coverage), thresholds per sector, a sortable ranked table
+// (click or Enter zooms to the area), the gap grid (GET /api/gaps/grid), "where to add"
+// (POST /api/plan/sites) and CSV / GeoJSON export of what is shown. Data is fetched
+// when the view opens, not on first load. Endpoints that answer 404 show a
+// "not available" note; no number is ever made up.
+
+import { api, isMissing } from './api.js';
+import { h, append, clear, $ } from './dom.js';
+import { t } from './i18n.js';
+import { sectorColor } from './config.js';
+import { areas, areaIndex, areaName } from './areas.js';
+import {
+  DEFAULT_PACKAGE, GRID_RESOLUTIONS, DEFAULT_GRID_RES, plannerRows, sortRows, joinAreas, bbox,
+  plannerCsv, plannerGeojson, shareClass, SHARE_COLORS, NO_DATA_COLOR,
+} from './coverage-model.js';
+import { formatInt, formatShare, formatKmValue } from './format-num.js';
+import { download } from './download.js';
+
+const SITE_K = [1, 3, 5, 10];
+
+export function initPlanner({ root, map, state, sectors, onStateChange, setLegendSubject }) {
+  const els = {
+    unavailable: $('#pl-unavailable', root),
+    form: $('#pl-form', root),
+    subject: $('#pl-subject', root),
+    thresholds: $('#pl-thresholds', root),
+    reset: $('#pl-reset', root),
+    status: $('#pl-status', root),
+    level: $('#pl-level', root),
+    grid: $('#pl-grid', root),
+    gridRes: $('#pl-grid-res', root),
+    gridStatus: $('#pl-grid-status', root),
+    exportCsv: $('#pl-export-csv', root),
+    exportGeojson: $('#pl-export-geojson', root),
+    table: $('#pl-table', root),
+    tbody: $('#pl-table tbody', root),
+    sitesForm: $('#pl-sites-form', root),
+    sitesSector: $('#pl-sites-sector', root),
+    sitesK: $('#pl-sites-k', root),
+    sitesStatus: $('#pl-sites-status', root),
+    sitesList: $('#pl-sites-list', root),
+  };
+  const subjects = ['package', ...sectors];
+  let answer = null; // last /api/coverage answer
+  let rows = [];
+  let collection = null; // choropleth shown
+  let outlines = null;
+  let names = null;
+  let grid = null; // gap grid shown (normalised) or null
+  let gridError = null;
+  let sites = null;
+  let sitesError = null;
+  let error = null;
+  let loading = null;
+  let seq = 0;
+  let selected = null;
+  const defaultsKm = {}; // the server's default threshold of each sector (from its answers)
+  let active = false;
+
+  // --- controls
+  const opt = (value, key) => h('option', { value, 'data-i18n': key, text: t(key) });
+  append(els.subject, subjects.map((s) => opt(s, s === 'package' ? 'planner.package' : `sector.${s}`)));
+  append(els.gridRes, GRID_RESOLUTIONS.map((r) => opt(String(r), `planner.res.${r}`)));
+  append(els.sitesSector, sectors.filter((s) => s !== 'hotline').map((s) => opt(s, `sector.${s}`)));
+  append(els.sitesK, SITE_K.map((k) => h('option', { value: String(k), text: String(k) })));
+  els.sitesK.value = '5';
+
+  els.subject.addEventListener('change', () => {
+    state.subject = els.subject.value;
+    onStateChange();
+    if (state.subject !== 'package') els.sitesSector.value = state.subject;
+    reload();
+  });
+  els.form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    for (const input of els.thresholds.querySelectorAll('input[data-sector]')) {
+      const s = input.dataset.sector;
+      const v = Number.parseFloat(input.value);
+      if (!Number.isFinite(v) || v < 0 || v > 20000) {
+        input.setAttribute('aria-invalid', 'true');
+        continue;
+      }
+      input.removeAttribute('aria-invalid');
+      if (defaultsKm[s] !== undefined && v === defaultsKm[s]) delete state.thresholds[s];
+      else state.thresholds[s] = v;
+    }
+    onStateChange();
+    reload();
+  });
+  els.reset.addEventListener('click', () => {
+    state.thresholds = {};
+    onStateChange();
+    reload();
+  });
+  els.grid.addEventListener('change', () => {
+    state.grid = els.grid.checked ? Number(els.gridRes.value) || DEFAULT_GRID_RES : null;
+    onStateChange();
+    loadGrid();
+  });
+  els.gridRes.addEventListener('change', () => {
+    if (!els.grid.checked) return;
+    state.grid = Number(els.gridRes.value);
+    onStateChange();
+    loadGrid();
+  });
+  els.exportCsv.addEventListener('click', () => {
+    if (!answer) return;
+    download(`tirek-coverage-${state.subject}-level${answer.coverage.level}.csv`, 'text/csv;charset=utf-8',
+      `\ufeff${plannerCsv(shownRows(), { subject: state.subject, level: answer.coverage.level, thresholdsKm: thresholdsKm(), dataVersion: answer.coverage.data_version })}`);
+  });
+  els.exportGeojson.addEventListener('click', () => {
+    if (!collection) return;
+    const fc = plannerGeojson({
+      areas: collection,
+      grid,
+      sites,
+      meta: { subject: state.subject, sectors: subjectSectors(), level: answer.coverage.level, thresholds_km: thresholdsKm(), data_version: answer.coverage.data_version, note: answer.coverage.note },
+    });
+    download(`tirek-coverage-${state.subject}-level${answer.coverage.level}.geojson`, 'application/geo+json', JSON.stringify(fc));
+  });
+  for (const btn of els.table.querySelectorAll('th button[data-sort]')) {
+    btn.addEventListener('click', () => {
+      const key = btn.dataset.sort;
+      if (state.sort === key) state.rev = !state.rev;
+      else {
+        state.sort = key;
+        state.rev = false;
+      }
+      onStateChange();
+      renderTable();
+    });
+  }
+  els.sitesForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    loadSites();
+  });
+
+  function subjectSectors() {
+    return state.subject === 'package' ? DEFAULT_PACKAGE : [state.subject];
+  }
+
+  function thresholdsKm() {
+    const out = {};
+    for (const s of subjectSectors()) {
+      const m = answer?.coverage?.thresholds_m?.[s];
+      out[s] = state.thresholds[s] ?? (m !== undefined ? m / 1000 : null);
+    }
+    return out;
+  }
+
+  function thresholdParams() {
+    const p = {};
+    for (const s of subjectSectors()) if (Number.isFinite(state.thresholds[s])) p[`threshold_km.${s}`] = state.thresholds[s];
+    return p;
+  }
+
+  function shownRows() {
+    return sortRows(rows, state.sort, state.rev);
+  }
+
+  // --- data
+  async function reload() {
+    const mine = ++seq;
+    error = null;
+    els.status.textContent = t('planner.loading');
+    root.setAttribute('aria-busy', 'true');
+    const list = subjectSectors();
+    try {
+      const a = await api.coverage({ sectors: list, package: list, ...thresholdParams() });
+      const level = a?.coverage?.level;
+      const [fc, index] = level === null || level === undefined ? [null, new Map()]
+        : await Promise.all([areas(level), areaIndex([0, 1, level])]);
+      if (mine !== seq) return;
+      answer = a;
+      outlines = fc;
+      names = index;
+      for (const s of list) {
+        if (!Number.isFinite(state.thresholds[s]) && a.coverage.thresholds_m?.[s] !== undefined) defaultsKm[s] = a.coverage.thresholds_m[s] / 1000;
+      }
+      rows = plannerRows(a, state.subject);
+      collection = joinAreas(rows, outlines);
+    } catch (err) {
+      if (mine !== seq) return;
+      answer = null;
+      rows = [];
+      collection = null;
+      error = err;
+    } finally {
+      if (mine === seq) root.removeAttribute('aria-busy');
+    }
+    render();
+    if (active) showOnMap();
+    if (state.grid) await loadGrid();
+    if (mine === seq) {
+      root.dataset.loaded = 'true';
+      performance.mark('tirek:planner');
+    }
+  }
+
+  async function loadGrid() {
+    const mine = seq;
+    gridError = null;
+    if (!state.grid) {
+      grid = null;
+      renderGrid();
+      if (active) map.setGaps(null);
+      return;
+    }
+    els.gridStatus.textContent = t('planner.loading');
+    const list = subjectSectors();
+    try {
+      const fc = await api.gapsGrid({ res: state.grid, sector: list, ...thresholdParams() });
+      if (mine !== seq) return;
+      grid = {
+        ...fc,
+        features: (fc.features || []).map((f) => ({ ...f, properties: { ...f.properties, covered: f.properties?.covered_all === true } })),
+      };
+    } catch (err) {
+      grid = null;
+      gridError = err;
+    }
+    renderGrid();
+    if (active) map.setGaps(grid);
+  }
+
+  async function loadSites() {
+    sitesError = null;
+    sites = null;
+    els.sitesStatus.textContent = t('planner.loading');
+    els.sitesForm.setAttribute('aria-busy', 'true');
+    try {
+      const sector = els.sitesSector.value;
+      const body = { sector, k: Number(els.sitesK.value), candidates: 'settlements' };
+      // The same distance as the choropleth when the planner changed it for this sector.
+      if (Number.isFinite(state.thresholds[sector])) body.threshold_km = state.thresholds[sector];
+      sites = await api.planSites(body);
+    } catch (err) {
+      sitesError = err;
+    } finally {
+      els.sitesForm.removeAttribute('aria-busy');
+    }
+    renderSites();
+    if (active) showSites();
+  }
+
+  // --- rendering
+  function errorText(err, what) {
+    if (isMissing(err)) return t('planner.notAvailable', { endpoint: what });
+    if (err.code === 'network') return t('error.network');
+    return t('error.api', { message: err.message });
+  }
+
+  function render() {
+    els.subject.value = state.subject;
+    renderThresholds();
+    els.unavailable.hidden = !error;
+    if (error) els.unavailable.textContent = errorText(error, '/api/coverage');
+    const ok = !!answer;
+    els.exportCsv.disabled = !ok;
+    els.exportGeojson.disabled = !ok;
+    if (ok) {
+      const level = answer.coverage.level;
+      els.level.textContent = t('planner.levelInfo', { level: t(`planner.level.${Math.min(level, 2)}`), n: rows.length });
+      els.status.textContent = t('planner.summary', {
+        subject: subjectLabel(), uncovered: formatInt(rows.reduce((n, r) => n + (r.uncovered || 0), 0)),
+      });
+    } else {
+      els.level.textContent = '';
+      els.status.textContent = '';
+    }
+    setLegendSubject(t('planner.legendTitle', { subject: subjectLabel() }));
+    renderTable();
+    renderGrid();
+    renderSites();
+  }
+
+  function subjectLabel() {
+    return state.subject === 'package' ? t('planner.package') : t(`sector.${state.subject}`);
+  }
+
+  function renderThresholds() {
+    clear(els.thresholds.querySelector('.th-inputs'));
+    const box = els.thresholds.querySelector('.th-inputs');
+    for (const s of subjectSectors()) {
+      const id = `pl-th-${s}`;
+      const value = state.thresholds[s] ?? defaultsKm[s];
+      box.append(h('div', { class: 'th' },
+        h('label', { for: id }, h('span', { class: 'swatch', 'aria-hidden': 'true', style: `--sector-color:${sectorColor(s)}` }), t(`sector.${s}`)),
+        h('input', {
+          id, type: 'number', min: '0', max: '20000', step: '1', inputmode: 'decimal', required: true,
+          value: value === undefined ? '' : String(value), dataset: { sector: s },
+          'aria-describedby': 'pl-th-unit',
+        }),
+        h('span', { class: 'unit', 'aria-hidden': 'true', text: t('map.km') })));
+    }
+  }
+
+  function renderTable() {
+    for (const th of els.table.querySelectorAll('th[data-sort-key]')) {
+      const key = th.dataset.sortKey;
+      // rank order: uncovered = most people first (descending), share = lowest first (ascending)
+      const natural = key === 'uncovered' ? 'descending' : 'ascending';
+      const reversed = natural === 'descending' ? 'ascending' : 'descending';
+      th.setAttribute('aria-sort', state.sort === key ? (state.rev ? reversed : natural) : 'none');
+      th.querySelector('button').dataset.active = String(state.sort === key);
+    }
+    clear(els.tbody);
+    const list = shownRows();
+    list.forEach((r, i) => {
+      const name = areaName(names, r.code, r.name);
+      const tr = h('tr', {
+        tabindex: '0', dataset: { code: String(r.code) }, class: r.code === selected ? 'selected' : null,
+        'aria-describedby': 'pl-row-hint',
+        onclick: () => zoomTo(r.code),
+        onkeydown: (ev) => {
+          if (ev.key === 'Enter' || ev.key === ' ') {
+            ev.preventDefault();
+            zoomTo(r.code);
+          } else if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+            ev.preventDefault();
+            const next = ev.key === 'ArrowDown' ? tr.nextElementSibling : tr.previousElementSibling;
+            if (next) next.focus();
+          }
+        },
+      },
+      h('td', { class: 'num-cell', text: String(i + 1) }),
+      h('th', { scope: 'row', class: 'area-name', text: name }),
+      h('td', { class: 'num-cell', text: formatInt(r.pop_total) }),
+      h('td', { class: 'num-cell share-cell' },
+        h('span', { class: 'share-dot', 'aria-hidden': 'true', style: `--c:${shareColor(r.share)}` }), formatShare(r.share)),
+      h('td', { class: 'num-cell', dataset: { value: String(r.uncovered) }, text: formatInt(r.uncovered) }),
+      h('td', { class: 'num-cell', text: formatInt(r.facilities) }));
+      els.tbody.append(tr);
+    });
+    if (!list.length) {
+      els.tbody.append(h('tr', {}, h('td', { colspan: '6', class: 'empty', text: answer ? t('planner.noAreas') : '' })));
+    }
+  }
+
+  function renderGrid() {
+    els.grid.checked = !!state.grid;
+    els.gridRes.value = String(state.grid || DEFAULT_GRID_RES);
+    els.gridRes.disabled = !state.grid;
+    if (!state.grid) {
+      els.gridStatus.textContent = gridError ? errorText(gridError, '/api/gaps/grid') : '';
+      return;
+    }
+    if (gridError) {
+      els.gridStatus.textContent = errorText(gridError, '/api/gaps/grid');
+      els.gridStatus.dataset.state = isMissing(gridError) ? 'missing' : 'error';
+      return;
+    }
+    if (!grid) return;
+    const gaps = grid.features.filter((f) => !f.properties.covered);
+    els.gridStatus.dataset.state = 'ok';
+    els.gridStatus.textContent = t('planner.gridSummary', {
+      count: gaps.length, people: formatInt(gaps.reduce((n, f) => n + (Number(f.properties.population) || 0), 0)), res: state.grid,
+    });
+  }
+
+  function renderSites() {
+    clear(els.sitesList);
+    if (sitesError) {
+      els.sitesStatus.textContent = errorText(sitesError, '/api/plan/sites');
+      els.sitesStatus.dataset.state = isMissing(sitesError) ? 'missing' : 'error';
+      return;
+    }
+    if (!sites) {
+      els.sitesStatus.textContent = '';
+      return;
+    }
+    els.sitesStatus.dataset.state = 'ok';
+    const total = sites.population_total;
+    els.sitesStatus.textContent = t('planner.sitesSummary', {
+      sector: t(`sector.${sites.sector}`), km: formatKmValue(sites.threshold_m),
+      before: formatShare(total ? sites.covered_before / total : null), count: sites.candidates_considered ?? 0,
+    });
+    for (const step of sites.steps || []) {
+      els.sitesList.append(h('li', { dataset: { rank: String(step.rank) } },
+        h('button', {
+          type: 'button', class: 'link-button site-link',
+          onclick: () => map.map.easeTo({ center: [step.site.lon, step.site.lat], zoom: Math.max(map.map.getZoom(), 8), duration: 300 }),
+        }, step.site.name || step.site.id),
+        ' ',
+        h('span', { class: 'site-gain', text: t('planner.siteGain', { gain: formatInt(step.gain), after: formatShare(total ? step.covered_after / total : null) }) })));
+    }
+  }
+
+  // --- map
+  function showOnMap() {
+    map.setCoverage(collection);
+    map.selectArea(selected);
+    map.setGaps(grid);
+    showSites();
+    map.areaLabel = (code) => {
+      const r = rows.find((x) => String(x.code) === String(code));
+      return r ? `${areaName(names, r.code, r.name)}: ${formatShare(r.share)}` : null;
+    };
+  }
+
+  function showSites() {
+    map.setSites((sites?.steps || []).map((s) => ({
+      rank: s.rank, lon: s.site.lon, lat: s.site.lat,
+      label: t('planner.siteMarker', { rank: s.rank, name: s.site.name || s.site.id, gain: formatInt(s.gain) }),
+    })), { onMarker: (s) => els.sitesList.querySelector(`li[data-rank="${s.rank}"] button`)?.focus() });
+  }
+
+  function zoomTo(code) {
+    const f = collection?.features.find((x) => String(x.properties.code) === String(code));
+    if (!f) return;
+    select(code);
+    map.fitGeometry(f.geometry);
+  }
+
+  function select(code) {
+    selected = code;
+    map.selectArea(code);
+    for (const tr of els.tbody.querySelectorAll('tr[data-code]')) tr.classList.toggle('selected', tr.dataset.code === String(code));
+  }
+
+  return {
+    /** Called when the view is shown. */
+    activate() {
+      active = true;
+      if (!answer && !error && !loading) loading = reload().finally(() => { loading = null; });
+      else showOnMap();
+      setLegendSubject(t('planner.legendTitle', { subject: subjectLabel() }));
+      return loading || Promise.resolve();
+    },
+    deactivate() {
+      active = false;
+    },
+    /** Map click on an area: select its row. */
+    pickArea(code) {
+      select(code);
+      const tr = els.tbody.querySelector(`tr[data-code="${CSS.escape(String(code))}"]`);
+      if (tr) {
+        tr.scrollIntoView({ block: 'nearest' });
+        tr.focus({ preventScroll: true });
+      }
+    },
+    /** After a hash change: re-query when the subject, thresholds or grid changed. */
+    applyState(prev) {
+      const changed = !prev || prev.subject !== state.subject || JSON.stringify(prev.thresholds) !== JSON.stringify(state.thresholds);
+      if (changed && (answer || error)) reload();
+      else if (prev && prev.grid !== state.grid) loadGrid();
+      else renderTable();
+    },
+    rerender() {
+      if (!answer && !error) {
+        renderThresholds();
+        return;
+      }
+      render();
+      if (active) showOnMap();
+    },
+    bbox: (code) => {
+      const f = collection?.features.find((x) => String(x.properties.code) === String(code));
+      return f ? bbox(f.geometry) : null;
+    },
+  };
+}
+
+export function shareColor(share) {
+  const c = shareClass(share);
+  return c === null ? NO_DATA_COLOR : SHARE_COLORS[c];
+}
