@@ -12,12 +12,13 @@ use axum::extract::State;
 /// Imports admin areas from a GeoJSON FeatureCollection of (Multi)Polygons in WGS84,
 /// replacing the areas of the level(s) it holds; then places settlements and facilities
 /// in them. COD-AB (`ADMn_PCODE`, `ADMn_EN`/`_RU`/`_KK`…) and geoBoundaries (`shapeName`,
-/// `shapeID`, `shapeGroup`) fields are recognised. Shapefiles: use the command line.
+/// `shapeID`, `shapeGroup`) fields are recognised. A zip archive holding one ESRI
+/// shapefile (`.shp`, `.dbf`, `.prj`, `.cpg`) is read as such.
 #[utoipa::path(post, path = "/api/import/areas", params(
         ("level" = Option<u8>, Query, description = "0 country, 1 region, 2 district; inferred from ADMn_PCODE / shapeType when absent"),
         ("code_field" = Option<String>, Query, description = "attribute holding the area code"),
         ("name_field" = Option<String>, Query, description = "attribute holding the name")),
-    request_body(content = Object, description = "GeoJSON FeatureCollection of Polygons / MultiPolygons, WGS84"),
+    request_body(content = Object, description = "GeoJSON FeatureCollection of Polygons / MultiPolygons, WGS84, or a zipped shapefile"),
     responses((status = 200, description = "what was read, written and repaired", body = AreaImportSummary),
               (status = 401, description = "no or wrong token", body = Object),
               (status = 413, description = "body too large", body = Object),
@@ -36,8 +37,14 @@ pub async fn import_areas(
         code_field: params.get("code_field").map(str::to_string),
         name_field: params.get("name_field").map(str::to_string),
     };
-    let read =
-        import::areas::read_geojson_with(&body, &options).map_err(ApiError::invalid_records)?;
+    let read = if import::shapefile::is_zip(&body) {
+        tokio::task::spawn_blocking(move || import::shapefile::read_zip(&body, &options))
+            .await
+            .map_err(|e| ApiError::internal(&e))?
+    } else {
+        import::areas::read_geojson_with(&body, &options)
+    }
+    .map_err(ApiError::invalid_records)?;
     Ok(Json(state.registry.import_areas(read).await?))
 }
 

@@ -92,6 +92,83 @@ pub fn read_path(path: &Path, options: &AreaOptions) -> Result<AreaRead, Vec<Rec
     )
 }
 
+/// The most a zipped shapefile may unpack to, bytes (a guard against zip bombs).
+pub const MAX_UNZIPPED_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Whether `bytes` look like a zip archive.
+pub fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+/// Reads a zipped shapefile (the `.shp` with its `.dbf`, `.prj`, `.cpg` beside it, in
+/// any folder of the archive): what a planner uploads through the API.
+pub fn read_zip(bytes: &[u8], options: &AreaOptions) -> Result<AreaRead, Vec<RecordError>> {
+    let bad = |message: String| vec![RecordError::file("zip", message)];
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| bad(format!("not a readable zip archive: {e}")))?;
+    let names: Vec<String> = archive
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .collect();
+    let mut shps: Vec<&String> = names
+        .iter()
+        .filter(|n| n.to_ascii_lowercase().ends_with(".shp") && !n.starts_with("__MACOSX"))
+        .collect();
+    shps.sort();
+    let shp_name = match shps.as_slice() {
+        [one] => (*one).clone(),
+        [] => return Err(bad("the archive holds no .shp file".into())),
+        many => {
+            return Err(bad(format!(
+                "the archive holds {} .shp files ({}); upload one shapefile per archive",
+                many.len(),
+                many.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    };
+    let stem = &shp_name[..shp_name.len() - 4];
+    let mut budget = MAX_UNZIPPED_BYTES;
+    let mut part = |ext: &str| -> Result<Option<Vec<u8>>, Vec<RecordError>> {
+        let Some(name) = names.iter().find(|n| {
+            n.len() == stem.len() + 4
+                && n.starts_with(stem)
+                && n[stem.len()..].eq_ignore_ascii_case(ext)
+        }) else {
+            return Ok(None);
+        };
+        let file = archive
+            .by_name(name)
+            .map_err(|e| bad(format!("cannot read {name} in the archive: {e}")))?;
+        let mut out = Vec::new();
+        let read = std::io::Read::read_to_end(&mut std::io::Read::take(file, budget + 1), &mut out)
+            .map_err(|e| bad(format!("cannot unpack {name}: {e}")))?;
+        if read as u64 > budget {
+            return Err(bad(format!(
+                "the archive unpacks to more than {MAX_UNZIPPED_BYTES} bytes"
+            )));
+        }
+        budget -= read as u64;
+        Ok(Some(out))
+    };
+    let shp = part(".shp")?.ok_or_else(|| bad("the .shp file could not be read".into()))?;
+    let dbf = part(".dbf")?
+        .ok_or_else(|| bad(format!("the archive has no {stem}.dbf beside {shp_name}")))?;
+    let prj = part(".prj")?.map(|b| String::from_utf8_lossy(&b).into_owned());
+    let cpg = part(".cpg")?.map(|b| String::from_utf8_lossy(&b).into_owned());
+    read_parts(
+        ShapefileParts {
+            shp: &shp,
+            dbf: &dbf,
+            prj: prj.as_deref(),
+            cpg: cpg.as_deref(),
+        },
+        options,
+    )
+}
+
 /// Whether a `.prj` (WKT 1 or 2) describes geographic WGS84; `Err` names what it is.
 pub fn check_prj(prj: &str) -> Result<(), ShapefileError> {
     let wkt = prj

@@ -9,7 +9,7 @@ cargo build --locked --quiet
 data="$(mktemp -d)"
 log="$data/server.log"
 token="e2e-$RANDOM$RANDOM"
-TIREK_WRITE_TOKEN="$token" ./target/debug/tirek --data-dir "$data" serve --listen 127.0.0.1:0 >"$log" 2>&1 &
+TIREK_WRITE_TOKEN="$token" "${CARGO_TARGET_DIR:-target}/debug/tirek" --data-dir "$data" serve --listen 127.0.0.1:0 >"$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
 url=""

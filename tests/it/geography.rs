@@ -716,3 +716,81 @@ proptest! {
         let _ = import::osm::read(doc.to_string().as_bytes(), Some("KZ"), None);
     }
 }
+
+/// Zips the named files (stored, no compression) the way a planner would upload them.
+fn zip_files(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, bytes) in files {
+        writer.start_file(*name, options).unwrap();
+        std::io::Write::write_all(&mut writer, bytes).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn a_zipped_shapefile_imports_through_the_api() {
+    let Some(dir) = eval_dir() else { return };
+    let part =
+        |ext: &str| std::fs::read(dir.join(format!("kaz/kaz_admbnda_adm1_2024.{ext}"))).unwrap();
+    let exts = ["shp", "shx", "dbf", "prj", "cpg"];
+    let all: Vec<(String, Vec<u8>)> = exts
+        .iter()
+        .map(|e| (format!("regions/kaz_adm1.{e}"), part(e)))
+        .collect();
+    let refs: Vec<(&str, Vec<u8>)> = all.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let app = TestApp::new().await;
+    let (status, summary) = app
+        .send(
+            "POST",
+            "/api/import/areas?level=1",
+            Some(TOKEN),
+            Some(zip_files(&refs)),
+        )
+        .await;
+    assert_eq!(status, 200, "{summary}");
+    let (_, areas) = app.get("/api/areas?level=1").await;
+    let features = areas["features"].as_array().unwrap();
+    assert_eq!(features.len(), 20);
+    assert!(
+        features
+            .iter()
+            .all(|f| f["properties"]["code"].as_str().unwrap().starts_with("KZ"))
+    );
+    assert!(
+        features
+            .iter()
+            .any(|f| f["properties"]["names"]["ru"].is_string())
+    );
+
+    // Without its .dbf the archive is refused, naming what is missing, and nothing changes.
+    let no_dbf: Vec<(&str, Vec<u8>)> = refs
+        .iter()
+        .filter(|(n, _)| !n.ends_with(".dbf"))
+        .cloned()
+        .collect();
+    let (status, err) = app
+        .send(
+            "POST",
+            "/api/import/areas?level=2",
+            Some(TOKEN),
+            Some(zip_files(&no_dbf)),
+        )
+        .await;
+    assert_eq!(status, 422, "{err}");
+    assert!(err.to_string().contains(".dbf"), "{err}");
+    let (_, districts) = app.get("/api/areas?level=2").await;
+    assert_eq!(districts["features"].as_array().unwrap().len(), 0);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn zip_reader_never_panics(tail in prop::collection::vec(any::<u8>(), 0..400)) {
+        let mut bytes = b"PK\x03\x04".to_vec();
+        bytes.extend(tail);
+        let _ = shapefile::read_zip(&bytes, &AreaOptions::default());
+    }
+}
