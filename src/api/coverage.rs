@@ -54,17 +54,7 @@ pub async fn coverage(
             let sector: Sector = sector
                 .parse()
                 .map_err(|e| ApiError::bad_request(format!("parameter {key}: {e}")))?;
-            let km: f64 = value
-                .trim()
-                .parse()
-                .ok()
-                .filter(|v: &f64| v.is_finite() && *v >= 0.0 && *v <= 20_000.0)
-                .ok_or_else(|| {
-                    ApiError::bad_request(format!(
-                        "parameter {key}={value:?}: expected km between 0 and 20000"
-                    ))
-                })?;
-            thresholds.set(sector, km * 1000.0);
+            thresholds.set(sector, super::plan::km_value(key, value)? * 1000.0);
         } else if !["level", "sectors", "package", "format"].contains(&key.as_str()) {
             return Err(ApiError::bad_request(format!(
                 "unknown parameter {key:?}; known: level, sectors, package, format, threshold_km.<sector>"

@@ -87,7 +87,8 @@ fn check_failure(value: &Value) -> Result<(), ApiError> {
     }
 }
 
-fn km_value(key: &str, value: &str) -> Result<f64, ApiError> {
+/// A `threshold_km.<sector>` value: km between 0 and 20,000.
+pub(super) fn km_value(key: &str, value: &str) -> Result<f64, ApiError> {
     value
         .trim()
         .parse()
