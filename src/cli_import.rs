@@ -1,7 +1,7 @@
 //! `tirek import …`: read a file, then print every record error (nothing written) or a
 //! summary of what was read, written and skipped.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use std::path::Path;
 use tirek::import::areas::AreaOptions;
 use tirek::import::{self, ImportFormat, RecordError};
@@ -15,23 +15,7 @@ fn read(file: &Path) -> Result<Vec<u8>> {
 
 /// Prints the record errors and returns the error that ends the command.
 fn rejected(file: &Path, errors: Vec<RecordError>) -> anyhow::Error {
-    for e in errors.iter().take(50) {
-        eprintln!(
-            "record {} (id {}): {}: {}",
-            e.index.map_or("-".into(), |i| i.to_string()),
-            e.id.as_deref().unwrap_or("-"),
-            e.field,
-            e.message
-        );
-    }
-    if errors.len() > 50 {
-        eprintln!("… and {} more", errors.len() - 50);
-    }
-    anyhow!(
-        "{} problem(s) in {}; nothing was written",
-        errors.len(),
-        file.display()
-    )
+    crate::record_errors(file, errors).context("nothing was written")
 }
 
 /// `tirek import facilities FILE [--format geojson|csv|hxl|osm] [--country CC]`.

@@ -198,9 +198,11 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))
 }
 
-/// Fails with the first problems of a file, each naming its record and field.
+/// Prints a file's record errors (the first 50, each naming its record and field) and
+/// returns the error that ends the command.
 fn record_errors(path: &Path, errors: Vec<RecordError>) -> anyhow::Error {
-    for e in errors.iter().take(20) {
+    const SHOWN: usize = 50;
+    for e in errors.iter().take(SHOWN) {
         eprintln!(
             "{}: record {} (id {}): {}: {}",
             path.display(),
@@ -209,6 +211,9 @@ fn record_errors(path: &Path, errors: Vec<RecordError>) -> anyhow::Error {
             e.field,
             e.message
         );
+    }
+    if errors.len() > SHOWN {
+        eprintln!("… and {} more", errors.len() - SHOWN);
     }
     anyhow::anyhow!("{} problem(s) in {}", errors.len(), path.display())
 }
