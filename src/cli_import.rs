@@ -41,7 +41,7 @@ pub async fn facilities(
     let total = read.facilities.len();
     let report = move |done: usize| eprintln!("… {done} of {total} written");
     let mut summary = registry
-        .import_with_progress(read.facilities, Some(&report))
+        .import_with_progress(read.facilities, Some(&report), &cli_actor())
         .await?;
     summary.skipped += skipped;
     println!(
@@ -72,7 +72,7 @@ pub async fn areas(registry: &Registry, file: &Path, options: AreaOptions) -> Re
         import::areas::read_geojson_with(&read(file)?, &options)
     }
     .map_err(|e| rejected(file, e))?;
-    let summary = registry.import_areas(read).await?;
+    let summary = registry.import_areas(read, &cli_actor()).await?;
     for w in &summary.warnings {
         eprintln!("note: {w}");
     }
@@ -109,7 +109,7 @@ pub async fn population(registry: &Registry, file: &Path) -> Result<()> {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "cell".into());
     let read = import::read_population(&bytes, &prefix).map_err(|e| rejected(file, e))?;
-    let summary = registry.import_population(read).await?;
+    let summary = registry.import_population(read, &cli_actor()).await?;
     for w in &summary.warnings {
         eprintln!("note: {w}");
     }
@@ -132,4 +132,12 @@ pub async fn population(registry: &Registry, file: &Path) -> Result<()> {
         }
     );
     Ok(())
+}
+
+/// Who the audit log names for a command-line write: `cli:<login name>`.
+pub fn cli_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "operator".into());
+    format!("cli:{user}")
 }

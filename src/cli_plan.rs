@@ -164,7 +164,7 @@ pub fn grid(registry: &Registry, args: &GridArgs) -> Result<()> {
         CLI_MAX_CELLS,
     )?;
     let computed = started.elapsed();
-    let doc = grid::to_geojson(&g, |_, _| false, planning::GRID_NOTE);
+    let doc = grid::to_geojson(&g, &[], planning::GRID_NOTE);
     write_output(args.out.as_deref(), &(serde_json::to_string(&doc)? + "\n"))?;
     if args.timings {
         eprintln!(

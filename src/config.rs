@@ -42,6 +42,71 @@ pub enum Command {
     Grid(GridArgs),
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage accounts: add, remove, reset a password, change a role, issue API tokens.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Export the audit log (every write: who, when, before and after) as CSV or JSON.
+    Audit(AuditArgs),
+}
+
+/// `tirek user …`. One-time passwords are printed once; the account must change it at
+/// its first sign-in.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account with a one-time password.
+    Add {
+        /// User name (a-z, 0-9, `.`, `_`, `-`).
+        username: String,
+        /// caseworker, planner or admin.
+        #[arg(long)]
+        role: String,
+    },
+    /// Remove an account with its sessions and tokens.
+    Remove {
+        /// User name.
+        username: String,
+    },
+    /// Give an account a new one-time password (ends its sessions).
+    Reset {
+        /// User name.
+        username: String,
+    },
+    /// Change an account's role (ends its sessions).
+    Role {
+        /// User name.
+        username: String,
+        /// caseworker, planner or admin.
+        role: String,
+    },
+    /// Issue an API token for an account (printed once).
+    Token {
+        /// User name.
+        username: String,
+        /// What the token is for.
+        #[arg(long, default_value = "script")]
+        label: String,
+    },
+    /// Revoke every API token of an account.
+    RevokeTokens {
+        /// User name.
+        username: String,
+    },
+    /// List the accounts.
+    List,
+}
+
+/// `tirek audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// `csv` (default) or `json` (one entry per line).
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// Only entries after this id.
+    #[arg(long, default_value_t = 0)]
+    pub after: i64,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `tirek coverage`.
@@ -149,10 +214,13 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "TIREK_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// Bearer token that authorises writes and confidential details (interim, until
-    /// user accounts). Unset: the API is read-only.
-    #[arg(long, env = "TIREK_WRITE_TOKEN", hide_env_values = true)]
-    pub write_token: Option<String>,
+    /// Always mark the session cookie `Secure` (set this when a TLS proxy is in front;
+    /// `X-Forwarded-Proto: https` from the proxy does the same per request).
+    #[arg(long, env = "TIREK_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Records not verified for longer than this many days are flagged.
+    #[arg(long, env = "TIREK_VERIFICATION_MAX_AGE_DAYS", default_value_t = tirek_default_age())]
+    pub verification_max_age_days: u32,
     /// The web front end folder.
     #[arg(long, env = "TIREK_WEB_DIR", default_value = "web")]
     pub web_dir: PathBuf,
@@ -252,4 +320,8 @@ pub struct NearestArgs {
     /// Results per sector.
     #[arg(long, default_value_t = 1)]
     pub k: usize,
+}
+
+fn tirek_default_age() -> u32 {
+    crate::api::VERIFICATION_MAX_AGE_DAYS
 }

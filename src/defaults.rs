@@ -6,6 +6,9 @@ use crate::registry::{Registry, RegistryError};
 use crate::store::StoreError;
 use std::path::{Path, PathBuf};
 
+/// The audit log's name for writes Tirek makes itself (loading the default data).
+pub const SYSTEM: &str = "system";
+
 /// Why the default data could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum DefaultsError {
@@ -83,15 +86,15 @@ pub async fn load(registry: &Registry, dir: &Path) -> Result<Loaded, DefaultsErr
         import::FacilityFormat::Geojson,
     )
     .map_err(|e| invalid(dir, "facilities_demo.geojson", e))?;
-    registry.replace_areas(0, &countries).await?;
-    registry.replace_areas(1, &regions).await?;
-    registry.replace_settlements(&settlements).await?;
+    registry.replace_areas(0, &countries, SYSTEM).await?;
+    registry.replace_areas(1, &regions, SYSTEM).await?;
+    registry.replace_settlements(&settlements, SYSTEM).await?;
     let loaded = Loaded {
         countries: countries.len(),
         regions: regions.len(),
         settlements: settlements.len(),
         facilities: facilities.len(),
     };
-    registry.import(facilities).await?;
+    registry.import(facilities, SYSTEM).await?;
     Ok(loaded)
 }

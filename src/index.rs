@@ -35,6 +35,8 @@ pub struct Filter {
     pub no_police_report_required: bool,
     /// Accepted statuses; by default only active services.
     pub statuses: Vec<Status>,
+    /// Leave confidential facilities out (what the public's searches use).
+    pub public_only: bool,
 }
 
 impl Default for Filter {
@@ -49,6 +51,7 @@ impl Default for Filter {
             free_of_charge: false,
             no_police_report_required: false,
             statuses: vec![Status::Active],
+            public_only: false,
         }
     }
 }
@@ -61,6 +64,7 @@ struct Traits {
     flags: u8,
     open_24_7: bool,
     status: Status,
+    confidential: bool,
 }
 
 /// The five eligibility flags as bits, in one fixed order (a facility's, or a filter's).
@@ -93,6 +97,7 @@ impl Traits {
             ]),
             open_24_7: f.hours().is_some_and(|h| h.is_24_7()),
             status: f.status,
+            confidential: f.confidential,
         }
     }
 }
@@ -104,6 +109,7 @@ struct Compiled {
     flags: u8,
     open_24_7: bool,
     statuses: Vec<Status>,
+    public_only: bool,
 }
 
 impl Compiled {
@@ -120,6 +126,7 @@ impl Compiled {
             ]),
             open_24_7: f.open_24_7,
             statuses: f.statuses.clone(),
+            public_only: f.public_only,
         }
     }
 
@@ -129,6 +136,12 @@ impl Compiled {
             && t.flags & self.flags == self.flags
             && (!self.open_24_7 || t.open_24_7)
             && self.statuses.contains(&t.status)
+            && !(self.public_only && t.confidential)
+    }
+
+    /// Whether `facility` passes (for scans outside the index).
+    fn accepts_facility(&self, facility: &Facility) -> bool {
+        self.accepts(&Traits::of(facility))
     }
 }
 
@@ -259,6 +272,20 @@ impl ServiceIndex {
             |a, b| self.facility(s, a).id.cmp(&self.facility(s, b).id),
         );
         self.hits(s, sector, found)
+    }
+
+    /// The confidential facilities of `sector` passing `filter` (a scan: they are few).
+    pub fn confidential(&self, sector: Sector, filter: &Filter) -> Vec<&Arc<Facility>> {
+        let s = &self.sectors[sector.index()];
+        let filter = Compiled::new(&Filter {
+            public_only: false,
+            ..filter.clone()
+        });
+        s.members
+            .iter()
+            .map(|&m| &self.facilities[m as usize])
+            .filter(|f| f.confidential && filter.accepts_facility(f))
+            .collect()
     }
 
     fn facility(&self, s: &SectorIndex, point: u32) -> &Arc<Facility> {

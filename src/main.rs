@@ -3,6 +3,7 @@
 
 mod cli_import;
 mod cli_plan;
+mod cli_users;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -118,6 +119,8 @@ async fn main() -> Result<()> {
         Command::PlanSites(args) => cli_plan::plan_sites(Some(&registry), &args),
         Command::Grid(args) => cli_plan::grid(&registry, &args),
         Command::Openapi => Ok(()),
+        Command::User(command) => cli_users::user(registry.store().clone(), command).await,
+        Command::Audit(args) => cli_users::audit(registry.store().as_ref(), &args).await,
     }
 }
 
@@ -138,23 +141,30 @@ async fn serve(registry: Arc<Registry>, args: ServeArgs) -> Result<()> {
             args.web_dir.display()
         );
     }
-    let token = args.write_token.filter(|t| !t.is_empty());
-    if token.is_none() {
-        tracing::info!("no TIREK_WRITE_TOKEN: the API is read-only");
-    }
-    let state = AppState {
+    let state = AppState::new(
         registry,
-        settings: Arc::new(Settings {
-            write_token: token,
+        Settings {
+            secure_cookies: args.secure_cookies,
+            verification_max_age_days: args.verification_max_age_days,
             web_dir,
             max_import_bytes: args.max_import_mb * 1024 * 1024,
-        }),
-    };
+        },
+    );
+    if let Some(password) = state.accounts.ensure_first_admin().await? {
+        // Printed once, to the console only (never to the log): the operator's first
+        // sign-in, which must choose a new password.
+        println!(
+            "\nFirst start: created the account `admin` with the one-time password\n\n    {password}\n\n\
+             Sign in with it (it must be changed at once). It is not shown again;\n\
+             `tirek user reset admin` makes a new one.\n"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!("Tirek serving http://{}", listener.local_addr()?);
-    axum::serve(listener, app(state))
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

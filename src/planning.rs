@@ -47,6 +47,22 @@ pub fn confidential_flags(facilities: &[Arc<Facility>]) -> Vec<bool> {
         .collect()
 }
 
+/// The sectors in which some active facility is confidential. For the public, fine-
+/// grained results of these sectors (grid cells, per-settlement catchments, site
+/// planning, distance statistics) are withheld: their shape would trace the
+/// confidential locations. See `docs/confidentiality.md`.
+pub fn confidential_sectors(facilities: &[Arc<Facility>]) -> Vec<crate::model::Sector> {
+    crate::model::Sector::ALL
+        .iter()
+        .copied()
+        .filter(|s| {
+            facilities
+                .iter()
+                .any(|f| f.confidential && f.status == Status::Active && f.has_sector(*s))
+        })
+        .collect()
+}
+
 /// The countries (level-0 areas) as a grid region; only the settlements' cells when
 /// none are loaded.
 pub fn country_region(areas: &[Area]) -> Region {

@@ -192,25 +192,36 @@ impl Registry {
         facilities.sort_by(|a, b| a.id.cmp(&b.id));
         self.index
             .store(Arc::new(ServiceIndex::build(facilities, last)));
-        if changes.iter().any(|c| c.kind != "facility") {
+        if changes
+            .iter()
+            .any(|c| c.kind == "area" || c.kind == "settlement")
+        {
             self.reload_places().await?;
         }
         Ok(last)
     }
 
     /// Adds a new facility (timestamps set now).
-    pub async fn create(&self, mut facility: Facility) -> Result<Facility, RegistryError> {
+    pub async fn create(
+        &self,
+        mut facility: Facility,
+        actor: &str,
+    ) -> Result<Facility, RegistryError> {
         check(&facility)?;
         let now = now();
         facility.created_at = Some(now);
         facility.updated_at = Some(now);
-        self.store.insert_facility(&facility).await?;
+        self.store.insert_facility(&facility, actor).await?;
         self.catch_up().await?;
         Ok(facility)
     }
 
     /// Replaces a facility, keeping its creation time.
-    pub async fn update(&self, mut facility: Facility) -> Result<Facility, RegistryError> {
+    pub async fn update(
+        &self,
+        mut facility: Facility,
+        actor: &str,
+    ) -> Result<Facility, RegistryError> {
         check(&facility)?;
         let existing = self
             .store
@@ -219,14 +230,14 @@ impl Registry {
             .ok_or_else(|| StoreError::NotFound(facility.id.clone()))?;
         facility.created_at = existing.created_at;
         facility.updated_at = Some(now());
-        self.store.update_facility(&facility).await?;
+        self.store.update_facility(&facility, actor).await?;
         self.catch_up().await?;
         Ok(facility)
     }
 
     /// Removes a facility.
-    pub async fn delete(&self, id: &str) -> Result<(), RegistryError> {
-        self.store.delete_facility(id).await?;
+    pub async fn delete(&self, id: &str, actor: &str) -> Result<(), RegistryError> {
+        self.store.delete_facility(id, actor).await?;
         self.catch_up().await?;
         Ok(())
     }
@@ -234,8 +245,12 @@ impl Registry {
     /// Writes a batch of already-validated facilities in one transaction. Records equal
     /// to the stored ones (timestamps aside) are left alone; timestamps given in the
     /// input are kept, so an export imported back is unchanged.
-    pub async fn import(&self, facilities: Vec<Facility>) -> Result<ImportSummary, RegistryError> {
-        self.import_with_progress(facilities, None).await
+    pub async fn import(
+        &self,
+        facilities: Vec<Facility>,
+        actor: &str,
+    ) -> Result<ImportSummary, RegistryError> {
+        self.import_with_progress(facilities, None, actor).await
     }
 
     /// [`Registry::import`], telling `progress` how many records are written now and
@@ -244,6 +259,7 @@ impl Registry {
         &self,
         facilities: Vec<Facility>,
         progress: Option<&crate::store::Progress>,
+        actor: &str,
     ) -> Result<ImportSummary, RegistryError> {
         let mut summary = ImportSummary {
             read: facilities.len(),
@@ -284,21 +300,32 @@ impl Registry {
             }
         }
         if !writes.is_empty() {
-            self.store.upsert_facilities(&writes, progress).await?;
+            self.store
+                .upsert_facilities(&writes, progress, actor)
+                .await?;
             self.catch_up().await?;
         }
         Ok(summary)
     }
 
     /// Replaces the areas of one level.
-    pub async fn replace_areas(&self, level: u8, areas: &[Area]) -> Result<(), StoreError> {
-        self.store.replace_areas(level, areas).await?;
+    pub async fn replace_areas(
+        &self,
+        level: u8,
+        areas: &[Area],
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        self.store.replace_areas(level, areas, actor).await?;
         self.catch_up().await.map(|_| ())
     }
 
     /// Replaces every settlement.
-    pub async fn replace_settlements(&self, settlements: &[Settlement]) -> Result<(), StoreError> {
-        self.store.replace_settlements(settlements).await?;
+    pub async fn replace_settlements(
+        &self,
+        settlements: &[Settlement],
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        self.store.replace_settlements(settlements, actor).await?;
         self.catch_up().await.map(|_| ())
     }
 }
@@ -418,6 +445,7 @@ impl Registry {
     pub async fn import_areas(
         &self,
         read: crate::import::areas::AreaRead,
+        actor: &str,
     ) -> Result<AreaImportSummary, RegistryError> {
         let mut summary = AreaImportSummary {
             read: read.areas.len(),
@@ -432,7 +460,7 @@ impl Registry {
         }
         summary.levels = by_level.keys().copied().collect();
         for (level, areas) in &by_level {
-            self.store.replace_areas(*level, areas).await?;
+            self.store.replace_areas(*level, areas, actor).await?;
         }
         self.catch_up().await?;
         let index = self.area_index();
@@ -444,7 +472,7 @@ impl Registry {
                 summary.settlements_assigned += 1;
                 summary.settlements_outside_areas += usize::from(a.outside);
             }
-            self.store.replace_settlements(&settlements).await?;
+            self.store.replace_settlements(&settlements, actor).await?;
         }
         // Facilities: fill missing codes and replace those naming no area any more.
         let codes: HashSet<(u8, String)> = index
@@ -467,7 +495,7 @@ impl Registry {
         }
         summary.facilities_updated = changed.len();
         if !changed.is_empty() {
-            self.store.upsert_facilities(&changed, None).await?;
+            self.store.upsert_facilities(&changed, None, actor).await?;
         }
         self.catch_up().await?;
         Ok(summary)
@@ -478,6 +506,7 @@ impl Registry {
     pub async fn import_population(
         &self,
         read: crate::import::PopulationRead,
+        actor: &str,
     ) -> Result<PopulationImportSummary, RegistryError> {
         let mut settlements = read.settlements;
         let mut summary = PopulationImportSummary {
@@ -504,7 +533,7 @@ impl Registry {
                 }
             }
         }
-        self.store.replace_settlements(&settlements).await?;
+        self.store.replace_settlements(&settlements, actor).await?;
         self.catch_up().await?;
         Ok(summary)
     }

@@ -19,6 +19,15 @@ pub enum Viewer {
 }
 
 impl Viewer {
+    /// What a caller with `role` may see: caseworkers and above see confidential details.
+    pub fn of(role: crate::model::Role) -> Self {
+        if role >= crate::model::Role::Caseworker {
+            Viewer::Authorised
+        } else {
+            Viewer::Public
+        }
+    }
+
     /// Whether this viewer may see the exact details of `facility`.
     pub fn sees(self, facility: &Facility) -> bool {
         !facility.confidential || self == Viewer::Authorised
@@ -26,7 +35,42 @@ impl Viewer {
 }
 
 /// Distance bands shown instead of an exact distance to a confidential facility.
-const BANDS_KM: &[f64] = &[5.0, 10.0, 25.0, 50.0, 100.0, 250.0];
+const BANDS_KM: &[f64] = &[10.0, 25.0, 50.0, 100.0, 250.0];
+
+/// The H3 resolution of a confidential facility's public anchor: cells of about
+/// 1,770 km² (≈ 22 km edge), about a district.
+pub const ANCHOR_RESOLUTION: h3o::Resolution = h3o::Resolution::Four;
+
+/// Where the public's answers place a confidential facility: the centre of its H3
+/// resolution-4 cell, never the facility itself. Bands measured to the anchor can be
+/// traced with many queries only back to the anchor — a district-sized cell, the same
+/// as "there is a shelter in this district" — not to the house.
+pub fn public_anchor(facility: &Facility) -> (f64, f64) {
+    match h3o::LatLng::new(facility.lat, facility.lon) {
+        Ok(ll) => {
+            let centre = h3o::LatLng::from(ll.to_cell(ANCHOR_RESOLUTION));
+            (centre.lng(), centre.lat())
+        }
+        // Validated records have valid coordinates; an invalid one gives no anchor.
+        Err(_) => (0.0, 0.0),
+    }
+}
+
+/// For the public: the confidential facility nearest to (`lon`, `lat`) by its anchor,
+/// with the geodesic distance to that anchor (what the band is computed from).
+pub fn nearest_by_anchor<'a>(
+    lon: f64,
+    lat: f64,
+    candidates: impl IntoIterator<Item = &'a std::sync::Arc<Facility>>,
+) -> Option<(&'a std::sync::Arc<Facility>, f64)> {
+    candidates
+        .into_iter()
+        .map(|f| {
+            let (alon, alat) = public_anchor(f);
+            (f, crate::geodesy::geodesic_m(lon, lat, alon, alat))
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.id.cmp(&b.0.id)))
+}
 
 /// The band a distance falls in, e.g. `"10–25 km"`.
 pub fn distance_band(distance_m: f64) -> String {
@@ -71,9 +115,31 @@ mod tests {
 
     #[test]
     fn bands_are_inclusive_at_the_top() {
-        assert_eq!(distance_band(3_000.0), "0–5 km");
-        assert_eq!(distance_band(5_000.0), "0–5 km");
-        assert_eq!(distance_band(5_001.0), "5–10 km");
+        assert_eq!(distance_band(3_000.0), "0–10 km");
+        assert_eq!(distance_band(10_000.0), "0–10 km");
+        assert_eq!(distance_band(10_001.0), "10–25 km");
         assert_eq!(distance_band(900_000.0), "more than 250 km");
+    }
+
+    #[test]
+    fn anchors_are_cell_centres_not_the_facility() {
+        let feature = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [69.279_123, 41.311_456]},
+            "properties": {"id": "s1", "name": "s1", "sectors": ["shelter"], "country": "UZ"}});
+        let f = Facility::from_feature(&feature).unwrap();
+        let (alon, alat) = public_anchor(&f);
+        let d = crate::geodesy::geodesic_m(f.lon, f.lat, alon, alat);
+        // Inside its resolution-4 cell (circumradius ≈ 26 km), and not on the spot.
+        assert!(d > 1.0 && d < 30_000.0, "{d}");
+        // Every point of the same cell has the same anchor.
+        let cell = h3o::LatLng::new(f.lat, f.lon)
+            .unwrap()
+            .to_cell(ANCHOR_RESOLUTION);
+        let centre = h3o::LatLng::from(cell);
+        let g = Facility {
+            lon: centre.lng() + 0.001,
+            lat: centre.lat(),
+            ..f.clone()
+        };
+        assert_eq!(public_anchor(&g), (alon, alat));
     }
 }

@@ -1,11 +1,13 @@
 //! `GET /api/coverage`: population within reach of each sector per admin area.
 
-use super::extract::Params;
+use super::extract::{Caller, Params};
 use super::{ApiError, AppState};
 use crate::analysis::{self, CoverageOptions, Sites};
 use crate::coverage::Thresholds;
 use crate::coverage::report::{properties, row_order};
 use crate::model::{Sector, parse_list};
+use crate::planning;
+use crate::visibility::Viewer;
 use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
@@ -43,17 +45,28 @@ fn sectors_param(params: &Params, key: &str) -> Result<Vec<Sector>, ApiError> {
 /// distance to the nearest facility, ranks. Cached per data version.
 #[utoipa::path(get, path = "/api/coverage", params(CoverageParams),
     responses((status = 200, description = "`{level, thresholds_m, areas: [...]}` or a FeatureCollection", body = Object),
-              (status = 400, description = "bad parameter", body = Object)))]
+              (status = 400, description = "bad parameter", body = Object),
+              (status = 403, description = "the public setting the threshold of a sector with confidential facilities", body = Object)))]
 pub async fn coverage(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
+    let withheld = match caller.viewer() {
+        Viewer::Public => planning::confidential_sectors(state.registry.index().facilities()),
+        Viewer::Authorised => Vec::new(),
+    };
     let mut thresholds = Thresholds::default();
     for (key, value) in &params.0 {
         if let Some(sector) = key.strip_prefix("threshold_km.") {
             let sector: Sector = sector
                 .parse()
                 .map_err(|e| ApiError::bad_request(format!("parameter {key}: {e}")))?;
+            if withheld.contains(&sector) {
+                return Err(ApiError::forbidden(format!(
+                    "{sector} has confidential facilities: the public sees its coverage at the default threshold only (a small one would trace their locations); sign in as a caseworker or planner to change it"
+                )));
+            }
             thresholds.set(sector, super::plan::km_value(key, value)? * 1000.0);
         } else if !["level", "sectors", "package", "format"].contains(&key.as_str()) {
             return Err(ApiError::bad_request(format!(
@@ -113,5 +126,58 @@ pub async fn coverage(
     })
     .await
     .map_err(|e| ApiError::internal(&e))?;
-    Ok(Json(Arc::unwrap_or_clone(result)))
+    let mut body = Arc::unwrap_or_clone(result);
+    if !withheld.is_empty() {
+        redact(&mut body, &withheld);
+    }
+    Ok(Json(body))
+}
+
+/// Fewer facilities than this of a sector with confidential ones are not counted for
+/// the public in an area ("1 shelter in this district" narrows it down too far).
+pub const MIN_PUBLIC_COUNT: u64 = 3;
+
+/// The public form of a coverage answer: for the `withheld` sectors (those with
+/// confidential facilities) no distance statistics (a median distance per area is a
+/// ruler to the facility) and facility counts of 1–2 suppressed (null, with
+/// `facilities_suppressed: true`). Covered population and shares at the default
+/// threshold stay: that is the aggregate the public is meant to see.
+fn redact(body: &mut Value, withheld: &[Sector]) {
+    let rows: Vec<&mut Value> = match body {
+        Value::Object(map) if map.contains_key("areas") => map
+            .get_mut("areas")
+            .and_then(Value::as_array_mut)
+            .map(|a| a.iter_mut().collect())
+            .unwrap_or_default(),
+        Value::Object(map) => map
+            .get_mut("features")
+            .and_then(Value::as_array_mut)
+            .map(|a| {
+                a.iter_mut()
+                    .filter_map(|f| f.get_mut("properties"))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    for row in rows {
+        for sector in withheld {
+            let Some(s) = row.pointer_mut(&format!("/sectors/{sector}")) else {
+                continue;
+            };
+            s["mean_distance_m"] = Value::Null;
+            s["median_distance_m"] = Value::Null;
+            let count = s["facilities"].as_u64().unwrap_or(0);
+            if (1..MIN_PUBLIC_COUNT).contains(&count) {
+                s["facilities"] = Value::Null;
+                s["facilities_suppressed"] = Value::Bool(true);
+            }
+        }
+    }
+    if let Some(meta) = body.get_mut("coverage") {
+        meta["withheld"] = json!({
+            "sectors": withheld,
+            "why": "These sectors have confidential facilities: for the public, their distance statistics are withheld, facility counts of 1–2 per area are suppressed, and their thresholds are fixed at the defaults.",
+        });
+    }
 }

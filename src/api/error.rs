@@ -2,6 +2,7 @@
 //! `{"error": {"code", "message", "details"?}}`. Internal failures are logged and
 //! answered with a generic message: no internals, no record data.
 
+use crate::auth::AuthError;
 use crate::import::RecordError;
 use crate::model::FieldError;
 use crate::registry::RegistryError;
@@ -21,6 +22,8 @@ pub struct ApiError {
     pub message: String,
     /// Structured detail (field or record errors).
     pub details: Option<Value>,
+    /// Seconds to wait before trying again (429), sent as `Retry-After`.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -31,6 +34,7 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            retry_after: None,
         }
     }
 
@@ -49,8 +53,13 @@ impl ApiError {
         Self::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "this needs a valid bearer token (Authorization: Bearer …)",
+            "this needs you to sign in (POST /api/login) or a valid API token (Authorization: Bearer …)",
         )
+    }
+
+    /// 403: signed in, but the role does not allow this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
     /// 500 without internals; the cause goes to the log only.
@@ -95,7 +104,13 @@ impl IntoResponse for ApiError {
         if let Some(details) = self.details {
             body["error"]["details"] = details;
         }
-        (self.status, axum::Json(body)).into_response()
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -103,12 +118,33 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(id) => Self::not_found(format!("no facility with id {id:?}")),
+            StoreError::NoAccount(name) => Self::not_found(format!("no account {name:?}")),
             StoreError::Conflict(id) => Self::new(
                 StatusCode::CONFLICT,
                 "conflict",
                 format!("a facility with id {id:?} exists already; use PUT to change it"),
             ),
             other => Self::internal(&other),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::BadCredentials => {
+                Self::new(StatusCode::UNAUTHORIZED, "bad_credentials", e.to_string())
+            }
+            AuthError::RateLimited(seconds) => Self {
+                retry_after: Some(seconds),
+                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string())
+            },
+            AuthError::InvalidUsername(_) | AuthError::WeakPassword(_) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
+            }
+            AuthError::Exists(_) => Self::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            AuthError::NoAccount(_) => Self::not_found(e.to_string()),
+            AuthError::Store(e) => e.into(),
         }
     }
 }

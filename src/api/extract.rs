@@ -2,6 +2,8 @@
 //! identity.
 
 use super::{ApiError, AppState};
+use crate::auth::Signed;
+use crate::model::{CredentialKind, Role};
 use crate::visibility::Viewer;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -124,38 +126,96 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     }
 }
 
-/// Who is calling: authorised with the configured bearer token, otherwise public.
-pub struct Caller(pub Viewer);
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "tirek_session";
+
+/// Who is calling: an API token (`Authorization: Bearer …`), a session cookie, or
+/// nobody (public). A wrong or revoked bearer token is a 401, not a silent downgrade;
+/// an expired session cookie just means public (the browser signs in again).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The signed-in account, if any.
+    pub signed: Option<Signed>,
+}
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Ok(Caller(Viewer::Public));
-        };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(ApiError::unauthorized)?;
-        match &state.settings.write_token {
-            Some(expected) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => {
-                Ok(Caller(Viewer::Authorised))
-            }
-            // A wrong token is an error, not a silent downgrade to public.
-            _ => Err(ApiError::unauthorized()),
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let token = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .ok_or_else(ApiError::unauthorized)?;
+            let signed = state
+                .accounts
+                .resolve(token, CredentialKind::Token)
+                .await?
+                .ok_or_else(ApiError::unauthorized)?;
+            return Ok(Caller {
+                signed: Some(signed),
+            });
         }
+        let Some(secret) = session_cookie(&parts.headers) else {
+            return Ok(Caller { signed: None });
+        };
+        let signed = state
+            .accounts
+            .resolve(&secret, CredentialKind::Session)
+            .await?;
+        Ok(Caller { signed })
     }
 }
 
+/// The session secret from the `Cookie` header, if any.
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
 impl Caller {
-    /// Fails with 401 unless the caller may write.
-    pub fn require_writer(&self) -> Result<(), ApiError> {
-        match self.0 {
-            Viewer::Authorised => Ok(()),
-            Viewer::Public => Err(ApiError::unauthorized()),
+    /// The caller's effective role: an account that must still change its one-time
+    /// password has no more rights than the public.
+    pub fn role(&self) -> Role {
+        match &self.signed {
+            Some(s) if !s.must_change => s.role,
+            _ => Role::Public,
+        }
+    }
+
+    /// What the caller may see of confidential records.
+    pub fn viewer(&self) -> Viewer {
+        Viewer::of(self.role())
+    }
+
+    /// Who to name in the audit log.
+    pub fn actor(&self) -> &str {
+        self.signed
+            .as_ref()
+            .map_or("public", |s| s.username.as_str())
+    }
+
+    /// Fails unless the caller has at least `role`: 401 when not signed in, 403 when
+    /// signed in with too small a role (or a one-time password still to change).
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        match &self.signed {
+            None => Err(ApiError::unauthorized()),
+            Some(s) if s.must_change => Err(ApiError::forbidden(
+                "choose a new password first (POST /api/password): the current one is a one-time password",
+            )),
+            Some(s) if s.role < role => Err(ApiError::forbidden(format!(
+                "this needs the {role} role; you are signed in as {}",
+                s.role
+            ))),
+            Some(_) => Ok(()),
         }
     }
 }
@@ -167,4 +227,21 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         diff |= usize::from(x ^ b.get(i % b.len().max(1)).copied().unwrap_or(0));
     }
     diff == 0
+}
+
+/// The client's address as the connection shows it (the proxy's, behind one), for
+/// sign-in rate limiting; `None` when the server runs without connection info (tests).
+pub struct ClientAddr(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip().to_string()),
+        ))
+    }
 }

@@ -4,7 +4,7 @@ use super::extract::{Body, Caller, Params};
 use super::{ApiError, AppState};
 use crate::export;
 use crate::import::{ImportFormat, read_facilities_as};
-use crate::model::{Facility, Sector, parse_list};
+use crate::model::{Facility, Role, Sector, parse_list};
 use crate::registry::ImportSummary;
 use crate::visibility::Viewer;
 use axum::Json;
@@ -26,6 +26,19 @@ pub struct ListParams {
     country: Option<String>,
     /// Text in a name (any language), case-insensitive.
     q: Option<String>,
+    /// `true`: only records past their verification age (or never verified).
+    overdue: Option<bool>,
+}
+
+/// Adds `verification_overdue` to each feature of `features` (same order as `records`).
+pub fn flag_overdue(features: &mut Value, records: &[&Facility], max_age_days: u32) {
+    let today = chrono::Utc::now().date_naive();
+    if let Some(list) = features.get_mut("features").and_then(Value::as_array_mut) {
+        for (feature, f) in list.iter_mut().zip(records) {
+            feature["properties"]["verification_overdue"] =
+                json!(f.verification_overdue(today, max_age_days));
+        }
+    }
 }
 
 /// The facilities a caller may see, filtered. Confidential facilities are left out for
@@ -38,7 +51,10 @@ pub async fn list(
     caller: Caller,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
-    params.only(&["sector", "bbox", "country", "q"])?;
+    params.only(&["sector", "bbox", "country", "q", "overdue"])?;
+    let overdue = params.flag("overdue")?;
+    let max_age = state.settings.verification_max_age_days;
+    let today = chrono::Utc::now().date_naive();
     let sectors: Vec<Sector> = match params.get("sector") {
         Some(s) => {
             parse_list(s).map_err(|e| ApiError::bad_request(format!("parameter sector: {e}")))?
@@ -53,10 +69,11 @@ pub async fn list(
         .facilities()
         .iter()
         .map(|f| f.as_ref())
-        .filter(|f| caller.0.sees(f))
+        .filter(|f| caller.viewer().sees(f))
         .filter(|f| sectors.is_empty() || sectors.iter().any(|s| f.has_sector(*s)))
         .filter(|f| country.as_ref().is_none_or(|c| &f.country == c))
         .filter(|f| bbox.is_none_or(|b| in_bbox(b, f.lon, f.lat)))
+        .filter(|f| !overdue || f.verification_overdue(today, max_age))
         .filter(|f| {
             q.as_ref().is_none_or(|q| {
                 f.name.to_lowercase().contains(q)
@@ -66,8 +83,10 @@ pub async fn list(
         .collect();
     selected.sort_by(|a, b| a.id.cmp(&b.id));
     let demo = selected.iter().filter(|f| f.demo).count();
-    let mut body = export::geojson(selected);
+    let mut body = export::geojson(selected.clone());
+    flag_overdue(&mut body, &selected, max_age);
     body["demo_records"] = json!(demo);
+    body["verification_max_age_days"] = json!(max_age);
     Ok(Json(body))
 }
 
@@ -112,7 +131,14 @@ pub async fn get_one(
 ) -> Result<Json<Value>, ApiError> {
     let index = state.registry.index();
     match index.get(&id) {
-        Some(f) if caller.0.sees(f) => Ok(Json(f.to_feature())),
+        Some(f) if caller.viewer().sees(f) => {
+            let mut feature = f.to_feature();
+            feature["properties"]["verification_overdue"] = json!(f.verification_overdue(
+                chrono::Utc::now().date_naive(),
+                state.settings.verification_max_age_days
+            ));
+            Ok(Json(feature))
+        }
         _ => Err(ApiError::not_found("no such facility")),
     }
 }
@@ -123,9 +149,9 @@ fn read_feature(body: &[u8]) -> Result<Facility, ApiError> {
     Facility::from_feature(&value).map_err(ApiError::invalid_record)
 }
 
-/// Adds a facility (GeoJSON Feature). Needs the bearer token.
+/// Adds a facility (GeoJSON Feature). Needs the planner role.
 #[utoipa::path(post, path = "/api/facilities", request_body(content = Object, description = "GeoJSON Feature"),
-    responses((status = 201, description = "created", body = Object), (status = 401, description = "no or wrong token", body = Object),
+    responses((status = 201, description = "created", body = Object), (status = 401, description = "not signed in", body = Object), (status = 403, description = "not a planner", body = Object),
               (status = 409, description = "id exists", body = Object), (status = 422, description = "invalid record", body = Object)),
     security(("bearer" = [])))]
 pub async fn create(
@@ -133,16 +159,16 @@ pub async fn create(
     caller: Caller,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
-    caller.require_writer()?;
+    caller.require(Role::Planner)?;
     let facility = read_feature(&body)?;
-    let stored = state.registry.create(facility).await?;
+    let stored = state.registry.create(facility, caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(stored.to_feature())).into_response())
 }
 
-/// Replaces a facility. Needs the bearer token.
+/// Replaces a facility. Needs the planner role.
 #[utoipa::path(put, path = "/api/facilities/{id}", params(("id" = String, Path, description = "facility id")),
     request_body(content = Object, description = "GeoJSON Feature"),
-    responses((status = 200, description = "updated", body = Object), (status = 401, description = "no or wrong token", body = Object),
+    responses((status = 200, description = "updated", body = Object), (status = 401, description = "not signed in", body = Object), (status = 403, description = "not a planner", body = Object),
               (status = 404, description = "no such facility", body = Object), (status = 422, description = "invalid record", body = Object)),
     security(("bearer" = [])))]
 pub async fn update(
@@ -151,7 +177,7 @@ pub async fn update(
     Path(id): Path<String>,
     Body(body): Body,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require_writer()?;
+    caller.require(Role::Planner)?;
     let mut value: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
     // The path names the record; an id in the body must agree.
@@ -176,13 +202,13 @@ pub async fn update(
         ));
     }
     let facility = Facility::from_feature(&value).map_err(ApiError::invalid_record)?;
-    let stored = state.registry.update(facility).await?;
+    let stored = state.registry.update(facility, caller.actor()).await?;
     Ok(Json(stored.to_feature()))
 }
 
-/// Removes a facility. Needs the bearer token.
+/// Removes a facility. Needs the planner role.
 #[utoipa::path(delete, path = "/api/facilities/{id}", params(("id" = String, Path, description = "facility id")),
-    responses((status = 204, description = "deleted"), (status = 401, description = "no or wrong token", body = Object),
+    responses((status = 204, description = "deleted"), (status = 401, description = "not signed in", body = Object), (status = 403, description = "not a planner", body = Object),
               (status = 404, description = "no such facility", body = Object)),
     security(("bearer" = [])))]
 pub async fn delete(
@@ -190,8 +216,8 @@ pub async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require_writer()?;
-    state.registry.delete(&id).await?;
+    caller.require(Role::Planner)?;
+    state.registry.delete(&id, caller.actor()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -203,7 +229,7 @@ pub async fn delete(
         ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 country of every OSM record; absent: addr:country or the country outline")),
     request_body(content = Object, description = "GeoJSON FeatureCollection, or CSV text"),
     responses((status = 200, description = "what was read and written", body = ImportSummary),
-              (status = 401, description = "no or wrong token", body = Object),
+              (status = 401, description = "not signed in", body = Object), (status = 403, description = "not a planner", body = Object),
               (status = 413, description = "body too large", body = Object),
               (status = 422, description = "record errors; nothing written", body = Object)),
     security(("bearer" = [])))]
@@ -213,7 +239,7 @@ pub async fn import(
     params: Params,
     Body(body): Body,
 ) -> Result<Json<ImportSummary>, ApiError> {
-    caller.require_writer()?;
+    caller.require(Role::Planner)?;
     params.only(&["format", "country"])?;
     let format = match params.get("format") {
         Some(text) => ImportFormat::parse(text).ok_or_else(|| {
@@ -229,7 +255,10 @@ pub async fn import(
     let read = read_facilities_as(&body, format, country, areas.as_ref())
         .map_err(ApiError::invalid_records)?;
     let skipped: usize = read.skipped.values().sum();
-    let mut summary = state.registry.import(read.facilities).await?;
+    let mut summary = state
+        .registry
+        .import(read.facilities, caller.actor())
+        .await?;
     summary.read += skipped;
     summary.skipped += skipped;
     summary.skipped_kinds = read.skipped;
@@ -251,11 +280,11 @@ pub async fn export(
         .facilities()
         .iter()
         .map(|f| f.as_ref())
-        .filter(|f| caller.0.sees(f))
+        .filter(|f| caller.viewer().sees(f))
         .collect();
     visible.sort_by(|a, b| a.id.cmp(&b.id));
     let hidden = index.facilities().len() - visible.len();
-    let note = if caller.0 == Viewer::Public && hidden > 0 {
+    let note = if caller.viewer() == Viewer::Public && hidden > 0 {
         format!("{hidden} confidential record(s) left out")
     } else {
         String::new()

@@ -20,7 +20,7 @@ use axum::extract::State;
         ("name_field" = Option<String>, Query, description = "attribute holding the name")),
     request_body(content = Object, description = "GeoJSON FeatureCollection of Polygons / MultiPolygons, WGS84, or a zipped shapefile"),
     responses((status = 200, description = "what was read, written and repaired", body = AreaImportSummary),
-              (status = 401, description = "no or wrong token", body = Object),
+              (status = 401, description = "not signed in", body = Object), (status = 403, description = "not a planner", body = Object),
               (status = 413, description = "body too large", body = Object),
               (status = 422, description = "record errors; nothing written", body = Object)),
     security(("bearer" = [])))]
@@ -30,7 +30,7 @@ pub async fn import_areas(
     params: Params,
     Body(body): Body,
 ) -> Result<Json<AreaImportSummary>, ApiError> {
-    caller.require_writer()?;
+    caller.require(crate::model::Role::Planner)?;
     params.only(&["level", "code_field", "name_field"])?;
     let options = AreaOptions {
         level: params.parse("level")?,
@@ -45,7 +45,9 @@ pub async fn import_areas(
         import::areas::read_geojson_with(&body, &options)
     }
     .map_err(ApiError::invalid_records)?;
-    Ok(Json(state.registry.import_areas(read).await?))
+    Ok(Json(
+        state.registry.import_areas(read, caller.actor()).await?,
+    ))
 }
 
 /// Imports population points, replacing every settlement: a GeoTIFF raster of people per
@@ -55,7 +57,7 @@ pub async fn import_areas(
 #[utoipa::path(post, path = "/api/import/population",
     request_body(content = Object, description = "GeoTIFF bytes, GeoJSON FeatureCollection of Points, or CSV text"),
     responses((status = 200, description = "what was read, written and where it fell", body = PopulationImportSummary),
-              (status = 401, description = "no or wrong token", body = Object),
+              (status = 401, description = "not signed in", body = Object), (status = 403, description = "not a planner", body = Object),
               (status = 413, description = "body too large", body = Object),
               (status = 422, description = "record errors; nothing written", body = Object)),
     security(("bearer" = [])))]
@@ -65,11 +67,16 @@ pub async fn import_population(
     params: Params,
     Body(body): Body,
 ) -> Result<Json<PopulationImportSummary>, ApiError> {
-    caller.require_writer()?;
+    caller.require(crate::model::Role::Planner)?;
     params.only(&[])?;
     let read = tokio::task::spawn_blocking(move || import::read_population(&body, "cell"))
         .await
         .map_err(|e| ApiError::internal(&e))?
         .map_err(ApiError::invalid_records)?;
-    Ok(Json(state.registry.import_population(read).await?))
+    Ok(Json(
+        state
+            .registry
+            .import_population(read, caller.actor())
+            .await?,
+    ))
 }

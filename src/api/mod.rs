@@ -2,6 +2,7 @@
 //! on, and the tower layers that keep it safe (timeouts, body and concurrency limits,
 //! panic → JSON 500, security headers).
 
+mod auth;
 mod coverage;
 mod error;
 mod extract;
@@ -12,6 +13,7 @@ pub mod openapi;
 mod places;
 mod plan;
 
+pub use auth::audit_csv;
 pub use error::ApiError;
 pub use extract::constant_time_eq;
 
@@ -32,15 +34,31 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 /// Server settings the handlers need.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
-    /// Bearer token that authorises writes (and confidential details) until user
-    /// accounts exist. `None`: writes are refused.
-    pub write_token: Option<String>,
+    /// Send the session cookie with `Secure` even when the request did not say it came
+    /// over HTTPS (`X-Forwarded-Proto: https` from the TLS proxy makes it `Secure` too).
+    pub secure_cookies: bool,
+    /// Records not verified for longer than this many days are flagged.
+    pub verification_max_age_days: u32,
     /// The folder with the web front end (`web/`), if it is to be served.
     pub web_dir: Option<PathBuf>,
     /// Largest accepted import body, bytes.
     pub max_import_bytes: usize,
+}
+
+/// Default verification age: six months.
+pub const VERIFICATION_MAX_AGE_DAYS: u32 = 183;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            verification_max_age_days: VERIFICATION_MAX_AGE_DAYS,
+            web_dir: None,
+            max_import_bytes: 64 * 1024 * 1024,
+        }
+    }
 }
 
 /// What every handler gets.
@@ -50,6 +68,19 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     /// Settings.
     pub settings: Arc<Settings>,
+    /// Accounts, sessions and tokens.
+    pub accounts: Arc<crate::auth::Accounts>,
+}
+
+impl AppState {
+    /// The state for `registry` with `settings`; accounts live in the registry's store.
+    pub fn new(registry: Arc<Registry>, settings: Settings) -> Self {
+        Self {
+            accounts: Arc::new(crate::auth::Accounts::new(registry.store().clone())),
+            registry,
+            settings: Arc::new(settings),
+        }
+    }
 }
 
 /// Body limit for ordinary requests.
@@ -71,6 +102,13 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(places::healthz))
         .route("/api/meta", get(places::meta))
         .route("/api/openapi.json", get(openapi::serve))
+        .route("/api/login", post(auth::login))
+        .route("/api/logout", post(auth::logout))
+        .route("/api/me", get(auth::me))
+        .route("/api/password", post(auth::change_password))
+        .route("/api/tokens", post(auth::create_token))
+        .route("/api/users", get(auth::users))
+        .route("/api/audit", get(auth::audit))
         .route(
             "/api/facilities",
             get(facilities::list).post(facilities::create),

@@ -4,7 +4,7 @@ use super::extract::{Caller, Params};
 use super::{ApiError, AppState};
 use crate::index::{Filter, Hit};
 use crate::model::{Language, Sector, Service, Status, parse_list};
-use crate::visibility::{distance_band, masked_feature};
+use crate::visibility::{Viewer, distance_band, masked_feature, nearest_by_anchor};
 use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
@@ -77,8 +77,10 @@ fn list<T: std::str::FromStr<Err = crate::model::VocabError>>(
 }
 
 /// For each sector, the `k` nearest services that pass the filters, by exact WGS84
-/// geodesic distance. A confidential shelter is answered to the public with a distance
-/// band and the nearest hotline instead of its place.
+/// geodesic distance. The public gets the public services, and per sector with
+/// confidential ones (shelters) one masked entry: the nearest public hotline and a
+/// distance band measured to the facility's district-sized anchor cell, never its place
+/// (see `docs/confidentiality.md`).
 #[utoipa::path(get, path = "/api/nearest", params(NearestParams),
     responses((status = 200, description = "`{query, results: [{sector, distance_m, facility}]}`", body = Object),
               (status = 400, description = "bad parameter", body = Object)))]
@@ -129,8 +131,16 @@ pub async fn nearest(
         } else {
             statuses.clone()
         },
+        public_only: false,
     };
     let index = state.registry.index();
+    let public = caller.viewer() == Viewer::Public;
+    // The public's searches never touch a confidential facility's location: it gets the
+    // public facilities, and per sector one masked entry placed by its anchor.
+    let filter = Filter {
+        public_only: public,
+        ..filter
+    };
     let hits: Vec<Hit> = sectors
         .iter()
         .flat_map(|&sector| match radius_km {
@@ -142,28 +152,40 @@ pub async fn nearest(
             None => index.nearest(lon, lat, sector, k, &filter),
         })
         .collect();
-    let mut hotline: Option<Option<String>> = None;
-    let results: Vec<Value> = hits
+    let mut results: Vec<Value> = hits
         .iter()
         .map(|hit| {
-            if caller.0.sees(&hit.facility) {
-                json!({"sector": hit.sector, "distance_m": round_mm(hit.distance_m), "facility": hit.facility.to_feature()})
-            } else {
-                let phone = hotline
-                    .get_or_insert_with(|| {
-                        index
-                            .nearest(lon, lat, Sector::Hotline, 1, &Filter::default())
-                            .into_iter()
-                            .find(|h| !h.facility.confidential)
-                            .and_then(|h| h.facility.phone.clone())
-                    })
-                    .clone();
-                json!({"sector": hit.sector, "distance_band": distance_band(hit.distance_m),
-                       "facility": masked_feature(&hit.facility, phone.as_deref())})
-            }
+            json!({"sector": hit.sector, "distance_m": round_mm(hit.distance_m), "facility": hit.facility.to_feature()})
         })
         .collect();
-    let demo = hits.iter().any(|h| h.facility.demo);
+    let mut demo = hits.iter().any(|h| h.facility.demo);
+    if public {
+        let hotline = index
+            .nearest(
+                lon,
+                lat,
+                Sector::Hotline,
+                1,
+                &Filter {
+                    public_only: true,
+                    ..Filter::default()
+                },
+            )
+            .into_iter()
+            .next()
+            .and_then(|h| h.facility.phone.clone());
+        for &sector in &sectors {
+            if let Some((f, anchor_m)) =
+                nearest_by_anchor(lon, lat, index.confidential(sector, &filter))
+            {
+                demo |= f.demo;
+                results.push(
+                    json!({"sector": sector, "distance_band": distance_band(anchor_m),
+                    "facility": masked_feature(f, hotline.as_deref())}),
+                );
+            }
+        }
+    }
     Ok(Json(json!({
         "query": {
             "lon": lon, "lat": lat, "k": k, "sectors": sectors, "radius_km": radius_km,

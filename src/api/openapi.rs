@@ -2,7 +2,7 @@
 //! committed as `openapi.json`; a test fails when it drifts from the code
 //! (`tirek openapi > openapi.json` refreshes it).
 
-use super::{coverage, facilities, geography, nearest, places, plan};
+use super::{auth, coverage, facilities, geography, nearest, places, plan};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -15,10 +15,12 @@ use utoipa::{Modify, OpenApi};
         facilities::list, facilities::get_one, facilities::create, facilities::update, facilities::delete,
         facilities::import, geography::import_areas, geography::import_population, facilities::export, nearest::nearest, coverage::coverage,
         plan::gaps_grid, plan::plan_sites, plan::catchments,
+        auth::login, auth::logout, auth::me, auth::change_password, auth::create_token, auth::users, auth::audit,
     ),
     components(schemas(crate::registry::ImportSummary, crate::registry::AreaImportSummary,
                        crate::registry::PopulationImportSummary, crate::import::areas::Repair, crate::import::RecordError, crate::model::Sector,
-                       crate::model::Service, crate::model::Status, crate::model::Language, plan::PlanRequest)),
+                       crate::model::Service, crate::model::Status, crate::model::Language, plan::PlanRequest,
+                       crate::model::Role, crate::store::AuditEntry, auth::LoginBody, auth::PasswordBody, auth::TokenBody)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;
@@ -31,6 +33,12 @@ impl Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+                utoipa::openapi::security::ApiKeyValue::new(super::extract::SESSION_COOKIE),
+            )),
         );
     }
 }

@@ -15,7 +15,7 @@ use crate::analysis::Sites;
 use crate::coverage::Thresholds;
 use crate::coverage::grid::{self, BBox, MAX_CELLS};
 use crate::coverage::siting::{MAX_CANDIDATES, MAX_K};
-use crate::model::{Sector, parse_list};
+use crate::model::{Facility, Sector, parse_list};
 use crate::planning::{self, Candidate, PlanError};
 use crate::visibility::Viewer;
 use axum::extract::State;
@@ -101,11 +101,28 @@ pub(super) fn km_value(key: &str, value: &str) -> Result<f64, ApiError> {
         })
 }
 
-fn hide_for(viewer: Viewer, confidential: &[bool]) -> impl Fn(Sector, u32) -> bool + '_ {
-    move |s, f| {
-        viewer == Viewer::Public
-            && (s == Sector::Shelter || confidential.get(f as usize).copied().unwrap_or(true))
+/// The sectors whose fine-grained results `viewer` may not see (see
+/// [`planning::confidential_sectors`]).
+fn withheld_for(viewer: Viewer, facilities: &[Arc<Facility>]) -> Vec<Sector> {
+    match viewer {
+        Viewer::Public => planning::confidential_sectors(facilities),
+        Viewer::Authorised => Vec::new(),
     }
+}
+
+/// 403 when the public asks for per-settlement or per-site results of a sector with
+/// confidential facilities.
+fn refuse_confidential_sector(
+    viewer: Viewer,
+    sector: Sector,
+    facilities: &[Arc<Facility>],
+) -> Result<(), ApiError> {
+    if withheld_for(viewer, facilities).contains(&sector) {
+        return Err(ApiError::forbidden(format!(
+            "{sector} has confidential facilities: per-settlement and per-site results of it would trace their locations, so they need the caseworker role; /api/coverage gives the public its coverage per area"
+        )));
+    }
+    Ok(())
 }
 
 /// H3 hexagons over the countries (or `bbox`), each with its population and, per
@@ -148,7 +165,7 @@ pub async fn gaps_grid(
         .map(BBox::parse)
         .transpose()
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let viewer = caller.0;
+    let viewer = caller.viewer();
     let key = format!("grid|{res}|{sectors:?}|{bbox:?}|{thresholds:?}|{viewer:?}");
     let registry = state.registry.clone();
     let result = tokio::task::spawn_blocking(move || {
@@ -156,15 +173,15 @@ pub async fn gaps_grid(
             let index = registry.index();
             let places = registry.places();
             let sites = Sites::from_facilities(index.facilities());
-            let confidential = planning::confidential_flags(index.facilities());
+            let withheld = withheld_for(viewer, index.facilities());
             let region = planning::grid_region(bbox, &places.areas);
             match planning::grid(&sites, &places.settlements, &region, res, &sectors, thresholds, MAX_CELLS) {
                 Ok(g) => {
                     let mut note = planning::GRID_NOTE.to_string();
-                    if viewer == Viewer::Public {
-                        note.push_str(" Distances to shelters and other confidential facilities are withheld (null); covered_<sector> still says whether one is in reach.");
+                    if !withheld.is_empty() {
+                        note.push_str(" Sectors with confidential facilities are withheld (null) for the public: their cells would trace the locations. Sign in as a caseworker or planner to see them.");
                     }
-                    grid::to_geojson(&g, hide_for(viewer, &confidential), &note)
+                    grid::to_geojson(&g, &withheld, &note)
                 }
                 Err(e) => failure(e.to_string()),
             }
@@ -180,8 +197,9 @@ pub async fn gaps_grid(
 /// facility_id, distance_m}]`; when that facility is confidential and the caller has no
 /// token, `facility_id` and `distance_m` are null and `distance_band` is given.
 #[utoipa::path(get, path = "/api/catchments", params(CatchmentParams),
-    responses((status = 200, description = "`[{id, name, population, facility_id, distance_m, distance_band?}]`", body = Object),
-              (status = 400, description = "bad parameter", body = Object)))]
+    responses((status = 200, description = "`[{id, name, population, facility_id, distance_m}]`", body = Object),
+              (status = 400, description = "bad parameter", body = Object),
+              (status = 403, description = "the public asking for a sector with confidential facilities", body = Object)))]
 pub async fn catchments(
     State(state): State<AppState>,
     caller: Caller,
@@ -191,23 +209,19 @@ pub async fn catchments(
     let sector: Sector = params
         .parse("sector")?
         .ok_or_else(|| ApiError::bad_request("parameter sector is required"))?;
-    let viewer = caller.0;
-    let key = format!("catchments|{sector}|{viewer:?}");
+    refuse_confidential_sector(caller.viewer(), sector, state.registry.index().facilities())?;
+    let key = format!("catchments|{sector}");
     let registry = state.registry.clone();
     let result = tokio::task::spawn_blocking(move || {
         registry.cached(&key, || {
             let index = registry.index();
             let places = registry.places();
             let sites = Sites::from_facilities(index.facilities());
-            let confidential = planning::confidential_flags(index.facilities());
-            let hide = |f: u32| {
-                viewer == Viewer::Public && confidential.get(f as usize).copied().unwrap_or(true)
-            };
             Value::Array(planning::catchments(
                 &sites,
                 &places.settlements,
                 sector,
-                hide,
+                |_| false,
             ))
         })
     })
@@ -330,9 +344,15 @@ fn candidate(i: usize, item: &Value) -> Result<Candidate, ApiError> {
 #[utoipa::path(post, path = "/api/plan/sites", request_body = PlanRequest,
     responses((status = 200, description = "`{sector, threshold_m, population_total, covered_before, steps: [{rank, site: {id, lon, lat, name}, gain, covered_after}], candidates_considered}`", body = Object),
               (status = 400, description = "bad body: unknown sector, k outside 1..=200, bad coordinates, malformed JSON, too many candidates", body = Object),
+              (status = 403, description = "the public planning a sector with confidential facilities", body = Object),
               (status = 413, description = "body too large", body = Object)))]
-pub async fn plan_sites(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+pub async fn plan_sites(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Body,
+) -> Result<Response, ApiError> {
     let (sector, k, candidates, threshold_km) = parse_plan(&body.0)?;
+    refuse_confidential_sector(caller.viewer(), sector, state.registry.index().facilities())?;
     let threshold_m =
         threshold_km.map_or_else(|| Thresholds::default().get(sector), |km| km * 1000.0);
     let registry = state.registry.clone();

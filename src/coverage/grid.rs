@@ -13,10 +13,11 @@
 //! the sector's threshold (inclusive).
 //!
 //! **Confidentiality.** A distance per cell is a fine instrument: a public cell at
-//! 0.2 km from the nearest shelter locates the shelter. [`to_geojson`] therefore takes a
-//! `hide` predicate: for a hidden (sector, facility) the cell reports `covered_<s>` only
-//! and `dist_km_<s>: null`. The API hides the shelter sector and every confidential
-//! facility from callers without the token.
+//! 0.2 km from the nearest shelter locates the shelter, and so does the disc of cells
+//! marked covered, or the cells whose distance is withheld. [`to_geojson`] therefore
+//! takes the `withheld` sectors: for them every cell reports `dist_km_<s>` and
+//! `covered_<s>` as null, and `covered_all` is null. The API withholds every sector
+//! with a confidential facility from the public.
 //!
 //! **Polygons.** RFC 7946: rings are closed and counter-clockwise. A cell crossing the
 //! antimeridian (none in Central Asia) has its longitudes unwrapped past ±180 rather
@@ -366,9 +367,9 @@ pub fn compute(
     })
 }
 
-/// The grid as a GeoJSON FeatureCollection (see the module doc); `hide(sector,
-/// facility)` withholds a distance, keeping only whether the cell is covered.
-pub fn to_geojson(grid: &Grid, hide: impl Fn(Sector, u32) -> bool, note: &str) -> Value {
+/// The grid as a GeoJSON FeatureCollection (see the module doc); the `withheld`
+/// sectors' values are null in every cell.
+pub fn to_geojson(grid: &Grid, withheld: &[Sector], note: &str) -> Value {
     let features: Vec<Value> = grid
         .cells
         .iter()
@@ -376,14 +377,17 @@ pub fn to_geojson(grid: &Grid, hide: impl Fn(Sector, u32) -> bool, note: &str) -
             let mut props = Map::new();
             props.insert("cell".into(), json!(c.cell.to_string()));
             props.insert("population".into(), json!(c.population));
-            let mut all = true;
+            let mut all = Some(true);
             for (&s, answer) in grid.sectors.iter().zip(&c.nearest) {
+                if withheld.contains(&s) {
+                    props.insert(format!("dist_km_{s}"), Value::Null);
+                    props.insert(format!("covered_{s}"), Value::Null);
+                    all = None;
+                    continue;
+                }
                 let covered = answer.is_some_and(|(_, d)| d <= grid.thresholds.get(s));
-                all &= covered;
-                let dist = match answer {
-                    Some((f, d)) if !hide(s, *f) => json!((d).round() / 1000.0),
-                    _ => Value::Null,
-                };
+                all = all.map(|a| a && covered);
+                let dist = answer.map_or(Value::Null, |(_, d)| json!(d.round() / 1000.0));
                 props.insert(format!("dist_km_{s}"), dist);
                 props.insert(format!("covered_{s}"), json!(covered));
             }

@@ -145,6 +145,13 @@ pub fn format_timestamp(t: &DateTime<Utc>) -> String {
 }
 
 impl Facility {
+    /// Whether the record is past its verification age on `today`: last verified more
+    /// than `max_age_days` ago, or never.
+    pub fn verification_overdue(&self, today: NaiveDate, max_age_days: u32) -> bool {
+        self.verified_at
+            .is_none_or(|d| (today - d).num_days() > i64::from(max_age_days))
+    }
+
     /// Whether this facility serves `sector`.
     pub fn has_sector(&self, sector: Sector) -> bool {
         self.sectors.contains(&sector)

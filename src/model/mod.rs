@@ -2,11 +2,13 @@
 //! vocabularies (sectors, services, statuses, languages) and the validation rules.
 //! Admin areas and settlements live here too. Nothing here knows about HTTP or storage.
 
+mod account;
 mod facility;
 mod hours;
 mod place;
 mod vocab;
 
+pub use account::{Account, Credential, CredentialKind, Role, UnknownRole};
 pub use facility::{Capacity, Facility, FieldError};
 pub use facility::{PROPERTY_NAMES, format_timestamp};
 pub use hours::{OpeningHours, OpeningHoursError};

@@ -12,7 +12,7 @@ mod sqlite;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
-use crate::model::{Area, Facility, Settlement};
+use crate::model::{Account, Area, Credential, Facility, Settlement};
 use async_trait::async_trait;
 use std::path::Path;
 use std::sync::Arc;
@@ -23,6 +23,9 @@ pub enum StoreError {
     /// No record with that id.
     #[error("no facility with id {0:?}")]
     NotFound(String),
+    /// No account with that name.
+    #[error("no account {0:?}")]
+    NoAccount(String),
     /// A record with that id exists already.
     #[error("a facility with id {0:?} exists already")]
     Conflict(String),
@@ -74,7 +77,29 @@ pub struct Change {
     pub op: String,
 }
 
-/// What Tirek keeps: facilities, admin areas and settlements.
+/// One entry of the audit log: who changed what, and the record before and after.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    /// Increasing number.
+    pub id: i64,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// Who: a user name, `cli:<name>` for the command line, `system` for set-up.
+    pub actor: String,
+    /// `create`, `update`, `delete`, `replace`, `user.add`, `user.reset`, …
+    pub action: String,
+    /// `facility`, `area`, `settlement` or `user`.
+    pub entity_kind: String,
+    /// The record's id (the level for areas, `*` for settlements).
+    pub entity_id: String,
+    /// The record before, as JSON text (absent for a creation).
+    pub before: Option<String>,
+    /// The record after, as JSON text (absent for a deletion).
+    pub after: Option<String>,
+}
+
+/// What Tirek keeps: facilities, admin areas, settlements, accounts and the audit log.
+/// Every write names its `actor` and appends to the audit log in the same transaction.
 #[async_trait]
 pub trait Store: Send + Sync {
     /// `sqlite` or `postgres`.
@@ -85,25 +110,31 @@ pub trait Store: Send + Sync {
     /// One facility.
     async fn facility(&self, id: &str) -> Result<Option<Facility>, StoreError>;
     /// Adds a new facility; [`StoreError::Conflict`] if the id exists.
-    async fn insert_facility(&self, facility: &Facility) -> Result<(), StoreError>;
+    async fn insert_facility(&self, facility: &Facility, actor: &str) -> Result<(), StoreError>;
     /// Replaces a facility; [`StoreError::NotFound`] if the id does not exist.
-    async fn update_facility(&self, facility: &Facility) -> Result<(), StoreError>;
+    async fn update_facility(&self, facility: &Facility, actor: &str) -> Result<(), StoreError>;
     /// Removes a facility; [`StoreError::NotFound`] if the id does not exist.
-    async fn delete_facility(&self, id: &str) -> Result<(), StoreError>;
+    async fn delete_facility(&self, id: &str, actor: &str) -> Result<(), StoreError>;
     /// Inserts or replaces all of these in one transaction: all or nothing. `progress`
     /// hears how many are written, now and then.
     async fn upsert_facilities(
         &self,
         facilities: &[Facility],
         progress: Option<&Progress>,
+        actor: &str,
     ) -> Result<(), StoreError>;
 
     /// Replaces every area of `level` in one transaction.
-    async fn replace_areas(&self, level: u8, areas: &[Area]) -> Result<(), StoreError>;
+    async fn replace_areas(&self, level: u8, areas: &[Area], actor: &str)
+    -> Result<(), StoreError>;
     /// The areas of `level`, or of every level.
     async fn areas(&self, level: Option<u8>) -> Result<Vec<Area>, StoreError>;
     /// Replaces every settlement in one transaction.
-    async fn replace_settlements(&self, settlements: &[Settlement]) -> Result<(), StoreError>;
+    async fn replace_settlements(
+        &self,
+        settlements: &[Settlement],
+        actor: &str,
+    ) -> Result<(), StoreError>;
     /// Every settlement.
     async fn settlements(&self) -> Result<Vec<Settlement>, StoreError>;
 
@@ -111,6 +142,31 @@ pub trait Store: Send + Sync {
     async fn version(&self) -> Result<i64, StoreError>;
     /// Changes after `seq`, oldest first.
     async fn changes_since(&self, seq: i64) -> Result<Vec<Change>, StoreError>;
+
+    /// Every account, by name.
+    async fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// One account.
+    async fn account(&self, username: &str) -> Result<Option<Account>, StoreError>;
+    /// Creates or replaces an account (audited as `action`). A changed password or role
+    /// ends the account's sessions.
+    async fn put_account(
+        &self,
+        account: &Account,
+        action: &str,
+        actor: &str,
+    ) -> Result<(), StoreError>;
+    /// Removes an account with its sessions and tokens; [`StoreError::NoAccount`] if absent.
+    async fn remove_account(&self, username: &str, actor: &str) -> Result<(), StoreError>;
+    /// Stores a session or token (tokens are audited).
+    async fn add_credential(&self, credential: &Credential, actor: &str) -> Result<(), StoreError>;
+    /// The credential whose secret has this digest.
+    async fn credential(&self, secret_hash: &str) -> Result<Option<Credential>, StoreError>;
+    /// Forgets one session or token.
+    async fn remove_credential(&self, secret_hash: &str) -> Result<(), StoreError>;
+    /// Revokes every API token of an account; returns how many there were.
+    async fn revoke_tokens(&self, username: &str, actor: &str) -> Result<u64, StoreError>;
+    /// Audit entries after `after_id`, oldest first, at most `limit`.
+    async fn audit_log(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
 /// Opens the store: PostgreSQL when `database_url` is `postgres://…`, otherwise a
@@ -236,6 +292,12 @@ fn settlement_from_doc(id: &str, doc: &str) -> Result<Settlement, StoreError> {
         id: id.to_string(),
         reason: e.to_string(),
     })
+}
+
+fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("timestamp {text:?}: {e}"))
 }
 
 fn now_text() -> String {

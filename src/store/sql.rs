@@ -40,8 +40,51 @@ macro_rules! sql_backend {
             Ok(())
         }
 
-        async fn upsert(tx: &mut Transaction<'_, $db>, f: &Facility) -> Result<(), StoreError> {
+        /// Appends one audit entry; `before` and `after` are JSON documents.
+        async fn audit(
+            tx: &mut Transaction<'_, $db>,
+            actor: &str,
+            action: &str,
+            entity: (&str, &str),
+            before: Option<String>,
+            after: Option<String>,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO audit (at, actor, action, entity_kind, entity_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(now_text())
+            .bind(actor)
+            .bind(action)
+            .bind(entity.0)
+            .bind(entity.1)
+            .bind(before)
+            .bind(after)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        /// The stored document of facility `id`, if any.
+        async fn facility_doc(
+            tx: &mut Transaction<'_, $db>,
+            id: &str,
+        ) -> Result<Option<String>, StoreError> {
+            let row = sqlx::query("SELECT doc FROM facilities WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            Ok(row.map(|r| r.get("doc")))
+        }
+
+        async fn upsert(
+            tx: &mut Transaction<'_, $db>,
+            f: &Facility,
+            actor: &str,
+        ) -> Result<(), StoreError> {
             let row = FacilityRow::of(f);
+            let before = facility_doc(tx, &f.id).await?;
+            let action = if before.is_some() { "update" } else { "create" };
+            audit(tx, actor, action, ("facility", &f.id), before, Some(row.doc.clone())).await?;
             sqlx::query(UPSERT_FACILITY)
                 .bind(row.id)
                 .bind(row.name)
@@ -60,11 +103,47 @@ macro_rules! sql_backend {
         }
 
         async fn exists(tx: &mut Transaction<'_, $db>, id: &str) -> Result<bool, StoreError> {
-            let found = sqlx::query("SELECT 1 FROM facilities WHERE id = $1")
-                .bind(id)
+            Ok(facility_doc(tx, id).await?.is_some())
+        }
+
+        /// Writes an account's audit entry: the account without its password hash.
+        async fn audit_account(
+            tx: &mut Transaction<'_, $db>,
+            actor: &str,
+            action: &str,
+            username: &str,
+            before: Option<&Account>,
+            after: Option<&Account>,
+        ) -> Result<(), StoreError> {
+            let public = |a: &Account| {
+                serde_json::json!({"username": a.username, "role": a.role, "must_change": a.must_change}).to_string()
+            };
+            audit(tx, actor, action, ("user", username), before.map(public), after.map(public)).await
+        }
+
+        async fn account_in(
+            tx: &mut Transaction<'_, $db>,
+            username: &str,
+        ) -> Result<Option<Account>, StoreError> {
+            let row = sqlx::query("SELECT username, role, password_hash, must_change, created_at FROM users WHERE username = $1")
+                .bind(username)
                 .fetch_optional(&mut **tx)
                 .await?;
-            Ok(found.is_some())
+            row.map(|r| account_from_row(&r)).transpose()
+        }
+
+        fn account_from_row(r: &<$db as sqlx::Database>::Row) -> Result<Account, StoreError> {
+            let username: String = r.get("username");
+            let corrupt = |reason: String| StoreError::Corrupt { id: username.clone(), reason };
+            let role: String = r.get("role");
+            let created: String = r.get("created_at");
+            Ok(Account {
+                role: role.parse().map_err(|e: crate::model::UnknownRole| corrupt(e.to_string()))?,
+                password_hash: r.get("password_hash"),
+                must_change: r.get("must_change"),
+                created_at: parse_time(&created).map_err(corrupt)?,
+                username,
+            })
         }
 
         #[async_trait]
@@ -90,28 +169,32 @@ macro_rules! sql_backend {
                 row.map(|r| facility_from_doc(id, r.get("doc"))).transpose()
             }
 
-            async fn insert_facility(&self, facility: &Facility) -> Result<(), StoreError> {
+            async fn insert_facility(&self, facility: &Facility, actor: &str) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
                 if exists(&mut tx, &facility.id).await? {
                     return Err(StoreError::Conflict(facility.id.clone()));
                 }
-                upsert(&mut tx, facility).await?;
+                upsert(&mut tx, facility, actor).await?;
                 tx.commit().await?;
                 Ok(())
             }
 
-            async fn update_facility(&self, facility: &Facility) -> Result<(), StoreError> {
+            async fn update_facility(&self, facility: &Facility, actor: &str) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
                 if !exists(&mut tx, &facility.id).await? {
                     return Err(StoreError::NotFound(facility.id.clone()));
                 }
-                upsert(&mut tx, facility).await?;
+                upsert(&mut tx, facility, actor).await?;
                 tx.commit().await?;
                 Ok(())
             }
 
-            async fn delete_facility(&self, id: &str) -> Result<(), StoreError> {
+            async fn delete_facility(&self, id: &str, actor: &str) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
+                let Some(before) = facility_doc(&mut tx, id).await? else {
+                    return Err(StoreError::NotFound(id.to_string()));
+                };
+                audit(&mut tx, actor, "delete", ("facility", id), Some(before), None).await?;
                 let done = sqlx::query("DELETE FROM facilities WHERE id = $1")
                     .bind(id)
                     .execute(&mut *tx)
@@ -128,10 +211,11 @@ macro_rules! sql_backend {
                 &self,
                 facilities: &[Facility],
                 progress: Option<&super::Progress>,
+                actor: &str,
             ) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
                 for (i, f) in facilities.iter().enumerate() {
-                    upsert(&mut tx, f).await?;
+                    upsert(&mut tx, f, actor).await?;
                     if let Some(report) = progress
                         && (i + 1) % super::PROGRESS_EVERY == 0
                     {
@@ -142,8 +226,19 @@ macro_rules! sql_backend {
                 Ok(())
             }
 
-            async fn replace_areas(&self, level: u8, areas: &[Area]) -> Result<(), StoreError> {
+            async fn replace_areas(&self, level: u8, areas: &[Area], actor: &str) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
+                let before: Vec<String> = sqlx::query("SELECT code FROM areas WHERE level = $1 ORDER BY code")
+                    .bind(i32::from(level))
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.get("code"))
+                    .collect();
+                let summary = |codes: Vec<&str>| serde_json::json!({"level": level, "count": codes.len(), "codes": codes}).to_string();
+                let after = summary(areas.iter().map(|a| a.code.as_str()).collect());
+                let before = summary(before.iter().map(String::as_str).collect());
+                audit(&mut tx, actor, "replace", ("area", &level.to_string()), Some(before), Some(after)).await?;
                 sqlx::query("DELETE FROM areas WHERE level = $1")
                     .bind(i32::from(level))
                     .execute(&mut *tx)
@@ -191,8 +286,18 @@ macro_rules! sql_backend {
                     .collect()
             }
 
-            async fn replace_settlements(&self, settlements: &[Settlement]) -> Result<(), StoreError> {
+            async fn replace_settlements(&self, settlements: &[Settlement], actor: &str) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
+                let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(SUM(population), 0.0) AS people FROM settlements")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let (n, people): (i64, f64) = (row.get("n"), row.get("people"));
+                let before = serde_json::json!({"count": n, "population": people}).to_string();
+                let after = serde_json::json!({
+                    "count": settlements.len(),
+                    "population": settlements.iter().map(|s| s.population).sum::<f64>(),
+                }).to_string();
+                audit(&mut tx, actor, "replace", ("settlement", "*"), Some(before), Some(after)).await?;
                 sqlx::query("DELETE FROM settlements")
                     .execute(&mut *tx)
                     .await?;
@@ -243,6 +348,150 @@ macro_rules! sql_backend {
                         kind: r.get("kind"),
                         entity_id: r.get("entity_id"),
                         op: r.get("op"),
+                    })
+                    .collect())
+            }
+
+            async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+                let rows = sqlx::query("SELECT username, role, password_hash, must_change, created_at FROM users ORDER BY username")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(account_from_row).collect()
+            }
+
+            async fn account(&self, username: &str) -> Result<Option<Account>, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let found = account_in(&mut tx, username).await?;
+                tx.commit().await?;
+                Ok(found)
+            }
+
+            async fn put_account(&self, account: &Account, action: &str, actor: &str) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let before = account_in(&mut tx, &account.username).await?;
+                sqlx::query(
+                    "INSERT INTO users (username, role, password_hash, must_change, created_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (username) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash,
+                       must_change = excluded.must_change",
+                )
+                .bind(&account.username)
+                .bind(account.role.as_str())
+                .bind(&account.password_hash)
+                .bind(account.must_change)
+                .bind(crate::model::format_timestamp(&account.created_at))
+                .execute(&mut *tx)
+                .await?;
+                // A new password (or role) ends every session signed in with the old one.
+                if before.as_ref().is_some_and(|b| b.password_hash != account.password_hash || b.role != account.role) {
+                    sqlx::query("DELETE FROM credentials WHERE username = $1 AND kind = 'session'")
+                        .bind(&account.username)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                audit_account(&mut tx, actor, action, &account.username, before.as_ref(), Some(account)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn remove_account(&self, username: &str, actor: &str) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let Some(before) = account_in(&mut tx, username).await? else {
+                    return Err(StoreError::NoAccount(username.to_string()));
+                };
+                sqlx::query("DELETE FROM credentials WHERE username = $1")
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM users WHERE username = $1")
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await?;
+                audit_account(&mut tx, actor, "user.remove", username, Some(&before), None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn add_credential(&self, credential: &Credential, actor: &str) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO credentials (secret_hash, kind, username, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&credential.secret_hash)
+                .bind(credential.kind.as_str())
+                .bind(&credential.username)
+                .bind(&credential.label)
+                .bind(crate::model::format_timestamp(&credential.created_at))
+                .bind(credential.expires_at.as_ref().map(crate::model::format_timestamp))
+                .execute(&mut *tx)
+                .await?;
+                // Issuing a token is a write worth auditing; signing in is not.
+                if credential.kind == CredentialKind::Token {
+                    let after = serde_json::json!({"label": credential.label}).to_string();
+                    audit(&mut tx, actor, "token.create", ("user", &credential.username), None, Some(after)).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn credential(&self, secret_hash: &str) -> Result<Option<Credential>, StoreError> {
+                let row = sqlx::query("SELECT secret_hash, kind, username, label, created_at, expires_at FROM credentials WHERE secret_hash = $1")
+                    .bind(secret_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(r) = row else { return Ok(None) };
+                let corrupt = |reason: String| StoreError::Corrupt { id: "credential".into(), reason };
+                let kind: String = r.get("kind");
+                let created: String = r.get("created_at");
+                let expires: Option<String> = r.get("expires_at");
+                Ok(Some(Credential {
+                    secret_hash: r.get("secret_hash"),
+                    kind: CredentialKind::parse(&kind).ok_or_else(|| corrupt(format!("kind {kind:?}")))?,
+                    username: r.get("username"),
+                    label: r.get("label"),
+                    created_at: parse_time(&created).map_err(corrupt)?,
+                    expires_at: expires.as_deref().map(parse_time).transpose().map_err(corrupt)?,
+                }))
+            }
+
+            async fn remove_credential(&self, secret_hash: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM credentials WHERE secret_hash = $1")
+                    .bind(secret_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn revoke_tokens(&self, username: &str, actor: &str) -> Result<u64, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query("DELETE FROM credentials WHERE username = $1 AND kind = 'token'")
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await?;
+                let after = serde_json::json!({"revoked": done.rows_affected()}).to_string();
+                audit(&mut tx, actor, "token.revoke", ("user", username), None, Some(after)).await?;
+                tx.commit().await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn audit_log(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, at, actor, action, entity_kind, entity_id, before, after FROM audit WHERE id > $1 ORDER BY id LIMIT $2",
+                )
+                .bind(after_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| AuditEntry {
+                        id: r.get("id"),
+                        at: r.get("at"),
+                        actor: r.get("actor"),
+                        action: r.get("action"),
+                        entity_kind: r.get("entity_kind"),
+                        entity_id: r.get("entity_id"),
+                        before: r.get("before"),
+                        after: r.get("after"),
                     })
                     .collect())
             }

@@ -2,10 +2,10 @@
 
 use super::sql::UPSERT_FACILITY;
 use super::{
-    AreaRow, Change, FacilityRow, Store, StoreError, facility_from_doc, now_text,
-    settlement_from_doc,
+    AreaRow, AuditEntry, Change, FacilityRow, Store, StoreError, facility_from_doc, now_text,
+    parse_time, settlement_from_doc,
 };
-use crate::model::{Area, Facility, Settlement};
+use crate::model::{Account, Area, Credential, CredentialKind, Facility, Settlement};
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Row, SqlitePool, Transaction};

@@ -8,8 +8,12 @@ cd "$root"
 cargo build --locked --quiet
 data="$(mktemp -d)"
 log="$data/server.log"
-token="e2e-$RANDOM$RANDOM"
-TIREK_WRITE_TOKEN="$token" "${CARGO_TARGET_DIR:-target}/debug/tirek" --data-dir "$data" serve --listen 127.0.0.1:0 >"$log" 2>&1 &
+tirek="${CARGO_TARGET_DIR:-target}/debug/tirek"
+# A planner account and API token to seed the fixtures through the API (an account
+# leaves the data empty, so the server still loads the default data on start).
+"$tirek" --data-dir "$data" user add e2e-planner --role planner >/dev/null
+token="$("$tirek" --data-dir "$data" user token e2e-planner --label e2e | tail -n1)"
+"$tirek" --data-dir "$data" serve --listen 127.0.0.1:0 >"$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
 url=""

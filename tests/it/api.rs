@@ -254,7 +254,29 @@ async fn confidential_shelters_stay_hidden_from_the_public() {
         }
     }
     let near = &public_bodies[5];
-    assert_eq!(near["results"][0]["distance_band"], "0–5 km");
+    // The band is measured to the shelter's anchor: the centre of its H3 resolution-4
+    // cell (computed here independently with h3o + geo's Karney geodesic).
+    let cell = h3o::LatLng::new(42.654321, 69.123456)
+        .unwrap()
+        .to_cell(h3o::Resolution::Four);
+    let anchor = h3o::LatLng::from(cell);
+    let to_anchor = geo::Distance::distance(
+        &geo::Geodesic,
+        geo::Point::new(69.12, 42.65),
+        geo::Point::new(anchor.lng(), anchor.lat()),
+    );
+    let expected = [10.0, 25.0, 50.0, 100.0, 250.0]
+        .iter()
+        .scan(0.0, |lower, &upper| {
+            let band = (*lower, upper);
+            *lower = upper;
+            Some(band)
+        })
+        .find(|&(_, upper)| to_anchor / 1000.0 <= upper)
+        .map(|(l, u)| format!("{l}–{u} km"))
+        .unwrap();
+    assert_eq!(near["results"].as_array().unwrap().len(), 1, "{near}");
+    assert_eq!(near["results"][0]["distance_band"], expected.as_str());
     assert!(near["results"][0]["facility"]["geometry"].is_null());
     assert_eq!(
         near["results"][0]["facility"]["properties"]["hotline"],

@@ -8,5 +8,6 @@ mod nearest_exact;
 mod openapi;
 mod planning;
 mod round_trip;
+mod security;
 mod storage;
 mod support;

@@ -373,13 +373,13 @@ async fn grid_distances_and_population_equal_an_exhaustive_computation() {
 #[tokio::test]
 async fn the_public_grid_and_catchments_withhold_confidential_distances() {
     let (app, features, settlements) = planning_app().await;
-    let uri = "/api/gaps/grid?res=5&sector=health,shelter";
+    let uri = "/api/gaps/grid?res=5&sector=health,shelter,police";
     let (_, private) = app.get_as(uri).await;
     let (status, public) = app.get(uri).await;
     assert_eq!(status, 200);
-    let confidential_health = lonlat(&features[3]);
-    let health = active_of(&features, "health");
-    let mut hidden_health = 0;
+    // Health (a confidential post) and shelter are withheld from the public in every
+    // cell — distance and covered flag, and so the package flag — because the cells'
+    // values would trace the locations; police (all public) is given as to the planner.
     for (a, p) in private["features"]
         .as_array()
         .unwrap()
@@ -388,32 +388,17 @@ async fn the_public_grid_and_catchments_withhold_confidential_distances() {
     {
         let (a, p) = (&a["properties"], &p["properties"]);
         assert_eq!(a["cell"], p["cell"]);
-        assert!(a["dist_km_shelter"].is_number());
-        assert!(p["dist_km_shelter"].is_null());
-        assert_eq!(a["covered_shelter"], p["covered_shelter"]);
-        assert_eq!(a["covered_health"], p["covered_health"]);
-        assert_eq!(a["covered_all"], p["covered_all"]);
-        // Health: withheld exactly where the nearest is the confidential post.
-        let cell: h3o::CellIndex = a["cell"].as_str().unwrap().parse().unwrap();
-        let c = h3o::LatLng::from(cell);
-        let nearest = health
-            .iter()
-            .min_by(|x, y| {
-                geodesic((c.lng(), c.lat()), lonlat(x))
-                    .total_cmp(&geodesic((c.lng(), c.lat()), lonlat(y)))
-            })
-            .unwrap();
-        if lonlat(nearest) == confidential_health {
-            hidden_health += 1;
-            assert!(p["dist_km_health"].is_null());
-        } else {
-            assert_eq!(a["dist_km_health"], p["dist_km_health"]);
+        assert_eq!(a["population"], p["population"]);
+        for s in ["health", "shelter"] {
+            assert!(a[format!("dist_km_{s}")].is_number());
+            assert!(a[format!("covered_{s}")].is_boolean());
+            assert!(p[format!("dist_km_{s}")].is_null(), "{p}");
+            assert!(p[format!("covered_{s}")].is_null(), "{p}");
         }
+        assert!(a["covered_all"].is_boolean() && p["covered_all"].is_null());
+        assert_eq!(a["dist_km_police"], p["dist_km_police"]);
+        assert_eq!(a["covered_police"], p["covered_police"]);
     }
-    assert!(
-        hidden_health > 0,
-        "the fixture's confidential post is nearest somewhere"
-    );
     assert!(
         public["grid"]["note"]
             .as_str()
@@ -439,10 +424,16 @@ async fn the_public_grid_and_catchments_withhold_confidential_distances() {
         assert_eq!(row["facility_id"], id);
         assert!((row["distance_m"].as_f64().unwrap() - best).abs() <= 0.0005 + 1e-9);
     }
-    let (_, public) = app.get("/api/catchments?sector=shelter").await;
-    for row in public.as_array().unwrap() {
-        assert!(row["facility_id"].is_null() && row["distance_m"].is_null());
-        assert!(row["distance_band"].is_string(), "{row}");
+    // The public: refused for sectors with confidential facilities (403, saying why).
+    for sector in ["shelter", "health"] {
+        let (status, refused) = app.get(&format!("/api/catchments?sector={sector}")).await;
+        assert_eq!(status, 403, "{refused}");
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("confidential")
+        );
     }
     let (_, police) = app.get("/api/catchments?sector=police").await;
     assert!(
@@ -457,13 +448,11 @@ async fn the_public_grid_and_catchments_withhold_confidential_distances() {
 #[tokio::test]
 async fn plan_sites_answers_with_steps_and_refuses_bad_input() {
     let (app, _, settlements) = planning_app().await;
-    let (status, plan) = post_json(
-        &app,
-        "/api/plan/sites",
-        None,
-        &json!({"sector": "health", "k": 5, "threshold_km": 15}),
-    )
-    .await;
+    // Health has a confidential post in the fixture: the public may not plan it.
+    let body = json!({"sector": "health", "k": 5, "threshold_km": 15});
+    let (status, refused) = post_json(&app, "/api/plan/sites", None, &body).await;
+    assert_eq!(status, 403, "{refused}");
+    let (status, plan) = post_json(&app, "/api/plan/sites", Some(TOKEN), &body).await;
     assert_eq!(status, 200, "{plan}");
     assert_eq!(plan["sector"], "health");
     assert_eq!(plan["threshold_m"], 15_000.0);
@@ -499,7 +488,7 @@ async fn plan_sites_answers_with_steps_and_refuses_bad_input() {
     let (status, listed) = post_json(
         &app,
         "/api/plan/sites",
-        None,
+        Some(TOKEN),
         &json!({"sector": "shelter", "k": 2, "candidates": [
             {"id": "a", "lon": 68.2, "lat": 41.1, "name": "North"}, {"id": "b", "lon": 69.9, "lat": 42.4}]}),
     )

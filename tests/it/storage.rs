@@ -1,6 +1,7 @@
 //! One storage suite, run against SQLite and PostgreSQL.
 
 use crate::support::{PgDatabase, feature};
+use chrono::SubsecRound;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tirek::model::{Area, Facility, Settlement};
@@ -15,10 +16,10 @@ async fn suite(store: Arc<dyn Store>) {
     assert!(store.facilities().await.unwrap().is_empty());
 
     let a = facility("a", "health", 68.25, 43.3);
-    store.insert_facility(&a).await.unwrap();
+    store.insert_facility(&a, "tester").await.unwrap();
     assert_eq!(store.facility("a").await.unwrap(), Some(a.clone()));
     assert!(matches!(
-        store.insert_facility(&a).await,
+        store.insert_facility(&a, "tester").await,
         Err(StoreError::Conflict(_))
     ));
     let v1 = store.version().await.unwrap();
@@ -26,14 +27,14 @@ async fn suite(store: Arc<dyn Store>) {
 
     let mut changed = a.clone();
     changed.name = "Renamed — Переименовано".into();
-    store.update_facility(&changed).await.unwrap();
+    store.update_facility(&changed, "tester").await.unwrap();
     assert_eq!(
         store.facility("a").await.unwrap().unwrap().name,
         changed.name
     );
     assert!(matches!(
         store
-            .update_facility(&facility("zz", "police", 0.0, 0.0))
+            .update_facility(&facility("zz", "police", 0.0, 0.0), "tester")
             .await,
         Err(StoreError::NotFound(_))
     ));
@@ -53,16 +54,16 @@ async fn suite(store: Arc<dyn Store>) {
     let heard = written.clone();
     let report = move |n: usize| heard.lock().unwrap().push(n);
     store
-        .upsert_facilities(&batch, Some(&report))
+        .upsert_facilities(&batch, Some(&report), "importer")
         .await
         .unwrap();
     assert_eq!(store.facilities().await.unwrap().len(), 5_051);
     assert_eq!(*written.lock().unwrap(), vec![5_000]);
 
-    store.delete_facility("a").await.unwrap();
+    store.delete_facility("a", "tester").await.unwrap();
     assert!(store.facility("a").await.unwrap().is_none());
     assert!(matches!(
-        store.delete_facility("a").await,
+        store.delete_facility("a", "tester").await,
         Err(StoreError::NotFound(_))
     ));
 
@@ -93,12 +94,12 @@ async fn suite(store: Arc<dyn Store>) {
         geometry: square,
     };
     store
-        .replace_areas(1, std::slice::from_ref(&area))
+        .replace_areas(1, std::slice::from_ref(&area), "tester")
         .await
         .unwrap();
     assert_eq!(store.areas(Some(1)).await.unwrap(), vec![area.clone()]);
     assert!(store.areas(Some(2)).await.unwrap().is_empty());
-    store.replace_areas(1, &[]).await.unwrap();
+    store.replace_areas(1, &[], "tester").await.unwrap();
     assert!(store.areas(None).await.unwrap().is_empty());
 
     let s = Settlement {
@@ -114,10 +115,128 @@ async fn suite(store: Arc<dyn Store>) {
         adm2: None,
     };
     store
-        .replace_settlements(std::slice::from_ref(&s))
+        .replace_settlements(std::slice::from_ref(&s), "tester")
         .await
         .unwrap();
     assert_eq!(store.settlements().await.unwrap(), vec![s]);
+
+    // The audit log: every write above, with who and the record before and after.
+    let audit = store.audit_log(0, 100_000).await.unwrap();
+    let actions: Vec<(&str, &str, &str)> = audit
+        .iter()
+        .filter(|e| e.entity_id == "a" || e.entity_kind != "facility")
+        .map(|e| (e.actor.as_str(), e.action.as_str(), e.entity_kind.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            ("tester", "create", "facility"),
+            ("tester", "update", "facility"),
+            ("tester", "delete", "facility"),
+            ("tester", "replace", "area"),
+            ("tester", "replace", "area"),
+            ("tester", "replace", "settlement"),
+        ]
+    );
+    let update = audit.iter().find(|e| e.action == "update").unwrap();
+    let before: Facility = serde_json::from_str(update.before.as_deref().unwrap()).unwrap();
+    let after: Facility = serde_json::from_str(update.after.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (before, after.name.as_str()),
+        (a.clone(), changed.name.as_str())
+    );
+    let delete = audit.iter().find(|e| e.action == "delete").unwrap();
+    assert!(delete.after.is_none() && delete.before.as_deref().unwrap().contains("Renamed"));
+    assert_eq!(
+        audit.iter().filter(|e| e.actor == "importer").count(),
+        5_050,
+        "one entry per imported record"
+    );
+    let ids: Vec<i64> = audit.iter().map(|e| e.id).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(store.audit_log(ids[2], 2).await.unwrap().len(), 2);
+
+    accounts(store).await;
+}
+
+/// Accounts and credentials on one backend.
+async fn accounts(store: Arc<dyn Store>) {
+    use tirek::model::{Account, Credential, CredentialKind, Role};
+    let now = chrono::Utc::now().trunc_subsecs(0);
+    let account = Account {
+        username: "amina".into(),
+        role: Role::Caseworker,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        must_change: true,
+        created_at: now,
+    };
+    store
+        .put_account(&account, "user.add", "admin")
+        .await
+        .unwrap();
+    assert_eq!(store.account("amina").await.unwrap(), Some(account.clone()));
+    let session = Credential {
+        secret_hash: "00ff".into(),
+        kind: CredentialKind::Session,
+        username: "amina".into(),
+        label: String::new(),
+        created_at: now,
+        expires_at: Some(now + chrono::Duration::hours(1)),
+    };
+    store.add_credential(&session, "amina").await.unwrap();
+    let token = Credential {
+        secret_hash: "11ee".into(),
+        kind: CredentialKind::Token,
+        expires_at: None,
+        label: "sync".into(),
+        ..session.clone()
+    };
+    store.add_credential(&token, "amina").await.unwrap();
+    assert_eq!(
+        store.credential("00ff").await.unwrap(),
+        Some(session.clone())
+    );
+    assert_eq!(store.credential("11ee").await.unwrap(), Some(token.clone()));
+    // A new role ends the sessions, not the tokens.
+    let promoted = Account {
+        role: Role::Planner,
+        ..account.clone()
+    };
+    store
+        .put_account(&promoted, "user.role", "admin")
+        .await
+        .unwrap();
+    assert_eq!(store.credential("00ff").await.unwrap(), None);
+    assert!(store.credential("11ee").await.unwrap().is_some());
+    assert_eq!(store.revoke_tokens("amina", "admin").await.unwrap(), 1);
+    assert_eq!(store.credential("11ee").await.unwrap(), None);
+    assert_eq!(store.accounts().await.unwrap(), vec![promoted.clone()]);
+    store.remove_account("amina", "admin").await.unwrap();
+    assert!(matches!(
+        store.remove_account("amina", "admin").await,
+        Err(StoreError::NoAccount(_))
+    ));
+    let log = store.audit_log(0, 1_000_000).await.unwrap();
+    let user_actions: Vec<&str> = log
+        .iter()
+        .filter(|e| e.entity_kind == "user")
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(
+        user_actions,
+        vec![
+            "user.add",
+            "token.create",
+            "user.role",
+            "token.revoke",
+            "user.remove"
+        ]
+    );
+    // Password hashes never reach the audit log.
+    assert!(log.iter().all(|e| {
+        !e.before.as_deref().unwrap_or("").contains("argon2")
+            && !e.after.as_deref().unwrap_or("").contains("argon2")
+    }));
 }
 
 #[tokio::test]

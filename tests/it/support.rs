@@ -7,12 +7,18 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use tirek::model::{Account, Credential, CredentialKind, Role};
 use tirek::registry::Registry;
 use tirek::store::{SqliteStore, Store};
 use tirek::{AppState, Settings, app};
 use tower::ServiceExt;
 
-pub const TOKEN: &str = "test-token-0123456789";
+/// A planner's API token (may write), registered by [`TestApp::on`].
+pub const TOKEN: &str = "test-token-planner-0123456789";
+/// A caseworker's API token (sees confidential records, may not write).
+pub const CASEWORKER_TOKEN: &str = "test-token-caseworker-0123456789";
+/// An admin's API token.
+pub const ADMIN_TOKEN: &str = "test-token-admin-0123456789";
 
 /// A running app on a fresh in-memory SQLite store.
 pub struct TestApp {
@@ -26,16 +32,31 @@ impl TestApp {
         Self::on(store).await
     }
 
+    /// Like [`TestApp::new`], also serving the repository's `web/` folder.
+    pub async fn with_web() -> Self {
+        let mut app = Self::new().await;
+        let mut settings = Settings::clone(&app.state.settings);
+        settings.web_dir = Some(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"));
+        app.state.settings = Arc::new(settings);
+        app
+    }
+
     pub async fn on(store: Arc<dyn Store>) -> Self {
+        for (name, role, token) in [
+            ("planner", Role::Planner, TOKEN),
+            ("caseworker", Role::Caseworker, CASEWORKER_TOKEN),
+            ("admin", Role::Admin, ADMIN_TOKEN),
+        ] {
+            register_token(store.as_ref(), name, role, token).await;
+        }
         let registry = Arc::new(Registry::open(store).await.unwrap());
-        let state = AppState {
+        let state = AppState::new(
             registry,
-            settings: Arc::new(Settings {
-                write_token: Some(TOKEN.into()),
-                web_dir: None,
+            Settings {
                 max_import_bytes: 8 * 1024 * 1024,
-            }),
-        };
+                ..Settings::default()
+            },
+        );
         Self { state }
     }
 
@@ -79,6 +100,33 @@ impl TestApp {
         )
         .await
     }
+}
+
+/// Creates account `name` (if missing) and registers `token` as its API token.
+pub async fn register_token(store: &dyn Store, name: &str, role: Role, token: &str) {
+    if store.account(name).await.unwrap().is_none() {
+        let account = Account {
+            username: name.into(),
+            role,
+            // Not a real hash: these accounts only use their token.
+            password_hash: "!".into(),
+            must_change: false,
+            created_at: chrono::Utc::now(),
+        };
+        store
+            .put_account(&account, "user.add", "test")
+            .await
+            .unwrap();
+    }
+    let credential = Credential {
+        secret_hash: tirek::auth::secret::digest(token),
+        kind: CredentialKind::Token,
+        username: name.into(),
+        label: "test".into(),
+        created_at: chrono::Utc::now(),
+        expires_at: None,
+    };
+    store.add_credential(&credential, "test").await.unwrap();
 }
 
 pub const SECTORS: [&str; 6] = [

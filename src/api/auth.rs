@@ -1,0 +1,281 @@
+//! Signing in and out, the caller's identity, password changes, API tokens, and the
+//! admin's views of accounts and the audit log.
+
+use super::extract::{Body, Caller, ClientAddr, Params, SESSION_COOKIE, session_cookie};
+use super::{ApiError, AppState};
+use crate::auth::SESSION_HOURS;
+use crate::model::Role;
+use crate::store::AuditEntry;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Body of `POST /api/login`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    /// Account name.
+    username: String,
+    /// Password (or the one-time password).
+    password: String,
+}
+
+/// Body of `POST /api/password`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordBody {
+    /// The current (or one-time) password.
+    current: String,
+    /// The new password: at least 12 characters, not containing the user name.
+    new: String,
+}
+
+/// Body of `POST /api/tokens`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenBody {
+    /// What the token is for (shown in the audit log).
+    label: String,
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("the body: {e}")))
+}
+
+/// The `Set-Cookie` value for a session secret (empty secret: remove the cookie).
+fn cookie(headers: &HeaderMap, secure: bool, secret: &str) -> HeaderValue {
+    let over_tls = secure
+        || headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let max_age = if secret.is_empty() {
+        0
+    } else {
+        SESSION_HOURS * 3600
+    };
+    let value = format!(
+        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        if over_tls { "; Secure" } else { "" }
+    );
+    // The secret is URL-safe base64, so the value is always a valid header.
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn me_json(caller_name: &str, role: Role, must_change: bool) -> Value {
+    json!({"signed_in": true, "username": caller_name, "role": role, "must_change_password": must_change})
+}
+
+/// Signs in with a password: sets the session cookie (HttpOnly, SameSite=Strict,
+/// Secure under TLS) and answers who you are. Five failures per user name (thirty per
+/// address) in 15 minutes lock further attempts out for the rest of the window (429).
+#[utoipa::path(post, path = "/api/login", request_body = LoginBody,
+    responses((status = 200, description = "`{signed_in, username, role, must_change_password}` and a session cookie", body = Object),
+              (status = 401, description = "wrong user name or password", body = Object),
+              (status = 429, description = "too many failed attempts (Retry-After)", body = Object)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let LoginBody { username, password } = json_body(&body)?;
+    let (secret, signed) = state
+        .accounts
+        .sign_in(&username, &password, client.as_deref())
+        .await?;
+    let mut response =
+        Json(me_json(&signed.username, signed.role, signed.must_change)).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie(&headers, state.settings.secure_cookies, &secret),
+    );
+    Ok(response)
+}
+
+/// Signs out: ends the session and removes the cookie.
+#[utoipa::path(post, path = "/api/logout", responses((status = 204, description = "signed out")))]
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(secret) = session_cookie(&headers) {
+        state.accounts.sign_out(&secret).await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie(&headers, state.settings.secure_cookies, ""),
+    );
+    Ok(response)
+}
+
+/// Who the caller is: `{signed_in: false, role: "public"}` or the account.
+#[utoipa::path(get, path = "/api/me", responses((status = 200, description = "`{signed_in, username?, role, must_change_password?}`", body = Object)))]
+pub async fn me(caller: Caller) -> Json<Value> {
+    Json(match &caller.signed {
+        Some(s) => me_json(&s.username, s.role, s.must_change),
+        None => json!({"signed_in": false, "role": Role::Public}),
+    })
+}
+
+/// Changes the caller's password (also the way out of a one-time password). Every
+/// session of the account ends; the browser gets a fresh one.
+#[utoipa::path(post, path = "/api/password", request_body = PasswordBody,
+    responses((status = 200, description = "changed; a new session cookie", body = Object),
+              (status = 401, description = "not signed in, or the current password is wrong", body = Object),
+              (status = 422, description = "the new password is too weak", body = Object)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let Some(signed) = caller.signed else {
+        return Err(ApiError::unauthorized());
+    };
+    let PasswordBody { current, new } = json_body(&body)?;
+    state
+        .accounts
+        .change_password(&signed.username, &current, &new)
+        .await?;
+    let (secret, signed) = state
+        .accounts
+        .sign_in(&signed.username, &new, client.as_deref())
+        .await?;
+    let mut response =
+        Json(me_json(&signed.username, signed.role, signed.must_change)).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie(&headers, state.settings.secure_cookies, &secret),
+    );
+    Ok(response)
+}
+
+/// Issues an API token for the signed-in caller (shown once; only its digest is kept).
+#[utoipa::path(post, path = "/api/tokens", request_body = TokenBody,
+    responses((status = 201, description = "`{token, username, role}`", body = Object),
+              (status = 401, description = "not signed in", body = Object),
+              (status = 403, description = "one-time password still to change", body = Object)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Caseworker)?;
+    let TokenBody { label } = json_body(&body)?;
+    if label.trim().is_empty() || label.len() > 200 {
+        return Err(ApiError::bad_request(
+            "label: 1–200 characters saying what the token is for",
+        ));
+    }
+    let token = state
+        .accounts
+        .issue_token(caller.actor(), &label, caller.actor())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"token": token, "username": caller.actor(), "role": caller.role()})),
+    )
+        .into_response())
+}
+
+/// Every account (admins only): name, role, whether a one-time password is pending.
+#[utoipa::path(get, path = "/api/users",
+    responses((status = 200, description = "`[{username, role, must_change_password, created_at}]`", body = Object),
+              (status = 401, description = "not signed in", body = Object), (status = 403, description = "not an admin", body = Object)))]
+pub async fn users(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(Role::Admin)?;
+    let accounts = state.accounts.list().await?;
+    Ok(Json(Value::Array(
+        accounts
+            .iter()
+            .map(|a| {
+                json!({"username": a.username, "role": a.role, "must_change_password": a.must_change,
+                       "created_at": crate::model::format_timestamp(&a.created_at)})
+            })
+            .collect(),
+    )))
+}
+
+/// The audit log (admins only): every write with who, when, and the record before and
+/// after. `after` (an entry id) and `limit` (≤ 10,000) page through it; `format=csv`
+/// exports it.
+#[utoipa::path(get, path = "/api/audit",
+    params(("after" = Option<i64>, Query, description = "entries after this id (default 0)"),
+           ("limit" = Option<i64>, Query, description = "at most this many (default 1000, max 10000)"),
+           ("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses((status = 200, description = "`{entries: [AuditEntry], next_after}` or CSV", body = Object),
+              (status = 401, description = "not signed in", body = Object), (status = 403, description = "not an admin", body = Object)))]
+pub async fn audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Admin)?;
+    params.only(&["after", "limit", "format"])?;
+    let after: i64 = params.parse("after")?.unwrap_or(0);
+    let limit: i64 = params.parse("limit")?.unwrap_or(1000);
+    if !(1..=10_000).contains(&limit) || after < 0 {
+        return Err(ApiError::bad_request(
+            "limit must be 1..10000 and after ≥ 0",
+        ));
+    }
+    let entries = state.registry.store().audit_log(after, limit).await?;
+    match params.get("format").unwrap_or("json") {
+        "json" => {
+            let next = entries.last().map(|e| e.id);
+            Ok(Json(json!({"entries": entries, "next_after": next})).into_response())
+        }
+        "csv" => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"tirek-audit.csv\"",
+                ),
+            ],
+            audit_csv(&entries).map_err(|e| ApiError::internal(&e))?,
+        )
+            .into_response()),
+        other => Err(ApiError::bad_request(format!(
+            "format={other:?}: expected json or csv"
+        ))),
+    }
+}
+
+/// The audit entries as CSV (one row per entry; before/after as JSON text).
+pub fn audit_csv(entries: &[AuditEntry]) -> Result<String, String> {
+    write_audit_csv(entries).map_err(|e| e.to_string())
+}
+
+fn write_audit_csv(entries: &[AuditEntry]) -> Result<String, Box<dyn std::error::Error>> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "id",
+        "at",
+        "actor",
+        "action",
+        "entity_kind",
+        "entity_id",
+        "before",
+        "after",
+    ])?;
+    for e in entries {
+        out.write_record([
+            e.id.to_string().as_str(),
+            &e.at,
+            &e.actor,
+            &e.action,
+            &e.entity_kind,
+            &e.entity_id,
+            e.before.as_deref().unwrap_or(""),
+            e.after.as_deref().unwrap_or(""),
+        ])?;
+    }
+    let bytes = out.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
