@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod api;
+pub mod basemap;
 pub mod config;
 pub mod coverage;
 pub mod defaults;

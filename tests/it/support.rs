@@ -34,6 +34,7 @@ impl TestApp {
                 write_token: Some(TOKEN.into()),
                 web_dir: None,
                 max_import_bytes: 8 * 1024 * 1024,
+                basemap: None,
             }),
         };
         Self { state }
