@@ -5,16 +5,21 @@
 // /basemap.pmtiles or /vendor/pmtiles/ there.
 //
 // Env: TIREK_BASEMAP_URL (else skipped), TIREK_E2E_TOKEN (write token of that server,
-// to import a few districts; the district test is skipped without it).
+// to import a few districts; the district test is skipped without it). TIREK_XYZ_URL and
+// TIREK_XYZ_TILES_PORT: a server started with
+// `--basemap-xyz http://127.0.0.1:PORT/{z}/{x}/{y}.png`; this file serves those tiles.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
 import { SCREENSHOTS, launch, watch, decodePng, waitReady } from './lib.mjs';
-import { FIXTURE_COLOURS } from './make-pmtiles.mjs';
+import { FIXTURE_COLOURS, checkerPng } from './make-pmtiles.mjs';
 
 const URL_ = (process.env.TIREK_BASEMAP_URL || '').replace(/\/+$/, '');
 const TOKEN = process.env.TIREK_E2E_TOKEN || '';
+const XYZ_URL = (process.env.TIREK_XYZ_URL || '').replace(/\/+$/, '');
+const XYZ_PORT = Number(process.env.TIREK_XYZ_TILES_PORT || 0);
 const shot = (name) => join(SCREENSHOTS, name);
 
 async function getJson(path) {
@@ -166,6 +171,58 @@ describe('Basemap and district outlines (headless Chromium)', { skip: URL_ ? fal
     assert.equal(hidden, 0);
     assert.equal(level2(), 1);
     assert.deepEqual(log.foreign, []);
+    assert.deepEqual(log.errors, []);
+    await page.close();
+  });
+});
+
+describe('XYZ basemap on another host (headless Chromium)', { skip: XYZ_URL && XYZ_PORT ? false : 'TIREK_XYZ_URL / TIREK_XYZ_TILES_PORT are not set' }, () => {
+  let browser;
+  let tiles;
+  const served = [];
+  const tileOrigin = `http://127.0.0.1:${XYZ_PORT}`;
+
+  before(async () => {
+    const png = checkerPng();
+    tiles = createServer((req, res) => {
+      served.push(req.url);
+      const ok = /^\/\d+\/\d+\/\d+\.png$/.test(req.url);
+      res.writeHead(ok ? 200 : 404, { 'Content-Type': ok ? 'image/png' : 'text/plain', 'Access-Control-Allow-Origin': '*' });
+      res.end(ok ? png : 'no such tile');
+    });
+    await new Promise((resolve, reject) => tiles.once('error', reject).listen(XYZ_PORT, '127.0.0.1', resolve));
+    browser = await launch();
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (tiles) await new Promise((resolve) => tiles.close(resolve));
+  });
+
+  it('the CSP allows exactly the tile host, and the map draws its tiles', async () => {
+    const origin = new URL(XYZ_URL).origin;
+    const res = await fetch(`${XYZ_URL}/`);
+    const csp = res.headers.get('content-security-policy');
+    assert.match(csp, new RegExp(`img-src 'self' data: blob: ${tileOrigin};`));
+    assert.match(csp, new RegExp(`connect-src 'self' ${tileOrigin};`));
+    assert.match(csp, /script-src 'self';/);
+    const meta = await (await fetch(`${XYZ_URL}/api/meta`)).json();
+    assert.deepEqual(meta.basemap, { kind: 'xyz', url: `${tileOrigin}/{z}/{x}/{y}.png`, attribution: 'XYZ test tiles (e2e)' });
+
+    const page = await browser.context.newPage();
+    const log = watch(browser.context, page, origin);
+    await page.goto(`${XYZ_URL}/#lang=en`);
+    await waitReady(page);
+    await page.locator('#legend-show-basemap').waitFor({ timeout: 20000 });
+    await settled(page);
+    assert.ok(served.length > 0, 'tiles were requested from the tile host');
+    assert.ok(log.foreign.length > 0 && log.foreign.every((u) => u.startsWith(`${tileOrigin}/`)), `other origins: only the tile host (${log.foreign.slice(0, 3)})`);
+    assert.ok(log.requests.every((u) => !/\/vendor\/pmtiles\/|\/basemap\.pmtiles/.test(u)), 'no PMTiles code for an XYZ basemap');
+    const share = await basemapShare(page);
+    assert.ok(share > 0.4, `the tiles are drawn (${(share * 100).toFixed(1)}%)`);
+    assert.match(await page.locator('.map-attribution').textContent(), /XYZ test tiles \(e2e\)$/);
+    await page.screenshot({ path: shot('12-basemap-xyz.png') });
+    assert.deepEqual(log.csp, []);
     assert.deepEqual(log.errors, []);
     await page.close();
   });

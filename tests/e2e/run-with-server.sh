@@ -5,7 +5,9 @@
 #   facility with an HTML-injection name;
 # - TIREK_BASEMAP_URL: a raster PMTiles basemap (a z0-z2 archive that
 #   make-pmtiles.mjs writes now) for basemap.test.mjs, which may also import areas
-#   there (TIREK_E2E_TOKEN).
+#   there (TIREK_E2E_TOKEN);
+# - TIREK_XYZ_URL: no default data, an XYZ basemap on 127.0.0.1:TIREK_XYZ_TILES_PORT,
+#   where basemap.test.mjs serves tiles itself.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -40,10 +42,15 @@ url_of() {
 node tests/e2e/make-pmtiles.mjs "$data/basemap.pmtiles" 2
 start main
 start basemap --basemap-pmtiles "$data/basemap.pmtiles" --basemap-attribution "Test tiles (e2e)"
+xyz_port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+start xyz --no-default-data --basemap-xyz "http://127.0.0.1:$xyz_port/{z}/{x}/{y}.png" \
+  --basemap-attribution "XYZ test tiles (e2e)"
 url="$(url_of main "${pids[0]}")"
 basemap_url="$(url_of basemap "${pids[1]}")"
+xyz_url="$(url_of xyz "${pids[2]}")"
 curl -fsS -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   --data-binary @tests/e2e/fixtures.geojson "$url/api/import" >/dev/null
 cd tests/e2e
 TIREK_URL="$url" TIREK_BASEMAP_URL="$basemap_url" TIREK_E2E_TOKEN="$token" TIREK_E2E_XSS=1 \
+  TIREK_XYZ_URL="$xyz_url" TIREK_XYZ_TILES_PORT="$xyz_port" \
   node --test --test-concurrency=1 .
