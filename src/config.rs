@@ -233,6 +233,18 @@ pub struct ServeArgs {
     /// Largest import body, MiB.
     #[arg(long, env = "TIREK_MAX_IMPORT_MB", default_value_t = 64)]
     pub max_import_mb: usize,
+    /// Optional basemap: a raster PMTiles file (PNG/JPEG/WebP/AVIF tiles) that Tirek
+    /// serves at /basemap.pmtiles. Off by default.
+    #[arg(long, env = "TIREK_BASEMAP_PMTILES", conflicts_with = "basemap_xyz")]
+    pub basemap_pmtiles: Option<PathBuf>,
+    /// Optional basemap: raster tiles from another host, e.g.
+    /// `https://tiles.example.org/{z}/{x}/{y}.png`. Browsers then contact that host (and
+    /// the Content-Security-Policy allows it). Off by default.
+    #[arg(long, env = "TIREK_BASEMAP_XYZ")]
+    pub basemap_xyz: Option<String>,
+    /// Attribution text of the basemap, shown on the map (e.g. "© OpenStreetMap contributors").
+    #[arg(long, env = "TIREK_BASEMAP_ATTRIBUTION")]
+    pub basemap_attribution: Option<String>,
 }
 
 /// `tirek import …`.

@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod api;
 pub mod auth;
+pub mod basemap;
 pub mod config;
 pub mod coverage;
 pub mod defaults;

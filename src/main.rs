@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 use tirek::analysis::{self, CoverageOptions, Sites};
+use tirek::basemap::Basemap;
 use tirek::config::CoverageArgs;
 use tirek::config::{Cli, Command, ExportCommand, ImportCommand, NearestArgs, ServeArgs};
 use tirek::coverage::PopulationPoint;
@@ -63,6 +64,15 @@ async fn main() -> Result<()> {
         }
         _ => {}
     }
+    // A basemap setting is checked before the store is opened: a mistake fails at once.
+    let basemap = match &cli.command {
+        Command::Serve(args) => Basemap::from_settings(
+            args.basemap_pmtiles.as_deref(),
+            args.basemap_xyz.as_deref(),
+            args.basemap_attribution.as_deref(),
+        )?,
+        _ => None,
+    };
     let store = store::open(cli.database_url.as_deref(), &cli.data_dir)
         .await
         .context("opening the store")?;
@@ -72,7 +82,7 @@ async fn main() -> Result<()> {
             .context("loading the registry")?,
     );
     match cli.command {
-        Command::Serve(args) => serve(registry, args).await,
+        Command::Serve(args) => serve(registry, args, basemap).await,
         Command::Import(ImportCommand::Facilities {
             file,
             format,
@@ -124,7 +134,7 @@ async fn main() -> Result<()> {
     }
 }
 
-async fn serve(registry: Arc<Registry>, args: ServeArgs) -> Result<()> {
+async fn serve(registry: Arc<Registry>, args: ServeArgs, basemap: Option<Basemap>) -> Result<()> {
     if !args.no_default_data {
         match defaults::load_if_empty(&registry, &args.geodata_dir).await {
             Ok(Some(loaded)) => {
@@ -141,6 +151,10 @@ async fn serve(registry: Arc<Registry>, args: ServeArgs) -> Result<()> {
             args.web_dir.display()
         );
     }
+    match &basemap {
+        None => tracing::info!("no basemap configured (TIREK_BASEMAP_PMTILES / TIREK_BASEMAP_XYZ)"),
+        Some(b) => tracing::info!("basemap: {}", b.describe()),
+    }
     let state = AppState::new(
         registry,
         Settings {
@@ -148,6 +162,7 @@ async fn serve(registry: Arc<Registry>, args: ServeArgs) -> Result<()> {
             verification_max_age_days: args.verification_max_age_days,
             web_dir,
             max_import_bytes: args.max_import_mb * 1024 * 1024,
+            basemap,
         },
     );
     if let Some(password) = state.accounts.ensure_first_admin().await? {

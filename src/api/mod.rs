@@ -17,6 +17,7 @@ pub use auth::audit_csv;
 pub use error::ApiError;
 pub use extract::constant_time_eq;
 
+use crate::basemap::{Basemap, PMTILES_MIME, PMTILES_PATH};
 use crate::registry::Registry;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -29,7 +30,8 @@ use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::services::ServeDir;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -45,6 +47,8 @@ pub struct Settings {
     pub web_dir: Option<PathBuf>,
     /// Largest accepted import body, bytes.
     pub max_import_bytes: usize,
+    /// The optional basemap (off by default).
+    pub basemap: Option<Basemap>,
 }
 
 /// Default verification age: six months.
@@ -57,6 +61,7 @@ impl Default for Settings {
             verification_max_age_days: VERIFICATION_MAX_AGE_DAYS,
             web_dir: None,
             max_import_bytes: 64 * 1024 * 1024,
+            basemap: None,
         }
     }
 }
@@ -94,6 +99,24 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The Content-Security-Policy: own origin only, no inline script.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The Content-Security-Policy for these settings: [`CONTENT_SECURITY_POLICY`], plus
+/// the XYZ basemap's origin in `img-src` and `connect-src` when (and only when) one is
+/// configured.
+pub fn content_security_policy(settings: &Settings) -> String {
+    match settings.basemap.as_ref().and_then(Basemap::foreign_origin) {
+        None => CONTENT_SECURITY_POLICY.to_string(),
+        Some(origin) => CONTENT_SECURITY_POLICY
+            .replace(
+                "img-src 'self' data: blob:;",
+                &format!("img-src 'self' data: blob: {origin};"),
+            )
+            .replace(
+                "connect-src 'self';",
+                &format!("connect-src 'self' {origin};"),
+            ),
+    }
+}
 
 /// The whole application: API routes, the web front end, and the safety layers.
 pub fn app(state: AppState) -> Router {
@@ -147,19 +170,36 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state.clone());
 
+    // The PMTiles basemap, with Range requests (ServeFile), only when configured.
+    let api = match &state.settings.basemap {
+        Some(Basemap::Pmtiles { path, .. }) => api.route_service(
+            PMTILES_PATH,
+            ServeFile::new_with_mime(path, &PMTILES_MIME.parse().expect("a valid media type")),
+        ),
+        _ => api.route(PMTILES_PATH, axum::routing::any(no_basemap)),
+    };
     let router = match &state.settings.web_dir {
         Some(web) => api
             .nest_service(
                 "/vendor/maplibre-gl",
                 ServeDir::new(web.join("node_modules/maplibre-gl/dist")),
             )
+            .nest_service(
+                "/vendor/pmtiles",
+                ServeDir::new(web.join("node_modules/pmtiles/dist")),
+            )
             .fallback_service(ServeDir::new(web).append_index_html_on_directories(true)),
         None => api.fallback(api_not_found),
     };
+    let csp = HeaderValue::from_str(&content_security_policy(&state.settings))
+        .expect("the CSP is visible ASCII");
     router.layer(
         ServiceBuilder::new()
             .layer(CatchPanicLayer::custom(panic_response))
-            .layer(CompressionLayer::new())
+            // Tiles are compressed already; Range answers are never compressed.
+            .layer(CompressionLayer::new().compress_when(
+                DefaultPredicate::new().and(NotForContentType::const_new(PMTILES_MIME)),
+            ))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::SERVICE_UNAVAILABLE,
                 REQUEST_TIMEOUT,
@@ -167,9 +207,9 @@ pub fn app(state: AppState) -> Router {
             .layer(tower::limit::ConcurrencyLimitLayer::new(
                 MAX_CONCURRENT_REQUESTS,
             ))
-            .layer(header_layer(
+            .layer(SetResponseHeaderLayer::overriding(
                 header::CONTENT_SECURITY_POLICY,
-                CONTENT_SECURITY_POLICY,
+                csp,
             ))
             .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
             .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
@@ -183,6 +223,10 @@ fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer
 
 async fn api_not_found() -> ApiError {
     ApiError::not_found("no such endpoint; see /api/openapi.json")
+}
+
+async fn no_basemap() -> ApiError {
+    ApiError::not_found("no PMTiles basemap is configured on this server")
 }
 
 async fn method_not_allowed() -> ApiError {

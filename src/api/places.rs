@@ -45,6 +45,7 @@ pub async fn meta(State(state): State<AppState>) -> Json<Value> {
         "sectors": Sector::ALL,
         "services": crate::model::Service::ALL,
         "languages": crate::model::Language::ALL,
+        "basemap": state.settings.basemap.as_ref().map(crate::basemap::Basemap::describe),
     }))
 }
 

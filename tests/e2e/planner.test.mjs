@@ -359,7 +359,10 @@ describe('Tirek planner and donor views (headless Chromium)', { skip: BASE_URL ?
       for (const s of meta.sectors) {
         const cell = row.locator(`td[data-sector="${s}"]`);
         assert.equal(Number(await cell.getAttribute('data-covered')), a.sectors[s].pop_covered);
-        assert.equal(Number(await cell.getAttribute('data-facilities')), a.sectors[s].facilities);
+        // The public gets no count of 1–2 confidential services per area (null, suppressed).
+        const count = a.sectors[s].facilities;
+        assert.equal(await cell.getAttribute('data-facilities'), count === null ? 'suppressed' : String(count));
+        if (count === null) assert.equal(a.sectors[s].facilities_suppressed, true);
         assert.equal(await cell.locator('.share').textContent(), `${(a.sectors[s].share * 100).toFixed(1)}%`);
       }
     }

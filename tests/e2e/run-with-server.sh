@@ -1,30 +1,59 @@
 #!/usr/bin/env bash
-# Starts a real Tirek server (debug build, fresh SQLite store with the default data,
-# plus two fixtures: a confidential shelter and a facility with an HTML-injection name)
-# on a free loopback port, runs the browser tests against it, stops it.
+# Starts real Tirek servers (debug build, fresh SQLite stores with the default data) on
+# free loopback ports, runs the browser tests against them, stops them:
+# - TIREK_URL: no basemap (the default), plus two fixtures: a confidential shelter and a
+#   facility with an HTML-injection name;
+# - TIREK_BASEMAP_URL: a raster PMTiles basemap (a z0-z2 archive that
+#   make-pmtiles.mjs writes now) for basemap.test.mjs, which may also import areas
+#   there (TIREK_E2E_TOKEN);
+# - TIREK_XYZ_URL: no default data, an XYZ basemap on 127.0.0.1:TIREK_XYZ_TILES_PORT,
+#   where basemap.test.mjs serves tiles itself.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 cargo build --locked --quiet
+bin="${CARGO_TARGET_DIR:-target}/debug/tirek"
 data="$(mktemp -d)"
-log="$data/server.log"
-tirek="${CARGO_TARGET_DIR:-target}/debug/tirek"
-# A planner account and API token to seed the fixtures through the API (an account
-# leaves the data empty, so the server still loads the default data on start).
-"$tirek" --data-dir "$data" user add e2e-planner --role planner >/dev/null
-token="$("$tirek" --data-dir "$data" user token e2e-planner --label e2e | tail -n1)"
-"$tirek" --data-dir "$data" serve --listen 127.0.0.1:0 >"$log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
-url=""
-for _ in $(seq 1 300); do
-  url="$(sed -n 's/.*Tirek serving \(http:[^ ]*\).*/\1/p' "$log" | head -n1)"
-  [ -n "$url" ] && break
-  kill -0 "$server" 2>/dev/null || { cat "$log"; echo "the server stopped" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$log"; echo "the server did not start" >&2; exit 1; }
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$data"' EXIT
+
+# start NAME [serve flags…]: a server on a fresh store in $data/NAME, with a planner
+# account whose API token is in $data/NAME.token (an account leaves the data empty, so
+# the server still loads the default data on start).
+start() {
+  local name="$1"; shift
+  mkdir -p "$data/$name"
+  "$bin" --data-dir "$data/$name" user add e2e-planner --role planner >/dev/null
+  "$bin" --data-dir "$data/$name" user token e2e-planner --label e2e | tail -n1 >"$data/$name.token"
+  "$bin" --data-dir "$data/$name" serve --listen 127.0.0.1:0 "$@" >"$data/$name.log" 2>&1 &
+  pids+=("$!")
+}
+
+# url_of NAME PID: waits for the server's address.
+url_of() {
+  local log="$data/$1.log" url=""
+  for _ in $(seq 1 600); do
+    url="$(sed -n 's/.*Tirek serving \(http:[^ ]*\).*/\1/p' "$log" | head -n1)"
+    [ -n "$url" ] && { echo "$url"; return 0; }
+    kill -0 "$2" 2>/dev/null || { cat "$log" >&2; echo "the $1 server stopped" >&2; return 1; }
+    sleep 0.1
+  done
+  cat "$log" >&2; echo "the $1 server did not start" >&2; return 1
+}
+
+node tests/e2e/make-pmtiles.mjs "$data/basemap.pmtiles" 2
+start main
+start basemap --basemap-pmtiles "$data/basemap.pmtiles" --basemap-attribution "Test tiles (e2e)"
+xyz_port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+start xyz --no-default-data --basemap-xyz "http://127.0.0.1:$xyz_port/{z}/{x}/{y}.png" \
+  --basemap-attribution "XYZ test tiles (e2e)"
+url="$(url_of main "${pids[0]}")"
+basemap_url="$(url_of basemap "${pids[1]}")"
+xyz_url="$(url_of xyz "${pids[2]}")"
+token="$(cat "$data/main.token")"
 curl -fsS -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   --data-binary @tests/e2e/fixtures.geojson "$url/api/import" >/dev/null
 cd tests/e2e
-TIREK_URL="$url" TIREK_E2E_XSS=1 node --test --test-concurrency=1 .
+TIREK_URL="$url" TIREK_BASEMAP_URL="$basemap_url" TIREK_E2E_TOKEN="$(cat "$data/basemap.token")" TIREK_E2E_XSS=1 \
+  TIREK_XYZ_URL="$xyz_url" TIREK_XYZ_TILES_PORT="$xyz_port" \
+  node --test --test-concurrency=1 .

@@ -347,13 +347,19 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     await p.close();
   });
 
-  it('made no request to another origin, raised no page error and no CSP violation', () => {
+  it('made no request to another origin, raised no page error and no CSP violation', async () => {
     const foreign = logs.flatMap((l) => l.foreign);
     const errors = logs.flatMap((l) => l.errors);
     const csp = logs.flatMap((l) => l.csp);
     const requests = logs.reduce((n, l) => n + l.requests.length, 0);
     console.log(`# requests recorded: ${requests}, to other origins: ${foreign.length}`);
     assert.deepEqual(foreign, []);
+    // No basemap is configured here: none of its code paths fetched anything.
+    assert.equal(meta.basemap, null);
+    const basemap = logs.flatMap((l) => l.requests).filter((u) => /\/basemap\.pmtiles|\/vendor\/pmtiles\/|\/js\/basemap\.js/.test(u));
+    assert.deepEqual(basemap, []);
+    assert.equal(await page.locator('#legend-show-basemap').count(), 0);
+    assert.doesNotMatch(await page.locator('#legend').textContent(), /\b(null|undefined)\b/);
     assert.deepEqual(errors, []);
     assert.deepEqual(csp, []);
     assert.deepEqual(logs.flatMap((l) => l.dialogs), []);

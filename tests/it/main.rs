@@ -1,6 +1,7 @@
 //! Tirek's integration tests: one binary, a module per area.
 
 mod api;
+mod basemap;
 mod coverage;
 mod fuzz;
 mod geography;

@@ -68,11 +68,12 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
     if (!x) return h('td', { class: 'num-cell', text: '–' });
     return h('td', {
       class: 'num-cell sector-cell',
-      dataset: { sector: s, covered: String(x.pop_covered), share: String(x.share), facilities: String(x.facilities) },
+      dataset: { sector: s, covered: String(x.pop_covered), share: String(x.share), facilities: x.facilities_suppressed ? 'suppressed' : String(x.facilities) },
     },
     h('span', { class: 'covered', text: formatInt(x.pop_covered) }),
     h('span', { class: 'share', text: formatShare(x.share) }),
-    h('span', { class: 'fac', text: t('donor.facilitiesN', { count: x.facilities, n: formatInt(x.facilities) }) }));
+    // 1–2 confidential services in an area are not counted for the public (server-side).
+    h('span', { class: 'fac', text: x.facilities_suppressed ? t('donor.facilitiesSuppressed') : t('donor.facilitiesN', { count: x.facilities, n: formatInt(x.facilities) }) }));
   }
 
   function headRow(first) {

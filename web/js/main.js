@@ -4,7 +4,7 @@
 import * as i18n from './i18n.js';
 import { t } from './i18n.js';
 import { api } from './api.js';
-import { h, $, $$, clear } from './dom.js';
+import { h, $, $$, clear, append } from './dom.js';
 import { parseHash, writeHash } from './url-state.js';
 import { DEFAULT_SECTORS, VIEWS, sectorColor } from './config.js';
 import { TirekMap, COLORS } from './map.js';
@@ -124,8 +124,10 @@ function buildTabs() {
 }
 
 // --- legend (labels via data-i18n, so a language switch updates them)
-function buildLegend(sectors) {
+let legendBuilt = false;
+function buildLegend(sectors, { districts = false, basemap = false } = {}) {
   const body = $('#legend-body');
+  const showFacilities = document.getElementById('legend-show-facilities')?.checked ?? true;
   clear(body);
   const item = (symbol, key) => h('li', {}, symbol, h('span', { 'data-i18n': key, text: t(key) }));
   const sw = (cls, color) => {
@@ -133,7 +135,7 @@ function buildLegend(sectors) {
     if (color) s.style.setProperty('--sym-color', color);
     return s;
   };
-  body.append(
+  append(body, [
     h('p', { class: 'legend-sub', 'data-i18n': 'legend.sectors', text: t('legend.sectors') }),
     h('ul', {}, sectors.map((s) => item(sw('sym-dot', sectorColor(s)), `sector.${s}`))),
     h('ul', {},
@@ -141,16 +143,26 @@ function buildLegend(sectors) {
       item(sw('sym-line', '#555'), 'legend.line'),
       item(sw('sym-settlement', COLORS.settlement), 'legend.settlement'),
       item(sw('sym-country', COLORS.country), 'legend.country'),
-      item(sw('sym-region', COLORS.region), 'legend.region')),
+      item(sw('sym-region', COLORS.region), 'legend.region'),
+      districts ? item(sw('sym-district', COLORS.district), 'legend.district') : null),
     h('p', { class: 'legend-note', 'data-i18n': 'legend.settlementNote', text: t('legend.settlementNote') }),
+    districts ? h('p', { class: 'legend-note', 'data-i18n': 'legend.districtNote', text: t('legend.districtNote') }) : null,
     h('label', { class: 'legend-toggle' },
       h('input', {
-        type: 'checkbox', id: 'legend-show-facilities', checked: true,
+        type: 'checkbox', id: 'legend-show-facilities', checked: showFacilities,
         onchange: (ev) => tirekMap?.setFacilitiesVisible(ev.target.checked),
       }),
       h('span', { 'data-i18n': 'legend.showFacilities', text: t('legend.showFacilities') })),
-  );
-  if (window.matchMedia('(max-width: 720px)').matches) $('#legend').open = false;
+    // Only when the operator configured a basemap (and it loaded).
+    basemap ? h('label', { class: 'legend-toggle' },
+      h('input', {
+        type: 'checkbox', id: 'legend-show-basemap', checked: true,
+        onchange: (ev) => tirekMap?.setBasemapVisible(ev.target.checked),
+      }),
+      h('span', { 'data-i18n': 'legend.basemap', text: t('legend.basemap') })) : null,
+  ]);
+  if (!legendBuilt && window.matchMedia('(max-width: 720px)').matches) $('#legend').open = false;
+  legendBuilt = true;
 }
 
 // Legend of the planner / donor choropleth (classes of the share within reach).
@@ -217,7 +229,8 @@ async function boot() {
   }
   const sectors = Array.isArray(meta.sectors) && meta.sectors.length ? meta.sectors : DEFAULT_SECTORS;
   $('#demo-banner').hidden = !(meta.demo_facilities > 0);
-  buildLegend(sectors);
+  const hasDistricts = Array.isArray(meta.areas_per_level) && meta.areas_per_level[2] > 0;
+  buildLegend(sectors, { districts: hasDistricts });
   buildCoverageLegend();
 
   tirekMap = new TirekMap($('#map'), {
@@ -245,6 +258,17 @@ async function boot() {
   window.addEventListener('hashchange', () => applyHash());
 
   await tirekMap.loaded;
+  if (hasDistricts) tirekMap.enableDistricts(() => areas(2));
+  if (meta.basemap) {
+    // Not awaited: the services do not wait for the basemap.
+    tirekMap.setBasemap(meta.basemap).then((shown) => {
+      if (shown) buildLegend(sectors, { districts: hasDistricts, basemap: true });
+    }).catch((err) => {
+      const banner = $('#error-banner');
+      banner.textContent = t('banner.basemapFailed', { message: err?.message || String(err) });
+      banner.hidden = false;
+    });
+  }
   try {
     const [countries, regions, settlements] = await dataP;
     tirekMap.setAreas(0, countries);

@@ -1,6 +1,7 @@
 // The map: MapLibre GL JS with a background layer and GeoJSON sources only (no tiles,
 // no glyphs, no sprites: nothing is requested from another origin). Text on the map
-// (result numbers, tooltips) is drawn in HTML.
+// (result numbers, tooltips) is drawn in HTML. An operator may add a raster basemap
+// (basemap.js), drawn under everything else; it is off unless configured.
 
 import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
 import { sectorColor, REGION_BOUNDS } from './config.js';
@@ -10,11 +11,15 @@ import { shareColorExpression, GAP_COLOR, GAP_LINE, bbox } from './coverage-mode
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
+/** District (admin level 2) outlines are drawn, and fetched, from this zoom on. */
+export const DISTRICT_MIN_ZOOM = 5;
+
 export const COLORS = {
   background: '#d6e2ea',
   land: '#fbfaf6',
   country: '#3d4a53',
   region: '#8d99a3',
+  district: '#98a3ad',
   settlement: '#5f5f5f',
   point: '#000000',
 };
@@ -25,6 +30,7 @@ function style() {
     sources: {
       countries: { type: 'geojson', data: EMPTY },
       regions: { type: 'geojson', data: EMPTY },
+      districts: { type: 'geojson', data: EMPTY },
       settlements: { type: 'geojson', data: EMPTY },
       facilities: { type: 'geojson', data: EMPTY },
       'result-lines': { type: 'geojson', data: EMPTY },
@@ -49,6 +55,10 @@ function style() {
         id: 'gaps-line', type: 'line', source: 'gaps', layout: { visibility: 'none' },
         filter: ['==', ['get', 'covered'], false],
         paint: { 'line-color': GAP_LINE, 'line-width': 0.7 },
+      },
+      {
+        id: 'district-line', type: 'line', source: 'districts', minzoom: DISTRICT_MIN_ZOOM,
+        paint: { 'line-color': COLORS.district, 'line-width': 0.7, 'line-dasharray': [1, 1.5] },
       },
       {
         id: 'region-line', type: 'line', source: 'regions',
@@ -193,8 +203,59 @@ export class TirekMap {
   }
 
   setAreas(level, collection) {
-    const id = level === 0 ? 'countries' : 'regions';
+    const id = ['countries', 'regions', 'districts'][Math.min(level, 2)];
     this.map.getSource(id).setData(collection || EMPTY);
+  }
+
+  /**
+   * District outlines: `load()` (→ FeatureCollection) runs once, when the map is first
+   * zoomed in far enough to show them, so the first load does not carry them.
+   */
+  enableDistricts(load) {
+    let started = false;
+    const check = () => {
+      if (started || this.map.getZoom() < DISTRICT_MIN_ZOOM - 0.5) return;
+      started = true;
+      this.map.off('zoomend', check);
+      Promise.resolve().then(load).then((fc) => this.setAreas(2, fc)).catch((err) => {
+        started = false;
+        this.map.on('zoomend', check);
+        console.warn('district outlines not loaded', err);
+      });
+    };
+    this.map.on('zoomend', check);
+    check();
+  }
+
+  /**
+   * Adds the operator's basemap (`basemap` of /api/meta) under every other layer and
+   * shows it. Resolves false when there is none (nothing is fetched then).
+   */
+  async setBasemap(basemap) {
+    if (!basemap) return false;
+    const { basemapSource } = await import('./basemap.js'); // fetched only when configured
+    const source = await basemapSource(maplibregl, basemap);
+    if (!source) return false;
+    this.map.addSource('basemap', source);
+    this.map.addLayer({ id: 'basemap', type: 'raster', source: 'basemap' }, 'country-fill');
+    this.basemapAttribution = typeof basemap.attribution === 'string' ? basemap.attribution : '';
+    this.setBasemapVisible(true);
+    return true;
+  }
+
+  /** Shows or hides the basemap (the plain land colour stands in for it when hidden). */
+  setBasemapVisible(visible) {
+    if (!this.map.getLayer('basemap')) return;
+    this.basemapOn = visible;
+    this.map.setLayoutProperty('basemap', 'visibility', visible ? 'visible' : 'none');
+    this.map.setLayoutProperty('country-fill', 'visibility', visible ? 'none' : 'visible');
+    this._attributionText();
+  }
+
+  _attributionText() {
+    const parts = [t('map.attribution')];
+    if (this.basemapOn && this.basemapAttribution) parts.push(this.basemapAttribution);
+    this.attribution.textContent = parts.join(' · ');
   }
 
   setSettlements(collection) {
@@ -389,7 +450,7 @@ export class TirekMap {
     set('.maplibregl-ctrl-zoom-in', strings['NavigationControl.ZoomIn']);
     set('.maplibregl-ctrl-zoom-out', strings['NavigationControl.ZoomOut']);
     this.map.getCanvas().setAttribute('aria-label', strings['Map.Title']);
-    this.attribution.textContent = t('map.attribution');
+    this._attributionText();
     this.map.fire('move'); // redraws the scale bar with the new unit label
   }
 }
