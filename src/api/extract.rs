@@ -220,15 +220,6 @@ impl Caller {
     }
 }
 
-/// Compares secrets in time independent of where they differ.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for (i, x) in a.iter().enumerate() {
-        diff |= usize::from(x ^ b.get(i % b.len().max(1)).copied().unwrap_or(0));
-    }
-    diff == 0
-}
-
 /// The client's address as the connection shows it (the proxy's, behind one), for
 /// sign-in rate limiting; `None` when the server runs without connection info (tests).
 pub struct ClientAddr(pub Option<String>);

@@ -15,7 +15,6 @@ mod plan;
 
 pub use auth::audit_csv;
 pub use error::ApiError;
-pub use extract::constant_time_eq;
 
 use crate::basemap::{Basemap, PMTILES_MIME, PMTILES_PATH};
 use crate::registry::Registry;
