@@ -1,7 +1,7 @@
 //! Property tests: arbitrary input to the import parsers and the query string never
 //! panics and never gets a 5xx.
 
-use crate::support::{TOKEN, TestApp};
+use crate::support::{ADMIN_TOKEN, TOKEN, TestApp};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use serde_json::{Value, json};
@@ -130,11 +130,34 @@ async fn the_api_never_answers_5xx_to_arbitrary_input() {
             "/api/settlements",
             "/api/areas",
             "/api/export",
+            "/api/coverage",
+            "/api/catchments",
+            "/api/gaps/grid",
+            "/api/audit",
+            "/api/me",
         ] {
             let uri = format!("{path}?{}", query.replace(' ', "%20"));
             if let Ok(uri) = uri.parse::<axum::http::Uri>() {
-                let (status, body) = app.get(&uri.to_string()).await;
-                assert!(status.as_u16() < 500, "{status} for {uri}: {body}");
+                for token in [None, Some(ADMIN_TOKEN)] {
+                    let (status, body) = app.send("GET", &uri.to_string(), token, None).await;
+                    assert!(status.as_u16() < 500, "{status} for {uri}: {body}");
+                }
+            }
+        }
+        // Every body-taking endpoint, with the JSON and with its bytes cut short.
+        let bytes = doc.to_string().into_bytes();
+        let cut = bytes[..bytes.len() / 2].to_vec();
+        for path in [
+            "/api/login",
+            "/api/password",
+            "/api/tokens",
+            "/api/plan/sites",
+            "/api/import/areas",
+            "/api/import/population",
+        ] {
+            for body in [bytes.clone(), cut.clone()] {
+                let (status, answer) = app.send("POST", path, Some(TOKEN), Some(body)).await;
+                assert!(status.as_u16() < 500, "{status} for {path}: {answer}");
             }
         }
     }
