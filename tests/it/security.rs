@@ -780,3 +780,98 @@ async fn sign_in_one_time_password_cookie_and_rate_limit() {
         ["user.add", "user.password", "token.create", "user.reset"]
     );
 }
+
+#[tokio::test]
+async fn the_first_admin_gets_a_one_time_password_once() {
+    let app = TestApp::new().await;
+    // TestApp registers accounts already: a fresh store shows the set-up path.
+    let store: std::sync::Arc<dyn tirek::store::Store> = std::sync::Arc::new(
+        tirek::store::SqliteStore::connect_url("sqlite::memory:")
+            .await
+            .unwrap(),
+    );
+    let accounts = tirek::auth::Accounts::new(store);
+    let password = accounts.ensure_first_admin().await.unwrap().unwrap();
+    assert_eq!(
+        accounts.ensure_first_admin().await.unwrap(),
+        None,
+        "only once"
+    );
+    let (_, signed) = accounts.sign_in("admin", &password, None).await.unwrap();
+    assert_eq!((signed.role, signed.must_change), (Role::Admin, true));
+    assert!(
+        app.state
+            .accounts
+            .ensure_first_admin()
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn the_user_and_audit_commands_work_on_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tirek"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env("USER", "ops")
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        (
+            out.status.success(),
+            text,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, added, err) = run(&["user", "add", "dana", "--role", "planner"]);
+    assert!(ok, "{err}");
+    let first = added.lines().last().unwrap().trim().to_string();
+    assert_eq!(first.len(), 23, "{added}");
+    let (ok, _, err) = run(&["user", "add", "dana", "--role", "planner"]);
+    assert!(!ok && err.contains("exists"), "{err}");
+    let (ok, _, err) = run(&["user", "add", "Bad Name", "--role", "planner"]);
+    assert!(!ok && err.contains("not valid"), "{err}");
+    let (ok, _, err) = run(&["user", "add", "erlan", "--role", "superuser"]);
+    assert!(!ok && err.contains("unknown role"), "{err}");
+    let (ok, reset, _) = run(&["user", "reset", "dana"]);
+    assert!(ok);
+    let second = reset.lines().last().unwrap().trim().to_string();
+    assert_ne!(first, second);
+    let (ok, listed, _) = run(&["user", "list"]);
+    assert!(
+        ok && listed.contains("dana\tplanner (one-time password pending)"),
+        "{listed}"
+    );
+    let (ok, token, _) = run(&["user", "token", "dana", "--label", "nightly sync"]);
+    assert!(
+        ok && token.lines().last().unwrap().starts_with("tirek_"),
+        "{token}"
+    );
+    let (ok, _, _) = run(&["user", "remove", "dana"]);
+    assert!(ok);
+    let (ok, _, err) = run(&["user", "remove", "dana"]);
+    assert!(!ok && err.contains("no account"), "{err}");
+    let (ok, csv, err) = run(&["audit"]);
+    assert!(ok, "{err}");
+    let actions: Vec<(String, String)> = csv
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",user,dana,"))
+        .map(|l| {
+            let cols: Vec<&str> = l.split(',').collect();
+            (cols[2].to_string(), cols[3].to_string())
+        })
+        .collect();
+    let expected: Vec<(String, String)> = ["user.add", "user.reset", "token.create", "user.remove"]
+        .iter()
+        .map(|a| ("cli:ops".to_string(), a.to_string()))
+        .collect();
+    assert_eq!(actions, expected, "{csv}");
+    // The one-time passwords and the token never reach the audit log.
+    assert!(!csv.contains(&first) && !csv.contains(&second) && !csv.contains("tirek_"));
+}
