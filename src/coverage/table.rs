@@ -78,30 +78,50 @@ pub fn compute(
     input: &CoverageInput<'_>,
     facility_area: &[Vec<Option<u32>>],
 ) -> CoverageTable {
-    let coords: Vec<(f64, f64)> = input.population.iter().map(|p| (p.lon, p.lat)).collect();
-    let set = super::PointSet::new(coords.clone());
-    let covered: Vec<Vec<bool>> = input
-        .sectors
+    let points: Vec<(f64, f64)> = input.population.iter().map(|p| (p.lon, p.lat)).collect();
+    compute_on(model, input, &super::PointSet::new(&points), facility_area)
+}
+
+/// [`compute`] with the population's points already prepared as `set`.
+pub fn compute_on(
+    model: &dyn AccessModel,
+    input: &CoverageInput<'_>,
+    set: &super::PointSet,
+    facility_area: &[Vec<Option<u32>>],
+) -> CoverageTable {
+    let t0 = std::time::Instant::now();
+    // Every sector analysed or in the package, each tested once.
+    let mut tested: Vec<Sector> = input.sectors.to_vec();
+    tested.extend(input.package.iter().filter(|s| !input.sectors.contains(s)));
+    let tests: Vec<(Sector, &PointIndex)> = tested
         .iter()
-        .map(|&s| model.covered(s, &input.sites[s.index()], &set))
+        .map(|&s| (s, &input.sites[s.index()]))
         .collect();
+    let t1 = std::time::Instant::now();
+    let mut results = model.covered_many(&tests, set);
+    let t2 = std::time::Instant::now();
+    if std::env::var_os("TIREK_DEBUG").is_some() {
+        eprintln!("pointset {:?} covered {:?}", t1 - t0, t2 - t1);
+    }
     let package_covered: Vec<Vec<bool>> = input
         .package
         .iter()
-        .map(|&s| match input.sectors.iter().position(|x| *x == s) {
-            Some(k) => covered[k].clone(),
-            None => model.covered(s, &input.sites[s.index()], &set),
-        })
+        .filter_map(|s| tested.iter().position(|x| x == s))
+        .map(|k| results[k].clone())
         .collect();
+    results.truncate(input.sectors.len());
+    let covered = results;
     let nearest: Vec<Vec<Option<(u32, f64)>>> = if input.distances {
         input
             .sectors
             .iter()
             .map(|&s| {
-                coords
-                    .iter()
-                    .map(|&(lon, lat)| model.nearest(&input.sites[s.index()], lon, lat))
-                    .collect()
+                let by_position = crate::parallel::map_chunks(&set.lonlat, |part| {
+                    part.iter()
+                        .map(|&(lon, lat)| model.nearest(&input.sites[s.index()], lon, lat))
+                        .collect()
+                });
+                set.to_input_order(&by_position)
             })
             .collect()
     } else {
@@ -130,6 +150,15 @@ pub fn compute(
             pop_all[a] += p.population;
         }
     }
+    // Facilities per sector and area.
+    let mut facilities = vec![vec![0usize; n]; facility_area.len().max(Sector::ALL.len())];
+    for (per_area, areas) in facilities.iter_mut().zip(facility_area) {
+        for a in areas.iter().flatten() {
+            if let Some(count) = per_area.get_mut(*a as usize) {
+                *count += 1;
+            }
+        }
+    }
     let share = |num: f64, den: f64| if den > 0.0 { num / den } else { 0.0 };
     let mut rows: Vec<AreaCoverage> = (0..n)
         .map(|a| AreaCoverage {
@@ -143,9 +172,7 @@ pub fn compute(
                     sector: s,
                     pop_covered: pop_cov[k][a],
                     share: share(pop_cov[k][a], pop_total[a]),
-                    facilities: facility_area
-                        .get(s.index())
-                        .map_or(0, |fa| fa.iter().filter(|x| **x == Some(a as u32)).count()),
+                    facilities: facilities[s.index()][a],
                     mean_distance_m: weighted_mean(&dist[k][a]),
                     median_distance_m: weighted_median(&mut dist[k][a]),
                 })
