@@ -14,7 +14,8 @@
 //! the cell, and takes the first of those that hold it or the first area wholly holding
 //! the cell, whichever comes first in input order.
 
-use geo::{BoundingRect, Distance, Euclidean, Intersects, MultiPolygon, Point};
+use geo::kernels::{Kernel, Orientation, RobustKernel};
+use geo::{BoundingRect, Coord, Distance, Euclidean, LineString, MultiPolygon, Point};
 
 /// The result of assigning points to areas.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,18 +111,8 @@ impl<'a> AreaGrid<'a> {
         grid.dx = w / nx as f64;
         grid.dy = h / ny as f64;
         grid.cells = vec![NONE; nx * ny];
-        let t0 = std::time::Instant::now();
         grid.mark_boundaries();
-        let t1 = std::time::Instant::now();
         grid.fill();
-        if std::env::var_os("TIREK_DEBUG").is_some() {
-            eprintln!(
-                "grid {nx}x{ny} mark {:?} fill {:?} mixed {}",
-                t1 - t0,
-                t1.elapsed(),
-                grid.mixed.len()
-            );
-        }
         grid
     }
 
@@ -270,13 +261,13 @@ impl<'a> AreaGrid<'a> {
             return Some(cell);
         }
         let m = self.mixed[(cell & !MIXED) as usize];
-        let p = Point::new(lon, lat);
+        let p = geo::coord! { x: lon, y: lat };
         let touched = &self.touching[m.start as usize..m.end as usize];
         let hit = touched
             .iter()
             .copied()
             .take_while(|&k| k < m.whole)
-            .find(|&k| self.areas[k as usize].intersects(&p));
+            .find(|&k| holds(&self.areas[k as usize], p));
         match hit.unwrap_or(m.whole) {
             NONE => None,
             k => Some(k),
@@ -308,10 +299,62 @@ impl<'a> AreaGrid<'a> {
     }
 }
 
+/// Whether `p` lies in `area` or on its boundary: even-odd ray crossing with exact
+/// orientation predicates (the same answer as `geo`'s `Intersects`).
+fn holds(area: &MultiPolygon<f64>, p: Coord<f64>) -> bool {
+    area.0
+        .iter()
+        .any(|polygon| match ring_position(polygon.exterior(), p) {
+            Position::Outside => false,
+            Position::Boundary => true,
+            Position::Inside => polygon
+                .interiors()
+                .iter()
+                .all(|hole| ring_position(hole, p) != Position::Inside),
+        })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Position {
+    Inside,
+    Boundary,
+    Outside,
+}
+
+/// Where `p` lies relative to a closed ring.
+fn ring_position(ring: &LineString<f64>, p: Coord<f64>) -> Position {
+    let mut inside = false;
+    for line in ring.lines() {
+        let (a, b) = (line.start, line.end);
+        if p.y < a.y.min(b.y) || p.y > a.y.max(b.y) {
+            continue;
+        }
+        let o = RobustKernel::orient2d(a, b, p);
+        if o == Orientation::Collinear && a.x.min(b.x) <= p.x && p.x <= a.x.max(b.x) {
+            return Position::Boundary;
+        }
+        // The ray from `p` towards +x crosses an upward edge with `p` on its left, a
+        // downward one with `p` on its right (half-open in y: each vertex counted once).
+        if (a.y > p.y) != (b.y > p.y) {
+            let upward = b.y > a.y;
+            if (upward && o == Orientation::CounterClockwise)
+                || (!upward && o == Orientation::Clockwise)
+            {
+                inside = !inside;
+            }
+        }
+    }
+    if inside {
+        Position::Inside
+    } else {
+        Position::Outside
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::polygon;
+    use geo::{Intersects, polygon};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 

@@ -36,7 +36,7 @@ use crate::points::{PointIndex, Reach, chord2};
 /// Most points in a leaf.
 pub const LEAF: usize = 24;
 /// Blocks wider than this fraction of `S_out` are split before a candidate list is
-/// gathered (the nearest facility still decides them when it can).
+/// gathered from the tree (the last covering facility still decides them when it can).
 const QUERY_FRACTION: f64 = 0.25;
 /// Added to every cap radius, metres: far above floating-point error (~1e-6 m), far
 /// below the sphere bounds' slack (~1e-5 of the radius).
@@ -225,28 +225,12 @@ impl<'a> Search<'a> {
             return;
         }
         let may_reach = chord2_from_sphere_m(self.sure_out_m + b.radius_m);
-        if !listed {
-            // The nearest facility alone often decides the block.
-            let Some((nearest, d2)) = self.sites.nearest_chord2(&b.centre) else {
-                out[range].fill(false);
-                return;
-            };
-            if d2 <= whole_in {
-                self.hint = Some(nearest);
-                out[range].fill(true);
-                return;
+        if !listed && b.children > 0 && b.radius_m > self.sure_out_m * QUERY_FRACTION {
+            // Too wide for a short candidate list: decide the children one by one.
+            for c in b.first_child..b.first_child + b.children {
+                self.visit(c as usize, depth, false, base, out);
             }
-            if d2 > may_reach {
-                out[range].fill(false);
-                return;
-            }
-            if b.children > 0 && b.radius_m > self.sure_out_m * QUERY_FRACTION {
-                // Too wide for a short candidate list: decide the children one by one.
-                for c in b.first_child..b.first_child + b.children {
-                    self.visit(c as usize, depth, false, base, out);
-                }
-                return;
-            }
+            return;
         }
         if self.lists.len() <= depth {
             self.lists.resize_with(depth + 1, Vec::new);
@@ -270,10 +254,16 @@ impl<'a> Search<'a> {
             }
             covering
         } else {
-            // Not covered by the nearest: none covers the whole block.
-            list.extend(sites.within_chord2(&centre, may_reach).map(within));
+            let mut covering = None;
+            for (d2, f) in sites.within_chord2(&centre, may_reach).map(within) {
+                if d2 <= whole_in {
+                    covering = Some(f);
+                    break;
+                }
+                list.push((d2, f));
+            }
             list.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            None
+            covering
         };
         if covering.is_some() {
             self.hint = covering;

@@ -49,9 +49,7 @@ pub struct PointSet {
 impl PointSet {
     /// Prepares `points` (longitude, latitude).
     pub fn new(points: &[(f64, f64)]) -> Self {
-        let t0 = std::time::Instant::now();
         let keyed = morton_sorted(points);
-        let t1 = std::time::Instant::now();
         let order: Vec<u32> = keyed.iter().map(|&k| k as u32).collect();
         let lonlat: Vec<(f64, f64)> = order.iter().map(|&i| points[i as usize]).collect();
         let vectors: Vec<[f64; 3]> = crate::parallel::map_chunks(&lonlat, |part| {
@@ -60,17 +58,7 @@ impl PointSet {
                 .collect()
         });
         let keys: Vec<u32> = keyed.iter().map(|&k| (k >> 32) as u32).collect();
-        let t2 = std::time::Instant::now();
         let blocks = blocks::build(&keys, &vectors);
-        if std::env::var_os("TIREK_DEBUG").is_some() {
-            eprintln!(
-                "sort {:?} gather+vectors {:?} blocks {:?} ({})",
-                t1 - t0,
-                t2 - t1,
-                t2.elapsed(),
-                blocks.len()
-            );
-        }
         Self {
             order,
             lonlat,

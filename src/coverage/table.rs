@@ -89,7 +89,6 @@ pub fn compute_on(
     set: &super::PointSet,
     facility_area: &[Vec<Option<u32>>],
 ) -> CoverageTable {
-    let t0 = std::time::Instant::now();
     // Every sector analysed or in the package, each tested once.
     let mut tested: Vec<Sector> = input.sectors.to_vec();
     tested.extend(input.package.iter().filter(|s| !input.sectors.contains(s)));
@@ -97,20 +96,21 @@ pub fn compute_on(
         .iter()
         .map(|&s| (s, &input.sites[s.index()]))
         .collect();
-    let t1 = std::time::Instant::now();
-    let mut results = model.covered_many(&tests, set);
-    let t2 = std::time::Instant::now();
-    if std::env::var_os("TIREK_DEBUG").is_some() {
-        eprintln!("pointset {:?} covered {:?}", t1 - t0, t2 - t1);
+    let covered = model.covered_many(&tests, set);
+    // Per point, bit k: covered for tested sector k.
+    let mut flags = vec![0u16; input.population.len()];
+    for (k, c) in covered.iter().enumerate() {
+        for (f, &yes) in flags.iter_mut().zip(c) {
+            *f |= u16::from(yes) << k;
+        }
     }
-    let package_covered: Vec<Vec<bool>> = input
+    let package_mask = input
         .package
         .iter()
         .filter_map(|s| tested.iter().position(|x| x == s))
-        .map(|k| results[k].clone())
-        .collect();
-    results.truncate(input.sectors.len());
-    let covered = results;
+        .fold(0u16, |m, k| m | 1 << k);
+    let mut covered = covered;
+    covered.truncate(input.sectors.len());
     let nearest: Vec<Vec<Option<(u32, f64)>>> = if input.distances {
         input
             .sectors
@@ -133,21 +133,34 @@ pub fn compute_on(
     let mut pop_cov = vec![vec![0.0; n]; input.sectors.len()];
     let mut pop_all = vec![0.0; n];
     let mut dist: Vec<Vec<Vec<(f64, f64)>>> = vec![vec![Vec::new(); n]; input.sectors.len()];
+    let sectors = input.sectors.len();
+    let mut pop_cov_flat = vec![0.0; n * sectors];
     for (i, p) in input.population.iter().enumerate() {
         let Some(a) = p.area.map(|a| a as usize).filter(|&a| a < n) else {
             continue;
         };
+        let f = flags[i];
         pop_total[a] += p.population;
-        for (k, c) in covered.iter().enumerate() {
-            if c[i] {
-                pop_cov[k][a] += p.population;
+        for (k, cell) in pop_cov_flat[a * sectors..(a + 1) * sectors]
+            .iter_mut()
+            .enumerate()
+        {
+            if f & 1 << k != 0 {
+                *cell += p.population;
             }
-            if let Some(Some((_, d))) = nearest.get(k).map(|v| v[i]) {
+        }
+        if f & package_mask == package_mask {
+            pop_all[a] += p.population;
+        }
+        for (k, per_point) in nearest.iter().enumerate() {
+            if let Some((_, d)) = per_point[i] {
                 dist[k][a].push((d, p.population));
             }
         }
-        if package_covered.iter().all(|c| c[i]) {
-            pop_all[a] += p.population;
+    }
+    for (k, per_area) in pop_cov.iter_mut().enumerate() {
+        for (a, v) in per_area.iter_mut().enumerate() {
+            *v = pop_cov_flat[a * sectors + k];
         }
     }
     // Facilities per sector and area.
