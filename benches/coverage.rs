@@ -5,6 +5,9 @@
 //!
 //! - `coverage/per_area`: `analysis::coverage` (area assignment + covered tests for the
 //!   four package sectors), without and with distances;
+//! - `coverage/blocks_4_sectors` and `coverage/area_grid`: the two halves alone on
+//!   prepared points (the block search for the four sectors; point-in-polygon of the
+//!   100,000 points, grid build included);
 //! - `plan_sites/k50`: a 50-site greedy placement for health (existing coverage,
 //!   candidate sets, CELF greedy), candidates = the 100,000 points;
 //! - `grid/res5`: the H3 gap grid of the four sectors over the box at res 5.
@@ -15,8 +18,8 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use tirek::analysis::{self, CoverageOptions, Sites};
-use tirek::coverage::Thresholds;
 use tirek::coverage::grid::{BBox, Region};
+use tirek::coverage::{AccessModel, AreaGrid, GeodesicAccess, PointSet, Thresholds};
 use tirek::import::analysis::SiteRecord;
 use tirek::model::{Area, Sector, Settlement};
 use tirek::planning;
@@ -137,6 +140,20 @@ fn bench_coverage(c: &mut Criterion) {
             },
         );
     }
+    let points: Vec<(f64, f64)> = d.settlements.iter().map(|s| (s.lon, s.lat)).collect();
+    let set = PointSet::new(&points);
+    let model = GeodesicAccess::new(Thresholds::default());
+    let tests: Vec<(Sector, &tirek::points::PointIndex)> = Sector::MINIMUM_PACKAGE
+        .iter()
+        .map(|&s| (s, &sites.per_sector[s.index()]))
+        .collect();
+    group.bench_function("blocks_4_sectors_100k_points", |b| {
+        b.iter(|| black_box(model.covered_many(&tests, &set)))
+    });
+    let polygons: Vec<_> = d.areas.iter().map(|a| a.geometry.clone()).collect();
+    group.bench_function("area_grid_100k_points_500_areas", |b| {
+        b.iter(|| black_box(AreaGrid::new(&polygons, points.len()).assign(&set.lonlat)))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("plan_sites");

@@ -2,20 +2,32 @@
 # Side-by-side benchmark: Tirek against the PostGIS and Python anchors of
 # ../shared/bench/anchors on the same generated data, in the same run.
 #   scripts/bench-anchors.sh [tiny|default|large] [REPEAT]
-# Prints the anchors' JSON line, Tirek's medians, the check verdict for Tirek's
-# coverage.csv and nearest.csv (exact geodesic columns), and the ratios.
+# Prints the anchors' JSON line, then one JSON line with Tirek's medians over REPEAT
+# runs, the check verdict for Tirek's coverage.csv and nearest.csv (exact geodesic
+# columns), and the ratios. Tirek's W2 figures, each the median of REPEAT processes:
+#   tirek_w2_s            computation after loading: points prepared (spatial sort,
+#                         unit vectors, blocks) + areas assigned (point-in-polygon) +
+#                         coverage; this is what the ratios use
+#   tirek_w2_pip_s        the point-in-polygon part alone (the anchors read the district
+#                         from population.district_id instead)
+#   tirek_w2_no_pip_s     tirek_w2_s without it, with w2_no_pip_vs_* ratios
+#   tirek_w2_load_s       reading and parsing the three files (reported apart)
+#   tirek_w2_process_s    wall time of the whole `tirek coverage` process
+#   tirek_w2_peak_rss_mb  its peak resident memory
+# The binary is copied to a private file first (the target directory may be shared).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-default}"
 repeat="${2:-3}"
 anchors="${ANCHORS_DIR:-../shared/bench/anchors}"
 root="${ANCHORS_ROOT:-/tmp/anchors}"
-[ -x "$anchors/run.sh" ] || [ -f "$anchors/run.sh" ] || { echo "no anchors at $anchors" >&2; exit 1; }
+[ -f "$anchors/run.sh" ] || { echo "no anchors at $anchors" >&2; exit 1; }
 
 cargo build --release --locked --quiet
-tirek=./target/release/tirek
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
+tirek="$out/tirek"
+cp "${CARGO_TARGET_DIR:-target}/release/tirek" "$tirek"
 
 echo "== anchors ($preset, repeat $repeat)" >&2
 anchor_json="$(bash "$anchors/run.sh" "$preset" "$repeat")"
@@ -23,7 +35,8 @@ data="$root/data/$preset"
 
 echo "== tirek ($preset, repeat $repeat)" >&2
 for i in $(seq 1 "$repeat"); do
-  "$tirek" coverage --facilities "$data/facilities.geojson" --population "$data/population.csv" \
+  /usr/bin/time -f "process %e %M" -a -o "$out/process.log" \
+    "$tirek" coverage --facilities "$data/facilities.geojson" --population "$data/population.csv" \
     --areas "$data/districts.geojson" --id-column district_id --timings --out "$out/coverage.csv" \
     2>>"$out/coverage.log"
   "$tirek" nearest --facilities "$data/facilities.geojson" --points "$data/queries.csv" \
@@ -40,21 +53,30 @@ def timings(name):
     rows = [json.loads(l.split(" ", 1)[1]) for l in open(f"{out}/{name}.log") if l.startswith("timings ")]
     return {k: statistics.median(r[k] for r in rows) for k in rows[0] if isinstance(rows[0][k], (int, float))}
 cov, near = timings("coverage"), timings("nearest")
+process = [l.split() for l in open(f"{out}/process.log") if l.startswith("process ")]
+wall = statistics.median(float(p[1]) for p in process)
+rss_mb = max(int(p[2]) for p in process) / 1024
 w2 = cov["compute_ms"] / 1000
+pip = cov["assign_ms"] / 1000
+w2_no_pip = w2 - pip
 w1 = near["compute_ms"] / 1000
+r = lambda a, b: round(a / b, 1)
 result = {
     "preset": preset, "check_ok": verdict.get("ok"),
     "tirek_w1_s": round(w1, 4), "tirek_w2_s": round(w2, 4),
-    "tirek_w2_area_assignment_s": round(cov["assign_ms"] / 1000, 4),
+    "tirek_w2_pip_s": round(pip, 4), "tirek_w2_no_pip_s": round(w2_no_pip, 4),
+    "tirek_w2_prepare_s": round(cov["prepare_ms"] / 1000, 4),
     "tirek_w2_coverage_only_s": round(cov["coverage_ms"] / 1000, 4),
-    "tirek_coverage_process_total_s": round(cov["total_ms"] / 1000, 4),
     "tirek_w1_load_s": round(near["load_ms"] / 1000, 4), "tirek_w2_load_s": round(cov["load_ms"] / 1000, 4),
-    "tirek_threads": near.get("threads"),
+    "tirek_w2_process_s": round(wall, 3), "tirek_w2_peak_rss_mb": round(rss_mb),
+    "tirek_threads": cov.get("threads"),
     **{k: anchors[k] for k in anchors if k != "preset"},
-    "w1_vs_postgis": round(anchors["postgis_w1_batch_s"] / w1, 1),
-    "w1_vs_python": round(anchors["python_w1_s"] / w1, 2),
-    "w2_vs_postgis": round(anchors["postgis_w2_s"] / w2, 1),
-    "w2_vs_python": round(anchors["python_w2_s"] / w2, 2),
+    "w1_vs_postgis": r(anchors["postgis_w1_batch_s"], w1),
+    "w1_vs_python": r(anchors["python_w1_s"], w1),
+    "w2_vs_postgis": r(anchors["postgis_w2_s"], w2),
+    "w2_vs_python": r(anchors["python_w2_s"], w2),
+    "w2_no_pip_vs_postgis": r(anchors["postgis_w2_s"], w2_no_pip),
+    "w2_no_pip_vs_python": r(anchors["python_w2_s"], w2_no_pip),
 }
 print(json.dumps(result))
 print(json.dumps(verdict), file=sys.stderr)

@@ -102,7 +102,10 @@ pub struct CoverageRun {
     pub labels: Vec<AreaLabel>,
     /// Population points in no area (given to the nearest).
     pub outside: usize,
-    /// Time spent assigning points to areas.
+    /// Time spent preparing the population points (spatial sort, unit vectors, blocks),
+    /// shared by the area assignment and the coverage.
+    pub prepare_time: std::time::Duration,
+    /// Time spent assigning points (and facilities) to areas.
     pub assign_time: std::time::Duration,
     /// Time spent on the coverage itself.
     pub compute_time: std::time::Duration,
@@ -135,31 +138,33 @@ pub fn coverage_of_points(
     options: &CoverageOptions,
 ) -> CoverageRun {
     let started = std::time::Instant::now();
-    let polygons: Vec<_> = areas.iter().map(|a| a.geometry.clone()).collect();
     let points: Vec<(f64, f64)> = population.iter().map(|p| (p.lon, p.lat)).collect();
-    let assignment = coverage::assign_to_areas(&polygons, &points);
+    // One spatial sort for the area assignment and the coverage.
+    let set = coverage::PointSet::new(&points);
+    drop(points);
+    let prepare_time = started.elapsed();
+    let started = std::time::Instant::now();
+    let polygons: Vec<_> = areas.iter().map(|a| a.geometry.clone()).collect();
+    let grid = coverage::AreaGrid::new(&polygons, population.len());
+    let assignment = grid.assign(&set.lonlat);
+    for (&i, a) in set.order.iter().zip(&assignment.area) {
+        population[i as usize].area = *a;
+    }
+    // Facilities: each once; one outside every area is counted nowhere.
+    let located: Vec<Option<u32>> = crate::parallel::map_chunks(&sites.lonlat, |part| {
+        part.iter()
+            .map(|&(lon, lat)| grid.locate(lon, lat))
+            .collect()
+    });
     let facility_area: Vec<Vec<Option<u32>>> = sites
         .members
         .iter()
-        .map(|m| {
-            let pts: Vec<(f64, f64)> = m.iter().map(|&i| sites.lonlat[i as usize]).collect();
-            let a = coverage::assign_to_areas(&polygons, &pts);
-            // A facility outside every area is counted nowhere.
-            let outside: std::collections::HashSet<u32> = a.outside.into_iter().collect();
-            a.area
-                .into_iter()
-                .enumerate()
-                .map(|(i, x)| x.filter(|_| !outside.contains(&(i as u32))))
-                .collect()
-        })
+        .map(|m| m.iter().map(|&i| located[i as usize]).collect())
         .collect();
-    for (p, a) in population.iter_mut().zip(&assignment.area) {
-        p.area = *a;
-    }
     let assign_time = started.elapsed();
     let started = std::time::Instant::now();
     let model = GeodesicAccess::new(options.thresholds);
-    let table = coverage::compute(
+    let table = coverage::compute_on(
         &model as &dyn AccessModel,
         &CoverageInput {
             sites: &sites.per_sector,
@@ -169,6 +174,7 @@ pub fn coverage_of_points(
             package: &options.package,
             distances: options.distances,
         },
+        &set,
         &facility_area,
     );
     CoverageRun {
@@ -181,6 +187,7 @@ pub fn coverage_of_points(
             })
             .collect(),
         outside: assignment.outside.len(),
+        prepare_time,
         assign_time,
         compute_time: started.elapsed(),
     }

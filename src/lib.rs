@@ -15,6 +15,7 @@ pub mod geodesy;
 pub mod import;
 pub mod index;
 pub mod model;
+pub mod parallel;
 pub mod places;
 pub mod planning;
 pub mod points;

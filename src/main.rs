@@ -427,24 +427,28 @@ fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> {
         );
     }
     if args.timings {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
         eprintln!(
-            "{} facilities, {} population points, {} areas: loaded in {:.1} ms, computed in {:.1} ms (areas assigned in {:.1} ms, coverage in {:.1} ms), total {:.1} ms",
+            "{} facilities, {} population points, {} areas: loaded in {:.1} ms, computed in {:.1} ms (points prepared in {:.1} ms, areas assigned in {:.1} ms, coverage in {:.1} ms), total {:.1} ms",
             sites.ids.len(),
             population_count,
             areas.len(),
-            loaded.as_secs_f64() * 1e3,
-            computed.as_secs_f64() * 1e3,
-            run.assign_time.as_secs_f64() * 1e3,
-            run.compute_time.as_secs_f64() * 1e3,
-            started.elapsed().as_secs_f64() * 1e3
+            ms(loaded),
+            ms(computed),
+            ms(run.prepare_time),
+            ms(run.assign_time),
+            ms(run.compute_time),
+            ms(started.elapsed())
         );
         eprintln!(
             "timings {}",
-            serde_json::json!({"command": "coverage", "load_ms": loaded.as_secs_f64() * 1e3,
-                               "compute_ms": computed.as_secs_f64() * 1e3,
-                               "assign_ms": run.assign_time.as_secs_f64() * 1e3,
-                               "coverage_ms": run.compute_time.as_secs_f64() * 1e3,
-                               "total_ms": started.elapsed().as_secs_f64() * 1e3})
+            serde_json::json!({"command": "coverage", "load_ms": ms(loaded),
+                               "compute_ms": ms(computed),
+                               "prepare_ms": ms(run.prepare_time),
+                               "assign_ms": ms(run.assign_time),
+                               "coverage_ms": ms(run.compute_time),
+                               "threads": tirek::parallel::threads(),
+                               "total_ms": ms(started.elapsed())})
         );
     }
     Ok(())

@@ -212,7 +212,8 @@ pub fn plan_sites(
     let mut thresholds = Thresholds::default();
     thresholds.set(sector, threshold_m);
     let model = GeodesicAccess::new(thresholds);
-    let set = PointSet::new(population.iter().map(|p| (p.0, p.1)).collect());
+    let points: Vec<(f64, f64)> = population.iter().map(|p| (p.0, p.1)).collect();
+    let set = PointSet::new(&points);
     let covered = model.covered(sector, &sites.per_sector[sector.index()], &set);
     let coverage_time = started.elapsed();
     let coords: Vec<(f64, f64)> = candidates.iter().map(|c| (c.lon, c.lat)).collect();

@@ -48,9 +48,9 @@ pub struct Reach {
     /// The radius, metres (inclusive).
     pub radius_m: f64,
     /// Squared chord under which every point is surely within the radius.
-    sure_in: f64,
+    pub sure_in: f64,
     /// Squared chord over which every point is surely outside the radius.
-    sure_out: f64,
+    pub sure_out: f64,
 }
 
 impl Reach {
@@ -96,6 +96,17 @@ impl PointIndex {
     /// Longitude and latitude of point `i`.
     pub fn lonlat(&self, i: u32) -> (f64, f64) {
         self.lonlat[i as usize]
+    }
+
+    /// Unit vector of point `i`.
+    pub fn vector(&self, i: u32) -> &[f64; 3] {
+        &self.vectors[i as usize]
+    }
+
+    /// The points whose squared chord to unit vector `q` is at most `chord2`, in no
+    /// particular order.
+    pub fn within_chord2(&self, q: &[f64; 3], chord2: f64) -> impl Iterator<Item = u32> + '_ {
+        self.tree.locate_within_distance(*q, chord2).map(|e| e.data)
     }
 
     /// Exact geodesic distance from `(lon, lat)` to point `i`.
@@ -224,6 +235,13 @@ impl PointIndex {
             }
         }
         Err(sphere_m_from_chord2(d2))
+    }
+
+    /// The point nearest to unit vector `q` on the sphere and its squared chord.
+    pub fn nearest_chord2(&self, q: &[f64; 3]) -> Option<(u32, f64)> {
+        self.tree
+            .nearest_neighbor(q)
+            .map(|e| (e.data, chord2(q, &self.vectors[e.data as usize])))
     }
 
     /// Great-circle distance (metres, mean sphere) from unit vector `q` to the nearest

@@ -1,8 +1,9 @@
 //! What "within reach" means: the [`AccessModel`] trait and the geodesic-distance model.
 
 use super::PointSet;
+use super::blocks::{Block, Search};
 use crate::model::Sector;
-use crate::points::{PointIndex, Reach};
+use crate::points::PointIndex;
 use serde::Serialize;
 
 /// Distance thresholds per sector, metres (a population point is covered when the
@@ -70,6 +71,15 @@ pub trait AccessModel: Send + Sync {
     /// For each point, whether some facility in `sites` reaches it for `sector`.
     fn covered(&self, sector: Sector, sites: &PointIndex, points: &PointSet) -> Vec<bool>;
 
+    /// [`AccessModel::covered`] for several sectors at once (an implementation may
+    /// share work between them); one vector per test, in the tests' order.
+    fn covered_many(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<Vec<bool>> {
+        tests
+            .iter()
+            .map(|&(sector, sites)| self.covered(sector, sites, points))
+            .collect()
+    }
+
     /// The nearest facility (index in `sites`) and its distance in metres.
     fn nearest(&self, sites: &PointIndex, lon: f64, lat: f64) -> Option<(u32, f64)>;
 
@@ -105,27 +115,56 @@ impl AccessModel for GeodesicAccess {
     }
 
     fn covered(&self, sector: Sector, sites: &PointIndex, points: &PointSet) -> Vec<bool> {
-        let mut covered = vec![false; points.lonlat.len()];
-        if sites.is_empty() || points.lonlat.is_empty() {
-            return covered;
+        self.covered_many(&[(sector, sites)], points)
+            .pop()
+            .unwrap_or_default()
+    }
+
+    fn covered_many(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<Vec<bool>> {
+        let n = points.order.len();
+        let blocks = &points.blocks;
+        let threads = self.threads.max(1);
+        // Work items: runs of the visiting order, several per thread, for every sector.
+        let frontier = frontier(blocks, n / (8 * threads) + 1);
+        let mut by_position: Vec<Vec<bool>> = tests.iter().map(|_| vec![false; n]).collect();
+        let mut tasks = Vec::new();
+        for (&(sector, sites), out) in tests.iter().zip(by_position.iter_mut()) {
+            if sites.is_empty() {
+                continue;
+            }
+            let mut rest: &mut [bool] = out;
+            for &node in &frontier {
+                let b = &blocks[node];
+                let (head, tail) = rest.split_at_mut((b.end - b.start) as usize);
+                tasks.push((sector, sites, node, head));
+                rest = tail;
+            }
         }
-        let order = &points.order;
-        let reach = Reach::new(self.thresholds.get(sector));
-        let chunk = order.len().div_ceil(self.threads.max(1));
-        let results: Vec<Vec<(u32, bool)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = order
-                .chunks(chunk.max(1))
-                .map(|part| scope.spawn(move || covered_run(sites, points, part, &reach)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
+        let queue = std::sync::Mutex::new(tasks.into_iter());
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    loop {
+                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                        let Some((sector, sites, node, out)) = next else {
+                            break;
+                        };
+                        let mut search = Search::new(
+                            sites,
+                            blocks,
+                            &points.vectors,
+                            &points.lonlat,
+                            self.thresholds.get(sector),
+                        );
+                        search.run(node, out);
+                    }
+                });
+            }
         });
-        for (i, c) in results.into_iter().flatten() {
-            covered[i as usize] = c;
-        }
-        covered
+        by_position
+            .iter()
+            .map(|c| points.to_input_order(c))
+            .collect()
     }
 
     fn nearest(&self, sites: &PointIndex, lon: f64, lat: f64) -> Option<(u32, f64)> {
@@ -140,40 +179,21 @@ impl AccessModel for GeodesicAccess {
     }
 }
 
-/// Covering tests for points visited in spatial order. A covering facility is tried
-/// first for the next point; after an uncovered point, the distance to its nearest
-/// facility minus the step to the next point bounds the next point's nearest, which
-/// usually proves it uncovered without a tree search.
-fn covered_run(
-    sites: &PointIndex,
-    points: &PointSet,
-    order: &[u32],
-    reach: &Reach,
-) -> Vec<(u32, bool)> {
-    let mut out = Vec::with_capacity(order.len());
-    let mut hints = crate::points::Hints::default();
-    // (unit vector, sphere distance to the nearest site) of the last uncovered point.
-    let mut last_gap: Option<([f64; 3], f64)> = None;
-    let far = reach.radius_m / crate::geodesy::GEODESIC_OVER_SPHERE_MIN;
-    for &i in order {
-        let (lon, lat) = points.lonlat[i as usize];
-        let q = points.vectors[i as usize];
-        if let Some((prev, nearest)) = last_gap {
-            let step = crate::geodesy::sphere_m_from_chord2(crate::points::chord2(&prev, &q));
-            if nearest - step > far {
-                out.push((i, false));
-                continue;
-            }
-        }
-        match sites.covers(lon, lat, &q, reach, &mut hints) {
-            Ok(()) => {
-                last_gap = None;
-                out.push((i, true));
-            }
-            Err(nearest) => {
-                last_gap = Some((q, nearest));
-                out.push((i, false));
-            }
+/// Blocks whose runs of the visiting order partition it, in order, each of at most
+/// `size` points unless it is a leaf.
+fn frontier(blocks: &[Block], size: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut stack = if blocks.is_empty() { vec![] } else { vec![0] };
+    while let Some(node) = stack.pop() {
+        let b = &blocks[node];
+        if (b.end - b.start) as usize > size && b.children > 0 {
+            stack.extend(
+                (b.first_child..b.first_child + b.children)
+                    .rev()
+                    .map(|c| c as usize),
+            );
+        } else {
+            out.push(node);
         }
     }
     out

@@ -8,14 +8,15 @@
 
 mod access;
 mod assign;
+pub mod blocks;
 pub mod grid;
 pub mod report;
 pub mod siting;
 mod table;
 
 pub use access::{AccessModel, GeodesicAccess, Thresholds, TravelMode};
-pub use assign::{AreaAssignment, assign_to_areas};
-pub use table::{AreaCoverage, CoverageInput, CoverageTable, SectorCoverage, compute};
+pub use assign::{AreaAssignment, AreaGrid, assign_to_areas};
+pub use table::{AreaCoverage, CoverageInput, CoverageTable, SectorCoverage, compute, compute_on};
 
 /// A population point: a settlement or a raster cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,52 +31,133 @@ pub struct PopulationPoint {
     pub area: Option<u32>,
 }
 
-/// Population points prepared once for every sector: coordinates, unit vectors and a
-/// spatial visiting order.
+/// Population points prepared once for every sector and for area assignment: sorted
+/// along a Morton (Z-order) curve, so that consecutive points are near each other, with
+/// their unit vectors and the quadtree of blocks over that order (see [`blocks`]).
+/// Everything per point is stored in that visiting order.
 pub struct PointSet {
-    /// Longitude, latitude.
-    pub lonlat: Vec<(f64, f64)>,
-    /// Unit vectors.
-    pub vectors: Vec<[f64; 3]>,
-    /// Visiting order (see [`spatial_order`]).
+    /// Per position in the visiting order, the point's index in the input.
     pub order: Vec<u32>,
+    /// Longitude, latitude, in visiting order.
+    pub lonlat: Vec<(f64, f64)>,
+    /// Unit vectors, in visiting order.
+    pub vectors: Vec<[f64; 3]>,
+    /// The quadtree over the visiting order.
+    pub blocks: Vec<blocks::Block>,
 }
 
 impl PointSet {
-    /// Prepares `lonlat`.
-    pub fn new(lonlat: Vec<(f64, f64)>) -> Self {
-        let vectors = lonlat
-            .iter()
-            .map(|&(lon, lat)| crate::geodesy::unit_vector(lon, lat))
-            .collect();
-        let order = spatial_order(&lonlat);
+    /// Prepares `points` (longitude, latitude).
+    pub fn new(points: &[(f64, f64)]) -> Self {
+        let keyed = morton_sorted(points);
+        let order: Vec<u32> = keyed.iter().map(|&k| k as u32).collect();
+        let lonlat: Vec<(f64, f64)> = order.iter().map(|&i| points[i as usize]).collect();
+        let vectors: Vec<[f64; 3]> = crate::parallel::map_chunks(&lonlat, |part| {
+            part.iter()
+                .map(|&(lon, lat)| crate::geodesy::unit_vector(lon, lat))
+                .collect()
+        });
+        let keys: Vec<u32> = keyed.iter().map(|&k| (k >> 32) as u32).collect();
+        let blocks = blocks::build(&keys, &vectors);
         Self {
+            order,
             lonlat,
             vectors,
-            order,
+            blocks,
         }
+    }
+
+    /// Per-position values back in input order.
+    pub fn to_input_order<T: Copy + Default>(&self, by_position: &[T]) -> Vec<T> {
+        let mut out = vec![T::default(); by_position.len()];
+        for (&i, &v) in self.order.iter().zip(by_position) {
+            out[i as usize] = v;
+        }
+        out
+    }
+}
+
+/// Morton (Z-order) key of a point: 16 bits of longitude and of latitude, interleaved
+/// (cells of about 0.0055° × 0.0027°).
+pub fn morton_key(lon: f64, lat: f64) -> u32 {
+    let x = (((lon + 180.0) / 360.0).clamp(0.0, 1.0) * 65_535.0) as u32;
+    let y = (((lat + 90.0) / 180.0).clamp(0.0, 1.0) * 65_535.0) as u32;
+    let spread = |mut v: u32| {
+        v = (v | (v << 8)) & 0x00FF_00FF;
+        v = (v | (v << 4)) & 0x0F0F_0F0F;
+        v = (v | (v << 2)) & 0x3333_3333;
+        (v | (v << 1)) & 0x5555_5555
+    };
+    (spread(y) << 1) | spread(x)
+}
+
+/// Per point `key << 32 | index`, sorted (by key, then index).
+fn morton_sorted(points: &[(f64, f64)]) -> Vec<u64> {
+    let mut keyed: Vec<u64> = points
+        .iter()
+        .enumerate()
+        .map(|(i, &(lon, lat))| u64::from(morton_key(lon, lat)) << 32 | i as u64)
+        .collect();
+    radix_sort_high32(&mut keyed);
+    keyed
+}
+
+/// Sorts by the high 32 bits, stably (four passes of a byte each), so values whose low
+/// bits ascend in input order come out fully sorted.
+pub(crate) fn radix_sort_high32(values: &mut Vec<u64>) {
+    let mut buffer = vec![0u64; values.len()];
+    for pass in 0..4 {
+        let shift = 32 + 8 * pass;
+        let mut start = [0usize; 257];
+        for v in values.iter() {
+            start[((v >> shift) & 0xFF) as usize + 1] += 1;
+        }
+        for b in 0..256 {
+            start[b + 1] += start[b];
+        }
+        for &v in values.iter() {
+            let b = ((v >> shift) & 0xFF) as usize;
+            buffer[start[b]] = v;
+            start[b] += 1;
+        }
+        std::mem::swap(values, &mut buffer);
     }
 }
 
 /// Visiting order along a Morton (Z-order) curve, so that consecutive points are near
-/// each other and mostly share their covering facility.
+/// each other and mostly share their nearest facility.
 pub fn spatial_order(points: &[(f64, f64)]) -> Vec<u32> {
-    let key = |&(lon, lat): &(f64, f64)| -> u64 {
-        let x = (((lon + 180.0) / 360.0).clamp(0.0, 1.0) * 65535.0) as u64;
-        let y = (((lat + 90.0) / 180.0).clamp(0.0, 1.0) * 65535.0) as u64;
-        let spread = |mut v: u64| {
-            v = (v | (v << 8)) & 0x00FF_00FF;
-            v = (v | (v << 4)) & 0x0F0F_0F0F;
-            v = (v | (v << 2)) & 0x3333_3333;
-            (v | (v << 1)) & 0x5555_5555
-        };
-        spread(x) | (spread(y) << 1)
-    };
-    let mut keyed: Vec<(u64, u32)> = points
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (key(p), i as u32))
-        .collect();
-    keyed.sort_unstable();
-    keyed.into_iter().map(|(_, i)| i).collect()
+    morton_sorted(points)
+        .into_iter()
+        .map(|k| k as u32)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn morton_order_sorts_by_key_then_input() {
+        let points: Vec<(f64, f64)> = (0..5_000)
+            .map(|i| {
+                (
+                    f64::from(i * 37 % 360) - 180.0,
+                    f64::from(i * 11 % 180) - 90.0,
+                )
+            })
+            .collect();
+        let sorted = morton_sorted(&points);
+        let mut expected: Vec<(u32, u32)> = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (morton_key(p.0, p.1), i as u32))
+            .collect();
+        expected.sort();
+        let got: Vec<(u32, u32)> = sorted
+            .iter()
+            .map(|&k| ((k >> 32) as u32, k as u32))
+            .collect();
+        assert_eq!(got, expected);
+    }
 }

@@ -78,30 +78,50 @@ pub fn compute(
     input: &CoverageInput<'_>,
     facility_area: &[Vec<Option<u32>>],
 ) -> CoverageTable {
-    let coords: Vec<(f64, f64)> = input.population.iter().map(|p| (p.lon, p.lat)).collect();
-    let set = super::PointSet::new(coords.clone());
-    let covered: Vec<Vec<bool>> = input
-        .sectors
+    let points: Vec<(f64, f64)> = input.population.iter().map(|p| (p.lon, p.lat)).collect();
+    compute_on(model, input, &super::PointSet::new(&points), facility_area)
+}
+
+/// [`compute`] with the population's points already prepared as `set`.
+pub fn compute_on(
+    model: &dyn AccessModel,
+    input: &CoverageInput<'_>,
+    set: &super::PointSet,
+    facility_area: &[Vec<Option<u32>>],
+) -> CoverageTable {
+    // Every sector analysed or in the package, each tested once.
+    let mut tested: Vec<Sector> = input.sectors.to_vec();
+    tested.extend(input.package.iter().filter(|s| !input.sectors.contains(s)));
+    let tests: Vec<(Sector, &PointIndex)> = tested
         .iter()
-        .map(|&s| model.covered(s, &input.sites[s.index()], &set))
+        .map(|&s| (s, &input.sites[s.index()]))
         .collect();
-    let package_covered: Vec<Vec<bool>> = input
+    let covered = model.covered_many(&tests, set);
+    // Per point, bit k: covered for tested sector k.
+    let mut flags = vec![0u16; input.population.len()];
+    for (k, c) in covered.iter().enumerate() {
+        for (f, &yes) in flags.iter_mut().zip(c) {
+            *f |= u16::from(yes) << k;
+        }
+    }
+    let package_mask = input
         .package
         .iter()
-        .map(|&s| match input.sectors.iter().position(|x| *x == s) {
-            Some(k) => covered[k].clone(),
-            None => model.covered(s, &input.sites[s.index()], &set),
-        })
-        .collect();
+        .filter_map(|s| tested.iter().position(|x| x == s))
+        .fold(0u16, |m, k| m | 1 << k);
+    let mut covered = covered;
+    covered.truncate(input.sectors.len());
     let nearest: Vec<Vec<Option<(u32, f64)>>> = if input.distances {
         input
             .sectors
             .iter()
             .map(|&s| {
-                coords
-                    .iter()
-                    .map(|&(lon, lat)| model.nearest(&input.sites[s.index()], lon, lat))
-                    .collect()
+                let by_position = crate::parallel::map_chunks(&set.lonlat, |part| {
+                    part.iter()
+                        .map(|&(lon, lat)| model.nearest(&input.sites[s.index()], lon, lat))
+                        .collect()
+                });
+                set.to_input_order(&by_position)
             })
             .collect()
     } else {
@@ -113,21 +133,43 @@ pub fn compute(
     let mut pop_cov = vec![vec![0.0; n]; input.sectors.len()];
     let mut pop_all = vec![0.0; n];
     let mut dist: Vec<Vec<Vec<(f64, f64)>>> = vec![vec![Vec::new(); n]; input.sectors.len()];
+    let sectors = input.sectors.len();
+    let mut pop_cov_flat = vec![0.0; n * sectors];
     for (i, p) in input.population.iter().enumerate() {
         let Some(a) = p.area.map(|a| a as usize).filter(|&a| a < n) else {
             continue;
         };
+        let f = flags[i];
         pop_total[a] += p.population;
-        for (k, c) in covered.iter().enumerate() {
-            if c[i] {
-                pop_cov[k][a] += p.population;
+        for (k, cell) in pop_cov_flat[a * sectors..(a + 1) * sectors]
+            .iter_mut()
+            .enumerate()
+        {
+            if f & 1 << k != 0 {
+                *cell += p.population;
             }
-            if let Some(Some((_, d))) = nearest.get(k).map(|v| v[i]) {
+        }
+        if f & package_mask == package_mask {
+            pop_all[a] += p.population;
+        }
+        for (k, per_point) in nearest.iter().enumerate() {
+            if let Some((_, d)) = per_point[i] {
                 dist[k][a].push((d, p.population));
             }
         }
-        if package_covered.iter().all(|c| c[i]) {
-            pop_all[a] += p.population;
+    }
+    for (k, per_area) in pop_cov.iter_mut().enumerate() {
+        for (a, v) in per_area.iter_mut().enumerate() {
+            *v = pop_cov_flat[a * sectors + k];
+        }
+    }
+    // Facilities per sector and area.
+    let mut facilities = vec![vec![0usize; n]; facility_area.len().max(Sector::ALL.len())];
+    for (per_area, areas) in facilities.iter_mut().zip(facility_area) {
+        for a in areas.iter().flatten() {
+            if let Some(count) = per_area.get_mut(*a as usize) {
+                *count += 1;
+            }
         }
     }
     let share = |num: f64, den: f64| if den > 0.0 { num / den } else { 0.0 };
@@ -143,9 +185,7 @@ pub fn compute(
                     sector: s,
                     pop_covered: pop_cov[k][a],
                     share: share(pop_cov[k][a], pop_total[a]),
-                    facilities: facility_area
-                        .get(s.index())
-                        .map_or(0, |fa| fa.iter().filter(|x| **x == Some(a as u32)).count()),
+                    facilities: facilities[s.index()][a],
                     mean_distance_m: weighted_mean(&dist[k][a]),
                     median_distance_m: weighted_median(&mut dist[k][a]),
                 })

@@ -28,7 +28,18 @@ struct Collection {
 struct Feature {
     geometry: Option<Geometry>,
     #[serde(default)]
-    properties: Option<serde_json::Map<String, serde_json::Value>>,
+    properties: Option<Properties>,
+}
+
+/// Only the properties analysis needs; the others are skipped without being kept.
+#[derive(Deserialize, Default)]
+struct Properties {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    #[serde(default)]
+    sector: Option<serde_json::Value>,
+    #[serde(default)]
+    sectors: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -50,7 +61,7 @@ pub fn read_sites(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>> {
     let mut errors = Vec::new();
     for (index, f) in doc.features.into_iter().enumerate() {
         let props = f.properties.unwrap_or_default();
-        let id = match props.get("id") {
+        let id = match &props.id {
             Some(serde_json::Value::String(s)) => Some(s.clone()),
             Some(serde_json::Value::Number(n)) => Some(n.to_string()),
             _ => None,
@@ -88,7 +99,7 @@ pub fn read_sites(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>> {
                 None
             }
         };
-        let text = props.get("sectors").or_else(|| props.get("sector"));
+        let text = props.sectors.as_ref().or(props.sector.as_ref());
         let sectors: Result<Vec<Sector>, String> = match text {
             Some(serde_json::Value::String(s)) => parse_list(s).map_err(|e| e.to_string()),
             Some(serde_json::Value::Array(items)) => items

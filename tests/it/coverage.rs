@@ -224,3 +224,86 @@ fn a_sector_without_facilities_covers_nobody_and_thresholds_are_inclusive() {
     assert_eq!(row.pop_all, 0.0);
     assert_eq!(row.sectors[0].facilities, 1);
 }
+
+/// Points placed on purpose where the block search must be careful: exactly at the
+/// threshold of a facility (by the geodesic), inside the ambiguity band between the
+/// sphere bounds (`R / 1.0045 … R / 0.9944` on the sphere), just inside and outside, in
+/// dense clusters (deep blocks decided whole) and spread thinly (blocks decided as
+/// uncovered), at several radii and at the antimeridian and near the pole. Every answer
+/// must equal the exhaustive test "some facility at geodesic distance ≤ R".
+#[test]
+fn block_decisions_equal_an_exhaustive_test_at_the_threshold_and_in_the_band() {
+    use geo::Destination;
+    use tirek::coverage::{AccessModel, GeodesicAccess, PointSet};
+    use tirek::points::PointIndex;
+    let mut rng = ChaCha8Rng::seed_from_u64(77);
+    let regions = [
+        (60.0, 72.0, 38.0, 46.0),     // Central Asia
+        (178.0, 182.0, -20.0, -16.0), // across the antimeridian
+        (-30.0, 30.0, 84.0, 89.9),    // near the pole
+    ];
+    let wrap = |lon: f64| if lon > 180.0 { lon - 360.0 } else { lon };
+    let mut at_threshold = 0;
+    for (w, e, s, n) in regions {
+        let facilities: Vec<(f64, f64)> = (0..300)
+            .map(|_| (wrap(rng.random_range(w..e)), rng.random_range(s..n)))
+            .collect();
+        for radius in [2_000.0, 30_000.0, 100_000.0, 400_000.0] {
+            let mut points: Vec<(f64, f64)> = Vec::new();
+            // Around facilities: at exactly R, in the band, just inside and outside.
+            for k in 0..1_500 {
+                let (flon, flat) = facilities[k % facilities.len()];
+                let factor = match k % 5 {
+                    0 => 1.0,
+                    1 => rng.random_range(0.994..1.006),
+                    2 => 1.0 - 1e-9,
+                    3 => 1.0 + 1e-9,
+                    _ => rng.random_range(0.0..2.0),
+                };
+                let p = Geodesic.destination(
+                    Point::new(flon, flat),
+                    rng.random_range(0.0..360.0),
+                    radius * factor,
+                );
+                points.push((p.x(), p.y()));
+            }
+            // Dense clusters and a thin background.
+            for _ in 0..20 {
+                let (x, y) = (rng.random_range(w..e), rng.random_range(s..n));
+                for _ in 0..100 {
+                    points.push((
+                        wrap(x + rng.random_range(-0.01..0.01)),
+                        (y + rng.random_range(-0.01..0.01)).min(90.0),
+                    ));
+                }
+            }
+            for _ in 0..1_000 {
+                points.push((wrap(rng.random_range(w..e)), rng.random_range(s..n)));
+            }
+            let mut thresholds = Thresholds::default();
+            thresholds.set(Sector::Health, radius);
+            let model = GeodesicAccess::new(thresholds);
+            let got = model.covered(
+                Sector::Health,
+                &PointIndex::new(facilities.clone()),
+                &PointSet::new(&points),
+            );
+            let mut in_band = 0;
+            for (i, &(lon, lat)) in points.iter().enumerate() {
+                let distances = facilities.iter().map(|&(flon, flat)| {
+                    Geodesic.distance(Point::new(lon, lat), Point::new(flon, flat))
+                });
+                let nearest = distances.fold(f64::INFINITY, f64::min);
+                at_threshold += usize::from((nearest - radius).abs() < 1e-6);
+                in_band += usize::from((nearest / radius - 1.0).abs() < 0.006);
+                assert_eq!(
+                    got[i],
+                    nearest <= radius,
+                    "point {i} ({lon}, {lat}) at {nearest} m, R = {radius} m"
+                );
+            }
+            assert!(in_band > 10, "{in_band} points in the ambiguity band");
+        }
+    }
+    assert!(at_threshold > 100, "{at_threshold} points at the threshold");
+}

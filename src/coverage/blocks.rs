@@ -1,0 +1,336 @@
+//! Covering tests for many points at once: which population points have a facility
+//! within a radius (exact WGS84 geodesic, inclusive), deciding whole blocks of nearby
+//! points together whenever the sphere bounds allow it.
+//!
+//! **Blocks.** The points, sorted along a Morton (Z-order) curve, form a quadtree: each
+//! node is a run of that order, with a *cap* (a centre on the unit sphere and a radius
+//! `r`, great-circle metres on the mean sphere) holding all its points. Leaves hold at
+//! most [`LEAF`] points.
+//!
+//! **Deciding a block.** With `S_in = R / 1.0045` and `S_out = R / 0.9944` (any pair at
+//! great-circle distance ≤ `S_in` is within `R` by the geodesic, any pair beyond `S_out`
+//! is not; see [`crate::geodesy`]) and `d` the great-circle distance from a facility to
+//! the block's centre, the triangle inequality on the sphere gives, for every point of
+//! the block:
+//!
+//! - `d + r ≤ S_in` for some facility: every point is covered;
+//! - `d − r > S_out` for every facility: no point is covered;
+//! - otherwise only the facilities with `d ≤ S_out + r` (the *candidates*) can cover a
+//!   point, and the children are decided the same way from this list, without the tree.
+//!
+//! A leaf left undecided tests each point against its candidates: a squared chord within
+//! `S_in` covers it; only when no candidate does, the candidates between `S_in` and
+//! `S_out` get the exact geodesic. The facility that covered the last block or point is
+//! tried first for the next one: along the curve it usually covers that too.
+//!
+//! All comparisons are on squared chords of unit vectors (monotone in great-circle
+//! distance), thresholds converted once per block. Everything is exact: a block is only
+//! decided wholesale when the bounds prove the answer for each of its points.
+
+use crate::geodesy::{
+    GEODESIC_OVER_SPHERE_MAX, GEODESIC_OVER_SPHERE_MIN, SPHERE_RADIUS_M, chord2_from_sphere_m,
+    geodesic_m, sphere_m_from_chord2,
+};
+use crate::points::{PointIndex, Reach, chord2};
+
+/// Most points in a leaf.
+pub const LEAF: usize = 24;
+/// Blocks wider than this fraction of `S_out` are split before a candidate list is
+/// gathered from the tree (the last covering facility still decides them when it can).
+const QUERY_FRACTION: f64 = 0.25;
+/// Added to every cap radius, metres: far above floating-point error (~1e-6 m), far
+/// below the sphere bounds' slack (~1e-5 of the radius).
+const MARGIN_M: f64 = 0.001;
+
+/// One node of the quadtree.
+#[derive(Debug, Clone, Copy)]
+pub struct Block {
+    /// Positions `start..end` of the visiting order.
+    pub start: u32,
+    /// End (exclusive).
+    pub end: u32,
+    /// Centre of the cap.
+    pub centre: [f64; 3],
+    /// Radius of the cap, great-circle metres (margin included).
+    pub radius_m: f64,
+    /// First child (children are consecutive); 0 for a leaf.
+    pub first_child: u32,
+    /// Number of children.
+    pub children: u32,
+}
+
+/// The quadtree over points sorted by Morton key (`keys` and `vectors` in that order):
+/// `blocks[0]` is the root.
+pub fn build(keys: &[u32], vectors: &[[f64; 3]]) -> Vec<Block> {
+    let mut blocks = Vec::with_capacity(2 * keys.len() / LEAF + 1);
+    if keys.is_empty() {
+        return blocks;
+    }
+    blocks.push(Block {
+        start: 0,
+        end: keys.len() as u32,
+        centre: [0.0; 3],
+        radius_m: 0.0,
+        first_child: 0,
+        children: 0,
+    });
+    split(&mut blocks, 0, 0, keys, vectors);
+    blocks
+}
+
+/// Splits `blocks[node]` (whose keys agree on their first `level` pairs of bits) and
+/// computes its cap; returns the sum of its points' vectors.
+fn split(
+    blocks: &mut Vec<Block>,
+    node: usize,
+    level: u32,
+    keys: &[u32],
+    vectors: &[[f64; 3]],
+) -> [f64; 3] {
+    let (start, end) = (blocks[node].start as usize, blocks[node].end as usize);
+    if end - start <= LEAF || level == 16 {
+        let points = &vectors[start..end];
+        let sum = points.iter().fold([0.0; 3], |s, &v| add(s, v));
+        let centre = normalise(sum, points[0]);
+        let far = points
+            .iter()
+            .map(|v| chord2(&centre, v))
+            .fold(0.0, f64::max);
+        blocks[node].centre = centre;
+        blocks[node].radius_m = sphere_m_from_chord2(far) + MARGIN_M;
+        return sum;
+    }
+    let shift = 30 - 2 * level;
+    let mut ranges = Vec::with_capacity(4);
+    let mut at = start;
+    while at < end {
+        let quadrant = keys[at] >> shift & 3;
+        let next = at + keys[at..end].partition_point(|k| k >> shift & 3 == quadrant);
+        ranges.push((at, next));
+        at = next;
+    }
+    if ranges.len() == 1 {
+        // One quadrant only: go one level deeper without a node of its own.
+        return split(blocks, node, level + 1, keys, vectors);
+    }
+    let first = blocks.len();
+    for &(s, e) in &ranges {
+        blocks.push(Block {
+            start: s as u32,
+            end: e as u32,
+            centre: [0.0; 3],
+            radius_m: 0.0,
+            first_child: 0,
+            children: 0,
+        });
+    }
+    let mut sum = [0.0; 3];
+    for c in first..first + ranges.len() {
+        sum = add(sum, split(blocks, c, level + 1, keys, vectors));
+    }
+    let centre = normalise(sum, blocks[first].centre);
+    let radius_m = (first..first + ranges.len())
+        .map(|c| sphere_m_from_chord2(chord2(&centre, &blocks[c].centre)) + blocks[c].radius_m)
+        .fold(0.0, f64::max)
+        .min(std::f64::consts::PI * SPHERE_RADIUS_M)
+        + MARGIN_M;
+    let b = &mut blocks[node];
+    b.centre = centre;
+    b.radius_m = radius_m;
+    b.first_child = first as u32;
+    b.children = ranges.len() as u32;
+    sum
+}
+
+fn add(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
+}
+
+/// `v` scaled to unit length, or `fallback` when `v` is (nearly) zero.
+fn normalise(v: [f64; 3], fallback: [f64; 3]) -> [f64; 3] {
+    let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+    if n > 1e-9 {
+        [v[0] / n, v[1] / n, v[2] / n]
+    } else {
+        fallback
+    }
+}
+
+/// A covering search over one sector's facilities, for consecutive blocks.
+pub struct Search<'a> {
+    sites: &'a PointIndex,
+    blocks: &'a [Block],
+    vectors: &'a [[f64; 3]],
+    lonlat: &'a [(f64, f64)],
+    reach: Reach,
+    /// Great-circle radii that surely cover (`S_in`) and surely miss (`S_out`).
+    sure_in_m: f64,
+    sure_out_m: f64,
+    /// Candidate lists per depth of the descent, kept to reuse their allocations.
+    lists: Vec<Vec<(f64, u32)>>,
+    /// The facility that covered the last block or point.
+    hint: Option<u32>,
+}
+
+impl<'a> Search<'a> {
+    /// A search for "geodesic distance ≤ `radius_m`" from the points of `blocks`
+    /// (`vectors` and `lonlat` in the blocks' order).
+    pub fn new(
+        sites: &'a PointIndex,
+        blocks: &'a [Block],
+        vectors: &'a [[f64; 3]],
+        lonlat: &'a [(f64, f64)],
+        radius_m: f64,
+    ) -> Self {
+        Self {
+            sites,
+            blocks,
+            vectors,
+            lonlat,
+            reach: Reach::new(radius_m),
+            sure_in_m: radius_m / GEODESIC_OVER_SPHERE_MAX,
+            sure_out_m: radius_m / GEODESIC_OVER_SPHERE_MIN,
+            lists: Vec::new(),
+            hint: None,
+        }
+    }
+
+    /// Decides every point of block `node`; `out[k]` is for order position
+    /// `blocks[node].start + k`.
+    pub fn run(&mut self, node: usize, out: &mut [bool]) {
+        let base = self.blocks[node].start as usize;
+        self.visit(node, 0, false, base, out);
+    }
+
+    /// Squared chord within which a facility covers every point of a cap of `radius_m`
+    /// (negative when none can).
+    fn whole_in(&self, radius_m: f64) -> f64 {
+        if self.sure_in_m > radius_m {
+            chord2_from_sphere_m(self.sure_in_m - radius_m)
+        } else {
+            -1.0
+        }
+    }
+
+    /// `depth` is the first free candidate list; `listed` says whether `lists[depth - 1]`
+    /// holds the parent's candidates (nearest to the parent's centre first).
+    fn visit(&mut self, node: usize, depth: usize, listed: bool, base: usize, out: &mut [bool]) {
+        let b = self.blocks[node];
+        let range = b.start as usize - base..b.end as usize - base;
+        let whole_in = self.whole_in(b.radius_m);
+        if let Some(h) = self.hint
+            && chord2(&b.centre, self.sites.vector(h)) <= whole_in
+        {
+            out[range].fill(true);
+            return;
+        }
+        let may_reach = chord2_from_sphere_m(self.sure_out_m + b.radius_m);
+        if !listed && b.children > 0 && b.radius_m > self.sure_out_m * QUERY_FRACTION {
+            // Too wide for a short candidate list: decide the children one by one.
+            for c in b.first_child..b.first_child + b.children {
+                self.visit(c as usize, depth, false, base, out);
+            }
+            return;
+        }
+        if self.lists.len() <= depth {
+            self.lists.resize_with(depth + 1, Vec::new);
+        }
+        let (parents, rest) = self.lists.split_at_mut(depth);
+        let list = &mut rest[0];
+        list.clear();
+        let centre = b.centre;
+        let sites = self.sites;
+        let within = |f: u32| (chord2(&centre, sites.vector(f)), f);
+        let covering = if listed {
+            let mut covering = None;
+            for (d2, f) in parents[depth - 1].iter().map(|&(_, f)| within(f)) {
+                if d2 <= whole_in {
+                    covering = Some(f);
+                    break;
+                }
+                if d2 <= may_reach {
+                    list.push((d2, f));
+                }
+            }
+            covering
+        } else {
+            let mut covering = None;
+            for (d2, f) in sites.within_chord2(&centre, may_reach).map(within) {
+                if d2 <= whole_in {
+                    covering = Some(f);
+                    break;
+                }
+                list.push((d2, f));
+            }
+            list.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            covering
+        };
+        if covering.is_some() {
+            self.hint = covering;
+            out[range].fill(true);
+            return;
+        }
+        if list.is_empty() {
+            out[range].fill(false);
+            return;
+        }
+        if b.children == 0 {
+            self.leaf(b, depth, &mut out[range]);
+            return;
+        }
+        for c in b.first_child..b.first_child + b.children {
+            self.visit(c as usize, depth + 1, true, base, out);
+        }
+    }
+
+    /// Each point of leaf `b` against the candidates in `lists[depth]`.
+    fn leaf(&mut self, b: Block, depth: usize, out: &mut [bool]) {
+        let list = &mut self.lists[depth];
+        // Nearest to the centre first, with great-circle distances to the centre: a point
+        // at `r_p` from the centre is beyond `S_out` of every candidate from the first
+        // with `d − r_p > S_out` on.
+        list.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let far: Vec<f64> = list
+            .iter()
+            .map(|&(d2, _)| sphere_m_from_chord2(d2))
+            .collect();
+        let list = &self.lists[depth];
+        let (sure_in, sure_out) = (self.reach.sure_in, self.reach.sure_out);
+        for (k, i) in (b.start as usize..b.end as usize).enumerate() {
+            let q = &self.vectors[i];
+            if let Some(h) = self.hint
+                && chord2(q, self.sites.vector(h)) <= sure_in
+            {
+                out[k] = true;
+                continue;
+            }
+            let reach = self.sure_out_m + sphere_m_from_chord2(chord2(q, &b.centre));
+            let end = far.partition_point(|&d| d <= reach);
+            let candidates = &list[..end];
+            let mut band = false;
+            let mut found = None;
+            for &(_, f) in candidates {
+                let d2 = chord2(q, self.sites.vector(f));
+                if d2 <= sure_in {
+                    found = Some(f);
+                    break;
+                }
+                band |= d2 <= sure_out;
+            }
+            if found.is_none() && band {
+                // Within the ambiguity band of some candidate: the exact geodesic.
+                let (lon, lat) = self.lonlat[i];
+                found = candidates.iter().map(|&(_, f)| f).find(|&f| {
+                    chord2(q, self.sites.vector(f)) <= sure_out && {
+                        let (flon, flat) = self.sites.lonlat(f);
+                        geodesic_m(lon, lat, flon, flat) <= self.reach.radius_m
+                    }
+                });
+            }
+            if found.is_some() {
+                self.hint = found;
+            }
+            out[k] = found.is_some();
+        }
+    }
+}
