@@ -3,7 +3,7 @@
 
 use super::extract::{Body, Caller, ClientAddr, Params, SESSION_COOKIE, session_cookie};
 use super::{ApiError, AppState};
-use crate::auth::SESSION_HOURS;
+use crate::auth::{SESSION_HOURS, Signed};
 use crate::model::Role;
 use crate::store::AuditEntry;
 use axum::Json;
@@ -64,6 +64,21 @@ fn cookie(headers: &HeaderMap, secure: bool, secret: &str) -> HeaderValue {
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// The answer to a successful sign-in: who you are, and the session cookie.
+fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    (secret, signed): (String, Signed),
+) -> Response {
+    let mut response =
+        Json(me_json(&signed.username, signed.role, signed.must_change)).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie(headers, state.settings.secure_cookies, &secret),
+    );
+    response
+}
+
 fn me_json(caller_name: &str, role: Role, must_change: bool) -> Value {
     json!({"signed_in": true, "username": caller_name, "role": role, "must_change_password": must_change})
 }
@@ -82,17 +97,11 @@ pub async fn login(
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let LoginBody { username, password } = json_body(&body)?;
-    let (secret, signed) = state
+    let session = state
         .accounts
         .sign_in(&username, &password, client.as_deref())
         .await?;
-    let mut response =
-        Json(me_json(&signed.username, signed.role, signed.must_change)).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        cookie(&headers, state.settings.secure_cookies, &secret),
-    );
-    Ok(response)
+    Ok(signed_in(&state, &headers, session))
 }
 
 /// Signs out: ends the session and removes the cookie.
@@ -142,17 +151,11 @@ pub async fn change_password(
         .accounts
         .change_password(&signed.username, &current, &new)
         .await?;
-    let (secret, signed) = state
+    let session = state
         .accounts
         .sign_in(&signed.username, &new, client.as_deref())
         .await?;
-    let mut response =
-        Json(me_json(&signed.username, signed.role, signed.must_change)).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        cookie(&headers, state.settings.secure_cookies, &secret),
-    );
-    Ok(response)
+    Ok(signed_in(&state, &headers, session))
 }
 
 /// Issues an API token for the signed-in caller (shown once; only its digest is kept).
