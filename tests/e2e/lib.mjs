@@ -184,3 +184,25 @@ export function groupNearest(results, sectors) {
 export function hashParams(page) {
   return new URLSearchParams(new URL(page.url()).hash.slice(1));
 }
+
+/**
+ * Centres the map on lon/lat at `zoom`, clicks that pixel with the mouse (the page's
+ * URL must change: a new place) and waits for the caseworker results.
+ */
+export async function clickPoint(page, lon, lat, zoom = 7) {
+  await page.evaluate(([x, y, z]) => new Promise((resolve) => {
+    const map = window.__tirek.map;
+    map.once('idle', resolve);
+    map.jumpTo({ center: [x, y], zoom: z });
+  }), [lon, lat, zoom]);
+  const pixel = await page.evaluate(([x, y]) => {
+    const map = window.__tirek.map;
+    const pt = map.project([x, y]);
+    const r = map.getCanvas().getBoundingClientRect();
+    return { x: r.left + pt.x, y: r.top + pt.y };
+  }, [lon, lat]);
+  const before = page.url();
+  await page.mouse.click(pixel.x, pixel.y);
+  await page.waitForFunction((u) => window.location.href !== u, before);
+  await waitResults(page);
+}

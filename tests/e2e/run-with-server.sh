@@ -2,7 +2,8 @@
 # Starts real Tirek servers (debug build, fresh SQLite stores with the default data) on
 # free loopback ports, runs the browser tests against them, stops them:
 # - TIREK_URL: no basemap (the default), plus two fixtures: a confidential shelter and a
-#   facility with an HTML-injection name;
+#   facility with an HTML-injection name; its caseworker account's one-time password
+#   goes to the tests as TIREK_E2E_CASEWORKER_PASSWORD (signin.test.mjs);
 # - TIREK_BASEMAP_URL: a raster PMTiles basemap (a z0-z2 archive that
 #   make-pmtiles.mjs writes now) for basemap.test.mjs, which may also import areas
 #   there (TIREK_E2E_TOKEN);
@@ -18,13 +19,16 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$data"' EXIT
 
 # start NAME [serve flags…]: a server on a fresh store in $data/NAME, with a planner
-# account whose API token is in $data/NAME.token (an account leaves the data empty, so
-# the server still loads the default data on start).
+# account whose API token is in $data/NAME.token and a caseworker account
+# (e2e-caseworker) whose one-time password (the last line `user add` prints) is in
+# $data/NAME.caseworker (accounts leave the data empty, so the server still loads the
+# default data on start).
 start() {
   local name="$1"; shift
   mkdir -p "$data/$name"
   "$bin" --data-dir "$data/$name" user add e2e-planner --role planner >/dev/null
   "$bin" --data-dir "$data/$name" user token e2e-planner --label e2e | tail -n1 >"$data/$name.token"
+  "$bin" --data-dir "$data/$name" user add e2e-caseworker --role caseworker | tail -n1 >"$data/$name.caseworker"
   "$bin" --data-dir "$data/$name" serve --listen 127.0.0.1:0 "$@" >"$data/$name.log" 2>&1 &
   pids+=("$!")
 }
@@ -56,4 +60,5 @@ curl -fsS -X POST -H "Authorization: Bearer $token" -H 'Content-Type: applicatio
 cd tests/e2e
 TIREK_URL="$url" TIREK_BASEMAP_URL="$basemap_url" TIREK_E2E_TOKEN="$(cat "$data/basemap.token")" TIREK_E2E_XSS=1 \
   TIREK_XYZ_URL="$xyz_url" TIREK_XYZ_TILES_PORT="$xyz_port" \
+  TIREK_E2E_CASEWORKER_PASSWORD="$(cat "$data/main.caseworker")" \
   node --test --test-concurrency=1 .

@@ -10,57 +10,60 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * One request. `credentials: 'same-origin'` (the fetch default, set explicitly and
+ * after `init` so nothing can drop it) sends the HttpOnly session cookie along; it never
+ * goes to another origin. A 429 carries the server's `Retry-After` (seconds) as
+ * `retryAfter`.
+ */
+async function request(url, init) {
+  let response;
+  try {
+    response = await fetch(url, { ...init, credentials: 'same-origin' });
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network', err.message);
+  }
+  let body = null;
+  if (response.status !== 204) {
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+  }
+  if (!response.ok) {
+    const e = body && body.error;
+    const error = new ApiError(response.status, e?.code || 'http_error', e?.message || `HTTP ${response.status}`);
+    const retryAfter = Number.parseInt(response.headers.get('Retry-After') || '', 10);
+    if (Number.isFinite(retryAfter)) error.retryAfter = retryAfter;
+    throw error;
+  }
+  return body;
+}
+
 export async function getJSON(path, params = {}, { signal } = {}) {
   const url = new URL(path, window.location.origin);
   for (const [key, value] of Object.entries(params)) {
     if (value === undefined || value === null || value === '' || value === false) continue;
     url.searchParams.set(key, Array.isArray(value) ? value.join(',') : String(value));
   }
-  let response;
-  try {
-    response = await fetch(url, { signal, headers: { Accept: 'application/json' } });
-  } catch (err) {
-    if (err.name === 'AbortError') throw err;
-    throw new ApiError(0, 'network', err.message);
-  }
-  let body = null;
-  try {
-    body = await response.json();
-  } catch {
-    body = null;
-  }
-  if (!response.ok) {
-    const e = body && body.error;
-    throw new ApiError(response.status, e?.code || 'http_error', e?.message || `HTTP ${response.status}`);
-  }
-  return body;
+  return request(url, { signal, headers: { Accept: 'application/json' } });
 }
 
-/** POSTs a JSON body and returns the JSON answer (same error handling as getJSON). */
+/**
+ * POSTs a JSON body (none when `payload` is undefined) and returns the JSON answer, or
+ * null for 204 (same error handling as getJSON). Secrets (passwords) go only in the body.
+ */
 export async function postJSON(path, payload, { signal } = {}) {
-  let response;
-  try {
-    response = await fetch(new URL(path, window.location.origin), {
-      method: 'POST',
-      signal,
-      headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-      body: JSON.stringify(payload),
-    });
-  } catch (err) {
-    if (err.name === 'AbortError') throw err;
-    throw new ApiError(0, 'network', err.message);
-  }
-  let body = null;
-  try {
-    body = await response.json();
-  } catch {
-    body = null;
-  }
-  if (!response.ok) {
-    const e = body && body.error;
-    throw new ApiError(response.status, e?.code || 'http_error', e?.message || `HTTP ${response.status}`);
-  }
-  return body;
+  const headers = { Accept: 'application/json' };
+  if (payload !== undefined) headers['Content-Type'] = 'application/json';
+  return request(new URL(path, window.location.origin), {
+    method: 'POST',
+    signal,
+    headers,
+    body: payload === undefined ? undefined : JSON.stringify(payload),
+  });
 }
 
 /** True when the error means the server has no such endpoint (not built yet). */
@@ -77,4 +80,9 @@ export const api = {
   coverage: (params, opts) => getJSON('/api/coverage', params, opts),
   gapsGrid: (params, opts) => getJSON('/api/gaps/grid', params, opts),
   planSites: (body, opts) => postJSON('/api/plan/sites', body, opts),
+  // Accounts: the session is an HttpOnly cookie set by the server; the page never sees it.
+  me: (opts) => getJSON('/api/me', {}, opts),
+  login: (username, password) => postJSON('/api/login', { username, password }),
+  logout: () => postJSON('/api/logout'),
+  changePassword: (current, next) => postJSON('/api/password', { current, new: next }),
 };

@@ -4,7 +4,7 @@
 
 import { api } from './api.js';
 import { h, append, clear, $, telLink } from './dom.js';
-import { t, localName } from './i18n.js';
+import { t } from './i18n.js';
 import {
   FILTERS, SERVICE_LANGUAGES, K_CHOICES, FEATURE_FLAGS, COUNTRY_TIME_ZONES, sectorColor,
 } from './config.js';
@@ -12,7 +12,9 @@ import { roundCoord } from './url-state.js';
 import { evaluate } from './opening-hours.js';
 import { formatKm, formatDate, olderThanMonths, formatCoord } from './format.js';
 import { initSearch } from './search.js';
-import { referralModel, referralText, renderSlip } from './referral.js';
+import {
+  referralModel, referralText, renderSlip, isConfidentialExact, displayName,
+} from './referral.js';
 
 /** The /api/nearest requests for a place and needs; `cmr_pep` narrows only health. */
 export function nearestRequests({ lon, lat, k, filters, svcLang }) {
@@ -145,7 +147,7 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange 
       groups = [...new Set(order)].map((sector) => ({
         sector,
         results: list.filter((r) => r.sector === sector).map((r) => ({
-          ...r, n: ++n, name: localName(r.facility?.properties),
+          ...r, n: ++n, name: displayName(r.facility),
         })),
       }));
     } catch (err) {
@@ -218,6 +220,8 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange 
     const p = f.properties || {};
     const located = f.geometry && f.geometry.type === 'Point';
     const confidential = !located;
+    // A confidential shelter a caseworker may see exactly: address and phone shown, marked.
+    const exact = located && isConfidentialExact(f);
     const distance = typeof item.distance_m === 'number' ? formatKm(item.distance_m)
       : item.distance_band ? t('result.distanceBand', { band: item.distance_band }) : '';
     const hours = p.opening_hours ? evaluate(p.opening_hours, now, COUNTRY_TIME_ZONES[p.country]) : { state: 'unknown' };
@@ -239,16 +243,17 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange 
     if (features.length) row(t('result.features'), features.join(', '));
     const cap = p.capacity;
     return h('li', {
-      class: `result${confidential ? ' confidential' : ''}`,
+      class: `result${confidential ? ' confidential' : ''}${exact ? ' confidential-exact' : ''}`,
       tabindex: '-1',
       dataset: { n: String(item.n), facilityId: String(p.id ?? ''), sector: item.sector },
     },
     h('div', { class: 'result-head' },
       h('span', { class: 'num', 'aria-hidden': 'true', text: String(item.n) }),
       h('h4', { class: 'name', text: item.name || p.name || '' }),
-      distance ? h('span', { class: 'distance', text: distance }) : null),
+      distance ? distanceEl(item, distance) : null),
     p.organisation ? h('p', { class: 'org', text: p.organisation }) : null,
     confidential ? h('p', { class: 'warn confidential-note', text: t('result.confidential') }) : null,
+    exact ? h('p', { class: 'warn confidential-note confidential-exact-note', text: t('result.confidentialExact') }) : null,
     p.status === 'temporarily_closed' ? h('p', { class: 'warn', text: t('result.temporarilyClosed') }) : null,
     p.status === 'closed' ? h('p', { class: 'warn', text: t('result.closed') }) : null,
     cap && typeof cap.beds_total === 'number' ? h('p', { class: cap.beds_available > 0 ? 'capacity' : 'warn' },
@@ -266,6 +271,13 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange 
       onclick: () => map.flyTo(f.geometry.coordinates[0], f.geometry.coordinates[1]),
       text: t('result.showOnMap'),
     }) : null);
+  }
+
+  /** The distance; a band ("about 10–25 km") may wrap before the band, never inside it. */
+  function distanceEl(item, text) {
+    if (typeof item.distance_m === 'number' || !item.distance_band) return h('span', { class: 'distance', text });
+    const [before, after = ''] = t('result.distanceBand', { band: '\u0001' }).split('\u0001');
+    return h('span', { class: 'distance band' }, before, h('span', { class: 'nowrap', text: item.distance_band }), after);
   }
 
   function swatch(sector) {
@@ -313,7 +325,7 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange 
     pick,
     applyState,
     rerender: () => {
-      groups.forEach((g) => g.results.forEach((r) => { r.name = localName(r.facility?.properties); }));
+      groups.forEach((g) => g.results.forEach((r) => { r.name = displayName(r.facility); }));
       render();
       map.showResults(state.lon !== null ? { lon: state.lon, lat: state.lat } : null,
         groups.flatMap((g) => g.results), { fit: false, onMarker: focusResult });

@@ -40,22 +40,26 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
   els.print.addEventListener('click', () => window.print());
   els.demo.hidden = !demo;
 
+  let seq = 0;
   async function load() {
+    const mine = ++seq;
     error = null;
     root.setAttribute('aria-busy', 'true');
     try {
       const params = { sectors, package: DEFAULT_PACKAGE };
       const [c, r] = await Promise.all([api.coverage({ ...params, level: 0 }), api.coverage({ ...params, level: 1 })]);
       const [outlines, index] = await Promise.all([areas(1), areaIndex([0, 1])]);
+      if (mine !== seq) return;
       countries = c;
       regions = r;
       names = index;
       collection = joinAreas(plannerRows(r, 'package'), outlines);
       generated = new Date();
     } catch (err) {
+      if (mine !== seq) return;
       error = err;
     } finally {
-      root.removeAttribute('aria-busy');
+      if (mine === seq) root.removeAttribute('aria-busy');
     }
     render();
     if (active) showOnMap();
@@ -186,6 +190,11 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
     },
     deactivate() {
       active = false;
+    },
+    /** After a sign-in or sign-out: the report is fetched again if it was loaded. */
+    refresh() {
+      if (!countries && !error && !loading) return Promise.resolve();
+      return load();
     },
     rerender() {
       if (countries || error) render();

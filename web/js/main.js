@@ -3,7 +3,7 @@
 
 import * as i18n from './i18n.js';
 import { t } from './i18n.js';
-import { api } from './api.js';
+import { api, isMissing } from './api.js';
 import { h, $, $$, clear, append } from './dom.js';
 import { parseHash, writeHash } from './url-state.js';
 import { DEFAULT_SECTORS, VIEWS, sectorColor } from './config.js';
@@ -11,6 +11,7 @@ import { TirekMap, COLORS } from './map.js';
 import { initCaseworker } from './caseworker.js';
 import { initPlanner } from './planner.js';
 import { initDonor } from './donor.js';
+import { initAccount } from './account.js';
 import { areas } from './areas.js';
 import { shareClasses, NO_DATA_COLOR, GAP_COLOR } from './coverage-model.js';
 import { formatPercent } from './format-num.js';
@@ -21,6 +22,7 @@ let planner = null;
 let donor = null;
 let tirekMap = null;
 let facilities = null;
+let facilitiesSeq = 0; // the newest /api/facilities request wins (the role may change meanwhile)
 
 function storedLang() {
   try {
@@ -207,14 +209,42 @@ async function applyHash() {
   await caseworker.run();
 }
 
+/**
+ * After a sign-in, sign-out or password change (the effective role changed): everything
+ * shown that depends on it is asked for again, so confidential shelters appear exactly
+ * (caseworker and above) or only masked (public), and the planner / donor numbers follow.
+ */
+async function refreshForRole() {
+  const mine = ++facilitiesSeq;
+  const fcP = api.facilities({});
+  fcP.catch(() => {});
+  await tirekMap.loaded;
+  await Promise.all([
+    fcP.then((fc) => {
+      if (mine !== facilitiesSeq) return;
+      facilities = fc;
+      tirekMap.setFacilities(fc);
+    }).catch(showError),
+    caseworker.run({ fit: false }),
+    planner.refresh(),
+    donor.refresh(),
+  ]);
+  document.body.dataset.role = account.role();
+}
+
+let account = null;
+
 async function boot() {
   performance.mark('tirek:boot');
   // Start the network work at once; the map and the strings load in parallel.
   const metaP = api.meta();
   const dataP = Promise.all([areas(0), areas(1), api.settlements({ limit: 1000 })]);
   const facilitiesP = api.facilities({});
+  const bootFacilities = ++facilitiesSeq;
+  const meP = api.me();
   dataP.catch(() => {});
   facilitiesP.catch(() => {});
+  meP.catch(() => {});
 
   await i18n.init([state.lang, storedLang(), ...(navigator.languages || [navigator.language])]);
   state.lang = i18n.lang();
@@ -255,6 +285,9 @@ async function boot() {
   });
   caseworker.applyState();
   switchView(state.view);
+  account = initAccount({ onRoleChange: () => refreshForRole().catch(showError) });
+  meP.then((me) => account.start(me), (err) => account.start(isMissing(err) ? null : { signed_in: false }))
+    .then(() => { document.body.dataset.role = account.role(); });
   window.addEventListener('hashchange', () => applyHash());
 
   await tirekMap.loaded;
@@ -281,6 +314,7 @@ async function boot() {
     performance.mark('tirek:first-data');
   });
   facilitiesP.then((fc) => {
+    if (bootFacilities !== facilitiesSeq) return;
     facilities = fc;
     tirekMap.setFacilities(fc);
   }).catch(showError);

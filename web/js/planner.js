@@ -431,6 +431,18 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
     deactivate() {
       active = false;
     },
+    /**
+     * After a sign-in or sign-out (what the caller may see changed): the suggested
+     * sites go, and coverage and the gap grid are asked for again if they were loaded.
+     */
+    refresh() {
+      sites = null;
+      sitesError = null;
+      renderSites();
+      if (active) showSites();
+      if (!answer && !error && !loading) return Promise.resolve();
+      return reload();
+    },
     /** Map click on an area: select its row. */
     pickArea(code) {
       select(code);

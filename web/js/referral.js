@@ -16,6 +16,24 @@ function hoursLine(p, now) {
   return ev.is247 ? status : `${p.opening_hours} (${status})`;
 }
 
+/**
+ * A public caller's stand-in for a confidential shelter: no geometry, no address, no
+ * phone, only the hotline and a distance band.
+ */
+export function isMasked(facility) {
+  return !facility?.geometry && !!(facility?.properties?.confidential);
+}
+
+/** A confidential shelter shown exactly (to a caseworker or above): its address must not be passed on. */
+export function isConfidentialExact(facility) {
+  return !!facility?.geometry && facility?.properties?.confidential === true;
+}
+
+/** The name to show: the translated "Confidential shelter" for a masked entry. */
+export function displayName(facility) {
+  return isMasked(facility) ? t('result.maskedName') : localName(facility?.properties);
+}
+
 function distanceText(item) {
   if (typeof item.distance_m === 'number') return formatKm(item.distance_m);
   if (item.distance_band) return t('result.distanceBand', { band: item.distance_band });
@@ -40,6 +58,7 @@ export function referralModel({ place, point, filters, svcLang, groups, demo, no
       entries: g.results.map((item) => {
         const p = item.facility?.properties || {};
         const confidential = !item.facility?.geometry && (p.confidential || item.distance_band);
+        const exact = isConfidentialExact(item.facility);
         const lines = [];
         if (confidential) lines.push(t('result.confidential'));
         const phone = p.phone || p.hotline;
@@ -53,7 +72,8 @@ export function referralModel({ place, point, filters, svcLang, groups, demo, no
         } else lines.push(t('result.notVerified'));
         return {
           n: item.n,
-          name: localName(p),
+          name: item.name || displayName(item.facility),
+          warning: exact ? t('result.confidentialExact') : null,
           organisation: p.organisation || '',
           distance: distanceText(item),
           lines,
@@ -73,6 +93,7 @@ export function referralText(model) {
     for (const e of s.entries) {
       const head = [e.name, e.organisation].filter(Boolean).join(' — ');
       out.push(`  ${e.n}. ${head}${e.distance ? ` (${e.distance})` : ''}`);
+      if (e.warning) out.push(`     ${e.warning.toUpperCase()}`);
       for (const line of e.lines) out.push(`     ${line}`);
     }
     out.push('');
@@ -99,6 +120,7 @@ export function renderSlip(el, model) {
           e.organisation ? ` — ${e.organisation}` : '',
           e.distance ? ` (${e.distance})` : '',
           h('br'),
+          e.warning ? [h('strong', { class: 'slip-confidential', text: e.warning }), h('br')] : null,
           e.lines.map((line, i) => [i ? h('br') : null, line]))))
         : h('p', { text: t('referral.none') }))),
     h('h2', { text: t('referral.notes') }),
