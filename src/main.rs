@@ -142,6 +142,8 @@ async fn serve(registry: Arc<Registry>, args: ServeArgs) -> Result<()> {
     if token.is_none() {
         tracing::info!("no TIREK_WRITE_TOKEN: the API is read-only");
     }
+    // Writes by other instances and by the CLI reach this one through the store.
+    let _follower = registry.follow();
     let state = AppState {
         registry,
         settings: Arc::new(Settings {

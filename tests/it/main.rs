@@ -8,5 +8,6 @@ mod nearest_exact;
 mod openapi;
 mod planning;
 mod round_trip;
+mod scale_out;
 mod storage;
 mod support;
