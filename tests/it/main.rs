@@ -4,6 +4,7 @@ mod api;
 mod coverage;
 mod fuzz;
 mod geography;
+mod nearest_batch;
 mod nearest_exact;
 mod openapi;
 mod planning;
