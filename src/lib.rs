@@ -11,6 +11,7 @@ pub mod config;
 pub mod coverage;
 pub mod defaults;
 pub mod export;
+pub mod follow;
 pub mod geodesy;
 pub mod import;
 pub mod index;

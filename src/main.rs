@@ -155,6 +155,8 @@ async fn serve(registry: Arc<Registry>, args: ServeArgs, basemap: Option<Basemap
         None => tracing::info!("no basemap configured (TIREK_BASEMAP_PMTILES / TIREK_BASEMAP_XYZ)"),
         Some(b) => tracing::info!("basemap: {}", b.describe()),
     }
+    // Writes by other instances and by the CLI reach this one through the store.
+    let _follower = registry.follow();
     let state = AppState::new(
         registry,
         Settings {

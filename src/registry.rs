@@ -92,6 +92,12 @@ impl Registry {
         Ok(registry)
     }
 
+    /// Starts a background task that keeps this registry up to date with writes by
+    /// other processes (see [`crate::follow`]); it stops when the handle is dropped.
+    pub fn follow(self: &Arc<Self>) -> crate::follow::Follower {
+        crate::follow::follow(self.clone(), crate::follow::FollowOptions::default())
+    }
+
     /// The store underneath.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store

@@ -9,6 +9,7 @@ mod extract;
 mod facilities;
 mod geography;
 mod nearest;
+mod nearest_batch;
 pub mod openapi;
 mod places;
 mod plan;
@@ -91,6 +92,8 @@ impl AppState {
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Body limit of `POST /api/plan/sites` (room for 200,000 candidates).
 const PLAN_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Body limit of `POST /api/nearest/batch` (100,000 points with long ids).
+const BATCH_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// Requests handled at once before new ones wait.
 const MAX_CONCURRENT_REQUESTS: usize = 512;
 /// Longest a request may take.
@@ -142,6 +145,10 @@ pub fn app(state: AppState) -> Router {
                 .delete(facilities::delete),
         )
         .route("/api/nearest", get(nearest::nearest))
+        .route(
+            "/api/nearest/batch",
+            post(nearest_batch::batch).layer(DefaultBodyLimit::max(BATCH_BODY_BYTES)),
+        )
         .route("/api/coverage", get(coverage::coverage))
         .route("/api/gaps/grid", get(plan::gaps_grid))
         .route("/api/catchments", get(plan::catchments))

@@ -3,7 +3,9 @@
 //! Every write appends to a `changes` table in the same transaction, so the largest
 //! sequence number is the *data version* that caches and other instances follow. On
 //! PostgreSQL a trigger on that table sends `NOTIFY tirek_changes`, so a write by any
-//! process (another instance, the CLI) reaches every running instance.
+//! process (another instance, the CLI) reaches every running instance: [`Store::watch`]
+//! hands out a [`ChangeWatch`] that wakes on those notifications (PostgreSQL) or polls
+//! (SQLite), and [`crate::follow`] catches up on each wake.
 
 mod postgres;
 mod sql;
@@ -100,6 +102,45 @@ pub struct AuditEntry {
 
 /// What Tirek keeps: facilities, admin areas, settlements, accounts and the audit log.
 /// Every write names its `actor` and appends to the audit log in the same transaction.
+/// How often a polling [`ChangeWatch`] wakes (SQLite: a CLI write to the same file
+/// reaches a running server within this).
+pub const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Wakes a follower when the store's data may have changed, whoever changed it. A wake
+/// is only a hint (at least once, possibly spurious): the follower then reads the
+/// change log from its own data version, so nothing depends on what a wake carries.
+#[async_trait]
+pub trait ChangeWatch: Send {
+    /// Waits until data may have changed: a notification arrived, or the watch had to
+    /// reconnect (so some may have been missed), or a poll interval passed. Bursts are
+    /// folded into one wake. An error means the watch is broken: open a new one.
+    async fn changed(&mut self) -> Result<(), StoreError>;
+}
+
+/// The [`ChangeWatch`] of a store that cannot notify: wakes every `interval`.
+pub struct PollWatch {
+    interval: tokio::time::Interval,
+}
+
+impl PollWatch {
+    /// Wakes every `interval`, the first time after one interval.
+    pub fn new(interval: std::time::Duration) -> Self {
+        let mut interval =
+            tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Self { interval }
+    }
+}
+
+#[async_trait]
+impl ChangeWatch for PollWatch {
+    async fn changed(&mut self) -> Result<(), StoreError> {
+        self.interval.tick().await;
+        Ok(())
+    }
+}
+
+/// What Tirek keeps: facilities, admin areas and settlements.
 #[async_trait]
 pub trait Store: Send + Sync {
     /// `sqlite` or `postgres`.
@@ -167,6 +208,9 @@ pub trait Store: Send + Sync {
     async fn revoke_tokens(&self, username: &str, actor: &str) -> Result<u64, StoreError>;
     /// Audit entries after `after_id`, oldest first, at most `limit`.
     async fn audit_log(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
+    /// A watch that wakes when any process may have changed the data. Listening starts
+    /// before this returns, so a catch-up after it misses nothing.
+    async fn watch(&self) -> Result<Box<dyn ChangeWatch>, StoreError>;
 }
 
 /// Opens the store: PostgreSQL when `database_url` is `postgres://…`, otherwise a

@@ -1,14 +1,15 @@
 //! The shared backend for several instances: PostgreSQL. A trigger on `changes` sends
-//! `NOTIFY tirek_changes` on every write (see `migrations/postgres`).
+//! `NOTIFY tirek_changes` on every write (see `migrations/postgres`); [`PgWatch`]
+//! listens on a connection of its own.
 
 use super::sql::UPSERT_FACILITY;
 use super::{
-    AreaRow, AuditEntry, Change, FacilityRow, Store, StoreError, facility_from_doc, now_text,
-    parse_time, settlement_from_doc,
+    AreaRow, AuditEntry, Change, ChangeWatch, FacilityRow, Store, StoreError, facility_from_doc,
+    now_text, parse_time, settlement_from_doc,
 };
 use crate::model::{Account, Area, Credential, CredentialKind, Facility, Settlement};
 use async_trait::async_trait;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::{PgPool, Row, Transaction};
 use std::time::Duration;
 
@@ -29,9 +30,45 @@ impl PostgresStore {
         Ok(Self { pool })
     }
 
-    /// The connection pool (for LISTEN and tests).
+    /// The connection pool (for tests).
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// LISTENs on a dedicated connection (so a long wait never takes one of the pool's
+    /// eight), with the pool's connect options.
+    async fn open_watch(&self) -> Result<Box<dyn ChangeWatch>, StoreError> {
+        let own = PgPoolOptions::new()
+            .max_connections(1)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with((*self.pool.connect_options()).clone())
+            .await?;
+        let mut listener = PgListener::connect_with(&own).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(Box::new(PgWatch { listener }))
+    }
+}
+
+/// The channel the `changes` trigger notifies.
+const CHANNEL: &str = "tirek_changes";
+
+/// Wakes on `NOTIFY tirek_changes`.
+struct PgWatch {
+    listener: PgListener,
+}
+
+#[async_trait]
+impl ChangeWatch for PgWatch {
+    async fn changed(&mut self) -> Result<(), StoreError> {
+        // `Some`: a notification. `None`: the connection was lost and has been
+        // re-established (LISTEN again) before returning, so notifications may have been
+        // missed in between: wake either way; the catch-up reads the log.
+        self.listener.try_recv().await?;
+        // Fold a burst (one notification per committed transaction) into one wake.
+        while self.listener.next_buffered().is_some() {}
+        Ok(())
     }
 }
 

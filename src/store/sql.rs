@@ -15,7 +15,7 @@ pub(super) const UPSERT_FACILITY: &str = "INSERT INTO facilities (id, name, sect
 
 /// Writes the change-log helpers and `impl Store` for one backend.
 ///
-/// - `$store`: the backend struct (with a `pool` field);
+/// - `$store`: the backend struct (with a `pool` field and an `open_watch` method);
 /// - `$db`: the sqlx database type;
 /// - `$backend`: its name, as `Store::backend` reports it;
 /// - `$before_change`: a statement run before each change-log entry (PostgreSQL takes an
@@ -494,6 +494,10 @@ macro_rules! sql_backend {
                         after: r.get("after"),
                     })
                     .collect())
+            }
+
+            async fn watch(&self) -> Result<Box<dyn super::ChangeWatch>, StoreError> {
+                self.open_watch().await
             }
         }
     };

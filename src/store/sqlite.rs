@@ -53,6 +53,12 @@ impl SqliteStore {
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
+
+    /// SQLite cannot notify other processes: poll (catching up costs one indexed query
+    /// when nothing changed).
+    async fn open_watch(&self) -> Result<Box<dyn super::ChangeWatch>, StoreError> {
+        Ok(Box::new(super::PollWatch::new(super::POLL_INTERVAL)))
+    }
 }
 
 super::sql::sql_backend!(

@@ -12,6 +12,7 @@ fn committed_openapi_matches_the_code() {
     let doc: serde_json::Value = serde_json::from_str(&generated).unwrap();
     for path in [
         "/api/nearest",
+        "/api/nearest/batch",
         "/api/facilities",
         "/api/facilities/{id}",
         "/api/import",

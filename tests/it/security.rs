@@ -313,6 +313,40 @@ async fn no_public_response_gives_a_confidential_shelter_away() {
     }
     assert!(fetched > 60, "only {fetched} public requests succeeded");
 
+    // The batch nearest (POST), CSV and NDJSON, with points right around the shelters.
+    let mut points = Vec::new();
+    for (i, (_, lon, lat, _, _)) in SHELTERS.iter().enumerate() {
+        for j in 0..50 {
+            let a = f64::from(j) * 0.4;
+            let r = 0.002 + f64::from(j) * 0.01;
+            points.push(json!({"id": format!("q{i}-{j}"), "lon": lon + r * a.cos(), "lat": lat + r * a.sin()}));
+        }
+    }
+    for (extra, accept) in [
+        (json!({}), "text/csv"),
+        (
+            json!({"sectors": ["shelter"], "k": 10, "radius_km": 1}),
+            "application/x-ndjson",
+        ),
+    ] {
+        let mut body = extra;
+        body["points"] = json!(points);
+        let req = Request::post("/api/nearest/batch")
+            .header("accept", accept)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let resp = tirek::app(app.state.clone()).oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            text.contains("confidential") || text.contains("true"),
+            "{text}"
+        );
+        let found = leaks(&text);
+        assert!(found.is_empty(), "batch ({accept}) leaks {found:?}");
+    }
+
     // The detector works: the same requests as a caseworker do show the shelters.
     for (uri, must_find) in [
         ("/api/facilities?sector=shelter", 3),
@@ -432,6 +466,7 @@ async fn every_write_needs_the_planner_role_and_is_audited() {
         "/api/password",
         "/api/tokens",
         "/api/plan/sites",
+        "/api/nearest/batch",
     ];
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in ["post", "put", "delete", "patch"] {

@@ -118,8 +118,12 @@ pub async fn register_token(store: &dyn Store, name: &str, role: Role, token: &s
             .await
             .unwrap();
     }
+    let secret_hash = tirek::auth::secret::digest(token);
+    if store.credential(&secret_hash).await.unwrap().is_some() {
+        return;
+    }
     let credential = Credential {
-        secret_hash: tirek::auth::secret::digest(token),
+        secret_hash,
         kind: CredentialKind::Token,
         username: name.into(),
         label: "test".into(),

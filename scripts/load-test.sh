@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Load test of GET /api/nearest on loopback with wrk (Debian package `wrk`:
+# apt-get install -y wrk). Builds the release binary, starts a server on a temporary
+# SQLite data directory, drives it with wrk (query points spread over Central Asia,
+# scripts/load-test.lua) and prints requests/s, p50 and p99.
+#
+#   bash scripts/load-test.sh                  # the default (demo) data: 490 facilities
+#   FACILITIES=100000 bash scripts/load-test.sh   # N synthetic realistic facilities
+#
+# Settings (environment): FACILITIES (0 = default data), THREADS (2), CONNECTIONS (64),
+# DURATION (20s), PORT (18080), QUERY (extra query string, e.g. "&sector=health&k=3"),
+# SERVER_THREADS (tokio workers; default: one per core).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FACILITIES="${FACILITIES:-0}"
+THREADS="${THREADS:-2}"
+CONNECTIONS="${CONNECTIONS:-64}"
+DURATION="${DURATION:-20s}"
+PORT="${PORT:-18080}"
+QUERY="${QUERY:-}"
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "wrk is missing: apt-get install -y wrk" >&2
+  exit 1
+fi
+
+target_dir="${CARGO_TARGET_DIR:-target}"
+cargo build --release --locked --bin tirek --example synth >&2
+bin="$target_dir/release/tirek"
+
+work="$(mktemp -d)"
+server=""
+cleanup() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+serve_args=()
+if [ "$FACILITIES" -gt 0 ]; then
+  echo "generating and importing $FACILITIES synthetic facilities …" >&2
+  "$target_dir/release/examples/synth" "$FACILITIES" > "$work/facilities.geojson"
+  RUST_LOG=warn "$bin" --data-dir "$work/data" import facilities "$work/facilities.geojson" >&2
+  serve_args+=(--no-default-data)
+fi
+
+env RUST_LOG=warn ${SERVER_THREADS:+TOKIO_WORKER_THREADS=$SERVER_THREADS} \
+  "$bin" --data-dir "$work/data" serve --listen "127.0.0.1:$PORT" --web-dir "$work/no-web" "${serve_args[@]}" \
+  >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 300); do
+  curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  if ! kill -0 "$server" 2>/dev/null; then cat "$work/server.log" >&2; exit 1; fi
+  sleep 0.2
+done
+facilities="$(curl -fsS "http://127.0.0.1:$PORT/api/meta" | sed -n 's/.*"facilities": *\([0-9]*\).*/\1/p')"
+
+# Warm up, then measure.
+wrk -t "$THREADS" -c "$CONNECTIONS" -d 3s -s scripts/load-test.lua "http://127.0.0.1:$PORT" -- "$QUERY" >/dev/null
+cmd=(wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency -s scripts/load-test.lua "http://127.0.0.1:$PORT" -- "$QUERY")
+echo "${cmd[*]}" >&2
+"${cmd[@]}" | tee "$work/wrk.txt" >&2
+
+rps="$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.txt")"
+p50="$(awk '/^ +50%/ {print $2}' "$work/wrk.txt")"
+p99="$(awk '/^ +99%/ {print $2}' "$work/wrk.txt")"
+errors="$(awk '/Non-2xx|Socket errors/' "$work/wrk.txt")"
+echo
+echo "GET /api/nearest${QUERY:+?…$QUERY} on $(nproc) cores, ${facilities:-?} facilities: ${rps} requests/s, p50 ${p50}, p99 ${p99} (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)"
+if [ -n "$errors" ]; then echo "errors: $errors"; fi
