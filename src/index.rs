@@ -138,11 +138,6 @@ impl Compiled {
             && self.statuses.contains(&t.status)
             && !(self.public_only && t.confidential)
     }
-
-    /// Whether `facility` passes (for scans outside the index).
-    fn accepts_facility(&self, facility: &Facility) -> bool {
-        self.accepts(&Traits::of(facility))
-    }
 }
 
 /// One answer: a facility of a sector and its exact geodesic distance.
@@ -156,10 +151,13 @@ pub struct Hit {
     pub distance_m: f64,
 }
 
-/// One sector's facilities: their points, and each point's facility.
+/// One sector's facilities: their points, and each point's facility; and the public
+/// anchors of its confidential facilities (see [`crate::visibility::public_anchor`]).
 struct SectorIndex {
     points: PointIndex,
     members: Vec<u32>,
+    anchors: PointIndex,
+    anchored: Vec<u32>,
 }
 
 /// An immutable snapshot of every facility, searchable by sector.
@@ -190,9 +188,20 @@ impl ServiceIndex {
                     .iter()
                     .map(|&i| (facilities[i as usize].lon, facilities[i as usize].lat))
                     .collect();
+                let anchored: Vec<u32> = members
+                    .iter()
+                    .copied()
+                    .filter(|&i| facilities[i as usize].confidential)
+                    .collect();
+                let anchors = anchored
+                    .iter()
+                    .map(|&i| crate::visibility::public_anchor(&facilities[i as usize]))
+                    .collect();
                 SectorIndex {
                     points: PointIndex::new(points),
                     members,
+                    anchors: PointIndex::new(anchors),
+                    anchored,
                 }
             })
             .collect();
@@ -274,18 +283,37 @@ impl ServiceIndex {
         self.hits(s, sector, found)
     }
 
-    /// The confidential facilities of `sector` passing `filter` (a scan: they are few).
-    pub fn confidential(&self, sector: Sector, filter: &Filter) -> Vec<&Arc<Facility>> {
+    /// For the public: the confidential facility of `sector` passing `filter` whose
+    /// public anchor is nearest to (`lon`, `lat`), with the exact geodesic distance to
+    /// that anchor (never to the facility).
+    pub fn nearest_anchor(
+        &self,
+        lon: f64,
+        lat: f64,
+        sector: Sector,
+        filter: &Filter,
+    ) -> Option<(&Arc<Facility>, f64)> {
         let s = &self.sectors[sector.index()];
         let filter = Compiled::new(&Filter {
             public_only: false,
             ..filter.clone()
         });
-        s.members
-            .iter()
-            .map(|&m| &self.facilities[m as usize])
-            .filter(|f| f.confidential && filter.accepts_facility(f))
-            .collect()
+        let member = |p: u32| s.anchored[p as usize] as usize;
+        s.anchors
+            .nearest(
+                lon,
+                lat,
+                1,
+                |p| filter.accepts(&self.traits[member(p)]),
+                |a, b| {
+                    self.facilities[member(a)]
+                        .id
+                        .cmp(&self.facilities[member(b)].id)
+                },
+            )
+            .into_iter()
+            .next()
+            .map(|(d, p)| (&self.facilities[member(p)], d))
     }
 
     fn facility(&self, s: &SectorIndex, point: u32) -> &Arc<Facility> {

@@ -56,22 +56,6 @@ pub fn public_anchor(facility: &Facility) -> (f64, f64) {
     }
 }
 
-/// For the public: the confidential facility nearest to (`lon`, `lat`) by its anchor,
-/// with the geodesic distance to that anchor (what the band is computed from).
-pub fn nearest_by_anchor<'a>(
-    lon: f64,
-    lat: f64,
-    candidates: impl IntoIterator<Item = &'a std::sync::Arc<Facility>>,
-) -> Option<(&'a std::sync::Arc<Facility>, f64)> {
-    candidates
-        .into_iter()
-        .map(|f| {
-            let (alon, alat) = public_anchor(f);
-            (f, crate::geodesy::geodesic_m(lon, lat, alon, alat))
-        })
-        .min_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.id.cmp(&b.0.id)))
-}
-
 /// The band a distance falls in, e.g. `"10–25 km"`.
 pub fn distance_band(distance_m: f64) -> String {
     let km = distance_m / 1000.0;

@@ -4,7 +4,7 @@ use super::extract::{Caller, Params};
 use super::{ApiError, AppState};
 use crate::index::{Filter, Hit};
 use crate::model::{Language, Sector, Service, Status, parse_list};
-use crate::visibility::{Viewer, distance_band, masked_feature, nearest_by_anchor};
+use crate::visibility::{Viewer, distance_band, masked_feature};
 use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
@@ -175,9 +175,7 @@ pub async fn nearest(
             .next()
             .and_then(|h| h.facility.phone.clone());
         for &sector in &sectors {
-            if let Some((f, anchor_m)) =
-                nearest_by_anchor(lon, lat, index.confidential(sector, &filter))
-            {
+            if let Some((f, anchor_m)) = index.nearest_anchor(lon, lat, sector, &filter) {
                 demo |= f.demo;
                 results.push(
                     json!({"sector": sector, "distance_band": distance_band(anchor_m),

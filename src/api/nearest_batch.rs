@@ -11,7 +11,7 @@ use super::extract::{Body, Caller, Params};
 use super::{ApiError, AppState};
 use crate::index::{Filter, Hit, ServiceIndex};
 use crate::model::{Language, Sector, Service, Status};
-use crate::visibility::{Viewer, distance_band, nearest_by_anchor};
+use crate::visibility::{Viewer, distance_band};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -305,8 +305,9 @@ impl Query {
                     // As in `GET /api/nearest`: one masked answer per sector, its band
                     // measured to the anchor cell, whatever the radius and k.
                     for &sector in &self.sectors {
-                        let candidates = index.confidential(sector, &self.filter);
-                        if let Some((f, anchor_m)) = nearest_by_anchor(p.lon, p.lat, candidates) {
+                        if let Some((f, anchor_m)) =
+                            index.nearest_anchor(p.lon, p.lat, sector, &self.filter)
+                        {
                             hits.push(Hit {
                                 sector,
                                 facility: f.clone(),
