@@ -17,6 +17,7 @@ pub mod model;
 pub mod places;
 pub mod planning;
 pub mod points;
+pub mod records;
 pub mod registry;
 pub mod search;
 pub mod store;

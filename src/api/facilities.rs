@@ -49,14 +49,16 @@ pub async fn list(
     let country = params.get("country").map(str::to_ascii_uppercase);
     let q = params.get("q").map(str::to_lowercase);
     let index = state.registry.index();
-    let mut selected: Vec<&Facility> = index
+    let mut selected: Vec<Facility> = index
         .facilities()
-        .iter()
-        .map(|f| f.as_ref())
-        .filter(|f| caller.0.sees(f))
-        .filter(|f| sectors.is_empty() || sectors.iter().any(|s| f.has_sector(*s)))
+        .filter(|r| caller.0.may_see(r.summary().confidential()))
+        .filter(|r| sectors.is_empty() || sectors.iter().any(|s| r.has_sector(*s)))
+        .filter(|r| {
+            let (lon, lat) = r.lonlat();
+            bbox.is_none_or(|b| in_bbox(b, lon, lat))
+        })
+        .map(|r| r.decode())
         .filter(|f| country.as_ref().is_none_or(|c| &f.country == c))
-        .filter(|f| bbox.is_none_or(|b| in_bbox(b, f.lon, f.lat)))
         .filter(|f| {
             q.as_ref().is_none_or(|q| {
                 f.name.to_lowercase().contains(q)
@@ -66,7 +68,7 @@ pub async fn list(
         .collect();
     selected.sort_by(|a, b| a.id.cmp(&b.id));
     let demo = selected.iter().filter(|f| f.demo).count();
-    let mut body = export::geojson(selected);
+    let mut body = export::geojson(&selected);
     body["demo_records"] = json!(demo);
     Ok(Json(body))
 }
@@ -112,7 +114,7 @@ pub async fn get_one(
 ) -> Result<Json<Value>, ApiError> {
     let index = state.registry.index();
     match index.get(&id) {
-        Some(f) if caller.0.sees(f) => Ok(Json(f.to_feature())),
+        Some(f) if caller.0.sees(&f) => Ok(Json(f.to_feature())),
         _ => Err(ApiError::not_found("no such facility")),
     }
 }
@@ -247,14 +249,12 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     params.only(&["format"])?;
     let index = state.registry.index();
-    let mut visible: Vec<&Facility> = index
+    let visible: Vec<Facility> = index
         .facilities()
-        .iter()
-        .map(|f| f.as_ref())
-        .filter(|f| caller.0.sees(f))
+        .filter(|r| caller.0.may_see(r.summary().confidential()))
+        .map(|r| r.decode())
         .collect();
-    visible.sort_by(|a, b| a.id.cmp(&b.id));
-    let hidden = index.facilities().len() - visible.len();
+    let hidden = index.len() - visible.len();
     let note = if caller.0 == Viewer::Public && hidden > 0 {
         format!("{hidden} confidential record(s) left out")
     } else {
@@ -262,7 +262,7 @@ pub async fn export(
     };
     match params.get("format").unwrap_or("geojson") {
         "geojson" => {
-            let mut body = export::geojson(visible);
+            let mut body = export::geojson(&visible);
             if !note.is_empty() {
                 body["note"] = json!(note);
             }
@@ -283,7 +283,7 @@ pub async fn export(
                     "attachment; filename=\"tirek-facilities.csv\"",
                 ),
             ],
-            export::csv(visible),
+            export::csv(&visible),
         )
             .into_response()),
         other => Err(ApiError::bad_request(format!(

@@ -5,9 +5,10 @@ use super::{ApiError, AppState};
 use crate::index::{Filter, Hit};
 use crate::model::{Language, Sector, Service, Status, parse_list};
 use crate::visibility::{distance_band, masked_feature};
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
 /// Most results per sector.
 pub const MAX_K: usize = 50;
@@ -86,7 +87,7 @@ pub async fn nearest(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     params.only(PARAMS)?;
     let lon = params.number("lon")?;
     let lat = params.number("lat")?;
@@ -142,40 +143,82 @@ pub async fn nearest(
             None => index.nearest(lon, lat, sector, k, &filter),
         })
         .collect();
+    // The body is written straight out (no JSON tree): this is the hottest path.
+    let mut out = Vec::with_capacity(1024 + hits.len() * 1024);
+    out.extend_from_slice(b"{\"query\":");
+    let query = QueryEcho {
+        lon,
+        lat,
+        k,
+        sectors: &sectors,
+        radius_km,
+        services: &filter.services,
+        open_24_7: filter.open_24_7,
+        language: &filter.languages,
+        female_staff: filter.female_staff,
+        child_friendly: filter.child_friendly,
+        wheelchair_access: filter.wheelchair_access,
+        free_of_charge: filter.free_of_charge,
+        no_police_report_required: filter.no_police_report_required,
+        status: &filter.statuses,
+    };
+    // Writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut out, &query);
+    out.extend_from_slice(b",\"results\":[");
     let mut hotline: Option<Option<String>> = None;
-    let results: Vec<Value> = hits
-        .iter()
-        .map(|hit| {
-            if caller.0.sees(&hit.facility) {
-                json!({"sector": hit.sector, "distance_m": round_mm(hit.distance_m), "facility": hit.facility.to_feature()})
-            } else {
-                let phone = hotline
-                    .get_or_insert_with(|| {
-                        index
-                            .nearest(lon, lat, Sector::Hotline, 1, &Filter::default())
-                            .into_iter()
-                            .find(|h| !h.facility.confidential)
-                            .and_then(|h| h.facility.phone.clone())
-                    })
-                    .clone();
-                json!({"sector": hit.sector, "distance_band": distance_band(hit.distance_m),
-                       "facility": masked_feature(&hit.facility, phone.as_deref())})
-            }
-        })
-        .collect();
-    let demo = hits.iter().any(|h| h.facility.demo);
-    Ok(Json(json!({
-        "query": {
-            "lon": lon, "lat": lat, "k": k, "sectors": sectors, "radius_km": radius_km,
-            "services": filter.services, "open_24_7": filter.open_24_7, "language": filter.languages,
-            "female_staff": filter.female_staff, "child_friendly": filter.child_friendly,
-            "wheelchair_access": filter.wheelchair_access, "free_of_charge": filter.free_of_charge,
-            "no_police_report_required": filter.no_police_report_required, "status": filter.statuses,
-        },
-        "results": results,
-        "demo": demo,
-        "distance": "WGS84 geodesic (Karney), metres",
-    })))
+    for (i, hit) in hits.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let facility = hit.facility();
+        out.extend_from_slice(b"{\"sector\":\"");
+        out.extend_from_slice(hit.sector.as_str().as_bytes());
+        if caller.0.sees(&facility) {
+            out.extend_from_slice(b"\",\"distance_m\":");
+            let _ = serde_json::to_writer(&mut out, &round_mm(hit.distance_m));
+            out.extend_from_slice(b",\"facility\":");
+            facility.write_feature(&mut out);
+        } else {
+            let phone = hotline
+                .get_or_insert_with(|| {
+                    index
+                        .nearest(lon, lat, Sector::Hotline, 1, &Filter::default())
+                        .into_iter()
+                        .find(|h| !h.record.summary().confidential())
+                        .and_then(|h| h.facility().phone)
+                })
+                .clone();
+            out.extend_from_slice(b"\",\"distance_band\":");
+            let _ = serde_json::to_writer(&mut out, &distance_band(hit.distance_m));
+            out.extend_from_slice(b",\"facility\":");
+            let _ = serde_json::to_writer(&mut out, &masked_feature(&facility, phone.as_deref()));
+        }
+        out.push(b'}');
+    }
+    let demo = hits.iter().any(|h| h.record.summary().demo());
+    out.extend_from_slice(b"],\"demo\":");
+    out.extend_from_slice(if demo { b"true" } else { b"false" });
+    out.extend_from_slice(b",\"distance\":\"WGS84 geodesic (Karney), metres\"}");
+    Ok(([(header::CONTENT_TYPE, "application/json")], out).into_response())
+}
+
+/// The query as understood, echoed in the answer.
+#[derive(Serialize)]
+struct QueryEcho<'a> {
+    lon: f64,
+    lat: f64,
+    k: usize,
+    sectors: &'a [Sector],
+    radius_km: Option<f64>,
+    services: &'a [Service],
+    open_24_7: bool,
+    language: &'a [Language],
+    female_staff: bool,
+    child_friendly: bool,
+    wheelchair_access: bool,
+    free_of_charge: bool,
+    no_police_report_required: bool,
+    status: &'a [Status],
 }
 
 /// Distances are reported to the millimetre.
