@@ -6,11 +6,10 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
-use std::sync::Arc;
 use tirek::index::{Filter, ServiceIndex};
 use tirek::model::{Facility, Sector, Status};
 
-fn synthetic(n: usize, seed: u64) -> Vec<Arc<Facility>> {
+fn synthetic(n: usize, seed: u64) -> Vec<Facility> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let towns: Vec<(f64, f64)> = (0..400)
         .map(|_| (rng.random_range(46.0..88.0), rng.random_range(35.0..56.0)))
@@ -62,13 +61,13 @@ fn synthetic(n: usize, seed: u64) -> Vec<Arc<Facility>> {
                 Sector::Psychosocial,
                 Sector::Shelter,
             ][rng.random_range(0..4)];
-            Arc::new(Facility {
+            Facility {
                 id: format!("f{i}"),
                 sectors: vec![sector],
                 lon,
                 lat,
                 ..template.clone()
-            })
+            }
         })
         .collect()
 }

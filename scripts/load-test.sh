@@ -26,10 +26,11 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 
 target_dir="${CARGO_TARGET_DIR:-target}"
-cargo build --release --locked --bin tirek --example synth >&2
-bin="$target_dir/release/tirek"
-
 work="$(mktemp -d)"
+cargo build --release --locked --bin tirek --example synth >&2
+# Copied at once: a shared target directory may be rebuilt by someone else meanwhile.
+cp "$target_dir/release/tirek" "$target_dir/release/examples/synth" "$work/"
+bin="$work/tirek"
 server=""
 cleanup() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
@@ -40,7 +41,7 @@ trap cleanup EXIT
 serve_args=()
 if [ "$FACILITIES" -gt 0 ]; then
   echo "generating and importing $FACILITIES synthetic facilities …" >&2
-  "$target_dir/release/examples/synth" "$FACILITIES" > "$work/facilities.geojson"
+  "$work/synth" "$FACILITIES" > "$work/facilities.geojson"
   RUST_LOG=warn "$bin" --data-dir "$work/data" import facilities "$work/facilities.geojson" >&2
   serve_args+=(--no-default-data)
 fi
@@ -56,16 +57,23 @@ for _ in $(seq 1 300); do
 done
 facilities="$(curl -fsS "http://127.0.0.1:$PORT/api/meta" | sed -n 's/.*"facilities": *\([0-9]*\).*/\1/p')"
 
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 # Warm up, then measure.
 wrk -t "$THREADS" -c "$CONNECTIONS" -d 3s -s scripts/load-test.lua "http://127.0.0.1:$PORT" -- "$QUERY" >/dev/null
 cmd=(wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency -s scripts/load-test.lua "http://127.0.0.1:$PORT" -- "$QUERY")
 echo "${cmd[*]}" >&2
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+before="$(cpu_ticks)"
 "${cmd[@]}" | tee "$work/wrk.txt" >&2
+after="$(cpu_ticks)"
 
 rps="$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.txt")"
 p50="$(awk '/^ +50%/ {print $2}' "$work/wrk.txt")"
 p99="$(awk '/^ +99%/ {print $2}' "$work/wrk.txt")"
 errors="$(awk '/Non-2xx|Socket errors/' "$work/wrk.txt")"
+requests="$(awk '/requests in/ {print $1}' "$work/wrk.txt")"
+cpu_us="$(awk -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')"
+peak="$(awk '/^VmHWM:/ {printf "%.0f MB", $2 / 1024}' "/proc/$server/status")"
 echo
-echo "GET /api/nearest${QUERY:+?…$QUERY} on $(nproc) cores, ${facilities:-?} facilities: ${rps} requests/s, p50 ${p50}, p99 ${p99} (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)"
+echo "GET /api/nearest${QUERY:+?…$QUERY} on $(nproc) cores (shared with wrk), ${facilities:-?} facilities: ${rps} requests/s, p50 ${p50}, p99 ${p99} (wrk -t$THREADS -c$CONNECTIONS -d$DURATION); server CPU ${cpu_us} µs per request; server peak RSS ${peak}; load average before: ${load_before}"
 if [ -n "$errors" ]; then echo "errors: $errors"; fi

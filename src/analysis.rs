@@ -6,9 +6,9 @@ use crate::coverage::{
     self, AccessModel, CoverageInput, CoverageTable, GeodesicAccess, PopulationPoint, Thresholds,
 };
 use crate::import::analysis::SiteRecord;
-use crate::model::{Area, Facility, Sector, Settlement, Status};
+use crate::model::{Area, Sector, Settlement, Status};
 use crate::points::PointIndex;
-use std::sync::Arc;
+use crate::records::RecordRef;
 
 /// Facilities as per-sector point sets.
 pub struct Sites {
@@ -34,12 +34,15 @@ impl Sites {
     }
 
     /// From stored facilities: active ones only.
-    pub fn from_facilities(facilities: &[Arc<Facility>]) -> Self {
+    pub fn from_facilities<'a>(facilities: impl IntoIterator<Item = RecordRef<'a>>) -> Self {
         Self::build(
             facilities
-                .iter()
-                .filter(|f| f.status == Status::Active)
-                .map(|f| (f.id.clone(), f.lon, f.lat, f.sectors.clone()))
+                .into_iter()
+                .filter(|r| r.summary().status == Status::Active)
+                .map(|r| {
+                    let (lon, lat) = r.lonlat();
+                    (r.id().to_string(), lon, lat, r.sectors())
+                })
                 .collect(),
         )
     }

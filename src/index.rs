@@ -1,16 +1,18 @@
 //! The in-memory spatial index of facilities: one R*-tree per sector over 3-D unit
 //! vectors, and the exact geodesic search on top of it.
 //!
-//! The geometry is [`PointIndex`]'s: candidates in great-circle order, exact WGS84
+//! The geometry is [`PointTree`]'s: candidates in great-circle order, exact WGS84
 //! geodesics for the few that can still win, so every answer equals an exhaustive
 //! geodesic scan (ties broken by id), anywhere on Earth. This module adds the sectors,
 //! the survivor-need filters and the facility records.
 //!
-//! An index is immutable: writers build a new one and swap it in (see
-//! [`crate::registry`]), so readers never wait.
+//! The records themselves are kept compactly ([`crate::records`]). An index is
+//! immutable: writers make the next one ([`ServiceIndex::apply`], sharing what did not
+//! change) and swap it in (see [`crate::registry`]), so readers never wait.
 
 use crate::model::{Facility, Language, Sector, Service, Status};
-use crate::points::PointIndex;
+use crate::points::PointTree;
+use crate::records::{RecordRef, Records, Summary, eligibility_bits};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -56,57 +58,11 @@ impl Default for Filter {
     }
 }
 
-/// Precomputed filter attributes of one facility.
-#[derive(Debug, Clone, Copy)]
-struct Traits {
-    services: u16,
-    languages: u16,
-    flags: u8,
-    open_24_7: bool,
-    status: Status,
-    confidential: bool,
-}
-
-/// The five eligibility flags as bits, in one fixed order (a facility's, or a filter's).
-fn flag_bits(flags: [bool; 5]) -> u8 {
-    flags
-        .iter()
-        .enumerate()
-        .fold(0, |bits, (i, &on)| bits | (u8::from(on) << i))
-}
-
-fn service_bits(services: &[Service]) -> u16 {
-    services.iter().fold(0, |m, s| m | s.bit())
-}
-
-fn language_bits(languages: &[Language]) -> u16 {
-    languages.iter().fold(0, |m, l| m | l.bit())
-}
-
-impl Traits {
-    fn of(f: &Facility) -> Self {
-        Self {
-            services: service_bits(&f.services),
-            languages: language_bits(&f.languages),
-            flags: flag_bits([
-                f.female_staff,
-                f.child_friendly,
-                f.wheelchair_access,
-                f.free_of_charge,
-                f.no_police_report_required,
-            ]),
-            open_24_7: f.hours().is_some_and(|h| h.is_24_7()),
-            status: f.status,
-            confidential: f.confidential,
-        }
-    }
-}
-
 /// A filter compiled to bit masks.
 struct Compiled {
     services: u16,
     languages: u16,
-    flags: u8,
+    eligibility: u8,
     open_24_7: bool,
     statuses: Vec<Status>,
     public_only: bool,
@@ -115,9 +71,9 @@ struct Compiled {
 impl Compiled {
     fn new(f: &Filter) -> Self {
         Self {
-            services: service_bits(&f.services),
-            languages: language_bits(&f.languages),
-            flags: flag_bits([
+            services: f.services.iter().fold(0, |m, s| m | s.bit()),
+            languages: f.languages.iter().fold(0, |m, l| m | l.bit()),
+            eligibility: eligibility_bits([
                 f.female_staff,
                 f.child_friendly,
                 f.wheelchair_access,
@@ -130,85 +86,91 @@ impl Compiled {
         }
     }
 
-    fn accepts(&self, t: &Traits) -> bool {
-        t.services & self.services == self.services
+    fn accepts(&self, t: &Summary) -> bool {
+        t.live()
+            && t.services & self.services == self.services
             && (self.languages == 0 || t.languages & self.languages != 0)
-            && t.flags & self.flags == self.flags
-            && (!self.open_24_7 || t.open_24_7)
+            && t.eligibility & self.eligibility == self.eligibility
+            && (!self.open_24_7 || t.open_24_7())
             && self.statuses.contains(&t.status)
-            && !(self.public_only && t.confidential)
+            && !(self.public_only && t.confidential())
     }
 }
 
 /// One answer: a facility of a sector and its exact geodesic distance.
-#[derive(Debug, Clone)]
-pub struct Hit {
+#[derive(Debug, Clone, Copy)]
+pub struct Hit<'a> {
     /// The sector this answer is for.
     pub sector: Sector,
-    /// The facility.
-    pub facility: Arc<Facility>,
+    /// The facility (decode it with [`RecordRef::decode`]).
+    pub record: RecordRef<'a>,
     /// Geodesic distance from the query point, metres.
     pub distance_m: f64,
 }
 
-/// One sector's facilities: their points, and each point's facility; and the public
+impl Hit<'_> {
+    /// The full facility record.
+    pub fn facility(&self) -> Facility {
+        self.record.decode()
+    }
+}
+
+/// One sector's facilities as points identified by their record slots; and the public
 /// anchors of its confidential facilities (see [`crate::visibility::public_anchor`]).
 struct SectorIndex {
-    points: PointIndex,
-    members: Vec<u32>,
-    anchors: PointIndex,
-    anchored: Vec<u32>,
+    points: PointTree,
+    anchors: PointTree,
+    anchor_of: HashMap<u32, (f64, f64)>,
+}
+
+impl SectorIndex {
+    fn build(records: &Records, sector: Sector) -> Self {
+        let mut anchor_of = HashMap::new();
+        for r in records
+            .iter()
+            .filter(|r| r.has_sector(sector) && r.summary().confidential())
+        {
+            anchor_of.insert(r.slot(), crate::visibility::public_anchor(&r.decode()));
+        }
+        Self {
+            points: PointTree::new(records.iter().filter(|r| r.has_sector(sector)).map(|r| {
+                let (lon, lat) = r.lonlat();
+                (r.slot(), lon, lat)
+            })),
+            anchors: PointTree::new(
+                anchor_of
+                    .iter()
+                    .map(|(&slot, &(lon, lat))| (slot, lon, lat)),
+            ),
+            anchor_of,
+        }
+    }
 }
 
 /// An immutable snapshot of every facility, searchable by sector.
 pub struct ServiceIndex {
-    facilities: Vec<Arc<Facility>>,
-    traits: Vec<Traits>,
-    by_id: HashMap<String, u32>,
-    sectors: Vec<SectorIndex>,
+    records: Records,
+    /// Per sector ([`Sector::ALL`] order); shared with the previous snapshot when a
+    /// change did not touch the sector.
+    sectors: Vec<Arc<SectorIndex>>,
     version: i64,
 }
 
 impl ServiceIndex {
-    /// Builds the index of `facilities` at data version `version`.
-    pub fn build(facilities: Vec<Arc<Facility>>, version: i64) -> Self {
-        let traits = facilities.iter().map(|f| Traits::of(f)).collect();
-        let by_id = facilities
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.id.clone(), i as u32))
-            .collect();
+    /// Builds the index of `facilities` (any order; a repeated id keeps the last) at
+    /// data version `version`.
+    pub fn build(facilities: impl IntoIterator<Item = Facility>, version: i64) -> Self {
+        Self::of_records(Records::build(facilities), version)
+    }
+
+    /// The index of a records table at data version `version`.
+    pub fn of_records(records: Records, version: i64) -> Self {
         let sectors = Sector::ALL
             .iter()
-            .map(|&sector| {
-                let members: Vec<u32> = (0..facilities.len() as u32)
-                    .filter(|&i| facilities[i as usize].has_sector(sector))
-                    .collect();
-                let points = members
-                    .iter()
-                    .map(|&i| (facilities[i as usize].lon, facilities[i as usize].lat))
-                    .collect();
-                let anchored: Vec<u32> = members
-                    .iter()
-                    .copied()
-                    .filter(|&i| facilities[i as usize].confidential)
-                    .collect();
-                let anchors = anchored
-                    .iter()
-                    .map(|&i| crate::visibility::public_anchor(&facilities[i as usize]))
-                    .collect();
-                SectorIndex {
-                    points: PointIndex::new(points),
-                    members,
-                    anchors: PointIndex::new(anchors),
-                    anchored,
-                }
-            })
+            .map(|&sector| Arc::new(SectorIndex::build(&records, sector)))
             .collect();
         Self {
-            facilities,
-            traits,
-            by_id,
+            records,
             sectors,
             version,
         }
@@ -219,24 +181,71 @@ impl ServiceIndex {
         Self::build(Vec::new(), 0)
     }
 
+    /// The next snapshot, at `version`: `upserts` replace (or add) the records with
+    /// their ids, `deletes` are removed. Only the sectors the changes touch are indexed
+    /// again; the rest, and unchanged records, are shared with this snapshot.
+    pub fn apply(&self, upserts: Vec<Facility>, deletes: &[String], version: i64) -> Self {
+        let (records, touched) = self.records.apply(upserts, deletes);
+        if records.needs_compaction() {
+            return Self::of_records(records.compacted(), version);
+        }
+        let mut sectors_touched = 0u8;
+        for &slot in &touched {
+            sectors_touched |= self.records.sectors_of(slot) | records.sectors_of(slot);
+        }
+        let sectors = Sector::ALL
+            .iter()
+            .map(|&sector| {
+                if sectors_touched & (1 << sector.index()) != 0 {
+                    Arc::new(SectorIndex::build(&records, sector))
+                } else {
+                    self.sectors[sector.index()].clone()
+                }
+            })
+            .collect();
+        Self {
+            records,
+            sectors,
+            version,
+        }
+    }
+
+    /// Bytes held: (encoded records, per-record bookkeeping, shared values, spatial
+    /// index). For sizing.
+    pub fn heap_bytes(&self) -> [usize; 4] {
+        let (encoded, bookkeeping, shared) = self.records.heap_bytes();
+        let spatial = self.sectors.iter().map(|s| s.points.heap_bytes()).sum();
+        [encoded, bookkeeping, shared, spatial]
+    }
+
     /// The data version this snapshot reflects.
     pub fn version(&self) -> i64 {
         self.version
     }
 
-    /// Every facility, in no particular order.
-    pub fn facilities(&self) -> &[Arc<Facility>] {
-        &self.facilities
+    /// How many facilities.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Every facility, in id order (decode each with [`RecordRef::decode`]).
+    pub fn facilities(&self) -> impl ExactSizeIterator<Item = RecordRef<'_>> + '_ {
+        self.records.iter()
     }
 
     /// The facility with this id.
-    pub fn get(&self, id: &str) -> Option<&Arc<Facility>> {
-        self.by_id.get(id).map(|&i| &self.facilities[i as usize])
+    pub fn get(&self, id: &str) -> Option<Facility> {
+        self.records.find(id).map(|r| r.decode())
     }
 
     /// How many facilities serve `sector`.
     pub fn count(&self, sector: Sector) -> usize {
-        self.sectors[sector.index()].members.len()
+        self.sectors[sector.index()].points.len()
     }
 
     /// The `k` nearest facilities of `sector` that pass `filter`, nearest first, by exact
@@ -248,17 +257,18 @@ impl ServiceIndex {
         sector: Sector,
         k: usize,
         filter: &Filter,
-    ) -> Vec<Hit> {
+    ) -> Vec<Hit<'_>> {
         let s = &self.sectors[sector.index()];
         let filter = Compiled::new(filter);
         let found = s.points.nearest(
             lon,
             lat,
             k,
-            |p| filter.accepts(&self.traits[s.members[p as usize] as usize]),
-            |a, b| self.facility(s, a).id.cmp(&self.facility(s, b).id),
+            |slot| self.lonlat(slot),
+            |slot| filter.accepts(self.records.summary(slot)),
+            |a, b| self.id(a).cmp(self.id(b)),
         );
-        self.hits(s, sector, found)
+        self.hits(sector, found)
     }
 
     /// Every facility of `sector` passing `filter` within `radius_m` (geodesic,
@@ -270,17 +280,18 @@ impl ServiceIndex {
         sector: Sector,
         radius_m: f64,
         filter: &Filter,
-    ) -> Vec<Hit> {
+    ) -> Vec<Hit<'_>> {
         let s = &self.sectors[sector.index()];
         let filter = Compiled::new(filter);
         let found = s.points.within(
             lon,
             lat,
             radius_m,
-            |p| filter.accepts(&self.traits[s.members[p as usize] as usize]),
-            |a, b| self.facility(s, a).id.cmp(&self.facility(s, b).id),
+            |slot| self.lonlat(slot),
+            |slot| filter.accepts(self.records.summary(slot)),
+            |a, b| self.id(a).cmp(self.id(b)),
         );
-        self.hits(s, sector, found)
+        self.hits(sector, found)
     }
 
     /// For the public: the confidential facility of `sector` passing `filter` whose
@@ -292,41 +303,50 @@ impl ServiceIndex {
         lat: f64,
         sector: Sector,
         filter: &Filter,
-    ) -> Option<(&Arc<Facility>, f64)> {
+    ) -> Option<(RecordRef<'_>, f64)> {
         let s = &self.sectors[sector.index()];
         let filter = Compiled::new(&Filter {
             public_only: false,
             ..filter.clone()
         });
-        let member = |p: u32| s.anchored[p as usize] as usize;
         s.anchors
             .nearest(
                 lon,
                 lat,
                 1,
-                |p| filter.accepts(&self.traits[member(p)]),
-                |a, b| {
-                    self.facilities[member(a)]
-                        .id
-                        .cmp(&self.facilities[member(b)].id)
+                |slot| {
+                    s.anchor_of
+                        .get(&slot)
+                        .copied()
+                        .unwrap_or((f64::NAN, f64::NAN))
                 },
+                |slot| filter.accepts(self.records.summary(slot)),
+                |a, b| self.id(a).cmp(self.id(b)),
             )
             .into_iter()
             .next()
-            .map(|(d, p)| (&self.facilities[member(p)], d))
+            .and_then(|(d, slot)| Some((self.records.get(slot)?, d)))
     }
 
-    fn facility(&self, s: &SectorIndex, point: u32) -> &Arc<Facility> {
-        &self.facilities[s.members[point as usize] as usize]
+    fn id(&self, slot: u32) -> &str {
+        self.records.get(slot).map_or("", |r| r.id())
     }
 
-    fn hits(&self, s: &SectorIndex, sector: Sector, ranked: Vec<(f64, u32)>) -> Vec<Hit> {
+    fn lonlat(&self, slot: u32) -> (f64, f64) {
+        self.records
+            .get(slot)
+            .map_or((f64::NAN, f64::NAN), |r| r.lonlat())
+    }
+
+    fn hits(&self, sector: Sector, ranked: Vec<(f64, u32)>) -> Vec<Hit<'_>> {
         ranked
             .into_iter()
-            .map(|(distance_m, p)| Hit {
-                sector,
-                facility: self.facility(s, p).clone(),
-                distance_m,
+            .filter_map(|(distance_m, slot)| {
+                Some(Hit {
+                    sector,
+                    record: self.records.get(slot)?,
+                    distance_m,
+                })
             })
             .collect()
     }
@@ -336,10 +356,10 @@ impl ServiceIndex {
 mod tests {
     use super::*;
 
-    fn facility(id: &str, sector: Sector, lon: f64, lat: f64) -> Arc<Facility> {
+    fn facility(id: &str, sector: Sector, lon: f64, lat: f64) -> Facility {
         let feature = serde_json::json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
             "properties": {"id": id, "name": id, "sectors": [sector.as_str()], "country": "KZ"}});
-        Arc::new(Facility::from_feature(&feature).unwrap())
+        Facility::from_feature(&feature).unwrap()
     }
 
     #[test]
@@ -355,10 +375,10 @@ mod tests {
             1,
         );
         let hits = index.nearest(-179.95, 0.0, Sector::Health, 2, &Filter::default());
-        assert_eq!(hits[0].facility.id, "east");
-        assert_eq!(hits[1].facility.id, "west");
+        assert_eq!(hits[0].record.id(), "east");
+        assert_eq!(hits[1].record.id(), "west");
         let hits = index.nearest(100.0, 89.99, Sector::Police, 1, &Filter::default());
-        assert_eq!(hits[0].facility.id, "pole2");
+        assert_eq!(hits[0].record.id(), "pole2");
         assert!(
             index
                 .within(-179.95, 0.0, Sector::Health, 30_000.0, &Filter::default())
@@ -369,16 +389,13 @@ mod tests {
 
     #[test]
     fn filters_and_status() {
-        let mut closed = (*facility("a", Sector::Health, 0.0, 0.0)).clone();
+        let mut closed = facility("a", Sector::Health, 0.0, 0.0);
         closed.status = Status::TemporarilyClosed;
-        let index = ServiceIndex::build(
-            vec![Arc::new(closed), facility("b", Sector::Health, 1.0, 0.0)],
-            1,
-        );
+        let index = ServiceIndex::build(vec![closed, facility("b", Sector::Health, 1.0, 0.0)], 1);
         assert_eq!(
             index.nearest(0.0, 0.0, Sector::Health, 1, &Filter::default())[0]
-                .facility
-                .id,
+                .record
+                .id(),
             "b"
         );
         let with_closed = Filter {
@@ -387,8 +404,8 @@ mod tests {
         };
         assert_eq!(
             index.nearest(0.0, 0.0, Sector::Health, 1, &with_closed)[0]
-                .facility
-                .id,
+                .record
+                .id(),
             "a"
         );
         let pep = Filter {

@@ -20,6 +20,7 @@ pub mod parallel;
 pub mod places;
 pub mod planning;
 pub mod points;
+pub mod records;
 pub mod registry;
 pub mod search;
 pub mod store;

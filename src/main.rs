@@ -106,13 +106,12 @@ async fn main() -> Result<()> {
         }
         Command::Export(ExportCommand::Facilities { format, out }) => {
             let index = registry.index();
-            let mut all: Vec<_> = index.facilities().iter().map(|f| f.as_ref()).collect();
-            all.sort_by(|a, b| a.id.cmp(&b.id));
+            let all: Vec<_> = index.facilities().map(|r| r.decode()).collect();
             let text = match format {
                 FacilityFormat::Geojson => {
-                    serde_json::to_string_pretty(&export::geojson(all))? + "\n"
+                    serde_json::to_string_pretty(&export::geojson(&all))? + "\n"
                 }
-                FacilityFormat::Csv => export::csv(all),
+                FacilityFormat::Csv => export::csv(&all),
             };
             match out {
                 Some(path) => std::fs::write(&path, text)
@@ -212,8 +211,8 @@ fn nearest(registry: &Registry, args: &NearestArgs) -> Result<()> {
                 "{:<13} {:>12.3}  {:<28} {}",
                 sector.as_str(),
                 hit.distance_m / 1000.0,
-                hit.facility.id,
-                hit.facility.name
+                hit.record.id(),
+                hit.facility().name
             );
         }
     }

@@ -7,9 +7,9 @@ use crate::analysis::Sites;
 use crate::coverage::grid::{self, BBox, Grid, GridError, GridInput, Region};
 use crate::coverage::siting::{self, Plan, SitingError, SitingInput};
 use crate::coverage::{AccessModel, GeodesicAccess, PointSet, Thresholds};
-use crate::model::{Area, Facility, Sector, Settlement, Status};
+use crate::model::{Area, Sector, Settlement, Status};
+use crate::records::RecordRef;
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 /// What the grid notes for its readers.
 pub const GRID_NOTE: &str = "Population is the settlements in each cell (GeoNames unless better data was imported: rural people are under-counted). Distances are exact WGS84 geodesics from the cell centre to the nearest active facility; covered means distance ≤ threshold (inclusive).";
@@ -39,11 +39,11 @@ pub fn threads() -> usize {
 }
 
 /// Per facility of [`Sites::from_facilities`] (same order), whether it is confidential.
-pub fn confidential_flags(facilities: &[Arc<Facility>]) -> Vec<bool> {
+pub fn confidential_flags<'a>(facilities: impl IntoIterator<Item = RecordRef<'a>>) -> Vec<bool> {
     facilities
-        .iter()
-        .filter(|f| f.status == Status::Active)
-        .map(|f| f.confidential)
+        .into_iter()
+        .filter(|r| r.summary().status == Status::Active)
+        .map(|r| r.summary().confidential())
         .collect()
 }
 
@@ -51,14 +51,15 @@ pub fn confidential_flags(facilities: &[Arc<Facility>]) -> Vec<bool> {
 /// grained results of these sectors (grid cells, per-settlement catchments, site
 /// planning, distance statistics) are withheld: their shape would trace the
 /// confidential locations. See `docs/confidentiality.md`.
-pub fn confidential_sectors(facilities: &[Arc<Facility>]) -> Vec<crate::model::Sector> {
+pub fn confidential_sectors(index: &crate::index::ServiceIndex) -> Vec<crate::model::Sector> {
     crate::model::Sector::ALL
         .iter()
         .copied()
         .filter(|s| {
-            facilities
-                .iter()
-                .any(|f| f.confidential && f.status == Status::Active && f.has_sector(*s))
+            index.facilities().any(|r| {
+                let t = r.summary();
+                t.confidential() && t.status == Status::Active && r.has_sector(*s)
+            })
         })
         .collect()
 }

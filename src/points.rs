@@ -1,7 +1,9 @@
 //! `PointIndex`: exact WGS84 geodesic search over a set of points, the engine under the
 //! facility index and the coverage analysis.
 //!
-//! Points are kept as 3-D unit vectors in an R*-tree. Candidates come out in chord
+//! Points are kept as 3-D unit vectors in a k-d tree laid out in one array (no
+//! pointers: 29 bytes a point besides the coordinates, a fraction of an R*-tree's
+//! nodes, which matters at a million facilities). Candidates come out in chord
 //! (great-circle) order; since geodesic / great-circle distance lies in
 //! [`GEODESIC_OVER_SPHERE_MIN`, `GEODESIC_OVER_SPHERE_MAX`], a candidate's sphere
 //! distance bounds its geodesic, so a search stops as soon as no later candidate can
@@ -13,11 +15,8 @@ use crate::geodesy::{
     GEODESIC_OVER_SPHERE_MAX, GEODESIC_OVER_SPHERE_MIN, chord2_from_sphere_m, geodesic_lower_bound,
     geodesic_m, sphere_m_from_chord2, unit_vector,
 };
-use rstar::RTree;
-use rstar::primitives::GeomWithData;
 use std::cmp::Ordering;
-
-type Entry = GeomWithData<[f64; 3], u32>;
+use std::collections::BinaryHeap;
 
 /// Squared chord length between unit vectors.
 pub fn chord2(a: &[f64; 3], b: &[f64; 3]) -> f64 {
@@ -29,16 +28,375 @@ pub fn chord2(a: &[f64; 3], b: &[f64; 3]) -> f64 {
 pub struct Hints([Option<u32>; 4]);
 
 impl Hints {
-    fn remember(&mut self, point: u32) {
+    fn remember(&mut self, slot: u32) {
         self.0.rotate_right(1);
-        self.0[0] = Some(point);
+        self.0[0] = Some(slot);
+    }
+}
+
+/// Ranges this small are scanned rather than split.
+const LEAF: usize = 8;
+
+/// A k-d tree over unit vectors in one array: the range `lo..hi` is a node whose
+/// splitting point sits at its middle (split on `dims[mid]`: every point left of it
+/// is ≤ on that axis, every point right of it ≥), its halves are the children; ranges
+/// of at most [`LEAF`] points are leaves.
+struct KdTree {
+    /// Vectors in tree order.
+    vectors: Vec<[f64; 3]>,
+    /// Input position of the point in each slot.
+    ids: Vec<u32>,
+    /// Splitting axis of the node whose middle is this slot.
+    dims: Vec<u8>,
+}
+
+/// A heap entry of the incremental search: a subtree with a lower bound, or a point.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    d2: f64,
+    lo: u32,
+    /// `u32::MAX` for a point (slot `lo`).
+    hi: u32,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+impl Eq for Pending {}
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Pending {
+    /// Reversed, so that `BinaryHeap` pops the nearest first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.d2.total_cmp(&self.d2)
+    }
+}
+
+impl KdTree {
+    /// The tree of `(vector, id)` items.
+    fn new(mut items: Vec<([f64; 3], u32)>) -> Self {
+        let mut dims = vec![0u8; items.len()];
+        Self::split(&mut items, &mut dims);
+        let ids = items.iter().map(|(_, i)| *i).collect();
+        // Collected in place (no second buffer), then the spare tail is given back.
+        let mut vectors: Vec<[f64; 3]> = items.into_iter().map(|(v, _)| v).collect();
+        vectors.shrink_to_fit();
+        Self { vectors, ids, dims }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.vectors.capacity() * 24 + self.ids.capacity() * 4 + self.dims.capacity()
+    }
+
+    /// The `k` nearest ids passing `accept` by exact geodesic distance (coordinates from
+    /// `lonlat`), ties ordered by `tie`; nearest first.
+    fn nearest_exact(
+        &self,
+        lon: f64,
+        lat: f64,
+        k: usize,
+        lonlat: impl Fn(u32) -> (f64, f64),
+        accept: impl Fn(u32) -> bool,
+        tie: impl Fn(u32, u32) -> Ordering,
+    ) -> Vec<(f64, u32)> {
+        let mut best: Vec<(f64, u32)> = Vec::with_capacity(k + 1);
+        if k == 0 {
+            return best;
+        }
+        let geodesic = |id: u32| {
+            let (plon, plat) = lonlat(id);
+            geodesic_m(lon, lat, plon, plat)
+        };
+        let q = unit_vector(lon, lat);
+        let rank = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then_with(|| tie(a.1, b.1));
+        // Fast path for the single nearest: the sphere-nearest point's geodesic bounds
+        // the answer, and only points within that bound on the sphere can beat it.
+        if k == 1
+            && let Some((slot, _)) = self.nearest(&q)
+            && accept(self.ids[slot as usize])
+        {
+            let first = self.ids[slot as usize];
+            let mut winner = (geodesic(first), first);
+            let reach = chord2_from_sphere_m(winner.0 / GEODESIC_OVER_SPHERE_MIN);
+            self.within(&q, reach, &mut |s, _| {
+                let id = self.ids[s as usize];
+                if id == first || !accept(id) {
+                    return;
+                }
+                let item = (geodesic(id), id);
+                if rank(&item, &winner).is_lt() {
+                    winner = item;
+                }
+            });
+            best.push(winner);
+            return best;
+        }
+        for (slot, d2) in self.nearest_iter(&q) {
+            if best.len() == k && geodesic_lower_bound(sphere_m_from_chord2(d2)) > best[k - 1].0 {
+                break;
+            }
+            let id = self.ids[slot as usize];
+            if !accept(id) {
+                continue;
+            }
+            let item = (geodesic(id), id);
+            let at = best.partition_point(|x| rank(x, &item).is_lt());
+            if at < k {
+                best.insert(at, item);
+                best.truncate(k);
+            }
+        }
+        best
+    }
+
+    /// Every id passing `accept` within `radius_m` (geodesic, inclusive), nearest first,
+    /// ties ordered by `tie`.
+    fn within_exact(
+        &self,
+        lon: f64,
+        lat: f64,
+        radius_m: f64,
+        lonlat: impl Fn(u32) -> (f64, f64),
+        accept: impl Fn(u32) -> bool,
+        tie: impl Fn(u32, u32) -> Ordering,
+    ) -> Vec<(f64, u32)> {
+        let q = unit_vector(lon, lat);
+        let reach = Reach::new(radius_m);
+        let mut found: Vec<(f64, u32)> = Vec::new();
+        self.within(&q, reach.sure_out, &mut |s, _| {
+            let id = self.ids[s as usize];
+            if accept(id) {
+                let (plon, plat) = lonlat(id);
+                let d = geodesic_m(lon, lat, plon, plat);
+                if d <= radius_m {
+                    found.push((d, id));
+                }
+            }
+        });
+        found.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| tie(a.1, b.1)));
+        found
+    }
+
+    /// Orders `items` into a subtree (splitting on the widest axis).
+    fn split(items: &mut [([f64; 3], u32)], dims: &mut [u8]) {
+        if items.len() <= LEAF {
+            return;
+        }
+        let (mut min, mut max) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+        for (v, _) in items.iter() {
+            for d in 0..3 {
+                min[d] = min[d].min(v[d]);
+                max[d] = max[d].max(v[d]);
+            }
+        }
+        let dim = (0..3)
+            .max_by(|&a, &b| (max[a] - min[a]).total_cmp(&(max[b] - min[b])))
+            .unwrap_or(0);
+        let mid = items.len() / 2;
+        items.select_nth_unstable_by(mid, |a, b| a.0[dim].total_cmp(&b.0[dim]));
+        dims[mid] = dim as u8;
+        let (left, rest) = items.split_at_mut(mid);
+        let (left_dims, rest_dims) = dims.split_at_mut(mid);
+        Self::split(left, left_dims);
+        Self::split(&mut rest[1..], &mut rest_dims[1..]);
+    }
+
+    /// The slot nearest to `q` and its squared chord.
+    fn nearest(&self, q: &[f64; 3]) -> Option<(u32, f64)> {
+        let mut best = (u32::MAX, f64::INFINITY);
+        self.nearest_in(0, self.vectors.len(), q, &mut best);
+        (best.0 != u32::MAX).then_some(best)
+    }
+
+    fn nearest_in(&self, lo: usize, hi: usize, q: &[f64; 3], best: &mut (u32, f64)) {
+        if hi - lo <= LEAF {
+            for s in lo..hi {
+                let d2 = chord2(q, &self.vectors[s]);
+                if d2 < best.1 {
+                    *best = (s as u32, d2);
+                }
+            }
+            return;
+        }
+        let mid = lo + (hi - lo) / 2;
+        let d2 = chord2(q, &self.vectors[mid]);
+        if d2 < best.1 {
+            *best = (mid as u32, d2);
+        }
+        let dim = self.dims[mid] as usize;
+        let diff = q[dim] - self.vectors[mid][dim];
+        let (near, far) = if diff < 0.0 {
+            ((lo, mid), (mid + 1, hi))
+        } else {
+            ((mid + 1, hi), (lo, mid))
+        };
+        self.nearest_in(near.0, near.1, q, best);
+        if diff * diff < best.1 {
+            self.nearest_in(far.0, far.1, q, best);
+        }
+    }
+
+    /// Calls `found` with every slot within squared chord `r2` of `q` (inclusive).
+    fn within(&self, q: &[f64; 3], r2: f64, found: &mut impl FnMut(u32, f64)) {
+        self.within_in(0, self.vectors.len(), q, r2, found);
+    }
+
+    fn within_in(
+        &self,
+        lo: usize,
+        hi: usize,
+        q: &[f64; 3],
+        r2: f64,
+        found: &mut impl FnMut(u32, f64),
+    ) {
+        if hi - lo <= LEAF {
+            for s in lo..hi {
+                let d2 = chord2(q, &self.vectors[s]);
+                if d2 <= r2 {
+                    found(s as u32, d2);
+                }
+            }
+            return;
+        }
+        let mid = lo + (hi - lo) / 2;
+        let d2 = chord2(q, &self.vectors[mid]);
+        if d2 <= r2 {
+            found(mid as u32, d2);
+        }
+        let dim = self.dims[mid] as usize;
+        let diff = q[dim] - self.vectors[mid][dim];
+        if diff <= 0.0 || diff * diff <= r2 {
+            self.within_in(lo, mid, q, r2, found);
+        }
+        if diff >= 0.0 || diff * diff <= r2 {
+            self.within_in(mid + 1, hi, q, r2, found);
+        }
+    }
+
+    /// Every slot in order of squared chord from `q`, lazily (best-first search).
+    fn nearest_iter<'a>(&'a self, q: &'a [f64; 3]) -> impl Iterator<Item = (u32, f64)> + 'a {
+        let mut heap = BinaryHeap::with_capacity(64);
+        if !self.vectors.is_empty() {
+            heap.push(Pending {
+                d2: 0.0,
+                lo: 0,
+                hi: self.vectors.len() as u32,
+            });
+        }
+        std::iter::from_fn(move || {
+            while let Some(next) = heap.pop() {
+                if next.hi == u32::MAX {
+                    return Some((next.lo, next.d2));
+                }
+                let (lo, hi) = (next.lo as usize, next.hi as usize);
+                let point = |s: usize| Pending {
+                    d2: chord2(q, &self.vectors[s]),
+                    lo: s as u32,
+                    hi: u32::MAX,
+                };
+                if hi - lo <= LEAF {
+                    heap.extend((lo..hi).map(point));
+                    continue;
+                }
+                let mid = lo + (hi - lo) / 2;
+                heap.push(point(mid));
+                let dim = self.dims[mid] as usize;
+                let diff = q[dim] - self.vectors[mid][dim];
+                let far_bound = next.d2.max(diff * diff);
+                let (left, right) = if diff < 0.0 {
+                    (next.d2, far_bound)
+                } else {
+                    (far_bound, next.d2)
+                };
+                for (lo, hi, d2) in [(lo, mid, left), (mid + 1, hi, right)] {
+                    if hi > lo {
+                        heap.push(Pending {
+                            d2,
+                            lo: lo as u32,
+                            hi: hi as u32,
+                        });
+                    }
+                }
+            }
+            None
+        })
+    }
+}
+
+/// WGS84 points with ids of the caller's choosing, whose coordinates the caller keeps
+/// (29 bytes a point): the facility index, where the records hold the coordinates.
+pub struct PointTree {
+    tree: KdTree,
+}
+
+impl PointTree {
+    /// Indexes `(id, longitude, latitude)` points.
+    pub fn new(points: impl IntoIterator<Item = (u32, f64, f64)>) -> Self {
+        let items = points
+            .into_iter()
+            .map(|(id, lon, lat)| (unit_vector(lon, lat), id))
+            .collect();
+        Self {
+            tree: KdTree::new(items),
+        }
+    }
+
+    /// How many points.
+    pub fn len(&self) -> usize {
+        self.tree.ids.len()
+    }
+
+    /// Whether there are no points.
+    pub fn is_empty(&self) -> bool {
+        self.tree.ids.is_empty()
+    }
+
+    /// Bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.tree.heap_bytes()
+    }
+
+    /// The `k` nearest points passing `accept`, by exact geodesic distance from the
+    /// coordinates `lonlat` gives for an id, ties ordered by `tie`; nearest first as
+    /// `(distance_m, id)`.
+    pub fn nearest(
+        &self,
+        lon: f64,
+        lat: f64,
+        k: usize,
+        lonlat: impl Fn(u32) -> (f64, f64),
+        accept: impl Fn(u32) -> bool,
+        tie: impl Fn(u32, u32) -> Ordering,
+    ) -> Vec<(f64, u32)> {
+        self.tree.nearest_exact(lon, lat, k, lonlat, accept, tie)
+    }
+
+    /// Every point passing `accept` within `radius_m` (geodesic, inclusive), nearest
+    /// first, ties ordered by `tie`.
+    pub fn within(
+        &self,
+        lon: f64,
+        lat: f64,
+        radius_m: f64,
+        lonlat: impl Fn(u32) -> (f64, f64),
+        accept: impl Fn(u32) -> bool,
+        tie: impl Fn(u32, u32) -> Ordering,
+    ) -> Vec<(f64, u32)> {
+        self.tree
+            .within_exact(lon, lat, radius_m, lonlat, accept, tie)
     }
 }
 
 /// A set of WGS84 points, each identified by its position in the input.
 pub struct PointIndex {
-    tree: RTree<Entry>,
+    tree: KdTree,
     lonlat: Vec<(f64, f64)>,
+    /// Unit vectors in input order (for callers that test chords themselves).
     vectors: Vec<[f64; 3]>,
 }
 
@@ -67,19 +425,18 @@ impl Reach {
 impl PointIndex {
     /// Indexes `points` (longitude, latitude in degrees).
     pub fn new(points: Vec<(f64, f64)>) -> Self {
-        let vectors: Vec<[f64; 3]> = points
-            .iter()
-            .map(|&(lon, lat)| unit_vector(lon, lat))
-            .collect();
-        let entries = vectors
+        let items = points
             .iter()
             .enumerate()
-            .map(|(i, v)| GeomWithData::new(*v, i as u32))
+            .map(|(i, &(lon, lat))| (unit_vector(lon, lat), i as u32))
             .collect();
         Self {
-            tree: RTree::bulk_load(entries),
+            tree: KdTree::new(items),
+            vectors: points
+                .iter()
+                .map(|&(lon, lat)| unit_vector(lon, lat))
+                .collect(),
             lonlat: points,
-            vectors,
         }
     }
 
@@ -106,13 +463,21 @@ impl PointIndex {
     /// The points whose squared chord to unit vector `q` is at most `chord2`, in no
     /// particular order.
     pub fn within_chord2(&self, q: &[f64; 3], chord2: f64) -> impl Iterator<Item = u32> + '_ {
-        self.tree.locate_within_distance(*q, chord2).map(|e| e.data)
+        let mut found = Vec::new();
+        self.tree
+            .within(q, chord2, &mut |slot, _| found.push(self.id(slot)));
+        found.into_iter()
     }
 
     /// Exact geodesic distance from `(lon, lat)` to point `i`.
     pub fn geodesic_to(&self, lon: f64, lat: f64, i: u32) -> f64 {
         let (plon, plat) = self.lonlat[i as usize];
         geodesic_m(lon, lat, plon, plat)
+    }
+
+    /// The input position of the point in tree slot `slot`.
+    fn id(&self, slot: u32) -> u32 {
+        self.tree.ids[slot as usize]
     }
 
     /// The `k` nearest points passing `accept`, by exact geodesic distance, ties
@@ -125,47 +490,8 @@ impl PointIndex {
         accept: impl Fn(u32) -> bool,
         tie: impl Fn(u32, u32) -> Ordering,
     ) -> Vec<(f64, u32)> {
-        let mut best: Vec<(f64, u32)> = Vec::with_capacity(k + 1);
-        if k == 0 {
-            return best;
-        }
-        let q = unit_vector(lon, lat);
-        let rank = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then_with(|| tie(a.1, b.1));
-        // Fast path for the single nearest: the sphere-nearest point's geodesic bounds
-        // the answer, and only points within that bound on the sphere can beat it.
-        if k == 1
-            && let Some(first) = self.tree.nearest_neighbor(&q)
-            && accept(first.data)
-        {
-            let mut winner = (self.geodesic_to(lon, lat, first.data), first.data);
-            let reach = chord2_from_sphere_m(winner.0 / GEODESIC_OVER_SPHERE_MIN);
-            for entry in self.tree.locate_within_distance(q, reach) {
-                if entry.data == first.data || !accept(entry.data) {
-                    continue;
-                }
-                let item = (self.geodesic_to(lon, lat, entry.data), entry.data);
-                if rank(&item, &winner).is_lt() {
-                    winner = item;
-                }
-            }
-            best.push(winner);
-            return best;
-        }
-        for (entry, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&q) {
-            if best.len() == k && geodesic_lower_bound(sphere_m_from_chord2(d2)) > best[k - 1].0 {
-                break;
-            }
-            if !accept(entry.data) {
-                continue;
-            }
-            let item = (self.geodesic_to(lon, lat, entry.data), entry.data);
-            let at = best.partition_point(|x| rank(x, &item).is_lt());
-            if at < k {
-                best.insert(at, item);
-                best.truncate(k);
-            }
-        }
-        best
+        self.tree
+            .nearest_exact(lon, lat, k, |i| self.lonlat[i as usize], accept, tie)
     }
 
     /// Every point passing `accept` within `radius_m` (geodesic, inclusive), nearest
@@ -178,17 +504,8 @@ impl PointIndex {
         accept: impl Fn(u32) -> bool,
         tie: impl Fn(u32, u32) -> Ordering,
     ) -> Vec<(f64, u32)> {
-        let q = unit_vector(lon, lat);
-        let reach = Reach::new(radius_m);
-        let mut found: Vec<(f64, u32)> = self
-            .tree
-            .locate_within_distance(q, reach.sure_out)
-            .filter(|e| accept(e.data))
-            .map(|e| (self.geodesic_to(lon, lat, e.data), e.data))
-            .filter(|(d, _)| *d <= radius_m)
-            .collect();
-        found.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| tie(a.1, b.1)));
-        found
+        self.tree
+            .within_exact(lon, lat, radius_m, |i| self.lonlat[i as usize], accept, tie)
     }
 
     /// Whether some point lies within `reach` of `(lon, lat)` (unit vector `q`):
@@ -204,23 +521,23 @@ impl PointIndex {
         reach: &Reach,
         hints: &mut Hints,
     ) -> Result<(), f64> {
-        let within = |i: u32, d2: f64| {
+        let within = |slot: u32, d2: f64| {
             d2 <= reach.sure_in
-                || (d2 <= reach.sure_out && self.geodesic_to(lon, lat, i) <= reach.radius_m)
+                || (d2 <= reach.sure_out
+                    && self.geodesic_to(lon, lat, self.id(slot)) <= reach.radius_m)
         };
         for k in 0..hints.0.len() {
             let Some(h) = hints.0[k] else { break };
-            if within(h, chord2(q, &self.vectors[h as usize])) {
+            if within(h, chord2(q, &self.tree.vectors[h as usize])) {
                 hints.0[..=k].rotate_right(1);
                 return Ok(());
             }
         }
-        let Some(nearest) = self.tree.nearest_neighbor(q) else {
+        let Some((nearest, d2)) = self.tree.nearest(q) else {
             return Err(f64::INFINITY);
         };
-        let d2 = chord2(q, &self.vectors[nearest.data as usize]);
-        if within(nearest.data, d2) {
-            hints.remember(nearest.data);
+        if within(nearest, d2) {
+            hints.remember(nearest);
             return Ok(());
         }
         if d2 > reach.sure_out {
@@ -228,27 +545,80 @@ impl PointIndex {
         }
         // Rare: the sphere-nearest is just outside by the geodesic; another point a
         // little farther on the sphere may still be inside.
-        for entry in self.tree.locate_within_distance(*q, reach.sure_out) {
-            if within(entry.data, chord2(q, &self.vectors[entry.data as usize])) {
-                hints.remember(entry.data);
-                return Ok(());
+        let mut hit = None;
+        self.tree.within(q, reach.sure_out, &mut |s, d| {
+            if hit.is_none() && within(s, d) {
+                hit = Some(s);
             }
+        });
+        match hit {
+            Some(s) => {
+                hints.remember(s);
+                Ok(())
+            }
+            None => Err(sphere_m_from_chord2(d2)),
         }
-        Err(sphere_m_from_chord2(d2))
     }
 
     /// The point nearest to unit vector `q` on the sphere and its squared chord.
     pub fn nearest_chord2(&self, q: &[f64; 3]) -> Option<(u32, f64)> {
-        self.tree
-            .nearest_neighbor(q)
-            .map(|e| (e.data, chord2(q, &self.vectors[e.data as usize])))
+        self.tree.nearest(q).map(|(slot, d2)| (self.id(slot), d2))
     }
 
     /// Great-circle distance (metres, mean sphere) from unit vector `q` to the nearest
     /// point, or infinity when empty. A lower bound for covering tests nearby.
     pub fn nearest_sphere_m(&self, q: &[f64; 3]) -> f64 {
-        self.tree.nearest_neighbor(q).map_or(f64::INFINITY, |e| {
-            sphere_m_from_chord2(chord2(q, &self.vectors[e.data as usize]))
-        })
+        self.tree
+            .nearest(q)
+            .map_or(f64::INFINITY, |(_, d2)| sphere_m_from_chord2(d2))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// The tree's three searches equal exhaustive scans of the squared chords.
+    #[test]
+    fn kd_tree_searches_equal_exhaustive_scans() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for n in [0, 1, 7, 8, 9, 100, 2_000] {
+            // Clustered points with duplicates, as real facilities are.
+            let mut vectors: Vec<[f64; 3]> = (0..n)
+                .map(|_| unit_vector(rng.random_range(60.0..62.0), rng.random_range(40.0..41.0)))
+                .collect();
+            if n > 10 {
+                vectors[5] = vectors[4];
+            }
+            let tree = KdTree::new(
+                vectors
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (*v, i as u32))
+                    .collect(),
+            );
+            for _ in 0..50 {
+                let q = unit_vector(rng.random_range(55.0..67.0), rng.random_range(35.0..46.0));
+                let mut all: Vec<(f64, u32)> = vectors
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (chord2(&q, v), i as u32))
+                    .collect();
+                all.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let nearest = tree.nearest(&q);
+                assert_eq!(nearest.map(|n| n.1), all.first().map(|a| a.0));
+                let ordered: Vec<f64> = tree.nearest_iter(&q).map(|(_, d2)| d2).collect();
+                assert_eq!(ordered, all.iter().map(|a| a.0).collect::<Vec<_>>());
+                let r2 = all.get(n / 3).map_or(0.1, |a| a.0);
+                let mut found = Vec::new();
+                tree.within(&q, r2, &mut |s, _| found.push(tree.ids[s as usize]));
+                found.sort_unstable();
+                let mut expected: Vec<u32> =
+                    all.iter().filter(|a| a.0 <= r2).map(|a| a.1).collect();
+                expected.sort_unstable();
+                assert_eq!(found, expected);
+            }
+        }
     }
 }

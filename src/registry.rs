@@ -6,6 +6,7 @@
 
 use crate::index::ServiceIndex;
 use crate::model::{Area, Facility, FieldError, Settlement};
+use crate::records::RecordsBuilder;
 use crate::store::{Store, StoreError};
 use arc_swap::ArcSwap;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -142,12 +143,20 @@ impl Registry {
     pub async fn reload(&self) -> Result<(), StoreError> {
         let _guard = self.catch_up_lock.lock().await;
         let version = self.store.version().await?;
-        let facilities = self.store.facilities().await?;
-        self.index.store(Arc::new(ServiceIndex::build(
-            facilities.into_iter().map(Arc::new).collect(),
-            version,
-        )));
+        let index = self.load_index(version).await?;
+        self.index.store(Arc::new(index));
         self.reload_places().await
+    }
+
+    /// A new index of every facility in the store, streamed in (never all held as
+    /// records at once). The store may already be past `version`: whatever is newer is
+    /// applied again by the next catch-up, which changes nothing.
+    async fn load_index(&self, version: i64) -> Result<ServiceIndex, StoreError> {
+        let mut builder = RecordsBuilder::default();
+        self.store
+            .scan_facilities(&mut |f| builder.push(&f))
+            .await?;
+        Ok(ServiceIndex::of_records(builder.finish(), version))
     }
 
     async fn reload_places(&self) -> Result<(), StoreError> {
@@ -173,31 +182,21 @@ impl Registry {
             .filter(|c| c.kind == "facility")
             .map(|c| c.entity_id.as_str())
             .collect();
-        let mut by_id: HashMap<String, Arc<Facility>> = current
-            .facilities()
-            .iter()
-            .map(|f| (f.id.clone(), f.clone()))
-            .collect();
-        if changed.len() > by_id.len() / 4 + 64 {
-            by_id = self
-                .store
-                .facilities()
-                .await?
-                .into_iter()
-                .map(|f| (f.id.clone(), Arc::new(f)))
-                .collect();
+        // Each changed record is read as it is now: applying a change twice, or one
+        // the store has already moved past, gives the same result.
+        let next = if changed.len() > current.len() / 4 + 64 {
+            self.load_index(last).await?
         } else {
+            let (mut upserts, mut deletes) = (Vec::new(), Vec::new());
             for id in changed {
                 match self.store.facility(id).await? {
-                    Some(f) => by_id.insert(id.to_string(), Arc::new(f)),
-                    None => by_id.remove(id),
-                };
+                    Some(f) => upserts.push(f),
+                    None => deletes.push(id.to_string()),
+                }
             }
-        }
-        let mut facilities: Vec<Arc<Facility>> = by_id.into_values().collect();
-        facilities.sort_by(|a, b| a.id.cmp(&b.id));
-        self.index
-            .store(Arc::new(ServiceIndex::build(facilities, last)));
+            current.apply(upserts, &deletes, last)
+        };
+        self.index.store(Arc::new(next));
         if changes
             .iter()
             .any(|c| c.kind == "area" || c.kind == "settlement")
@@ -290,7 +289,7 @@ impl Registry {
         let mut writes = Vec::new();
         for mut f in facilities {
             match index.get(&f.id) {
-                Some(old) if same_record(old, &f) => summary.unchanged += 1,
+                Some(old) if same_record(&old, &f) => summary.unchanged += 1,
                 Some(old) => {
                     f.created_at = f.created_at.or(old.created_at);
                     f.updated_at = Some(now);
@@ -491,8 +490,9 @@ impl Registry {
         };
         let now = now();
         let mut changed = Vec::new();
-        for f in self.index().facilities() {
-            let mut g = Facility::clone(f);
+        for record in self.index().facilities() {
+            let f = record.decode();
+            let mut g = f.clone();
             crate::places::assign_facility(&index, &mut g, &valid);
             if (&g.adm1, &g.adm2, &g.country) != (&f.adm1, &f.adm2, &f.country) {
                 g.updated_at = Some(now);

@@ -30,7 +30,13 @@ impl Viewer {
 
     /// Whether this viewer may see the exact details of `facility`.
     pub fn sees(self, facility: &Facility) -> bool {
-        !facility.confidential || self == Viewer::Authorised
+        self.may_see(facility.confidential)
+    }
+
+    /// Whether this viewer may see the exact details of a facility that is (or is not)
+    /// confidential.
+    pub fn may_see(self, confidential: bool) -> bool {
+        !confidential || self == Viewer::Authorised
     }
 }
 

@@ -53,7 +53,7 @@ pub async fn coverage(
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let withheld = match caller.viewer() {
-        Viewer::Public => planning::confidential_sectors(state.registry.index().facilities()),
+        Viewer::Public => planning::confidential_sectors(&state.registry.index()),
         Viewer::Authorised => Vec::new(),
     };
     let mut thresholds = Thresholds::default();

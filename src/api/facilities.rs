@@ -31,7 +31,7 @@ pub struct ListParams {
 }
 
 /// Adds `verification_overdue` to each feature of `features` (same order as `records`).
-pub fn flag_overdue(features: &mut Value, records: &[&Facility], max_age_days: u32) {
+pub fn flag_overdue(features: &mut Value, records: &[Facility], max_age_days: u32) {
     let today = chrono::Utc::now().date_naive();
     if let Some(list) = features.get_mut("features").and_then(Value::as_array_mut) {
         for (feature, f) in list.iter_mut().zip(records) {
@@ -65,14 +65,16 @@ pub async fn list(
     let country = params.get("country").map(str::to_ascii_uppercase);
     let q = params.get("q").map(str::to_lowercase);
     let index = state.registry.index();
-    let mut selected: Vec<&Facility> = index
+    let mut selected: Vec<Facility> = index
         .facilities()
-        .iter()
-        .map(|f| f.as_ref())
-        .filter(|f| caller.viewer().sees(f))
-        .filter(|f| sectors.is_empty() || sectors.iter().any(|s| f.has_sector(*s)))
+        .filter(|r| caller.viewer().may_see(r.summary().confidential()))
+        .filter(|r| sectors.is_empty() || sectors.iter().any(|s| r.has_sector(*s)))
+        .filter(|r| {
+            let (lon, lat) = r.lonlat();
+            bbox.is_none_or(|b| in_bbox(b, lon, lat))
+        })
+        .map(|r| r.decode())
         .filter(|f| country.as_ref().is_none_or(|c| &f.country == c))
-        .filter(|f| bbox.is_none_or(|b| in_bbox(b, f.lon, f.lat)))
         .filter(|f| !overdue || f.verification_overdue(today, max_age))
         .filter(|f| {
             q.as_ref().is_none_or(|q| {
@@ -83,7 +85,7 @@ pub async fn list(
         .collect();
     selected.sort_by(|a, b| a.id.cmp(&b.id));
     let demo = selected.iter().filter(|f| f.demo).count();
-    let mut body = export::geojson(selected.clone());
+    let mut body = export::geojson(&selected);
     flag_overdue(&mut body, &selected, max_age);
     body["demo_records"] = json!(demo);
     body["verification_max_age_days"] = json!(max_age);
@@ -131,7 +133,7 @@ pub async fn get_one(
 ) -> Result<Json<Value>, ApiError> {
     let index = state.registry.index();
     match index.get(&id) {
-        Some(f) if caller.viewer().sees(f) => {
+        Some(f) if caller.viewer().sees(&f) => {
             let mut feature = f.to_feature();
             feature["properties"]["verification_overdue"] = json!(f.verification_overdue(
                 chrono::Utc::now().date_naive(),
@@ -276,14 +278,12 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     params.only(&["format"])?;
     let index = state.registry.index();
-    let mut visible: Vec<&Facility> = index
+    let visible: Vec<Facility> = index
         .facilities()
-        .iter()
-        .map(|f| f.as_ref())
-        .filter(|f| caller.viewer().sees(f))
+        .filter(|r| caller.viewer().may_see(r.summary().confidential()))
+        .map(|r| r.decode())
         .collect();
-    visible.sort_by(|a, b| a.id.cmp(&b.id));
-    let hidden = index.facilities().len() - visible.len();
+    let hidden = index.len() - visible.len();
     let note = if caller.viewer() == Viewer::Public && hidden > 0 {
         format!("{hidden} confidential record(s) left out")
     } else {
@@ -291,7 +291,7 @@ pub async fn export(
     };
     match params.get("format").unwrap_or("geojson") {
         "geojson" => {
-            let mut body = export::geojson(visible);
+            let mut body = export::geojson(&visible);
             if !note.is_empty() {
                 body["note"] = json!(note);
             }
@@ -312,7 +312,7 @@ pub async fn export(
                     "attachment; filename=\"tirek-facilities.csv\"",
                 ),
             ],
-            export::csv(visible),
+            export::csv(&visible),
         )
             .into_response()),
         other => Err(ApiError::bad_request(format!(

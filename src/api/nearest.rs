@@ -5,9 +5,11 @@ use super::{ApiError, AppState};
 use crate::index::{Filter, Hit};
 use crate::model::{Language, Sector, Service, Status, parse_list};
 use crate::visibility::{Viewer, distance_band, masked_feature};
-use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::json;
 
 /// Most results per sector.
 pub const MAX_K: usize = 50;
@@ -88,7 +90,7 @@ pub async fn nearest(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     params.only(PARAMS)?;
     let lon = params.number("lon")?;
     let lat = params.number("lat")?;
@@ -152,50 +154,89 @@ pub async fn nearest(
             None => index.nearest(lon, lat, sector, k, &filter),
         })
         .collect();
-    let mut results: Vec<Value> = hits
-        .iter()
-        .map(|hit| {
-            json!({"sector": hit.sector, "distance_m": round_mm(hit.distance_m), "facility": hit.facility.to_feature()})
-        })
-        .collect();
-    let mut demo = hits.iter().any(|h| h.facility.demo);
+    // The body is written straight out (no JSON tree): this is the hottest path.
+    let mut out = Vec::with_capacity(1024 + hits.len() * 1024);
+    out.extend_from_slice(b"{\"query\":");
+    let query = QueryEcho {
+        lon,
+        lat,
+        k,
+        sectors: &sectors,
+        radius_km,
+        services: &filter.services,
+        open_24_7: filter.open_24_7,
+        language: &filter.languages,
+        female_staff: filter.female_staff,
+        child_friendly: filter.child_friendly,
+        wheelchair_access: filter.wheelchair_access,
+        free_of_charge: filter.free_of_charge,
+        no_police_report_required: filter.no_police_report_required,
+        status: &filter.statuses,
+    };
+    // Writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut out, &query);
+    out.extend_from_slice(b",\"results\":[");
+    for (i, hit) in hits.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"sector\":\"");
+        out.extend_from_slice(hit.sector.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"distance_m\":");
+        let _ = serde_json::to_writer(&mut out, &round_mm(hit.distance_m));
+        out.extend_from_slice(b",\"facility\":");
+        hit.facility().write_feature(&mut out);
+        out.push(b'}');
+    }
+    let mut demo = hits.iter().any(|h| h.record.summary().demo());
     if public {
+        // Per sector one masked entry: the band to the nearest confidential facility's
+        // anchor cell, with the nearest public hotline.
+        let public_filter = Filter {
+            public_only: true,
+            ..Filter::default()
+        };
         let hotline = index
-            .nearest(
-                lon,
-                lat,
-                Sector::Hotline,
-                1,
-                &Filter {
-                    public_only: true,
-                    ..Filter::default()
-                },
-            )
+            .nearest(lon, lat, Sector::Hotline, 1, &public_filter)
             .into_iter()
             .next()
-            .and_then(|h| h.facility.phone.clone());
+            .and_then(|h| h.facility().phone);
         for &sector in &sectors {
-            if let Some((f, anchor_m)) = index.nearest_anchor(lon, lat, sector, &filter) {
-                demo |= f.demo;
-                results.push(
-                    json!({"sector": sector, "distance_band": distance_band(anchor_m),
-                    "facility": masked_feature(f, hotline.as_deref())}),
-                );
+            if let Some((record, anchor_m)) = index.nearest_anchor(lon, lat, sector, &filter) {
+                let facility = record.decode();
+                demo |= facility.demo;
+                if out.last() != Some(&b'[') {
+                    out.push(b',');
+                }
+                let entry = json!({"sector": sector, "distance_band": distance_band(anchor_m),
+                                   "facility": masked_feature(&facility, hotline.as_deref())});
+                let _ = serde_json::to_writer(&mut out, &entry);
             }
         }
     }
-    Ok(Json(json!({
-        "query": {
-            "lon": lon, "lat": lat, "k": k, "sectors": sectors, "radius_km": radius_km,
-            "services": filter.services, "open_24_7": filter.open_24_7, "language": filter.languages,
-            "female_staff": filter.female_staff, "child_friendly": filter.child_friendly,
-            "wheelchair_access": filter.wheelchair_access, "free_of_charge": filter.free_of_charge,
-            "no_police_report_required": filter.no_police_report_required, "status": filter.statuses,
-        },
-        "results": results,
-        "demo": demo,
-        "distance": "WGS84 geodesic (Karney), metres",
-    })))
+    out.extend_from_slice(b"],\"demo\":");
+    out.extend_from_slice(if demo { b"true" } else { b"false" });
+    out.extend_from_slice(b",\"distance\":\"WGS84 geodesic (Karney), metres\"}");
+    Ok(([(header::CONTENT_TYPE, "application/json")], out).into_response())
+}
+
+/// The query as understood, echoed in the answer.
+#[derive(Serialize)]
+struct QueryEcho<'a> {
+    lon: f64,
+    lat: f64,
+    k: usize,
+    sectors: &'a [Sector],
+    radius_km: Option<f64>,
+    services: &'a [Service],
+    open_24_7: bool,
+    language: &'a [Language],
+    female_staff: bool,
+    child_friendly: bool,
+    wheelchair_access: bool,
+    free_of_charge: bool,
+    no_police_report_required: bool,
+    status: &'a [Status],
 }
 
 /// Distances are reported to the millimetre.

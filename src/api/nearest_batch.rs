@@ -305,12 +305,12 @@ impl Query {
                     // As in `GET /api/nearest`: one masked answer per sector, its band
                     // measured to the anchor cell, whatever the radius and k.
                     for &sector in &self.sectors {
-                        if let Some((f, anchor_m)) =
+                        if let Some((record, anchor_m)) =
                             index.nearest_anchor(p.lon, p.lat, sector, &self.filter)
                         {
                             hits.push(Hit {
                                 sector,
-                                facility: f.clone(),
+                                record,
                                 distance_m: anchor_m,
                             });
                         }
@@ -339,14 +339,13 @@ impl Query {
             let mut any = false;
             for hit in hits.iter().filter(|h| h.sector == sector) {
                 any = true;
-                let f = &hit.facility;
-                if self.viewer.sees(f) {
+                let confidential = hit.record.summary().confidential();
+                if self.viewer.may_see(confidential) {
                     let _ = writeln!(
                         text,
-                        "{id},{sector},{},{:.3},,{}",
-                        csv_field(&f.id),
+                        "{id},{sector},{},{:.3},,{confidential}",
+                        csv_field(hit.record.id()),
                         hit.distance_m,
-                        f.confidential
                     );
                 } else {
                     let _ = writeln!(
@@ -367,11 +366,11 @@ impl Query {
         let results: Vec<Value> = hits
             .iter()
             .map(|hit| {
-                let f = &hit.facility;
-                if self.viewer.sees(f) {
-                    json!({"sector": hit.sector, "facility_id": f.id,
+                let confidential = hit.record.summary().confidential();
+                if self.viewer.may_see(confidential) {
+                    json!({"sector": hit.sector, "facility_id": hit.record.id(),
                            "distance_m": (hit.distance_m * 1000.0).round() / 1000.0,
-                           "confidential": f.confidential})
+                           "confidential": confidential})
                 } else {
                     json!({"sector": hit.sector, "distance_band": distance_band(hit.distance_m),
                            "confidential": true})

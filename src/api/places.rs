@@ -24,7 +24,7 @@ pub async fn meta(State(state): State<AppState>) -> Json<Value> {
         .iter()
         .map(|s| (s.as_str().to_string(), json!(index.count(*s))))
         .collect();
-    let demo = index.facilities().iter().filter(|f| f.demo).count();
+    let demo = index.facilities().filter(|r| r.summary().demo()).count();
     let mut levels = [0usize; 3];
     for a in &places.areas {
         if let Some(n) = levels.get_mut(usize::from(a.level)) {
@@ -34,7 +34,7 @@ pub async fn meta(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "name": "Tirek",
         "version": env!("CARGO_PKG_VERSION"),
-        "facilities": index.facilities().len(),
+        "facilities": index.len(),
         "demo_facilities": demo,
         "demo_notice": (demo > 0).then_some("Demo data: these facilities are synthetic, not real services."),
         "facilities_per_sector": per_sector,

@@ -15,7 +15,8 @@ use crate::analysis::Sites;
 use crate::coverage::Thresholds;
 use crate::coverage::grid::{self, BBox, MAX_CELLS};
 use crate::coverage::siting::{MAX_CANDIDATES, MAX_K};
-use crate::model::{Facility, Sector, parse_list};
+use crate::index::ServiceIndex;
+use crate::model::{Sector, parse_list};
 use crate::planning::{self, Candidate, PlanError};
 use crate::visibility::Viewer;
 use axum::extract::State;
@@ -103,9 +104,9 @@ pub(super) fn km_value(key: &str, value: &str) -> Result<f64, ApiError> {
 
 /// The sectors whose fine-grained results `viewer` may not see (see
 /// [`planning::confidential_sectors`]).
-fn withheld_for(viewer: Viewer, facilities: &[Arc<Facility>]) -> Vec<Sector> {
+fn withheld_for(viewer: Viewer, index: &ServiceIndex) -> Vec<Sector> {
     match viewer {
-        Viewer::Public => planning::confidential_sectors(facilities),
+        Viewer::Public => planning::confidential_sectors(index),
         Viewer::Authorised => Vec::new(),
     }
 }
@@ -115,9 +116,9 @@ fn withheld_for(viewer: Viewer, facilities: &[Arc<Facility>]) -> Vec<Sector> {
 fn refuse_confidential_sector(
     viewer: Viewer,
     sector: Sector,
-    facilities: &[Arc<Facility>],
+    index: &ServiceIndex,
 ) -> Result<(), ApiError> {
-    if withheld_for(viewer, facilities).contains(&sector) {
+    if withheld_for(viewer, index).contains(&sector) {
         return Err(ApiError::forbidden(format!(
             "{sector} has confidential facilities: per-settlement and per-site results of it would trace their locations, so they need the caseworker role; /api/coverage gives the public its coverage per area"
         )));
@@ -173,7 +174,7 @@ pub async fn gaps_grid(
             let index = registry.index();
             let places = registry.places();
             let sites = Sites::from_facilities(index.facilities());
-            let withheld = withheld_for(viewer, index.facilities());
+            let withheld = withheld_for(viewer, &index);
             let region = planning::grid_region(bbox, &places.areas);
             match planning::grid(&sites, &places.settlements, &region, res, &sectors, thresholds, MAX_CELLS) {
                 Ok(g) => {
@@ -209,7 +210,7 @@ pub async fn catchments(
     let sector: Sector = params
         .parse("sector")?
         .ok_or_else(|| ApiError::bad_request("parameter sector is required"))?;
-    refuse_confidential_sector(caller.viewer(), sector, state.registry.index().facilities())?;
+    refuse_confidential_sector(caller.viewer(), sector, &state.registry.index())?;
     let key = format!("catchments|{sector}");
     let registry = state.registry.clone();
     let result = tokio::task::spawn_blocking(move || {
@@ -352,7 +353,7 @@ pub async fn plan_sites(
     body: Body,
 ) -> Result<Response, ApiError> {
     let (sector, k, candidates, threshold_km) = parse_plan(&body.0)?;
-    refuse_confidential_sector(caller.viewer(), sector, state.registry.index().facilities())?;
+    refuse_confidential_sector(caller.viewer(), sector, &state.registry.index())?;
     let threshold_m =
         threshold_km.map_or_else(|| Thresholds::default().get(sector), |km| km * 1000.0);
     let registry = state.registry.clone();

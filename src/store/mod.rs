@@ -148,6 +148,11 @@ pub trait Store: Send + Sync {
 
     /// Every facility.
     async fn facilities(&self) -> Result<Vec<Facility>, StoreError>;
+    /// Every facility, one at a time, in id order (without holding them all).
+    async fn scan_facilities(
+        &self,
+        each: &mut (dyn FnMut(Facility) + Send),
+    ) -> Result<(), StoreError>;
     /// One facility.
     async fn facility(&self, id: &str) -> Result<Option<Facility>, StoreError>;
     /// Adds a new facility; [`StoreError::Conflict`] if the id exists.

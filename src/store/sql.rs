@@ -161,6 +161,19 @@ macro_rules! sql_backend {
                     .collect()
             }
 
+            async fn scan_facilities(
+                &self,
+                each: &mut (dyn FnMut(Facility) + Send),
+            ) -> Result<(), StoreError> {
+                use tokio_stream::StreamExt;
+                let mut rows = sqlx::query("SELECT id, doc FROM facilities ORDER BY id").fetch(&self.pool);
+                while let Some(row) = rows.next().await {
+                    let row = row?;
+                    each(facility_from_doc(row.get("id"), row.get("doc"))?);
+                }
+                Ok(())
+            }
+
             async fn facility(&self, id: &str) -> Result<Option<Facility>, StoreError> {
                 let row = sqlx::query("SELECT doc FROM facilities WHERE id = $1")
                     .bind(id)

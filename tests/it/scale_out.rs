@@ -74,7 +74,7 @@ async fn coverage_count(app: &TestApp, code: &str, sector: &str) -> Option<u64> 
 /// Every facility the instance's index holds, by id (a duplicate id fails).
 fn indexed(app: &TestApp) -> Vec<Facility> {
     let index = app.state.registry.index();
-    let mut all: Vec<Facility> = index.facilities().iter().map(|f| (**f).clone()).collect();
+    let mut all: Vec<Facility> = index.facilities().map(|r| r.decode()).collect();
     all.sort_by(|a, b| a.id.cmp(&b.id));
     let before = all.len();
     all.dedup_by(|a, b| a.id == b.id);
