@@ -388,6 +388,38 @@ mod tests {
     }
 
     #[test]
+    fn apply_moves_records_between_sectors_and_removes_them() {
+        let index = ServiceIndex::build(
+            vec![
+                facility("a", Sector::Health, 10.0, 10.0),
+                facility("b", Sector::Health, 11.0, 10.0),
+                facility("c", Sector::Police, 50.0, 10.0),
+            ],
+            1,
+        );
+        let near = |index: &ServiceIndex, sector| {
+            index
+                .nearest(10.0, 10.0, sector, 1, &Filter::default())
+                .first()
+                .map(|h| h.record.id().to_string())
+        };
+        let moved = facility("a", Sector::Police, 10.0, 10.0);
+        let next = index.apply(vec![moved], &["c".into()], 2);
+        assert_eq!(next.version(), 2);
+        assert_eq!(next.len(), 2);
+        assert_eq!(near(&next, Sector::Health).as_deref(), Some("b"));
+        assert_eq!(near(&next, Sector::Police).as_deref(), Some("a"));
+        assert_eq!(
+            (next.count(Sector::Health), next.count(Sector::Police)),
+            (1, 1)
+        );
+        assert!(next.get("c").is_none());
+        // The old snapshot is untouched.
+        assert_eq!(near(&index, Sector::Health).as_deref(), Some("a"));
+        assert_eq!(near(&index, Sector::Police).as_deref(), Some("c"));
+    }
+
+    #[test]
     fn filters_and_status() {
         let mut closed = facility("a", Sector::Health, 0.0, 0.0);
         closed.status = Status::TemporarilyClosed;
