@@ -5,12 +5,14 @@
 # Prints the anchors' JSON line, then one JSON line with Tirek's medians over REPEAT
 # runs, the check verdict for Tirek's coverage.csv and nearest.csv (exact geodesic
 # columns), and the ratios. Tirek's W2 figures, each the median of REPEAT processes:
-#   tirek_w2_s            computation after loading: points prepared (spatial sort,
-#                         unit vectors, blocks) + areas assigned (point-in-polygon) +
-#                         coverage; this is what the ratios use
-#   tirek_w2_pip_s        the point-in-polygon part alone (the anchors read the district
-#                         from population.district_id instead)
-#   tirek_w2_no_pip_s     tirek_w2_s without it, with w2_no_pip_vs_* ratios
+#   tirek_w2_s            computation after loading (wall time): points prepared
+#                         (spatial sort, unit vectors, blocks) and sectors tested, while
+#                         another thread assigns the points to areas (grid build and
+#                         point-in-polygon), then the per-area sums; the ratios use this
+#   tirek_w2_pip_s        the area assignment's own time (the anchors read the district
+#                         from population.district_id instead); it overlaps the rest
+#   tirek_w2_no_pip_s     prepare + coverage (the path without it), with
+#                         w2_no_pip_vs_* ratios
 #   tirek_w2_load_s       reading and parsing the three files (reported apart)
 #   tirek_w2_process_s    wall time of the whole `tirek coverage` process
 #   tirek_w2_peak_rss_mb  its peak resident memory
@@ -58,7 +60,7 @@ wall = statistics.median(float(p[1]) for p in process)
 rss_mb = max(int(p[2]) for p in process) / 1024
 w2 = cov["compute_ms"] / 1000
 pip = cov["assign_ms"] / 1000
-w2_no_pip = w2 - pip
+w2_no_pip = (cov["prepare_ms"] + cov["coverage_ms"]) / 1000
 w1 = near["compute_ms"] / 1000
 r = lambda a, b: round(a / b, 1)
 result = {

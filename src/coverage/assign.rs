@@ -118,12 +118,14 @@ impl<'a> AreaGrid<'a> {
 
     /// Column of a longitude (clamped to the grid).
     fn column(&self, x: f64) -> usize {
-        (((x - self.x0) / self.dx).floor().max(0.0) as usize).min(self.nx - 1)
+        // `as` truncates, which is the floor for the non-negative values and gives 0 for
+        // negative ones (and NaN): the same as `floor().max(0.0)`, without a libm call.
+        (((x - self.x0) / self.dx) as usize).min(self.nx - 1)
     }
 
     /// Row of a latitude (clamped to the grid).
     fn row(&self, y: f64) -> usize {
-        (((y - self.y0) / self.dy).floor().max(0.0) as usize).min(self.ny - 1)
+        (((y - self.y0) / self.dy) as usize).min(self.ny - 1)
     }
 
     /// Every ring edge of every area, with its area.

@@ -89,14 +89,45 @@ pub fn compute_on(
     set: &super::PointSet,
     facility_area: &[Vec<Option<u32>>],
 ) -> CoverageTable {
-    // Every sector analysed or in the package, each tested once.
-    let mut tested: Vec<Sector> = input.sectors.to_vec();
-    tested.extend(input.package.iter().filter(|s| !input.sectors.contains(s)));
-    let tests: Vec<(Sector, &PointIndex)> = tested
-        .iter()
-        .map(|&s| (s, &input.sites[s.index()]))
-        .collect();
+    let tested = test_sectors(model, input.sites, input.sectors, input.package, set);
+    tabulate(model, input, set, tested, facility_area)
+}
+
+/// Which points each sector covers: the first half of [`compute_on`], which needs no
+/// areas (so it can run while the points are being assigned to areas).
+pub struct SectorTests {
+    /// Every sector analysed or in the package, each once (analysed ones first).
+    tested: Vec<Sector>,
+    /// Per tested sector, per point (input order): covered?
+    covered: Vec<Vec<bool>>,
+}
+
+/// Tests every sector of `sectors` and `package` once against the points of `set`.
+pub fn test_sectors(
+    model: &dyn AccessModel,
+    sites: &[PointIndex],
+    sectors: &[Sector],
+    package: &[Sector],
+    set: &super::PointSet,
+) -> SectorTests {
+    let mut tested: Vec<Sector> = sectors.to_vec();
+    tested.extend(package.iter().filter(|s| !sectors.contains(s)));
+    let tests: Vec<(Sector, &PointIndex)> =
+        tested.iter().map(|&s| (s, &sites[s.index()])).collect();
     let covered = model.covered_many(&tests, set);
+    SectorTests { tested, covered }
+}
+
+/// The second half of [`compute_on`]: per-area sums of the tests (`input.population`
+/// must carry its areas by now), distances when asked, ranks.
+pub fn tabulate(
+    model: &dyn AccessModel,
+    input: &CoverageInput<'_>,
+    set: &super::PointSet,
+    tests: SectorTests,
+    facility_area: &[Vec<Option<u32>>],
+) -> CoverageTable {
+    let SectorTests { tested, covered } = tests;
     // Per point, bit k: covered for tested sector k.
     let mut flags = vec![0u16; input.population.len()];
     for (k, c) in covered.iter().enumerate() {
