@@ -149,7 +149,7 @@ pub fn coverage_of_points(
     // Two halves run at the same time: the area assignment (grid build, then
     // point-in-polygon in the visiting order, for locality) on a thread of its own, while
     // this thread prepares the points and tests every sector; the per-area sums need both.
-    let (sender, receiver) = std::sync::mpsc::channel::<Arc<Vec<(f64, f64)>>>();
+    let (sender, receiver) = std::sync::mpsc::channel::<std::sync::Arc<Vec<(f64, f64)>>>();
     let (points, polygons) = (&points, &polygons);
     let (set, tests, prepare_time, coverage_time, assigned) = std::thread::scope(|scope| {
         let assigning = scope.spawn(move || {
@@ -170,7 +170,7 @@ pub fn coverage_of_points(
         let started = std::time::Instant::now();
         let sorted = coverage::SortedPoints::new(points);
         // A send fails only if the other thread died; its join below reports that.
-        let _ = sender.send(Arc::clone(&sorted.lonlat));
+        let _ = sender.send(std::sync::Arc::clone(&sorted.lonlat));
         let set = coverage::PointSet::from_sorted(sorted);
         let prepare_time = started.elapsed();
         let started = std::time::Instant::now();
