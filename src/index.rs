@@ -130,7 +130,8 @@ impl SectorIndex {
             .iter()
             .filter(|r| r.has_sector(sector) && r.summary().confidential())
         {
-            anchor_of.insert(r.slot(), crate::visibility::public_anchor(&r.decode()));
+            let (lon, lat) = r.lonlat();
+            anchor_of.insert(r.slot(), crate::visibility::public_anchor(lon, lat));
         }
         Self {
             points: PointTree::new(records.iter().filter(|r| r.has_sector(sector)).map(|r| {

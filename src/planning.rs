@@ -8,7 +8,6 @@ use crate::coverage::grid::{self, BBox, Grid, GridError, GridInput, Region};
 use crate::coverage::siting::{self, Plan, SitingError, SitingInput};
 use crate::coverage::{AccessModel, GeodesicAccess, PointSet, Thresholds};
 use crate::model::{Area, Sector, Settlement, Status};
-use crate::records::RecordRef;
 use serde_json::{Value, json};
 
 /// What the grid notes for its readers.
@@ -38,20 +37,18 @@ pub fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Per facility of [`Sites::from_facilities`] (same order), whether it is confidential.
-pub fn confidential_flags<'a>(facilities: impl IntoIterator<Item = RecordRef<'a>>) -> Vec<bool> {
-    facilities
-        .into_iter()
-        .filter(|r| r.summary().status == Status::Active)
-        .map(|r| r.summary().confidential())
-        .collect()
-}
-
-/// The sectors in which some active facility is confidential. For the public, fine-
-/// grained results of these sectors (grid cells, per-settlement catchments, site
+/// The sectors `viewer` may not see in detail: for the public, those in which some
+/// active facility is confidential (none for authorised viewers). Fine-grained results
+/// of these sectors (grid cells, per-settlement catchments, site
 /// planning, distance statistics) are withheld: their shape would trace the
 /// confidential locations. See `docs/confidentiality.md`.
-pub fn confidential_sectors(index: &crate::index::ServiceIndex) -> Vec<crate::model::Sector> {
+pub fn withheld_sectors(
+    viewer: crate::visibility::Viewer,
+    index: &crate::index::ServiceIndex,
+) -> Vec<crate::model::Sector> {
+    if viewer == crate::visibility::Viewer::Authorised {
+        return Vec::new();
+    }
     crate::model::Sector::ALL
         .iter()
         .copied()
@@ -277,14 +274,9 @@ pub fn plan_csv(p: &SitePlan) -> String {
 }
 
 /// Per settlement, its nearest active facility of `sector`: `{id, name, population,
-/// facility_id, distance_m}` (millimetres). When `hide(facility)`, the id and distance
-/// are null and a `distance_band` stands in.
-pub fn catchments(
-    sites: &Sites,
-    settlements: &[Settlement],
-    sector: Sector,
-    hide: impl Fn(u32) -> bool,
-) -> Vec<Value> {
+/// facility_id, distance_m}` (millimetres). Sectors with confidential facilities are
+/// refused to the public before this is called (see [`withheld_sectors`]).
+pub fn catchments(sites: &Sites, settlements: &[Settlement], sector: Sector) -> Vec<Value> {
     let coords: Vec<(f64, f64)> = settlements.iter().map(|s| (s.lon, s.lat)).collect();
     let nearest = crate::analysis::batch_nearest(sites, &coords, &[sector], threads());
     settlements
@@ -293,15 +285,9 @@ pub fn catchments(
         .map(|(s, row)| {
             let mut v = json!({"id": s.id, "name": s.name, "population": s.population,
                                "facility_id": null, "distance_m": null});
-            match row.first().copied().flatten() {
-                Some((f, d)) if hide(f) => {
-                    v["distance_band"] = json!(crate::visibility::distance_band(d));
-                }
-                Some((f, d)) => {
-                    v["facility_id"] = json!(sites.ids[f as usize]);
-                    v["distance_m"] = json!((d * 1000.0).round() / 1000.0);
-                }
-                None => {}
+            if let Some((f, d)) = row.first().copied().flatten() {
+                v["facility_id"] = json!(sites.ids[f as usize]);
+                v["distance_m"] = json!((d * 1000.0).round() / 1000.0);
             }
             v
         })

@@ -51,8 +51,8 @@ pub const ANCHOR_RESOLUTION: h3o::Resolution = h3o::Resolution::Four;
 /// resolution-4 cell, never the facility itself. Bands measured to the anchor can be
 /// traced with many queries only back to the anchor — a district-sized cell, the same
 /// as "there is a shelter in this district" — not to the house.
-pub fn public_anchor(facility: &Facility) -> (f64, f64) {
-    match h3o::LatLng::new(facility.lat, facility.lon) {
+pub fn public_anchor(lon: f64, lat: f64) -> (f64, f64) {
+    match h3o::LatLng::new(lat, lon) {
         Ok(ll) => {
             let centre = h3o::LatLng::from(ll.to_cell(ANCHOR_RESOLUTION));
             (centre.lng(), centre.lat())
@@ -113,23 +113,19 @@ mod tests {
 
     #[test]
     fn anchors_are_cell_centres_not_the_facility() {
-        let feature = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [69.279_123, 41.311_456]},
-            "properties": {"id": "s1", "name": "s1", "sectors": ["shelter"], "country": "UZ"}});
-        let f = Facility::from_feature(&feature).unwrap();
-        let (alon, alat) = public_anchor(&f);
-        let d = crate::geodesy::geodesic_m(f.lon, f.lat, alon, alat);
+        let (lon, lat) = (69.279_123, 41.311_456);
+        let (alon, alat) = public_anchor(lon, lat);
+        let d = crate::geodesy::geodesic_m(lon, lat, alon, alat);
         // Inside its resolution-4 cell (circumradius ≈ 26 km), and not on the spot.
         assert!(d > 1.0 && d < 30_000.0, "{d}");
         // Every point of the same cell has the same anchor.
-        let cell = h3o::LatLng::new(f.lat, f.lon)
+        let cell = h3o::LatLng::new(lat, lon)
             .unwrap()
             .to_cell(ANCHOR_RESOLUTION);
         let centre = h3o::LatLng::from(cell);
-        let g = Facility {
-            lon: centre.lng() + 0.001,
-            lat: centre.lat(),
-            ..f.clone()
-        };
-        assert_eq!(public_anchor(&g), (alon, alat));
+        assert_eq!(
+            public_anchor(centre.lng() + 0.001, centre.lat()),
+            (alon, alat)
+        );
     }
 }

@@ -139,7 +139,6 @@ pub async fn me(caller: Caller) -> Json<Value> {
 pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
-    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
@@ -147,13 +146,9 @@ pub async fn change_password(
         return Err(ApiError::unauthorized());
     };
     let PasswordBody { current, new } = json_body(&body)?;
-    state
-        .accounts
-        .change_password(&signed.username, &current, &new)
-        .await?;
     let session = state
         .accounts
-        .sign_in(&signed.username, &new, client.as_deref())
+        .change_password(&signed.username, &current, &new)
         .await?;
     Ok(signed_in(&state, &headers, session))
 }

@@ -3,11 +3,9 @@
 use super::extract::{Caller, Params};
 use super::{ApiError, AppState};
 use crate::analysis::{self, CoverageOptions, Sites};
-use crate::coverage::Thresholds;
 use crate::coverage::report::{properties, row_order};
 use crate::model::{Sector, parse_list};
 use crate::planning;
-use crate::visibility::Viewer;
 use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
@@ -52,27 +50,13 @@ pub async fn coverage(
     caller: Caller,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
-    let withheld = match caller.viewer() {
-        Viewer::Public => planning::confidential_sectors(&state.registry.index()),
-        Viewer::Authorised => Vec::new(),
-    };
-    let mut thresholds = Thresholds::default();
-    for (key, value) in &params.0 {
-        if let Some(sector) = key.strip_prefix("threshold_km.") {
-            let sector: Sector = sector
-                .parse()
-                .map_err(|e| ApiError::bad_request(format!("parameter {key}: {e}")))?;
-            if withheld.contains(&sector) {
-                return Err(ApiError::forbidden(format!(
-                    "{sector} has confidential facilities: the public sees its coverage at the default threshold only (a small one would trace their locations); sign in as a caseworker or planner to change it"
-                )));
-            }
-            thresholds.set(sector, super::plan::km_value(key, value)? * 1000.0);
-        } else if !["level", "sectors", "package", "format"].contains(&key.as_str()) {
-            return Err(ApiError::bad_request(format!(
-                "unknown parameter {key:?}; known: level, sectors, package, format, threshold_km.<sector>"
-            )));
-        }
+    let withheld = planning::withheld_sectors(caller.viewer(), &state.registry.index());
+    let (thresholds, set) =
+        super::plan::thresholds_param(&params, &["level", "sectors", "package", "format"])?;
+    if let Some(sector) = set.iter().find(|s| withheld.contains(s)) {
+        return Err(ApiError::forbidden(format!(
+            "{sector} has confidential facilities: the public sees its coverage at the default threshold only (a small one would trace their locations); sign in as a caseworker or planner to change it"
+        )));
     }
     let sectors = sectors_param(&params, "sectors")?;
     let package = sectors_param(&params, "package")?;

@@ -102,13 +102,29 @@ pub(super) fn km_value(key: &str, value: &str) -> Result<f64, ApiError> {
         })
 }
 
-/// The sectors whose fine-grained results `viewer` may not see (see
-/// [`planning::confidential_sectors`]).
-fn withheld_for(viewer: Viewer, index: &ServiceIndex) -> Vec<Sector> {
-    match viewer {
-        Viewer::Public => planning::confidential_sectors(index),
-        Viewer::Authorised => Vec::new(),
+/// The `threshold_km.<sector>` parameters over the defaults, and the sectors they set;
+/// any other parameter must be one of `known`.
+pub(super) fn thresholds_param(
+    params: &Params,
+    known: &[&str],
+) -> Result<(Thresholds, Vec<Sector>), ApiError> {
+    let mut thresholds = Thresholds::default();
+    let mut set = Vec::new();
+    for (key, value) in &params.0 {
+        if let Some(sector) = key.strip_prefix("threshold_km.") {
+            let sector: Sector = sector
+                .parse()
+                .map_err(|e| ApiError::bad_request(format!("parameter {key}: {e}")))?;
+            thresholds.set(sector, km_value(key, value)? * 1000.0);
+            set.push(sector);
+        } else if !known.contains(&key.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "unknown parameter {key:?}; known: {}, threshold_km.<sector>",
+                known.join(", ")
+            )));
+        }
     }
+    Ok((thresholds, set))
 }
 
 /// 403 when the public asks for per-settlement or per-site results of a sector with
@@ -118,7 +134,7 @@ fn refuse_confidential_sector(
     sector: Sector,
     index: &ServiceIndex,
 ) -> Result<(), ApiError> {
-    if withheld_for(viewer, index).contains(&sector) {
+    if planning::withheld_sectors(viewer, index).contains(&sector) {
         return Err(ApiError::forbidden(format!(
             "{sector} has confidential facilities: per-settlement and per-site results of it would trace their locations, so they need the caseworker role; /api/coverage gives the public its coverage per area"
         )));
@@ -128,7 +144,8 @@ fn refuse_confidential_sector(
 
 /// H3 hexagons over the countries (or `bbox`), each with its population and, per
 /// sector, the exact geodesic km from its centre to the nearest active facility and
-/// whether that is within the threshold. Shelter distances are withheld from the public.
+/// whether that is within the threshold. Sectors with confidential facilities are
+/// withheld (null) from the public.
 #[utoipa::path(get, path = "/api/gaps/grid", params(GridParams),
     responses((status = 200, description = "GeoJSON FeatureCollection of H3 Polygons with `cell`, `population`, `dist_km_<s>`, `covered_<s>`, `covered_all`; foreign member `grid`", body = Object),
               (status = 400, description = "bad parameter, or more than 200,000 cells", body = Object)))]
@@ -137,19 +154,7 @@ pub async fn gaps_grid(
     caller: Caller,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let mut thresholds = Thresholds::default();
-    for (key, value) in &params.0 {
-        if let Some(sector) = key.strip_prefix("threshold_km.") {
-            let sector: Sector = sector
-                .parse()
-                .map_err(|e| ApiError::bad_request(format!("parameter {key}: {e}")))?;
-            thresholds.set(sector, km_value(key, value)? * 1000.0);
-        } else if !["res", "sector", "bbox"].contains(&key.as_str()) {
-            return Err(ApiError::bad_request(format!(
-                "unknown parameter {key:?}; known: res, sector, bbox, threshold_km.<sector>"
-            )));
-        }
-    }
+    let (thresholds, _) = thresholds_param(&params, &["res", "sector", "bbox"])?;
     let res: u8 = params.parse("res")?.unwrap_or(5);
     grid::resolution(res).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let sectors: Vec<Sector> = match params.get("sector") {
@@ -174,7 +179,7 @@ pub async fn gaps_grid(
             let index = registry.index();
             let places = registry.places();
             let sites = Sites::from_facilities(index.facilities());
-            let withheld = withheld_for(viewer, &index);
+            let withheld = planning::withheld_sectors(viewer, &index);
             let region = planning::grid_region(bbox, &places.areas);
             match planning::grid(&sites, &places.settlements, &region, res, &sectors, thresholds, MAX_CELLS) {
                 Ok(g) => {
@@ -195,8 +200,8 @@ pub async fn gaps_grid(
 }
 
 /// Each settlement's nearest active facility of `sector`: `[{id, name, population,
-/// facility_id, distance_m}]`; when that facility is confidential and the caller has no
-/// token, `facility_id` and `distance_m` are null and `distance_band` is given.
+/// facility_id, distance_m}]`. Refused (403) to the public for a sector with
+/// confidential facilities: the catchments would trace their locations.
 #[utoipa::path(get, path = "/api/catchments", params(CatchmentParams),
     responses((status = 200, description = "`[{id, name, population, facility_id, distance_m}]`", body = Object),
               (status = 400, description = "bad parameter", body = Object),
@@ -218,12 +223,7 @@ pub async fn catchments(
             let index = registry.index();
             let places = registry.places();
             let sites = Sites::from_facilities(index.facilities());
-            Value::Array(planning::catchments(
-                &sites,
-                &places.settlements,
-                sector,
-                |_| false,
-            ))
+            Value::Array(planning::catchments(&sites, &places.settlements, sector))
         })
     })
     .await

@@ -171,6 +171,11 @@ impl Accounts {
             return Err(AuthError::BadCredentials);
         };
         self.limiter.succeeded(&keys[0]);
+        self.open_session(&account).await
+    }
+
+    /// A new session for `account`: the secret (for the cookie) and the caller.
+    async fn open_session(&self, account: &Account) -> Result<(String, Signed), AuthError> {
         let secret = secret::new_secret();
         let now = Utc::now();
         self.store
@@ -186,7 +191,7 @@ impl Accounts {
                 &account.username,
             )
             .await?;
-        Ok((secret, signed(&account, CredentialKind::Session)))
+        Ok((secret, signed(account, CredentialKind::Session)))
     }
 
     /// Ends a session (or revokes a token) given its secret.
@@ -197,14 +202,14 @@ impl Accounts {
             .await?)
     }
 
-    /// Replaces a password after checking the current one. Ends every session, so the
-    /// caller signs in again with the new password.
+    /// Replaces a password after checking the current one. Ends every session of the
+    /// account and opens a new one (returned as by [`Accounts::sign_in`]).
     pub async fn change_password(
         &self,
         username: &str,
         current: &str,
         new: &str,
-    ) -> Result<(), AuthError> {
+    ) -> Result<(String, Signed), AuthError> {
         let mut account = self.account(username).await?;
         if !verify_blocking(current.to_string(), account.password_hash.clone()).await {
             return Err(AuthError::BadCredentials);
@@ -219,10 +224,10 @@ impl Accounts {
         }
         account.password_hash = hash_blocking(new.to_string()).await;
         account.must_change = false;
-        Ok(self
-            .store
+        self.store
             .put_account(&account, "user.password", username)
-            .await?)
+            .await?;
+        self.open_session(&account).await
     }
 
     /// Issues an API token for `username`; the secret is returned once, only its digest

@@ -313,16 +313,7 @@ pub fn read_population_points(
     let header: Vec<&[u8]> = trim_cr(&bytes[..header_end])
         .split(|&b| b == b',')
         .collect();
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim_ascii().eq_ignore_ascii_case(name.as_bytes()))
-    };
-    let (Some(lon_at), Some(lat_at), Some(pop_at)) =
-        (column("lon"), column("lat"), column("population"))
-    else {
-        return Err(missing_columns());
-    };
+    let (lon_at, lat_at, pop_at) = population_columns(header.iter().map(|h| &h[..]))?;
     let body = &bytes[(header_end + 1).min(bytes.len())..];
     // One piece per thread, cut at line ends.
     let threads = crate::parallel::threads();
@@ -501,6 +492,21 @@ pub fn parse_decimal(text: &[u8]) -> Option<f64> {
     Some(if negative { -value } else { value })
 }
 
+/// The positions of the `lon`, `lat` and `population` columns (any case) in a header.
+fn population_columns<'a>(
+    header: impl Iterator<Item = &'a [u8]> + Clone,
+) -> Result<(usize, usize, usize), Vec<RecordError>> {
+    let column = |name: &str| {
+        header
+            .clone()
+            .position(|h| h.trim_ascii().eq_ignore_ascii_case(name.as_bytes()))
+    };
+    match (column("lon"), column("lat"), column("population")) {
+        (Some(lon), Some(lat), Some(population)) => Ok((lon, lat, population)),
+        _ => Err(missing_columns()),
+    }
+}
+
 /// [`read_population_points`] through the `csv` reader (quoted fields).
 fn read_population_points_csv(
     bytes: &[u8],
@@ -510,16 +516,7 @@ fn read_population_points_csv(
         .byte_headers()
         .map_err(|e| vec![RecordError::file("", format!("unreadable CSV header: {e}"))])?
         .clone();
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim_ascii().eq_ignore_ascii_case(name.as_bytes()))
-    };
-    let (Some(lon_at), Some(lat_at), Some(pop_at)) =
-        (column("lon"), column("lat"), column("population"))
-    else {
-        return Err(missing_columns());
-    };
+    let (lon_at, lat_at, pop_at) = population_columns(header.iter())?;
     let mut points = Vec::with_capacity(bytes.len() / 32);
     let mut errors = Vec::new();
     let mut record = csv::ByteRecord::new();

@@ -2,7 +2,7 @@
 //! `NOTIFY tirek_changes` on every write (see `migrations/postgres`); [`PgWatch`]
 //! listens on a connection of its own.
 
-use super::sql::UPSERT_FACILITY;
+use super::sql::{SELECT_ACCOUNT, UPSERT_FACILITY};
 use super::{
     AreaRow, AuditEntry, Change, ChangeWatch, FacilityRow, Store, StoreError, facility_from_doc,
     now_text, parse_time, settlement_from_doc,

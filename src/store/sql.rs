@@ -13,6 +13,10 @@ pub(super) const UPSERT_FACILITY: &str = "INSERT INTO facilities (id, name, sect
        confidential = excluded.confidential, demo = excluded.demo, doc = excluded.doc,
        updated_at = excluded.updated_at";
 
+/// One account by name.
+pub(super) const SELECT_ACCOUNT: &str =
+    "SELECT username, role, password_hash, must_change, created_at FROM users WHERE username = $1";
+
 /// Writes the change-log helpers and `impl Store` for one backend.
 ///
 /// - `$store`: the backend struct (with a `pool` field and an `open_watch` method);
@@ -125,7 +129,7 @@ macro_rules! sql_backend {
             tx: &mut Transaction<'_, $db>,
             username: &str,
         ) -> Result<Option<Account>, StoreError> {
-            let row = sqlx::query("SELECT username, role, password_hash, must_change, created_at FROM users WHERE username = $1")
+            let row = sqlx::query(SELECT_ACCOUNT)
                 .bind(username)
                 .fetch_optional(&mut **tx)
                 .await?;
@@ -373,10 +377,12 @@ macro_rules! sql_backend {
             }
 
             async fn account(&self, username: &str) -> Result<Option<Account>, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let found = account_in(&mut tx, username).await?;
-                tx.commit().await?;
-                Ok(found)
+                // On every signed-in request: one query, no transaction.
+                let row = sqlx::query(SELECT_ACCOUNT)
+                    .bind(username)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| account_from_row(&r)).transpose()
             }
 
             async fn put_account(&self, account: &Account, action: &str, actor: &str) -> Result<(), StoreError> {

@@ -1,6 +1,6 @@
 //! The embedded default backend: one SQLite file (WAL mode) in the data directory.
 
-use super::sql::UPSERT_FACILITY;
+use super::sql::{SELECT_ACCOUNT, UPSERT_FACILITY};
 use super::{
     AreaRow, AuditEntry, Change, FacilityRow, Store, StoreError, facility_from_doc, now_text,
     parse_time, settlement_from_doc,
