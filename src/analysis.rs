@@ -5,9 +5,10 @@ use crate::coverage::report::AreaLabel;
 use crate::coverage::{
     self, AccessModel, CoverageInput, CoverageTable, GeodesicAccess, PopulationPoint, Thresholds,
 };
+use crate::geodesy::{GeoPoint, unit_vector};
 use crate::import::analysis::SiteRecord;
 use crate::model::{Area, Sector, Settlement, Status};
-use crate::points::PointIndex;
+use crate::points::{NearestCursor, PointIndex};
 use crate::records::RecordRef;
 
 /// Facilities as per-sector point sets.
@@ -82,6 +83,24 @@ impl Sites {
             )
             .first()
             .map(|&(d, p)| (m[p as usize], d))
+    }
+
+    /// [`Sites::nearest`] for one of many points visited in spatial order: `q` is the
+    /// prepared point, `q` its unit vector, `cursor` this sector's state from the
+    /// previous point.
+    pub fn nearest_from(
+        &self,
+        sector: Sector,
+        from: &GeoPoint,
+        q: &[f64; 3],
+        cursor: &mut NearestCursor,
+    ) -> Option<(u32, f64)> {
+        let m = &self.members[sector.index()];
+        self.per_sector[sector.index()]
+            .nearest_from(from, q, cursor, |a, b| {
+                self.ids[m[a as usize] as usize].cmp(&self.ids[m[b as usize] as usize])
+            })
+            .map(|(d, p)| (m[p as usize], d))
     }
 }
 
@@ -231,45 +250,74 @@ pub fn coverage_of_points(
 /// A nearest answer: the facility (index into [`Sites::ids`]) and its distance, metres.
 pub type Nearest = Option<(u32, f64)>;
 
+/// Answers of [`batch_nearest`]: per point, per sector asked, the nearest facility.
+pub struct BatchNearest {
+    sectors: usize,
+    answers: Vec<Nearest>,
+}
+
+impl BatchNearest {
+    /// Point `i`'s answers, in the order of the sectors asked.
+    pub fn row(&self, i: usize) -> &[Nearest] {
+        &self.answers[i * self.sectors..(i + 1) * self.sectors]
+    }
+
+    /// Every point's answers, in input order.
+    pub fn rows(&self) -> impl Iterator<Item = &[Nearest]> {
+        self.answers.chunks(self.sectors.max(1))
+    }
+}
+
 /// For each point and sector, the exact geodesic nearest facility, using `threads`.
-/// Points are visited in spatial order (cache-friendly tree descents); answers come
-/// back in input order.
+/// Each thread takes a run of the points in spatial order and answers one sector
+/// after another (the sector's tree stays in cache, and each answer bounds the next
+/// search: see [`NearestCursor`]); answers come back in input order.
 pub fn batch_nearest(
     sites: &Sites,
     points: &[(f64, f64)],
     sectors: &[Sector],
     threads: usize,
-) -> Vec<Vec<Option<(u32, f64)>>> {
+) -> BatchNearest {
     let order = coverage::spatial_order(points);
     let chunk = order.len().div_ceil(threads.max(1)).max(1);
-    let answered: Vec<(u32, Vec<Nearest>)> = std::thread::scope(|scope| {
+    let ns = sectors.len();
+    let answered: Vec<Vec<Nearest>> = std::thread::scope(|scope| {
         let handles: Vec<_> = order
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
-                    part.iter()
+                    let prepared: Vec<(GeoPoint, [f64; 3])> = part
+                        .iter()
                         .map(|&i| {
                             let (lon, lat) = points[i as usize];
-                            (
-                                i,
-                                sectors
-                                    .iter()
-                                    .map(|&s| sites.nearest(s, lon, lat))
-                                    .collect::<Vec<_>>(),
-                            )
+                            (GeoPoint::new(lon, lat), unit_vector(lon, lat))
                         })
-                        .collect::<Vec<_>>()
+                        .collect();
+                    let mut found = vec![None; part.len() * ns];
+                    for (k, &sector) in sectors.iter().enumerate() {
+                        let mut cursor = NearestCursor::default();
+                        for (j, (from, q)) in prepared.iter().enumerate() {
+                            found[j * ns + k] = sites.nearest_from(sector, from, q, &mut cursor);
+                        }
+                    }
+                    found
                 })
             })
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    let mut answers = vec![Vec::new(); points.len()];
-    for (i, row) in answered {
-        answers[i as usize] = row;
+    let mut answers = vec![None; points.len() * ns];
+    for (&i, row) in order
+        .iter()
+        .zip(answered.iter().flat_map(|a| a.chunks(ns.max(1))))
+    {
+        answers[i as usize * ns..(i as usize + 1) * ns].copy_from_slice(row);
     }
-    answers
+    BatchNearest {
+        sectors: ns,
+        answers,
+    }
 }

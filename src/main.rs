@@ -284,13 +284,14 @@ fn batch_nearest(
     let computed = computed_at.elapsed();
     let mut text = String::with_capacity(points.len() * sectors.len() * 40);
     text.push_str("point_id,sector,facility_id,distance_m\n");
-    for (p, row) in points.iter().zip(&answers) {
+    for (p, row) in points.iter().zip(answers.rows()) {
         for (sector, answer) in sectors.iter().zip(row) {
             match answer {
-                Some((f, d)) => text.push_str(&format!(
-                    "{},{},{},{:.4}\n",
-                    p.id, sector, sites.ids[*f as usize], d
-                )),
+                Some((f, d)) => {
+                    text.push_str(&format!("{},{},{},", p.id, sector, sites.ids[*f as usize]));
+                    push_metres(&mut text, *d);
+                    text.push('\n');
+                }
                 None => text.push_str(&format!("{},{},,\n", p.id, sector)),
             }
         }
@@ -309,6 +310,18 @@ fn batch_nearest(
                            "compute_ms": computed.as_secs_f64() * 1e3, "threads": threads})
     );
     Ok(())
+}
+
+/// Appends a distance in metres with four decimals (0.1 mm), like `{:.4}` but without
+/// its exact-decimal slow path (the last digit may differ on exact halves).
+fn push_metres(out: &mut String, metres: f64) {
+    let tenths_of_mm = (metres * 1e4).round();
+    if !(tenths_of_mm.is_finite() && (0.0..1e15).contains(&tenths_of_mm)) {
+        out.push_str(&format!("{metres:.4}"));
+        return;
+    }
+    let n = tenths_of_mm as u64;
+    out.push_str(&format!("{}.{:04}", n / 10_000, n % 10_000));
 }
 
 fn parse_thresholds(text: Option<&str>) -> Result<Thresholds> {

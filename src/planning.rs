@@ -281,7 +281,7 @@ pub fn catchments(sites: &Sites, settlements: &[Settlement], sector: Sector) -> 
     let nearest = crate::analysis::batch_nearest(sites, &coords, &[sector], threads());
     settlements
         .iter()
-        .zip(nearest)
+        .zip(nearest.rows())
         .map(|(s, row)| {
             let mut v = json!({"id": s.id, "name": s.name, "population": s.population,
                                "facility_id": null, "distance_m": null});

@@ -12,8 +12,8 @@
 //! Earth (antimeridian and poles included).
 
 use crate::geodesy::{
-    GEODESIC_OVER_SPHERE_MAX, GEODESIC_OVER_SPHERE_MIN, chord2_from_sphere_m, geodesic_lower_bound,
-    geodesic_m, sphere_m_from_chord2, unit_vector,
+    GEODESIC_OVER_SPHERE_MAX, GEODESIC_OVER_SPHERE_MIN, GeoPoint, chord2_from_sphere_m,
+    geodesic_lower_bound, sphere_m_from_chord2, unit_vector,
 };
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -33,6 +33,14 @@ impl Hints {
         self.0[0] = Some(slot);
     }
 }
+
+/// A point can be geodesically nearer than the sphere-nearest point only if its squared
+/// chord is within this factor of the sphere-nearest's: its geodesic is at least
+/// `MIN ×` its sphere distance, the sphere-nearest's at most `MAX ×` its own, and a
+/// chord grows at most in proportion to its arc. Padded by 1e-9 for rounding.
+const RIVAL_CHORD2: f64 = (GEODESIC_OVER_SPHERE_MAX / GEODESIC_OVER_SPHERE_MIN)
+    * (GEODESIC_OVER_SPHERE_MAX / GEODESIC_OVER_SPHERE_MIN)
+    * (1.0 + 1e-9);
 
 /// Ranges this small are scanned rather than split.
 const LEAF: usize = 8;
@@ -93,14 +101,14 @@ impl KdTree {
         self.vectors.capacity() * 24 + self.ids.capacity() * 4 + self.dims.capacity()
     }
 
-    /// The `k` nearest ids passing `accept` by exact geodesic distance (coordinates from
-    /// `lonlat`), ties ordered by `tie`; nearest first.
+    /// The `k` nearest ids passing `accept` by exact geodesic distance (the prepared
+    /// point of an id from `point`), ties ordered by `tie`; nearest first.
     fn nearest_exact(
         &self,
         lon: f64,
         lat: f64,
         k: usize,
-        lonlat: impl Fn(u32) -> (f64, f64),
+        point: impl Fn(u32) -> GeoPoint,
         accept: impl Fn(u32) -> bool,
         tie: impl Fn(u32, u32) -> Ordering,
     ) -> Vec<(f64, u32)> {
@@ -108,32 +116,22 @@ impl KdTree {
         if k == 0 {
             return best;
         }
-        let geodesic = |id: u32| {
-            let (plon, plat) = lonlat(id);
-            geodesic_m(lon, lat, plon, plat)
-        };
+        let from = GeoPoint::new(lon, lat);
+        let geodesic = |id: u32| from.distance_m(&point(id));
         let q = unit_vector(lon, lat);
         let rank = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then_with(|| tie(a.1, b.1));
-        // Fast path for the single nearest: the sphere-nearest point's geodesic bounds
-        // the answer, and only points within that bound on the sphere can beat it.
+        // Fast path for the single nearest (when the sphere-nearest point is accepted).
         if k == 1
-            && let Some((slot, _)) = self.nearest(&q)
-            && accept(self.ids[slot as usize])
+            && let Some((d, id)) = self.nearest_one(
+                &from,
+                &q,
+                &mut NearestCursor::default(),
+                &point,
+                &accept,
+                &tie,
+            )
         {
-            let first = self.ids[slot as usize];
-            let mut winner = (geodesic(first), first);
-            let reach = chord2_from_sphere_m(winner.0 / GEODESIC_OVER_SPHERE_MIN);
-            self.within(&q, reach, &mut |s, _| {
-                let id = self.ids[s as usize];
-                if id == first || !accept(id) {
-                    return;
-                }
-                let item = (geodesic(id), id);
-                if rank(&item, &winner).is_lt() {
-                    winner = item;
-                }
-            });
-            best.push(winner);
+            best.push((d, id));
             return best;
         }
         for (slot, d2) in self.nearest_iter(&q) {
@@ -154,6 +152,57 @@ impl KdTree {
         best
     }
 
+    /// The exact geodesic nearest `(distance, id)` passing `accept`, provided the
+    /// sphere-nearest point passes it (otherwise `None`, and the caller searches
+    /// incrementally). The sphere-nearest point's geodesic bounds the answer, so only
+    /// its rivals (see [`KdTree::nearest_with_rivals`]) within that bound on the sphere
+    /// get a geodesic of their own. `cursor` carries what the previous query in
+    /// spatial order leaves behind.
+    fn nearest_one(
+        &self,
+        from: &GeoPoint,
+        q: &[f64; 3],
+        cursor: &mut NearestCursor,
+        point: &impl Fn(u32) -> GeoPoint,
+        accept: &impl Fn(u32) -> bool,
+        tie: &impl Fn(u32, u32) -> Ordering,
+    ) -> Option<(f64, u32)> {
+        let (slot, self_d2) = self.nearest_with_rivals(q, cursor)?;
+        let scratch = &cursor.scratch;
+        let first = self.ids[slot as usize];
+        if !accept(first) {
+            return None;
+        }
+        let geodesic = |id: u32| from.distance_m(&point(id));
+        let mut winner = (geodesic(first), first, slot);
+        // Usually no rival is left: then the bound below (a sine) is never needed.
+        let near = RIVAL_CHORD2 * self_d2;
+        let mut reach = None;
+        for &(s, d2) in scratch.iter() {
+            if s == slot || d2 > near {
+                continue;
+            }
+            let reach = *reach
+                .get_or_insert_with(|| chord2_from_sphere_m(winner.0 / GEODESIC_OVER_SPHERE_MIN));
+            if d2 > reach {
+                continue;
+            }
+            let id = self.ids[s as usize];
+            if !accept(id) {
+                continue;
+            }
+            let d = geodesic(id);
+            if d.total_cmp(&winner.0)
+                .then_with(|| tie(id, winner.1))
+                .is_lt()
+            {
+                winner = (d, id, s);
+            }
+        }
+        cursor.hint = Some(winner.2);
+        Some((winner.0, winner.1))
+    }
+
     /// Every id passing `accept` within `radius_m` (geodesic, inclusive), nearest first,
     /// ties ordered by `tie`.
     fn within_exact(
@@ -161,18 +210,18 @@ impl KdTree {
         lon: f64,
         lat: f64,
         radius_m: f64,
-        lonlat: impl Fn(u32) -> (f64, f64),
+        point: impl Fn(u32) -> GeoPoint,
         accept: impl Fn(u32) -> bool,
         tie: impl Fn(u32, u32) -> Ordering,
     ) -> Vec<(f64, u32)> {
+        let from = GeoPoint::new(lon, lat);
         let q = unit_vector(lon, lat);
         let reach = Reach::new(radius_m);
         let mut found: Vec<(f64, u32)> = Vec::new();
         self.within(&q, reach.sure_out, &mut |s, _| {
             let id = self.ids[s as usize];
             if accept(id) {
-                let (plon, plat) = lonlat(id);
-                let d = geodesic_m(lon, lat, plon, plat);
+                let d = from.distance_m(&point(id));
                 if d <= radius_m {
                     found.push((d, id));
                 }
@@ -238,6 +287,95 @@ impl KdTree {
         self.nearest_in(near.0, near.1, q, best);
         if diff * diff < best.1 {
             self.nearest_in(far.0, far.1, q, best);
+        }
+    }
+
+    /// The sphere-nearest slot to `q` and its squared chord, in one descent that also
+    /// pushes to `cursor.scratch` every slot whose squared chord is within
+    /// [`RIVAL_CHORD2`] times the nearest's (with others, farther, pushed before the
+    /// nearest was known: the caller filters).
+    ///
+    /// The search starts below the root when it can: a first descent to `q`'s leaf
+    /// notes how far `q` lies from each splitting plane on the way; the points of that
+    /// leaf and the cursor's previous answer (`hint`) bound the nearest, and so the
+    /// ball of its possible rivals around `q`. The search starts at the deepest node
+    /// on the way whose box (the splits above it) holds that ball, with a margin: the
+    /// bounding point lies in the ball, so the nearest and all its rivals lie in that
+    /// node's subtree.
+    fn nearest_with_rivals(&self, q: &[f64; 3], cursor: &mut NearestCursor) -> Option<(u32, f64)> {
+        cursor.scratch.clear();
+        let mut best = match cursor.hint {
+            Some(s) if (s as usize) < self.vectors.len() => {
+                (s, chord2(q, &self.vectors[s as usize]))
+            }
+            _ => (u32::MAX, f64::INFINITY),
+        };
+        // The way down: each node's range and q's distance to its splitting plane.
+        let path = &mut cursor.path;
+        path.clear();
+        let (mut lo, mut hi) = (0, self.vectors.len());
+        while hi - lo > LEAF {
+            let mid = lo + (hi - lo) / 2;
+            let dim = self.dims[mid] as usize;
+            let diff = q[dim] - self.vectors[mid][dim];
+            path.push((lo as u32, hi as u32, diff.abs()));
+            (lo, hi) = if diff < 0.0 { (lo, mid) } else { (mid + 1, hi) };
+        }
+        for s in lo..hi {
+            let d2 = chord2(q, &self.vectors[s]);
+            if d2 < best.1 {
+                best = (s as u32, d2);
+            }
+        }
+        // The ball of rivals, padded far beyond rounding; the first plane it reaches.
+        let r = (RIVAL_CHORD2 * best.1).sqrt() * (1.0 + 1e-9) + 1e-12;
+        let (start_lo, start_hi) = path
+            .iter()
+            .find(|&&(_, _, plane)| plane <= r)
+            .map_or((lo, hi), |&(lo, hi, _)| (lo as usize, hi as usize));
+        self.rivals_in(start_lo, start_hi, q, &mut best, &mut cursor.scratch);
+        (best.0 != u32::MAX).then_some(best)
+    }
+
+    /// A subtree of [`KdTree::nearest_with_rivals`]. A subtree is skipped only when its
+    /// splitting plane lies beyond the rival bound of the current best; the final best
+    /// is no farther, so every final rival is visited, and pushed (its chord is within
+    /// the bound of the best at that time, which is no nearer than the final one).
+    fn rivals_in(
+        &self,
+        lo: usize,
+        hi: usize,
+        q: &[f64; 3],
+        best: &mut (u32, f64),
+        rivals: &mut Vec<(u32, f64)>,
+    ) {
+        let mut visit = |s: usize, best: &mut (u32, f64)| {
+            let d2 = chord2(q, &self.vectors[s]);
+            if d2 <= RIVAL_CHORD2 * best.1 {
+                rivals.push((s as u32, d2));
+                if d2 < best.1 {
+                    *best = (s as u32, d2);
+                }
+            }
+        };
+        if hi - lo <= LEAF {
+            for s in lo..hi {
+                visit(s, best);
+            }
+            return;
+        }
+        let mid = lo + (hi - lo) / 2;
+        visit(mid, best);
+        let dim = self.dims[mid] as usize;
+        let diff = q[dim] - self.vectors[mid][dim];
+        let (near, far) = if diff < 0.0 {
+            ((lo, mid), (mid + 1, hi))
+        } else {
+            ((mid + 1, hi), (lo, mid))
+        };
+        self.rivals_in(near.0, near.1, q, best, rivals);
+        if diff * diff <= RIVAL_CHORD2 * best.1 {
+            self.rivals_in(far.0, far.1, q, best, rivals);
         }
     }
 
@@ -373,7 +511,11 @@ impl PointTree {
         accept: impl Fn(u32) -> bool,
         tie: impl Fn(u32, u32) -> Ordering,
     ) -> Vec<(f64, u32)> {
-        self.tree.nearest_exact(lon, lat, k, lonlat, accept, tie)
+        let point = |id| {
+            let (lon, lat) = lonlat(id);
+            GeoPoint::new(lon, lat)
+        };
+        self.tree.nearest_exact(lon, lat, k, point, accept, tie)
     }
 
     /// Every point passing `accept` within `radius_m` (geodesic, inclusive), nearest
@@ -387,15 +529,30 @@ impl PointTree {
         accept: impl Fn(u32) -> bool,
         tie: impl Fn(u32, u32) -> Ordering,
     ) -> Vec<(f64, u32)> {
+        let point = |id| {
+            let (lon, lat) = lonlat(id);
+            GeoPoint::new(lon, lat)
+        };
         self.tree
-            .within_exact(lon, lat, radius_m, lonlat, accept, tie)
+            .within_exact(lon, lat, radius_m, point, accept, tie)
     }
+}
+
+/// State carried between single-nearest queries made in spatial order (see
+/// [`PointIndex::nearest_from`]): the previous answer, which bounds the next search
+/// from its start, and reusable buffers.
+#[derive(Debug, Default)]
+pub struct NearestCursor {
+    hint: Option<u32>,
+    path: Vec<(u32, u32, f64)>,
+    scratch: Vec<(u32, f64)>,
 }
 
 /// A set of WGS84 points, each identified by its position in the input.
 pub struct PointIndex {
     tree: KdTree,
-    lonlat: Vec<(f64, f64)>,
+    /// Prepared points in input order.
+    points: Vec<GeoPoint>,
     /// Unit vectors in input order (for callers that test chords themselves).
     vectors: Vec<[f64; 3]>,
 }
@@ -436,23 +593,27 @@ impl PointIndex {
                 .iter()
                 .map(|&(lon, lat)| unit_vector(lon, lat))
                 .collect(),
-            lonlat: points,
+            points: points
+                .iter()
+                .map(|&(lon, lat)| GeoPoint::new(lon, lat))
+                .collect(),
         }
     }
 
     /// How many points.
     pub fn len(&self) -> usize {
-        self.lonlat.len()
+        self.points.len()
     }
 
     /// Whether there are no points.
     pub fn is_empty(&self) -> bool {
-        self.lonlat.is_empty()
+        self.points.is_empty()
     }
 
     /// Longitude and latitude of point `i`.
     pub fn lonlat(&self, i: u32) -> (f64, f64) {
-        self.lonlat[i as usize]
+        let p = &self.points[i as usize];
+        (p.lon, p.lat)
     }
 
     /// Unit vector of point `i`.
@@ -471,8 +632,7 @@ impl PointIndex {
 
     /// Exact geodesic distance from `(lon, lat)` to point `i`.
     pub fn geodesic_to(&self, lon: f64, lat: f64, i: u32) -> f64 {
-        let (plon, plat) = self.lonlat[i as usize];
-        geodesic_m(lon, lat, plon, plat)
+        GeoPoint::new(lon, lat).distance_m(&self.points[i as usize])
     }
 
     /// The input position of the point in tree slot `slot`.
@@ -491,7 +651,27 @@ impl PointIndex {
         tie: impl Fn(u32, u32) -> Ordering,
     ) -> Vec<(f64, u32)> {
         self.tree
-            .nearest_exact(lon, lat, k, |i| self.lonlat[i as usize], accept, tie)
+            .nearest_exact(lon, lat, k, |i| self.points[i as usize], accept, tie)
+    }
+
+    /// The exact geodesic nearest point to `from` (unit vector `q`), ties ordered
+    /// by `tie`, as `(distance_m, point)`: the same answer as [`PointIndex::nearest`]
+    /// with `k = 1`, faster for many queries in spatial order through `cursor`.
+    pub fn nearest_from(
+        &self,
+        from: &GeoPoint,
+        q: &[f64; 3],
+        cursor: &mut NearestCursor,
+        tie: impl Fn(u32, u32) -> Ordering,
+    ) -> Option<(f64, u32)> {
+        self.tree.nearest_one(
+            from,
+            q,
+            cursor,
+            &|i| self.points[i as usize],
+            &|_| true,
+            &tie,
+        )
     }
 
     /// Every point passing `accept` within `radius_m` (geodesic, inclusive), nearest
@@ -505,7 +685,7 @@ impl PointIndex {
         tie: impl Fn(u32, u32) -> Ordering,
     ) -> Vec<(f64, u32)> {
         self.tree
-            .within_exact(lon, lat, radius_m, |i| self.lonlat[i as usize], accept, tie)
+            .within_exact(lon, lat, radius_m, |i| self.points[i as usize], accept, tie)
     }
 
     /// Whether some point lies within `reach` of `(lon, lat)` (unit vector `q`):
