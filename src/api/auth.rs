@@ -131,14 +131,17 @@ pub async fn me(caller: Caller) -> Json<Value> {
 }
 
 /// Changes the caller's password (also the way out of a one-time password). Every
-/// session of the account ends; the browser gets a fresh one.
+/// session of the account ends; the browser gets a fresh one. Wrong current passwords
+/// count toward the sign-in limits.
 #[utoipa::path(post, path = "/api/password", request_body = PasswordBody,
     responses((status = 200, description = "changed; a new session cookie", body = Object),
               (status = 401, description = "not signed in, or the current password is wrong", body = Object),
-              (status = 422, description = "the new password is too weak", body = Object)))]
+              (status = 422, description = "the new password is too weak", body = Object),
+              (status = 429, description = "too many wrong passwords, here or at sign-in (Retry-After)", body = Object)))]
 pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
@@ -148,7 +151,7 @@ pub async fn change_password(
     let PasswordBody { current, new } = json_body(&body)?;
     let session = state
         .accounts
-        .change_password(&signed.username, &current, &new)
+        .change_password(&signed.username, &current, &new, client.as_deref())
         .await?;
     Ok(signed_in(&state, &headers, session))
 }

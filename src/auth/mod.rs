@@ -153,10 +153,7 @@ impl Accounts {
         password: &str,
         client: Option<&str>,
     ) -> Result<(String, Signed), AuthError> {
-        let mut keys = vec![format!("user:{username}")];
-        if let Some(addr) = client {
-            keys.push(format!("addr:{addr}"));
-        }
+        let keys = limiter_keys(username, client);
         if let Some(wait) = self.limiter.blocked(&keys, Instant::now()) {
             return Err(AuthError::RateLimited(wait.as_secs().max(1)));
         }
@@ -204,16 +201,26 @@ impl Accounts {
 
     /// Replaces a password after checking the current one. Ends every session of the
     /// account and opens a new one (returned as by [`Accounts::sign_in`]).
+    ///
+    /// A wrong current password counts as a failed sign-in (same limits, same keys), so
+    /// a session left open cannot be used to guess the password at leisure.
     pub async fn change_password(
         &self,
         username: &str,
         current: &str,
         new: &str,
+        client: Option<&str>,
     ) -> Result<(String, Signed), AuthError> {
+        let keys = limiter_keys(username, client);
+        if let Some(wait) = self.limiter.blocked(&keys, Instant::now()) {
+            return Err(AuthError::RateLimited(wait.as_secs().max(1)));
+        }
         let mut account = self.account(username).await?;
         if !verify_blocking(current.to_string(), account.password_hash.clone()).await {
+            self.limiter.failed(&keys, Instant::now());
             return Err(AuthError::BadCredentials);
         }
+        self.limiter.succeeded(&keys[0]);
         if let Some(why) = password::weakness(new, username) {
             return Err(AuthError::WeakPassword(why));
         }
@@ -309,4 +316,14 @@ async fn verify_blocking(password: String, phc: String) -> bool {
     tokio::task::spawn_blocking(move || password::verify(&password, &phc))
         .await
         .unwrap_or(false)
+}
+
+/// The rate limiter's keys for a password attempt: the user name (first), and the
+/// client's address when known.
+fn limiter_keys(username: &str, client: Option<&str>) -> Vec<String> {
+    let mut keys = vec![format!("user:{username}")];
+    if let Some(addr) = client {
+        keys.push(format!("addr:{addr}"));
+    }
+    keys
 }

@@ -816,6 +816,84 @@ async fn sign_in_one_time_password_cookie_and_rate_limit() {
     );
 }
 
+/// A wrong current password at `/api/password` counts like a failed sign-in: an open
+/// session cannot be used to guess the password without limit.
+#[tokio::test]
+async fn wrong_current_passwords_count_toward_the_sign_in_limit() {
+    let app = TestApp::new().await;
+    let one_time = app
+        .state
+        .accounts
+        .add("bota", Role::Caseworker, "admin")
+        .await
+        .unwrap();
+    let (status, cookie, _) = with_cookie(
+        &app,
+        "POST",
+        "/api/login",
+        None,
+        Some(json!({"username": "bota", "password": one_time})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let session = session_of(&cookie.unwrap());
+    let change = |current: &str| json!({"current": current, "new": "a long and private phrase"});
+    for _ in 0..5 {
+        let (status, _, body) = with_cookie(
+            &app,
+            "POST",
+            "/api/password",
+            Some(&session),
+            Some(change("a wrong guess")),
+            &[],
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (401, Some("bad_credentials"))
+        );
+    }
+    // Locked now: the right current password is refused, here and at sign-in.
+    let (status, _, body) = with_cookie(
+        &app,
+        "POST",
+        "/api/password",
+        Some(&session),
+        Some(change(&one_time)),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 429, "{body}");
+    let (status, _, _) = with_cookie(
+        &app,
+        "POST",
+        "/api/login",
+        None,
+        Some(json!({"username": "bota", "password": one_time})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 429);
+    // Another account is not affected.
+    let other = app
+        .state
+        .accounts
+        .add("dana", Role::Caseworker, "admin")
+        .await
+        .unwrap();
+    let (status, _, _) = with_cookie(
+        &app,
+        "POST",
+        "/api/login",
+        None,
+        Some(json!({"username": "dana", "password": other})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
 #[tokio::test]
 async fn the_first_admin_gets_a_one_time_password_once() {
     let app = TestApp::new().await;
