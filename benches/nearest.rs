@@ -1,5 +1,7 @@
 //! Nearest-service queries on seeded synthetic facilities (Central Asia bounding box,
-//! clustered around towns like real services), at 1k, 100k and 1M facilities.
+//! clustered around towns like real services): single queries at 1k, 100k and 1M
+//! facilities; batches (20,000 points × the four package sectors, like workload W1 of
+//! the anchors) at 5k and 200k; the geodesic itself, Vincenty's against Karney's.
 //! `cargo bench --bench nearest`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -123,5 +125,76 @@ fn bench_build(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_nearest, bench_build);
+fn bench_batch(c: &mut Criterion) {
+    use tirek::analysis::{Sites, batch_nearest};
+    use tirek::import::analysis::SiteRecord;
+    let mut group = c.benchmark_group("batch_nearest");
+    group.sample_size(20);
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let points: Vec<(f64, f64)> = (0..20_000)
+        .map(|_| (rng.random_range(46.0..88.0), rng.random_range(35.0..56.0)))
+        .collect();
+    for n in [5_000usize, 200_000] {
+        let records: Vec<SiteRecord> = synthetic(n, 2)
+            .into_iter()
+            .map(|f| SiteRecord {
+                id: f.id,
+                lon: f.lon,
+                lat: f.lat,
+                sectors: f.sectors,
+            })
+            .collect();
+        let sites = Sites::from_records(&records);
+        group.throughput(Throughput::Elements(points.len() as u64 * 4));
+        group.bench_with_input(
+            BenchmarkId::new("20k_points_4_sectors_2_threads", n),
+            &sites,
+            |b, sites| {
+                b.iter(|| black_box(batch_nearest(sites, &points, &Sector::MINIMUM_PACKAGE, 2)))
+            },
+        );
+    }
+    group.finish();
+}
+
+fn bench_geodesic(c: &mut Criterion) {
+    use tirek::geodesy::{geodesic_m, karney_m};
+    let mut group = c.benchmark_group("geodesic");
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    let pairs: Vec<(f64, f64, f64, f64)> = (0..1_000)
+        .map(|_| {
+            let (lon, lat) = (rng.random_range(46.0..88.0), rng.random_range(35.0..56.0));
+            (
+                lon,
+                lat,
+                lon + rng.random_range(-0.5..0.5),
+                lat + rng.random_range(-0.5..0.5),
+            )
+        })
+        .collect();
+    group.throughput(Throughput::Elements(pairs.len() as u64));
+    group.bench_function("vincenty_x1000", |b| {
+        b.iter(|| {
+            for &(a, b_, c_, d) in &pairs {
+                black_box(geodesic_m(a, b_, c_, d));
+            }
+        })
+    });
+    group.bench_function("karney_x1000", |b| {
+        b.iter(|| {
+            for &(a, b_, c_, d) in &pairs {
+                black_box(karney_m(a, b_, c_, d));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_nearest,
+    bench_build,
+    bench_batch,
+    bench_geodesic
+);
 criterion_main!(benches);
