@@ -2,7 +2,7 @@
 //! `NOTIFY tirek_changes` on every write (see `migrations/postgres`); [`PgWatch`]
 //! listens on a connection of its own.
 
-use super::sql::{SELECT_ACCOUNT, UPSERT_FACILITY};
+use super::sql::{BULK_ROWS, SELECT_ACCOUNT, UPSERT_FACILITIES};
 use super::{
     AreaRow, AuditEntry, Change, ChangeWatch, FacilityRow, Store, StoreError, facility_from_doc,
     now_text, parse_time, settlement_from_doc,
@@ -10,7 +10,8 @@ use super::{
 use crate::model::{Account, Area, Credential, CredentialKind, Facility, Settlement};
 use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgPoolOptions};
-use sqlx::{PgPool, Row, Transaction};
+use sqlx::{PgPool, QueryBuilder, Row, Transaction};
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// PostgreSQL storage.

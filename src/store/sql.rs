@@ -5,13 +5,20 @@
 //!
 //! [`Store`]: super::Store
 
-/// Inserts a facility or replaces the stored one.
-pub(super) const UPSERT_FACILITY: &str = "INSERT INTO facilities (id, name, sectors, country, lon, lat, status, confidential, demo, doc, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-     ON CONFLICT (id) DO UPDATE SET name = excluded.name, sectors = excluded.sectors,
+/// Inserts facilities or replaces the stored ones: the rows' `VALUES` go between these
+/// two parts.
+pub(super) const UPSERT_FACILITIES: (&str, &str) = (
+    "INSERT INTO facilities (id, name, sectors, country, lon, lat, status, confidential, demo, doc, updated_at) ",
+    " ON CONFLICT (id) DO UPDATE SET name = excluded.name, sectors = excluded.sectors,
        country = excluded.country, lon = excluded.lon, lat = excluded.lat, status = excluded.status,
        confidential = excluded.confidential, demo = excluded.demo, doc = excluded.doc,
-       updated_at = excluded.updated_at";
+       updated_at = excluded.updated_at",
+);
+
+/// Facilities written per statement by a bulk write (11 parameters a row, well within
+/// both backends' limits): a statement costs SQLite (through sqlx's worker thread) and
+/// PostgreSQL (a round trip) far more than a row.
+pub(super) const BULK_ROWS: usize = 500;
 
 /// One account by name.
 pub(super) const SELECT_ACCOUNT: &str =
@@ -80,30 +87,105 @@ macro_rules! sql_backend {
             Ok(row.map(|r| r.get("doc")))
         }
 
+        /// Writes one facility (see [`upsert_many`]).
         async fn upsert(
             tx: &mut Transaction<'_, $db>,
             f: &Facility,
             actor: &str,
         ) -> Result<(), StoreError> {
-            let row = FacilityRow::of(f);
-            let before = facility_doc(tx, &f.id).await?;
-            let action = if before.is_some() { "update" } else { "create" };
-            audit(tx, actor, action, ("facility", &f.id), before, Some(row.doc.clone())).await?;
-            sqlx::query(UPSERT_FACILITY)
-                .bind(row.id)
-                .bind(row.name)
-                .bind(row.sectors)
-                .bind(row.country)
-                .bind(row.lon)
-                .bind(row.lat)
-                .bind(row.status)
-                .bind(row.confidential)
-                .bind(row.demo)
-                .bind(row.doc)
-                .bind(row.updated_at)
-                .execute(&mut **tx)
-                .await?;
-            log_change(tx, "facility", &f.id, "upsert").await
+            upsert_many(tx, std::slice::from_ref(f), actor).await
+        }
+
+        /// Writes facilities (new or replacing the stored ones), each with its audit
+        /// entry (the stored record before) and change-log entry, in a few statements
+        /// per [`BULK_ROWS`] rows. An id repeated in `facilities` starts a new batch, so
+        /// that each write sees the one before it, as one by one.
+        async fn upsert_many(
+            tx: &mut Transaction<'_, $db>,
+            facilities: &[Facility],
+            actor: &str,
+        ) -> Result<(), StoreError> {
+            let mut start = 0;
+            let mut ids = std::collections::HashSet::new();
+            for (i, f) in facilities.iter().enumerate() {
+                if i - start == BULK_ROWS || !ids.insert(f.id.as_str()) {
+                    upsert_batch(tx, &facilities[start..i], actor).await?;
+                    start = i;
+                    ids.clear();
+                    ids.insert(f.id.as_str());
+                }
+            }
+            upsert_batch(tx, &facilities[start..], actor).await
+        }
+
+        /// [`upsert_many`] for distinct ids.
+        async fn upsert_batch(
+            tx: &mut Transaction<'_, $db>,
+            facilities: &[Facility],
+            actor: &str,
+        ) -> Result<(), StoreError> {
+            if facilities.is_empty() {
+                return Ok(());
+            }
+            let mut select = QueryBuilder::<$db>::new("SELECT id, doc FROM facilities WHERE id IN (");
+            let mut ids = select.separated(", ");
+            for f in facilities {
+                ids.push_bind(f.id.clone());
+            }
+            ids.push_unseparated(")");
+            let mut before: HashMap<String, String> = select
+                .build()
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| (r.get("id"), r.get("doc")))
+                .collect();
+            let rows: Vec<FacilityRow> = facilities.iter().map(FacilityRow::of).collect();
+            let at = now_text();
+
+            let mut audit = QueryBuilder::<$db>::new(
+                "INSERT INTO audit (at, actor, action, entity_kind, entity_id, before, after) ",
+            );
+            audit.push_values(&rows, |mut b, row| {
+                let prior = before.remove(&row.id);
+                let action = if prior.is_some() { "update" } else { "create" };
+                b.push_bind(at.clone())
+                    .push_bind(actor.to_string())
+                    .push_bind(action)
+                    .push_bind("facility")
+                    .push_bind(row.id.clone())
+                    .push_bind(prior)
+                    .push_bind(Some(row.doc.clone()));
+            });
+            audit.build().execute(&mut **tx).await?;
+
+            let mut write = QueryBuilder::<$db>::new(UPSERT_FACILITIES.0);
+            write.push_values(rows, |mut b, row| {
+                b.push_bind(row.id)
+                    .push_bind(row.name)
+                    .push_bind(row.sectors)
+                    .push_bind(row.country)
+                    .push_bind(row.lon)
+                    .push_bind(row.lat)
+                    .push_bind(row.status)
+                    .push_bind(row.confidential)
+                    .push_bind(row.demo)
+                    .push_bind(row.doc)
+                    .push_bind(row.updated_at);
+            });
+            write.push(UPSERT_FACILITIES.1);
+            write.build().execute(&mut **tx).await?;
+
+            sqlx::query($before_change).execute(&mut **tx).await?;
+            let mut log = QueryBuilder::<$db>::new("INSERT INTO changes (kind, entity_id, op, at) ");
+            log.push_values(facilities, |mut b, f| {
+                b.push_bind("facility")
+                    .push_bind(f.id.clone())
+                    .push_bind("upsert")
+                    .push_bind(at.clone());
+            });
+            log.build().execute(&mut **tx).await?;
+            Ok(())
         }
 
         async fn exists(tx: &mut Transaction<'_, $db>, id: &str) -> Result<bool, StoreError> {
@@ -231,12 +313,14 @@ macro_rules! sql_backend {
                 actor: &str,
             ) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
-                for (i, f) in facilities.iter().enumerate() {
-                    upsert(&mut tx, f, actor).await?;
+                let mut written = 0;
+                for chunk in facilities.chunks(super::PROGRESS_EVERY) {
+                    upsert_many(&mut tx, chunk, actor).await?;
+                    written += chunk.len();
                     if let Some(report) = progress
-                        && (i + 1) % super::PROGRESS_EVERY == 0
+                        && written % super::PROGRESS_EVERY == 0
                     {
-                        report(i + 1);
+                        report(written);
                     }
                 }
                 tx.commit().await?;

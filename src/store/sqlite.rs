@@ -1,6 +1,6 @@
 //! The embedded default backend: one SQLite file (WAL mode) in the data directory.
 
-use super::sql::{SELECT_ACCOUNT, UPSERT_FACILITY};
+use super::sql::{BULK_ROWS, SELECT_ACCOUNT, UPSERT_FACILITIES};
 use super::{
     AreaRow, AuditEntry, Change, FacilityRow, Store, StoreError, facility_from_doc, now_text,
     parse_time, settlement_from_doc,
@@ -8,7 +8,8 @@ use super::{
 use crate::model::{Account, Area, Credential, CredentialKind, Facility, Settlement};
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{Row, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Row, SqlitePool, Transaction};
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;

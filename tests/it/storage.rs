@@ -60,6 +60,64 @@ async fn suite(store: Arc<dyn Store>) {
     assert_eq!(store.facilities().await.unwrap().len(), 5_051);
     assert_eq!(*written.lock().unwrap(), vec![5_000]);
 
+    // Bulk writes go in batches of statements; an id repeated in one batch is written
+    // in order, each write audited against the one before it.
+    let seq = store.version().await.unwrap();
+    let audited = store.audit_log(0, 100_000).await.unwrap().len();
+    let mut again = facility("b0001", "health", 61.0, 45.5);
+    again.name = "Second".into();
+    let mut third = facility("b0001", "shelter", 61.5, 45.5);
+    third.name = "Third".into();
+    let mixed = vec![
+        facility("c0001", "police", 62.0, 45.0),
+        again,
+        facility("c0002", "police", 62.1, 45.0),
+        third.clone(),
+    ];
+    store
+        .upsert_facilities(&mixed, None, "bulk")
+        .await
+        .unwrap();
+    assert_eq!(store.facility("b0001").await.unwrap(), Some(third));
+    let log = store.audit_log(0, 100_000).await.unwrap();
+    let entries: Vec<(&str, &str, Option<String>, Option<String>)> = log[audited..]
+        .iter()
+        .map(|e| {
+            let name = |doc: &Option<String>| {
+                doc.as_ref().map(|d| {
+                    serde_json::from_str::<serde_json::Value>(d).unwrap()["name"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+            };
+            (
+                e.action.as_str(),
+                e.entity_id.as_str(),
+                name(&e.before),
+                name(&e.after),
+            )
+        })
+        .collect();
+    let seen = |s: &str| Some(s.to_string());
+    assert_eq!(
+        entries,
+        vec![
+            ("create", "c0001", None, seen("Facility c0001")),
+            ("update", "b0001", seen("Facility b0001"), seen("Second")),
+            ("create", "c0002", None, seen("Facility c0002")),
+            ("update", "b0001", seen("Second"), seen("Third")),
+        ]
+    );
+    let logged: Vec<String> = store
+        .changes_since(seq)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.entity_id)
+        .collect();
+    assert_eq!(logged, ["c0001", "b0001", "c0002", "b0001"]);
+
     store.delete_facility("a", "tester").await.unwrap();
     assert!(store.facility("a").await.unwrap().is_none());
     assert!(matches!(
