@@ -216,7 +216,7 @@ pub async fn nearest(
     }
     out.extend_from_slice(b"],\"demo\":");
     out.extend_from_slice(if demo { b"true" } else { b"false" });
-    out.extend_from_slice(b",\"distance\":\"WGS84 geodesic (Karney), metres\"}");
+    out.extend_from_slice(b",\"distance\":\"WGS84 geodesic, metres\"}");
     Ok(([(header::CONTENT_TYPE, "application/json")], out).into_response())
 }
 
