@@ -174,7 +174,6 @@ fn run_coverage(
     options: &CoverageOptions,
     areas_given: bool,
 ) -> CoverageRun {
-    let points: Vec<(f64, f64)> = population.iter().map(|p| (p.lon, p.lat)).collect();
     let polygons: Vec<_> = areas.iter().map(|a| a.geometry.clone()).collect();
     let model = GeodesicAccess::new(options.thresholds);
     // Two halves run at the same time: the area assignment (grid build, then
@@ -182,7 +181,7 @@ fn run_coverage(
     // this thread prepares the points and tests every sector; the per-area sums need both.
     // With the areas given, that thread only locates the facilities.
     let (sender, receiver) = std::sync::mpsc::channel::<std::sync::Arc<Vec<(f64, f64)>>>();
-    let (points, polygons) = (&points, &polygons);
+    let (points, polygons) = (&population, &polygons);
     let (set, tests, prepare_time, coverage_time, assigned) = std::thread::scope(|scope| {
         let assigning = scope.spawn(move || {
             let begun = std::time::Instant::now();
@@ -208,7 +207,7 @@ fn run_coverage(
             (Some(assignment), located, begun.elapsed() - waited)
         });
         let started = std::time::Instant::now();
-        let sorted = coverage::SortedPoints::new(points);
+        let sorted = coverage::SortedPoints::of_population(points);
         // A send fails only if the other thread died (or needs no points); its join
         // below reports a death.
         let _ = sender.send(std::sync::Arc::clone(&sorted.lonlat));
