@@ -33,11 +33,12 @@ use crate::geodesy::{
 };
 use crate::points::{PointIndex, Reach, chord2};
 
-/// Most points in a leaf.
-pub const LEAF: usize = 24;
-/// Blocks wider than this fraction of `S_out` are split before a candidate list is
+/// Most points in a leaf (48 and a query fraction of 2 took 15 % less time in the sector
+/// tests than 24 and 0.25 on the anchors' data, default and large).
+pub const LEAF: usize = 48;
+/// Blocks wider than this multiple of `S_out` are split before a candidate list is
 /// gathered from the tree (the last covering facility still decides them when it can).
-const QUERY_FRACTION: f64 = 0.25;
+const QUERY_FRACTION: f64 = 2.0;
 /// Added to every cap radius, metres: far above floating-point error (~1e-6 m), far
 /// below the sphere bounds' slack (~1e-5 of the radius).
 const MARGIN_M: f64 = 0.001;
@@ -515,6 +516,10 @@ mod tests {
             assert_eq!(several.len(), blocks.len(), "every block reached once");
             assert!(several == one, "{threads} threads");
         }
-        assert!(one.len() > 5_000);
+        assert!(
+            one.len() > points.len() / (4 * LEAF),
+            "a deep tree: {} blocks",
+            one.len()
+        );
     }
 }
