@@ -13,6 +13,10 @@
 #                         from population.district_id instead); it overlaps the rest
 #   tirek_w2_no_pip_s     prepare + coverage (the path without it), with
 #                         w2_no_pip_vs_* ratios
+#   tirek_w2_given_areas_s  the same computation with `--area-column district_id`
+#                         (membership from population.district_id, as the anchors take
+#                         it: no point-in-polygon for the points), with
+#                         w2_given_areas_vs_* ratios; its coverage.csv is checked too
 #   tirek_w2_load_s       reading and parsing the three files (reported apart)
 #   tirek_w2_process_s    wall time of the whole `tirek coverage` process
 #   tirek_w2_peak_rss_mb  its peak resident memory
@@ -41,32 +45,41 @@ for i in $(seq 1 "$repeat"); do
     "$tirek" coverage --facilities "$data/facilities.geojson" --population "$data/population.csv" \
     --areas "$data/districts.geojson" --id-column district_id --timings --out "$out/coverage.csv" \
     2>>"$out/coverage.log"
+  "$tirek" coverage --facilities "$data/facilities.geojson" --population "$data/population.csv" \
+    --areas "$data/districts.geojson" --id-column district_id --area-column district_id --timings \
+    --out "$out/coverage_given.csv" 2>>"$out/coverage_given.log"
   "$tirek" nearest --facilities "$data/facilities.geojson" --points "$data/queries.csv" \
     --out "$out/nearest.csv" 2>>"$out/nearest.log"
 done
 # check.py's exact-geodesic columns.
 { echo "query_id,sector,geo_facility_id,geo_dist_m"; tail -n +2 "$out/nearest.csv"; } > "$out/nearest_geo.csv"
 verdict="$("$root/venv/bin/python" "$anchors/check.py" candidate "$data" "$out/nearest_geo.csv" "$out/coverage.csv")"
+verdict_given="$("$root/venv/bin/python" "$anchors/check.py" candidate "$data" - "$out/coverage_given.csv")"
 
-"$root/venv/bin/python" - "$anchor_json" "$out" "$verdict" "$preset" <<'PY'
+"$root/venv/bin/python" - "$anchor_json" "$out" "$verdict" "$preset" "$verdict_given" <<'PY'
 import json, statistics, sys
 anchors, out, verdict, preset = json.loads(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
+verdict_given = json.loads(sys.argv[5])
 def timings(name):
     rows = [json.loads(l.split(" ", 1)[1]) for l in open(f"{out}/{name}.log") if l.startswith("timings ")]
     return {k: statistics.median(r[k] for r in rows) for k in rows[0] if isinstance(rows[0][k], (int, float))}
-cov, near = timings("coverage"), timings("nearest")
+cov, near, given = timings("coverage"), timings("nearest"), timings("coverage_given")
 process = [l.split() for l in open(f"{out}/process.log") if l.startswith("process ")]
 wall = statistics.median(float(p[1]) for p in process)
 rss_mb = max(int(p[2]) for p in process) / 1024
 w2 = cov["compute_ms"] / 1000
 pip = cov["assign_ms"] / 1000
 w2_no_pip = (cov["prepare_ms"] + cov["coverage_ms"]) / 1000
+w2_given = given["compute_ms"] / 1000
 w1 = near["compute_ms"] / 1000
 r = lambda a, b: round(a / b, 1)
 result = {
-    "preset": preset, "check_ok": verdict.get("ok"),
+    "preset": preset, "check_ok": verdict.get("ok"), "check_given_areas_ok": verdict_given.get("ok"),
     "tirek_w1_s": round(w1, 4), "tirek_w2_s": round(w2, 4),
     "tirek_w2_pip_s": round(pip, 4), "tirek_w2_no_pip_s": round(w2_no_pip, 4),
+    "tirek_w2_given_areas_s": round(w2_given, 4),
+    "tirek_w2_given_areas_prepare_s": round(given["prepare_ms"] / 1000, 4),
+    "tirek_w2_given_areas_coverage_only_s": round(given["coverage_ms"] / 1000, 4),
     "tirek_w2_prepare_s": round(cov["prepare_ms"] / 1000, 4),
     "tirek_w2_coverage_only_s": round(cov["coverage_ms"] / 1000, 4),
     "tirek_w1_load_s": round(near["load_ms"] / 1000, 4), "tirek_w2_load_s": round(cov["load_ms"] / 1000, 4),
@@ -79,7 +92,10 @@ result = {
     "w2_vs_python": r(anchors["python_w2_s"], w2),
     "w2_no_pip_vs_postgis": r(anchors["postgis_w2_s"], w2_no_pip),
     "w2_no_pip_vs_python": r(anchors["python_w2_s"], w2_no_pip),
+    "w2_given_areas_vs_postgis": r(anchors["postgis_w2_s"], w2_given),
+    "w2_given_areas_vs_python": r(anchors["python_w2_s"], w2_given),
 }
 print(json.dumps(result))
 print(json.dumps(verdict), file=sys.stderr)
+print(json.dumps(verdict_given), file=sys.stderr)
 PY

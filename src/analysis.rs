@@ -158,37 +158,77 @@ pub fn coverage(
 /// Coverage of population points (their `area` is assigned here) per area.
 pub fn coverage_of_points(
     sites: &Sites,
-    mut population: Vec<PopulationPoint>,
+    population: Vec<PopulationPoint>,
     areas: &[Area],
     options: &CoverageOptions,
 ) -> CoverageRun {
-    let points: Vec<(f64, f64)> = population.iter().map(|p| (p.lon, p.lat)).collect();
+    run_coverage(sites, population, areas, options, false)
+}
+
+/// Coverage of population points that already carry their area (every `area` an index
+/// into `areas`, e.g. from a column of the population file): no point-in-polygon for
+/// them (facilities are still located in the areas, for the counts).
+///
+/// # Panics
+/// When a point has no area or one out of range.
+pub fn coverage_of_points_in_areas(
+    sites: &Sites,
+    population: Vec<PopulationPoint>,
+    areas: &[Area],
+    options: &CoverageOptions,
+) -> CoverageRun {
+    assert!(
+        population
+            .iter()
+            .all(|p| p.area.is_some_and(|a| (a as usize) < areas.len())),
+        "every population point needs an area"
+    );
+    run_coverage(sites, population, areas, options, true)
+}
+
+fn run_coverage(
+    sites: &Sites,
+    mut population: Vec<PopulationPoint>,
+    areas: &[Area],
+    options: &CoverageOptions,
+    areas_given: bool,
+) -> CoverageRun {
     let polygons: Vec<_> = areas.iter().map(|a| a.geometry.clone()).collect();
     let model = GeodesicAccess::new(options.thresholds);
     // Two halves run at the same time: the area assignment (grid build, then
     // point-in-polygon in the visiting order, for locality) on a thread of its own, while
     // this thread prepares the points and tests every sector; the per-area sums need both.
+    // With the areas given, that thread only locates the facilities.
     let (sender, receiver) = std::sync::mpsc::channel::<std::sync::Arc<Vec<(f64, f64)>>>();
-    let (points, polygons) = (&points, &polygons);
+    let (points, polygons) = (&population, &polygons);
     let (set, tests, prepare_time, coverage_time, assigned) = std::thread::scope(|scope| {
         let assigning = scope.spawn(move || {
             let begun = std::time::Instant::now();
-            let grid = coverage::AreaGrid::new(polygons, points.len());
+            let cells = if areas_given {
+                sites.lonlat.len()
+            } else {
+                points.len()
+            };
+            let grid = coverage::AreaGrid::new(polygons, cells);
             // Facilities: each once; one outside every area is counted nowhere.
             let located: Vec<Option<u32>> = sites
                 .lonlat
                 .iter()
                 .map(|&(lon, lat)| grid.locate(lon, lat))
                 .collect();
+            if areas_given {
+                return (None, located, begun.elapsed());
+            }
             let started = std::time::Instant::now();
             let lonlat = receiver.recv().unwrap_or_default();
             let waited = started.elapsed();
             let assignment = grid.assign(&lonlat);
-            (assignment, located, begun.elapsed() - waited)
+            (Some(assignment), located, begun.elapsed() - waited)
         });
         let started = std::time::Instant::now();
-        let sorted = coverage::SortedPoints::new(points);
-        // A send fails only if the other thread died; its join below reports that.
+        let sorted = coverage::SortedPoints::of_population(points);
+        // A send fails only if the other thread died (or needs no points); its join
+        // below reports a death.
         let _ = sender.send(std::sync::Arc::clone(&sorted.lonlat));
         let set = coverage::PointSet::from_sorted(sorted);
         let prepare_time = started.elapsed();
@@ -207,8 +247,12 @@ pub fn coverage_of_points(
         (set, tests, prepare_time, coverage_time, assigned)
     });
     let (assignment, located, assign_time) = assigned;
-    for (&i, a) in set.order.iter().zip(&assignment.area) {
-        population[i as usize].area = *a;
+    let mut outside = 0;
+    if let Some(assignment) = assignment {
+        for (&i, a) in set.order.iter().zip(&assignment.area) {
+            population[i as usize].area = *a;
+        }
+        outside = assignment.outside.len();
     }
     let facility_area: Vec<Vec<Option<u32>>> = sites
         .members
@@ -240,7 +284,7 @@ pub fn coverage_of_points(
                 name: a.name.clone(),
             })
             .collect(),
-        outside: assignment.outside.len(),
+        outside,
         prepare_time,
         assign_time,
         compute_time,

@@ -124,6 +124,12 @@ pub struct CoverageArgs {
     /// The areas' code attribute (default: `code`, then the first `ADM*_PCODE`, `shapeID`, `id`).
     #[arg(long)]
     pub code_field: Option<String>,
+    /// Take each population point's area from this column of `--population` (its values
+    /// are matched against the areas' codes, see `--code-field`) instead of locating the
+    /// point in the areas' polygons. Every value must match an area's code: a row whose
+    /// code matches none fails the whole run (row, column and value reported).
+    #[arg(long, requires = "population")]
+    pub area_column: Option<String>,
     /// Admin level of the store's areas to report on (default: the finest loaded).
     #[arg(long)]
     pub level: Option<u8>,

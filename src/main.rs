@@ -22,7 +22,7 @@ use tirek::import::FacilityFormat;
 use tirek::import::RecordError;
 use tirek::import::analysis::read_sites;
 use tirek::import::areas::{AreaOptions, read_geojson_with as read_areas};
-use tirek::import::settlements::{read_points, read_population_points};
+use tirek::import::settlements::{AreaCodes, read_points, read_population_points_with_codes};
 use tirek::index::Filter;
 use tirek::model::Area;
 use tirek::model::{Sector, parse_list};
@@ -374,22 +374,26 @@ fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> {
                 (None, None) => bail!("no facilities"),
             }
         });
-        let population = scope.spawn(|| -> Result<Vec<PopulationPoint>> {
+        let population = scope.spawn(|| -> Result<(Vec<PopulationPoint>, Option<AreaCodes>)> {
             match (&args.population, registry) {
-                (Some(path), _) => {
-                    read_population_points(&read_file(path)?).map_err(|e| record_errors(path, e))
-                }
-                (None, Some(r)) => Ok(r
-                    .places()
-                    .settlements
-                    .iter()
-                    .map(|s| PopulationPoint {
-                        lon: s.lon,
-                        lat: s.lat,
-                        population: s.population,
-                        area: None,
-                    })
-                    .collect()),
+                (Some(path), _) => read_population_points_with_codes(
+                    &read_file(path)?,
+                    args.area_column.as_deref(),
+                )
+                .map_err(|e| record_errors(path, e)),
+                (None, Some(r)) => Ok((
+                    r.places()
+                        .settlements
+                        .iter()
+                        .map(|s| PopulationPoint {
+                            lon: s.lon,
+                            lat: s.lat,
+                            population: s.population,
+                            area: None,
+                        })
+                        .collect(),
+                    None,
+                )),
                 (None, None) => bail!("no population"),
             }
         });
@@ -401,6 +405,7 @@ fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> {
             .map_err(|_| anyhow::anyhow!("the population loader failed"))??;
         Ok::<_, anyhow::Error>((sites, population))
     })?;
+    let (mut population, area_codes) = population;
     let areas: Vec<Area> = match (&args.areas, registry) {
         (Some(path), _) => {
             let options = AreaOptions {
@@ -427,10 +432,27 @@ fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> {
         }
         (None, None) => bail!("no areas"),
     };
+    if let Some(codes) = &area_codes {
+        let area_codes: Vec<&str> = areas.iter().map(|a| a.code.as_str()).collect();
+        let path = args
+            .population
+            .as_deref()
+            .unwrap_or(Path::new("population"));
+        let found = codes
+            .resolve(&area_codes)
+            .map_err(|e| record_errors(path, e))?;
+        for (p, a) in population.iter_mut().zip(found) {
+            p.area = Some(a);
+        }
+    }
     let loaded = started.elapsed();
     let computed_at = Instant::now();
     let population_count = population.len();
-    let run = analysis::coverage_of_points(&sites, population, &areas, &options);
+    let run = if area_codes.is_some() {
+        analysis::coverage_of_points_in_areas(&sites, population, &areas, &options)
+    } else {
+        analysis::coverage_of_points(&sites, population, &areas, &options)
+    };
     let computed = computed_at.elapsed();
     let text = coverage_report::csv(&run.table, &run.labels, &sectors, &args.id_column);
     write_output(args.out.as_deref(), &text)?;

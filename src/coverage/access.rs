@@ -80,6 +80,18 @@ pub trait AccessModel: Send + Sync {
             .collect()
     }
 
+    /// [`AccessModel::covered_many`] as one bit set per point (input order): bit `k` for
+    /// test `k` (at most 16 tests).
+    fn covered_bits(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<u16> {
+        let mut bits = vec![0u16; points.order.len()];
+        for (k, covered) in self.covered_many(tests, points).iter().enumerate() {
+            for (b, &yes) in bits.iter_mut().zip(covered) {
+                *b |= u16::from(yes) << k;
+            }
+        }
+        bits
+    }
+
     /// The nearest facility (index in `sites`) and its distance in metres.
     fn nearest(&self, sites: &PointIndex, lon: f64, lat: f64) -> Option<(u32, f64)>;
 
@@ -121,6 +133,45 @@ impl AccessModel for GeodesicAccess {
     }
 
     fn covered_many(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<Vec<bool>> {
+        self.covered_by_position(tests, points)
+            .iter()
+            .map(|c| points.to_input_order(c))
+            .collect()
+    }
+
+    fn covered_bits(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<u16> {
+        assert!(tests.len() <= 16, "at most 16 tests");
+        let by_position = self.covered_by_position(tests, points);
+        // One pass: each point's bits, written at its input index.
+        let mut bits = vec![0u16; points.order.len()];
+        for (p, &i) in points.order.iter().enumerate() {
+            bits[i as usize] = by_position
+                .iter()
+                .enumerate()
+                .fold(0, |b, (k, covered)| b | u16::from(covered[p]) << k);
+        }
+        bits
+    }
+
+    fn nearest(&self, sites: &PointIndex, lon: f64, lat: f64) -> Option<(u32, f64)> {
+        sites
+            .nearest(lon, lat, 1, |_| true, |a, b| a.cmp(&b))
+            .first()
+            .map(|&(d, i)| (i, d))
+    }
+
+    fn estimated_minutes(&self, distance_m: f64, mode: TravelMode) -> f64 {
+        distance_m / 1000.0 * self.detour_factor / mode.speed_kmh() * 60.0
+    }
+}
+
+impl GeodesicAccess {
+    /// Per test, per position of the visiting order: covered?
+    fn covered_by_position(
+        &self,
+        tests: &[(Sector, &PointIndex)],
+        points: &PointSet,
+    ) -> Vec<Vec<bool>> {
         let n = points.order.len();
         let blocks = &points.blocks;
         let threads = self.threads.max(1);
@@ -162,20 +213,6 @@ impl AccessModel for GeodesicAccess {
             }
         });
         by_position
-            .iter()
-            .map(|c| points.to_input_order(c))
-            .collect()
-    }
-
-    fn nearest(&self, sites: &PointIndex, lon: f64, lat: f64) -> Option<(u32, f64)> {
-        sites
-            .nearest(lon, lat, 1, |_| true, |a, b| a.cmp(&b))
-            .first()
-            .map(|&(d, i)| (i, d))
-    }
-
-    fn estimated_minutes(&self, distance_m: f64, mode: TravelMode) -> f64 {
-        distance_m / 1000.0 * self.detour_factor / mode.speed_kmh() * 60.0
     }
 }
 

@@ -52,12 +52,15 @@ pub struct PointSet {
     pub blocks: Vec<blocks::Block>,
 }
 
-/// The first step of a [`PointSet`]: the points in visiting order.
+/// The first step of a [`PointSet`]: the points in visiting order, with their unit
+/// vectors.
 pub struct SortedPoints {
     /// Per position, the point's index in the input.
     pub order: Vec<u32>,
     /// Longitude, latitude, in visiting order.
     pub lonlat: Arc<Vec<(f64, f64)>>,
+    /// Unit vectors, in visiting order.
+    vectors: Vec<[f64; 3]>,
     /// Morton keys, in visiting order.
     keys: Vec<u32>,
 }
@@ -65,17 +68,40 @@ pub struct SortedPoints {
 impl SortedPoints {
     /// Sorts `points` (longitude, latitude) along the Morton curve.
     pub fn new(points: &[(f64, f64)]) -> Self {
-        let keyed = morton_sorted(points);
-        let order: Vec<u32> = keyed.iter().map(|&k| k as u32).collect();
-        let keys: Vec<u32> = keyed.iter().map(|&k| (k >> 32) as u32).collect();
+        Self::from_fn(points.len(), |i| points[i])
+    }
+
+    /// Sorts population points along the Morton curve.
+    pub fn of_population(points: &[PopulationPoint]) -> Self {
+        Self::from_fn(points.len(), |i| (points[i].lon, points[i].lat))
+    }
+
+    /// Sorts the `n` points `at(0..n)` (longitude, latitude) along the Morton curve.
+    fn from_fn(n: usize, at: impl Fn(usize) -> (f64, f64) + Sync) -> Self {
+        let keyed = morton_sorted_by(n, &at);
+        let (mut order, mut keys) = (vec![0u32; n], vec![0u32; n]);
+        crate::parallel::fill_chunks2(&mut order, &mut keys, |first, order, keys| {
+            for ((o, k), &v) in order.iter_mut().zip(keys.iter_mut()).zip(&keyed[first..]) {
+                *o = v as u32;
+                *k = (v >> 32) as u32;
+            }
+        });
         drop(keyed);
-        // Random reads: on every core.
-        let lonlat = Arc::new(crate::parallel::map_chunks(&order, |part| {
-            part.iter().map(|&i| points[i as usize]).collect()
-        }));
+        // Random reads, then the unit vectors of the same chunk: on every core (the
+        // gather on its own, so that many reads are in flight at once).
+        let (mut lonlat, mut vectors) = (vec![(0.0, 0.0); n], vec![[0.0; 3]; n]);
+        crate::parallel::fill_chunks2(&mut lonlat, &mut vectors, |first, lonlat, vectors| {
+            for (p, &i) in lonlat.iter_mut().zip(&order[first..]) {
+                *p = at(i as usize);
+            }
+            for (v, &(lon, lat)) in vectors.iter_mut().zip(lonlat.iter()) {
+                *v = crate::geodesy::unit_vector(lon, lat);
+            }
+        });
         Self {
             order,
-            lonlat,
+            lonlat: Arc::new(lonlat),
+            vectors,
             keys,
         }
     }
@@ -87,18 +113,14 @@ impl PointSet {
         Self::from_sorted(SortedPoints::new(points))
     }
 
-    /// Finishes preparing sorted points: unit vectors and blocks.
+    /// Finishes preparing sorted points: the blocks.
     pub fn from_sorted(sorted: SortedPoints) -> Self {
         let SortedPoints {
             order,
             lonlat,
+            vectors,
             keys,
         } = sorted;
-        let vectors: Vec<[f64; 3]> = crate::parallel::map_chunks(&lonlat, |part| {
-            part.iter()
-                .map(|&(lon, lat)| crate::geodesy::unit_vector(lon, lat))
-                .collect()
-        });
         let blocks = blocks::build(&keys, &vectors);
         Self {
             order,
@@ -134,42 +156,132 @@ pub fn morton_key(lon: f64, lat: f64) -> u32 {
 
 /// Per point `key << 32 | index`, sorted (by key, then index).
 fn morton_sorted(points: &[(f64, f64)]) -> Vec<u64> {
-    let mut keyed: Vec<u64> = crate::parallel::map_chunks_at(points, |first, part| {
-        (first..)
-            .zip(part)
-            .map(|(i, &(lon, lat))| u64::from(morton_key(lon, lat)) << 32 | i as u64)
-            .collect()
+    morton_sorted_by(points.len(), |i| points[i])
+}
+
+/// [`morton_sorted`] of the `n` points `at(0..n)`.
+fn morton_sorted_by(n: usize, at: impl Fn(usize) -> (f64, f64) + Sync) -> Vec<u64> {
+    let mut keyed = vec![0u64; n];
+    crate::parallel::fill_chunks(&mut keyed, |first, part| {
+        for (i, v) in (first..).zip(part.iter_mut()) {
+            let (lon, lat) = at(i);
+            *v = u64::from(morton_key(lon, lat)) << 32 | i as u64;
+        }
     });
     radix_sort_high32(&mut keyed);
     keyed
 }
 
-/// Sorts by the high 32 bits, stably (four passes of a byte each), so values whose low
-/// bits ascend in input order come out fully sorted.
+/// Sorts by the high 32 bits, stably, so values whose low bits ascend in input order
+/// come out fully sorted. Small inputs: four passes of a byte each (least significant
+/// first, skipping bytes that never vary). Large ones: one pass on the highest byte that
+/// varies, then the buckets, each held in cache, on every core (least significant digit
+/// first over the bits below).
 pub(crate) fn radix_sort_high32(values: &mut Vec<u64>) {
-    let mut buffer = vec![0u64; values.len()];
-    // Every pass's histogram in one read.
-    let mut counts = [[0usize; 257]; 4];
-    for v in values.iter() {
-        for (pass, count) in counts.iter_mut().enumerate() {
-            count[((v >> (32 + 8 * pass)) & 0xFF) as usize + 1] += 1;
-        }
+    if values.len() < 65_536 {
+        let mut buffer = vec![0u64; values.len()];
+        lsd_sort_high32(values, &mut buffer, 0, 32);
+        return;
     }
-    for (pass, mut start) in counts.into_iter().enumerate() {
-        let shift = 32 + 8 * pass;
-        if start.contains(&values.len()) {
-            // One byte value throughout: the pass would not move anything.
+    let first = values[0] >> 32;
+    let varying = values.iter().fold(0, |m, &v| m | ((v >> 32) ^ first));
+    if varying == 0 {
+        return;
+    }
+    // Bits `low..low + 8` of the key split the values into buckets; bits below `low` are
+    // sorted within each bucket.
+    let low = (64 - varying.leading_zeros()).saturating_sub(8);
+    let bucket = |v: u64| ((v >> (32 + low)) & 0xFF) as usize;
+    let mut start = [0usize; 257];
+    for &v in values.iter() {
+        start[bucket(v) + 1] += 1;
+    }
+    for b in 0..256 {
+        start[b + 1] += start[b];
+    }
+    let mut buffer = vec![0u64; values.len()];
+    let mut at = start;
+    for &v in values.iter() {
+        let b = bucket(v);
+        buffer[at[b]] = v;
+        at[b] += 1;
+    }
+    if low > 0 {
+        // Whole buckets per thread, cut near equal shares.
+        let threads = crate::parallel::threads().max(1);
+        let n = values.len();
+        let mut cuts: Vec<usize> = (1..threads)
+            .map(|k| {
+                let target = k * n / threads;
+                let b = start.partition_point(|&s| s < target);
+                if b < 257 { start[b] } else { n }
+            })
+            .collect();
+        cuts.push(n);
+        cuts.dedup();
+        std::thread::scope(|scope| {
+            let mut rest: &mut [u64] = &mut buffer;
+            let mut offset = 0;
+            for &cut in &cuts {
+                let (part, tail) = std::mem::take(&mut rest).split_at_mut(cut - offset);
+                rest = tail;
+                let base = offset;
+                offset = cut;
+                let start = &start;
+                scope.spawn(move || {
+                    let mut scratch = Vec::new();
+                    for b in 0..256 {
+                        let (s, e) = (start[b].max(base), start[b + 1].min(base + part.len()));
+                        if e > s + 1 {
+                            let bucket = &mut part[s - base..e - base];
+                            scratch.resize(bucket.len(), 0);
+                            lsd_sort_high32(bucket, &mut scratch[..bucket.len()], 0, low);
+                        }
+                    }
+                });
+            }
+        });
+    }
+    std::mem::swap(values, &mut buffer);
+}
+
+/// Sorts `values` stably by bits `from..to` of their high 32 bits, least significant
+/// digit first (digits of at most 8 bits, skipping those that never vary), with
+/// `buffer` (as long as `values`) as scratch space.
+fn lsd_sort_high32(values: &mut [u64], buffer: &mut [u64], from: u32, to: u32) {
+    let mut in_values = true;
+    let mut shift = from;
+    while shift < to {
+        let width = (to - shift).min(8);
+        let mask = (1u64 << width) - 1;
+        let at = 32 + shift;
+        let digit = |v: u64| ((v >> at) & mask) as usize;
+        let (src, dst): (&mut [u64], &mut [u64]) = if in_values {
+            (&mut *values, &mut *buffer)
+        } else {
+            (&mut *buffer, &mut *values)
+        };
+        let mut start = [0usize; 257];
+        for &v in src.iter() {
+            start[digit(v) + 1] += 1;
+        }
+        shift += width;
+        if start.contains(&src.len()) {
+            // One digit value throughout: the pass would not move anything.
             continue;
         }
         for b in 0..256 {
             start[b + 1] += start[b];
         }
-        for &v in values.iter() {
-            let b = ((v >> shift) & 0xFF) as usize;
-            buffer[start[b]] = v;
+        for &v in src.iter() {
+            let b = digit(v);
+            dst[start[b]] = v;
             start[b] += 1;
         }
-        std::mem::swap(values, &mut buffer);
+        in_values = !in_values;
+    }
+    if !in_values {
+        values.copy_from_slice(buffer);
     }
 }
 
@@ -221,6 +333,33 @@ mod tests {
             expected.sort_by_key(|v| (v >> 32, v & 0xFFFF_FFFF));
             radix_sort_high32(&mut values);
             assert_eq!(values, expected);
+        }
+    }
+
+    #[test]
+    fn large_radix_sorts_are_stable_whatever_the_spread_of_keys() {
+        // Keys over every bit, over a few low bits, skewed into one bucket, all equal;
+        // the low half is the input position, so stability shows in the result.
+        let n = 300_000u64;
+        let spreads: [&dyn Fn(u64) -> u64; 5] = [
+            &|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32,
+            &|i| i * 7_919 % 1_021,
+            &|i| {
+                if i % 10 < 8 {
+                    0x00AB_CD00 | (i % 3)
+                } else {
+                    i * 31 % 0x00FF_FFFF
+                }
+            },
+            &|_| 0x1234_5678,
+            &|i| 0xF000_0000 | (i * 104_729 % 0x0100_0000),
+        ];
+        for spread in spreads {
+            let mut values: Vec<u64> = (0..n).map(|i| spread(i) << 32 | i).collect();
+            let mut expected = values.clone();
+            expected.sort_by_key(|v| (v >> 32, v & 0xFFFF_FFFF));
+            radix_sort_high32(&mut values);
+            assert!(values == expected);
         }
     }
 

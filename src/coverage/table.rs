@@ -98,8 +98,8 @@ pub fn compute_on(
 pub struct SectorTests {
     /// Every sector analysed or in the package, each once (analysed ones first).
     tested: Vec<Sector>,
-    /// Per tested sector, per point (input order): covered?
-    covered: Vec<Vec<bool>>,
+    /// Per point (input order), bit `k`: covered for tested sector `k`.
+    bits: Vec<u16>,
 }
 
 /// Tests every sector of `sectors` and `package` once against the points of `set`.
@@ -114,8 +114,8 @@ pub fn test_sectors(
     tested.extend(package.iter().filter(|s| !sectors.contains(s)));
     let tests: Vec<(Sector, &PointIndex)> =
         tested.iter().map(|&s| (s, &sites[s.index()])).collect();
-    let covered = model.covered_many(&tests, set);
-    SectorTests { tested, covered }
+    let bits = model.covered_bits(&tests, set);
+    SectorTests { tested, bits }
 }
 
 /// The second half of [`compute_on`]: per-area sums of the tests (`input.population`
@@ -127,21 +127,18 @@ pub fn tabulate(
     tests: SectorTests,
     facility_area: &[Vec<Option<u32>>],
 ) -> CoverageTable {
-    let SectorTests { tested, covered } = tests;
-    // Per point, bit k: covered for tested sector k.
-    let mut flags = vec![0u16; input.population.len()];
-    for (k, c) in covered.iter().enumerate() {
-        for (f, &yes) in flags.iter_mut().zip(c) {
-            *f |= u16::from(yes) << k;
-        }
-    }
+    let SectorTests {
+        tested,
+        bits: flags,
+    } = tests;
     let package_mask = input
         .package
         .iter()
         .filter_map(|s| tested.iter().position(|x| x == s))
         .fold(0u16, |m, k| m | 1 << k);
-    let mut covered = covered;
-    covered.truncate(input.sectors.len());
+    let covered: Vec<Vec<bool>> = (0..input.sectors.len())
+        .map(|k| flags.iter().map(|&f| f & 1 << k != 0).collect())
+        .collect();
     let nearest: Vec<Vec<Option<(u32, f64)>>> = if input.distances {
         input
             .sectors

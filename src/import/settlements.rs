@@ -302,8 +302,111 @@ pub fn read_geojson(bytes: &[u8]) -> Result<PointsRead, Vec<RecordError>> {
 pub fn read_population_points(
     bytes: &[u8],
 ) -> Result<Vec<crate::coverage::PopulationPoint>, Vec<RecordError>> {
+    read_population_points_with_codes(bytes, None).map(|(points, _)| points)
+}
+
+/// Each population point's area code, as read from a column of the population file (see
+/// [`read_population_points_with_codes`]); [`AreaCodes::resolve`] matches them against
+/// the areas' codes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AreaCodes {
+    /// The column's name.
+    pub column: String,
+    /// Every distinct code (trimmed), with the line (1-based, header = 1) of its first row.
+    pub codes: Vec<(String, usize)>,
+    /// Per point, the index of its code in `codes`.
+    pub per_point: Vec<u32>,
+}
+
+impl AreaCodes {
+    /// Per point, the index of its area in `area_codes` (the first area with that code).
+    /// All or nothing: every code that matches no area is an error (line of its first
+    /// row, column, value).
+    pub fn resolve(&self, area_codes: &[&str]) -> Result<Vec<u32>, Vec<RecordError>> {
+        let mut by_code: std::collections::HashMap<&str, u32> =
+            std::collections::HashMap::with_capacity(area_codes.len());
+        for (k, code) in area_codes.iter().enumerate() {
+            by_code.entry(code.trim()).or_insert(k as u32);
+        }
+        let mut errors: Vec<RecordError> = Vec::new();
+        let found: Vec<u32> = self
+            .codes
+            .iter()
+            .map(|(code, line)| {
+                by_code.get(code.as_str()).copied().unwrap_or_else(|| {
+                    errors.push(RecordError {
+                        index: Some(*line),
+                        id: None,
+                        field: self.column.clone(),
+                        message: format!("area code {code:?} matches no area"),
+                    });
+                    u32::MAX
+                })
+            })
+            .collect();
+        if !errors.is_empty() {
+            errors.sort_by_key(|e| e.index);
+            errors.truncate(100);
+            return Err(errors);
+        }
+        Ok(self.per_point.iter().map(|&c| found[c as usize]).collect())
+    }
+}
+
+/// FNV-1a: area codes are short, and hashed once per row.
+#[derive(Default)]
+struct CodeHasher(u64);
+
+impl std::hash::Hasher for CodeHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// Codes to their index.
+type CodeIndex<'a> =
+    std::collections::HashMap<&'a [u8], u32, std::hash::BuildHasherDefault<CodeHasher>>;
+
+/// Distinct codes of a piece of the file, in order of first appearance, with the line of
+/// their first row; and per point, its code's index.
+#[derive(Default)]
+struct PieceCodes<'a> {
+    index: CodeIndex<'a>,
+    codes: Vec<(&'a [u8], usize)>,
+    per_point: Vec<u32>,
+}
+
+impl<'a> PieceCodes<'a> {
+    fn push(&mut self, code: &'a [u8], line: usize) {
+        let next = self.codes.len() as u32;
+        let k = *self.index.entry(code).or_insert_with(|| {
+            self.codes.push((code, line));
+            next
+        });
+        self.per_point.push(k);
+    }
+}
+
+/// [`read_population_points`], and when `area_column` is given, each point's code in
+/// that column (any case; the header must have it).
+pub fn read_population_points_with_codes(
+    bytes: &[u8],
+    area_column: Option<&str>,
+) -> Result<(Vec<crate::coverage::PopulationPoint>, Option<AreaCodes>), Vec<RecordError>> {
     if bytes.contains(&b'"') {
-        return read_population_points_csv(bytes);
+        return read_population_points_csv(bytes, area_column);
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let header_end = bytes
@@ -314,6 +417,9 @@ pub fn read_population_points(
         .split(|&b| b == b',')
         .collect();
     let (lon_at, lat_at, pop_at) = population_columns(header.iter().map(|h| &h[..]))?;
+    let area_at = area_column
+        .map(|name| code_column(header.iter().map(|h| &h[..]), name))
+        .transpose()?;
     let body = &bytes[(header_end + 1).min(bytes.len())..];
     // One piece per thread, cut at line ends.
     let threads = crate::parallel::threads();
@@ -331,14 +437,16 @@ pub fn read_population_points(
     }
     pieces.push(rest);
     let columns = [lon_at, lat_at, pop_at];
-    let parsed: Vec<(
+    type Parsed<'a> = (
         Vec<crate::coverage::PopulationPoint>,
         Vec<RecordError>,
         usize,
-    )> = std::thread::scope(|scope| {
+        Option<PieceCodes<'a>>,
+    );
+    let parsed: Vec<Parsed<'_>> = std::thread::scope(|scope| {
         let handles: Vec<_> = pieces
             .iter()
-            .map(|piece| scope.spawn(move || parse_rows(piece, columns)))
+            .map(|piece| scope.spawn(move || parse_rows(piece, columns, area_at)))
             .collect();
         handles
             .into_iter()
@@ -347,21 +455,58 @@ pub fn read_population_points(
     });
     let mut points = Vec::with_capacity(parsed.iter().map(|p| p.0.len()).sum());
     let mut errors = Vec::new();
+    let mut codes = area_column.map(|column| AreaCodes {
+        column: column.to_string(),
+        codes: Vec::new(),
+        per_point: Vec::with_capacity(points.capacity()),
+    });
+    let mut global = CodeIndex::default();
     let mut line = 1;
-    for (part, part_errors, lines) in parsed {
+    for (part, part_errors, lines, part_codes) in parsed {
         points.extend(part);
         errors.extend(part_errors.into_iter().map(|mut e| {
             e.index = e.index.map(|i| i + line);
             e
         }));
+        if let (Some(all), Some(piece)) = (codes.as_mut(), part_codes) {
+            let local: Vec<u32> = piece
+                .codes
+                .iter()
+                .map(|&(code, at)| {
+                    let next = all.codes.len() as u32;
+                    *global.entry(code).or_insert_with(|| {
+                        all.codes
+                            .push((String::from_utf8_lossy(code).into_owned(), at + line));
+                        next
+                    })
+                })
+                .collect();
+            all.per_point
+                .extend(piece.per_point.iter().map(|&k| local[k as usize]));
+        }
         line += lines;
     }
     if errors.is_empty() {
-        Ok(points)
+        Ok((points, codes))
     } else {
         errors.truncate(100);
         Err(errors)
     }
+}
+
+/// The position of column `name` (any case) in a header.
+fn code_column<'a>(
+    mut header: impl Iterator<Item = &'a [u8]>,
+    name: &str,
+) -> Result<usize, Vec<RecordError>> {
+    header
+        .position(|h| h.trim_ascii().eq_ignore_ascii_case(name.trim().as_bytes()))
+        .ok_or_else(|| {
+            vec![RecordError::file(
+                "header",
+                format!("no column {name:?} (the area column) in the header"),
+            )]
+        })
 }
 
 fn missing_columns() -> Vec<RecordError> {
@@ -408,22 +553,28 @@ fn population_point(
 }
 
 /// Data rows of a quote-free CSV piece: points, errors (index = line within the piece,
-/// from 1), and the number of lines. Empty lines are skipped, as the `csv` reader does.
+/// from 1), the number of lines, and the codes of column `area_at` when given. Empty
+/// lines are skipped, as the `csv` reader does.
+#[allow(clippy::type_complexity)]
 fn parse_rows(
     piece: &[u8],
     [lon_at, lat_at, pop_at]: [usize; 3],
+    area_at: Option<usize>,
 ) -> (
     Vec<crate::coverage::PopulationPoint>,
     Vec<RecordError>,
     usize,
+    Option<PieceCodes<'_>>,
 ) {
     let mut points = Vec::with_capacity(piece.len() / 30);
     let mut errors = Vec::new();
     let mut lines = 0;
+    let mut codes = area_at.map(|_| PieceCodes::default());
     if piece.is_empty() {
-        return (points, errors, lines);
+        return (points, errors, lines, codes);
     }
-    let last = lon_at.max(lat_at).max(pop_at);
+    let area = area_at.unwrap_or(usize::MAX);
+    let last = lon_at.max(lat_at).max(pop_at).max(area_at.unwrap_or(0));
     for line in piece.split(|&b| b == b'\n') {
         lines += 1;
         let line = trim_cr(line);
@@ -431,6 +582,7 @@ fn parse_rows(
             continue;
         }
         let mut cells = [None; 3];
+        let mut code: &[u8] = b"";
         for (k, cell) in line.split(|&b| b == b',').take(last + 1).enumerate() {
             let value = || parse_decimal(cell.trim_ascii()).filter(|v| v.is_finite());
             if k == lon_at {
@@ -442,9 +594,17 @@ fn parse_rows(
             if k == pop_at {
                 cells[2] = value();
             }
+            if k == area {
+                code = cell.trim_ascii();
+            }
         }
         match population_point(cells[0], cells[1], cells[2]) {
-            Some(p) => points.push(p),
+            Some(p) => {
+                points.push(p);
+                if let Some(codes) = codes.as_mut() {
+                    codes.push(code, lines);
+                }
+            }
             None if errors.len() < 100 => errors.push(bad_row(lines)),
             None => {}
         }
@@ -453,7 +613,7 @@ fn parse_rows(
     if piece.ends_with(b"\n") {
         lines -= 1;
     }
-    (points, errors, lines)
+    (points, errors, lines, codes)
 }
 
 /// Parses a decimal number exactly as `str::parse::<f64>` does. Plain decimals
@@ -507,17 +667,40 @@ fn population_columns<'a>(
     }
 }
 
-/// [`read_population_points`] through the `csv` reader (quoted fields).
+/// [`read_population_points_with_codes`] through the `csv` reader (quoted fields).
 fn read_population_points_csv(
     bytes: &[u8],
-) -> Result<Vec<crate::coverage::PopulationPoint>, Vec<RecordError>> {
+    area_column: Option<&str>,
+) -> Result<(Vec<crate::coverage::PopulationPoint>, Option<AreaCodes>), Vec<RecordError>> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let header = reader
         .byte_headers()
         .map_err(|e| vec![RecordError::file("", format!("unreadable CSV header: {e}"))])?
         .clone();
     let (lon_at, lat_at, pop_at) = population_columns(header.iter())?;
+    let area_at = area_column
+        .map(|name| code_column(header.iter(), name))
+        .transpose()?;
     let mut points = Vec::with_capacity(bytes.len() / 32);
+    let mut codes = area_column.map(|column| AreaCodes {
+        column: column.to_string(),
+        ..AreaCodes::default()
+    });
+    let mut code_index: std::collections::HashMap<Vec<u8>, u32> = std::collections::HashMap::new();
+    // Physical lines counted up to `counted_to` (monotone: each byte is counted once).
+    let (mut counted_to, mut newlines) = (0usize, 0usize);
+    let mut line_of = |record: &csv::ByteRecord| {
+        // The physical line, as the fast path counts it (the record's start may be
+        // reported at the line end before it).
+        let at = record.position().map_or(0, |p| p.byte() as usize);
+        let to = (at + 1).min(bytes.len()).max(counted_to);
+        newlines += bytes[counted_to..to]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted_to = to;
+        1 + newlines
+    };
     let mut errors = Vec::new();
     let mut record = csv::ByteRecord::new();
     loop {
@@ -538,16 +721,27 @@ fn read_population_points_csv(
             parse_decimal(record.get(at)?.trim_ascii()).filter(|v| v.is_finite())
         };
         match population_point(number(lon_at), number(lat_at), number(pop_at)) {
-            Some(p) => points.push(p),
+            Some(p) => {
+                points.push(p);
+                if let (Some(codes), Some(at)) = (codes.as_mut(), area_at) {
+                    let code = record.get(at).unwrap_or_default().trim_ascii();
+                    let k = match code_index.get(code) {
+                        Some(&k) => k,
+                        None => {
+                            let k = codes.codes.len() as u32;
+                            let line = line_of(&record);
+                            codes
+                                .codes
+                                .push((String::from_utf8_lossy(code).into_owned(), line));
+                            code_index.insert(code.to_vec(), k);
+                            k
+                        }
+                    };
+                    codes.per_point.push(k);
+                }
+            }
             None => {
-                // The physical line, as the fast path counts it (the record's start may
-                // be reported at the line end before it).
-                let at = record.position().map_or(0, |p| p.byte() as usize);
-                let line = 1 + bytes[..(at + 1).min(bytes.len())]
-                    .iter()
-                    .filter(|&&b| b == b'\n')
-                    .count();
-                errors.push(bad_row(line));
+                errors.push(bad_row(line_of(&record)));
                 if errors.len() >= 100 {
                     break;
                 }
@@ -555,7 +749,7 @@ fn read_population_points_csv(
         }
     }
     if errors.is_empty() {
-        Ok(points)
+        Ok((points, codes))
     } else {
         Err(errors)
     }

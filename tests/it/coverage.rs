@@ -320,3 +320,174 @@ fn block_decisions_equal_an_exhaustive_test_at_the_threshold_and_in_the_band() {
     }
     assert!(at_threshold > 100, "{at_threshold} points at the threshold");
 }
+
+/// Both ways of putting people in areas: point-in-polygon (the default) and the area
+/// column of the population file (`--area-column`), read through the importer, on seeded
+/// data whose column disagrees with the polygons for some rows (so that each path is
+/// seen to use its own membership). Each equals an exhaustive computation: every
+/// settlement's geodesic distance to every facility, membership by point-in-rectangle or
+/// by the column's code. Unknown codes and a missing column are refused.
+#[test]
+fn area_membership_from_polygons_or_from_a_column_equals_an_exhaustive_computation() {
+    use tirek::import::settlements::read_population_points_with_codes;
+    let mut rng = ChaCha8Rng::seed_from_u64(4242);
+    // A 5 × 3 grid of 2° districts, numeric codes 11.. (not their indices).
+    let mut areas = Vec::new();
+    for i in 0..5 {
+        for j in 0..3 {
+            let (x, y) = (62.0 + 2.0 * f64::from(i), 39.0 + 2.0 * f64::from(j));
+            areas.push(rectangle(
+                &format!("{}", 11 + areas.len()),
+                x,
+                y,
+                x + 2.0,
+                y + 2.0,
+            ));
+        }
+    }
+    let within = |a: &Area, lon: f64, lat: f64| {
+        let r = geo::BoundingRect::bounding_rect(&a.geometry).unwrap();
+        r.min().x <= lon && lon <= r.max().x && r.min().y <= lat && lat <= r.max().y
+    };
+    let sites: Vec<SiteRecord> = (0..300)
+        .map(|i| SiteRecord {
+            id: format!("f{i:03}"),
+            sectors: vec![PACKAGE[rng.random_range(0..4)]],
+            lon: rng.random_range(62.0..72.0),
+            lat: rng.random_range(39.0..45.0),
+        })
+        .collect();
+    // Settlements strictly inside the grid (off the shared edges); the column names the
+    // containing district, except for every 7th row, which names another one.
+    let mut csv = String::from("id,lon,lat,population,district\n");
+    let mut rows = Vec::new();
+    for i in 0..4_000 {
+        let lon = (rng.random_range(62.0001..71.9999f64) * 1e6).round() / 1e6;
+        let lat = (rng.random_range(39.0001..44.9999f64) * 1e6).round() / 1e6;
+        let lon = if (lon - lon.round()).abs() < 1e-4 {
+            lon + 0.001
+        } else {
+            lon
+        };
+        let lat = if (lat - lat.round()).abs() < 1e-4 {
+            lat + 0.001
+        } else {
+            lat
+        };
+        let population = f64::from(rng.random_range(10..20_000));
+        let inside = areas.iter().position(|a| within(a, lon, lat)).unwrap();
+        let named = if i % 7 == 0 {
+            (inside + 1 + rng.random_range(0..areas.len() - 1)) % areas.len()
+        } else {
+            inside
+        };
+        // Spaces around the code, as spreadsheets write them, are not part of it.
+        csv.push_str(&format!(
+            "s{i},{lon},{lat},{population}, {} \n",
+            areas[named].code
+        ));
+        rows.push((lon, lat, population, inside, named));
+    }
+    let options = CoverageOptions {
+        sectors: PACKAGE.to_vec(),
+        package: PACKAGE.to_vec(),
+        thresholds: Thresholds::default(),
+        distances: false,
+    };
+    let sites_built = Sites::from_records(&sites);
+    let area_codes: Vec<&str> = areas.iter().map(|a| a.code.as_str()).collect();
+
+    // The reference: per settlement, covered per sector by the exhaustive geodesic test.
+    let covered: Vec<[bool; 4]> = rows
+        .iter()
+        .map(|&(lon, lat, ..)| {
+            PACKAGE.map(|sector| {
+                sites
+                    .iter()
+                    .filter(|f| f.sectors.contains(&sector))
+                    .map(|f| Geodesic.distance(Point::new(lon, lat), Point::new(f.lon, f.lat)))
+                    .any(|d| d <= Thresholds::default().get(sector))
+            })
+        })
+        .collect();
+    let reference = |membership: &dyn Fn(usize) -> usize| {
+        let mut table = vec![(0.0, [0.0; 4], 0.0); areas.len()];
+        for (i, row) in rows.iter().enumerate() {
+            let cell = &mut table[membership(i)];
+            cell.0 += row.2;
+            for (sum, &yes) in cell.1.iter_mut().zip(&covered[i]) {
+                if yes {
+                    *sum += row.2;
+                }
+            }
+            if covered[i].iter().all(|&c| c) {
+                cell.2 += row.2;
+            }
+        }
+        table
+    };
+    let check = |run: &analysis::CoverageRun, want: &[(f64, [f64; 4], f64)], label: &str| {
+        assert_eq!(run.outside, 0, "{label}");
+        for (a, (row, want)) in run.table.areas.iter().zip(want).enumerate() {
+            assert_eq!(row.pop_total, want.0, "{label}: district {a} total");
+            for (k, s) in row.sectors.iter().enumerate() {
+                assert_eq!(s.pop_covered, want.1[k], "{label}: district {a} sector {k}");
+                let facilities = sites
+                    .iter()
+                    .filter(|f| f.sectors.contains(&s.sector) && within(&areas[a], f.lon, f.lat))
+                    .count();
+                assert_eq!(s.facilities, facilities, "{label}: district {a} sector {k}");
+            }
+            assert_eq!(row.pop_all, want.2, "{label}: district {a} package");
+        }
+    };
+
+    // Point-in-polygon.
+    let (points, none) = read_population_points_with_codes(csv.as_bytes(), None).unwrap();
+    assert!(none.is_none());
+    let by_polygon = analysis::coverage_of_points(&sites_built, points, &areas, &options);
+    let by_polygon_want = reference(&|i| rows[i].3);
+    check(&by_polygon, &by_polygon_want, "point-in-polygon");
+
+    // The column, on the fast reader and on the quoted-CSV reader.
+    let quoted = csv.replacen("id,lon", "\"id\",lon", 1);
+    for text in [&csv, &quoted] {
+        let (mut points, codes) =
+            read_population_points_with_codes(text.as_bytes(), Some("District")).unwrap();
+        let found = codes.unwrap().resolve(&area_codes).unwrap();
+        for (p, a) in points.iter_mut().zip(found) {
+            p.area = Some(a);
+        }
+        let by_column =
+            analysis::coverage_of_points_in_areas(&sites_built, points, &areas, &options);
+        check(&by_column, &reference(&|i| rows[i].4), "column");
+        assert_ne!(
+            by_column.table.areas, by_polygon.table.areas,
+            "the fixture's column disagrees with the polygons"
+        );
+    }
+
+    // A code that matches no area: all or nothing, with line, column and value.
+    for text in [&csv, &quoted] {
+        let bad = text.replacen(", 11 \n", ", 99 \n", 1);
+        let at = bad[..bad.find(", 99 \n").unwrap()].matches('\n').count() + 1;
+        let (_, codes) =
+            read_population_points_with_codes(bad.as_bytes(), Some("district")).unwrap();
+        let errors = codes.unwrap().resolve(&area_codes).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].index, Some(at));
+        assert_eq!(errors[0].field, "district");
+        assert!(
+            errors[0].message.contains("\"99\""),
+            "{}",
+            errors[0].message
+        );
+    }
+    // A missing column.
+    let errors = read_population_points_with_codes(csv.as_bytes(), Some("adm2_code")).unwrap_err();
+    assert!(
+        errors[0].message.contains("adm2_code"),
+        "{}",
+        errors[0].message
+    );
+}
