@@ -294,6 +294,9 @@ fn run_coverage(
 /// A nearest answer: the facility (index into [`Sites::ids`]) and its distance, metres.
 pub type Nearest = Option<(u32, f64)>;
 
+/// Points per run of [`batch_nearest`] (at least; at most 64 runs).
+const RUN: usize = 256;
+
 /// Answers of [`batch_nearest`]: per point, per sector asked, the nearest facility.
 pub struct BatchNearest {
     sectors: usize,
@@ -313,9 +316,10 @@ impl BatchNearest {
 }
 
 /// For each point and sector, the exact geodesic nearest facility, using `threads`.
-/// Each thread takes a run of the points in spatial order and answers one sector
-/// after another (the sector's tree stays in cache, and each answer bounds the next
-/// search: see [`NearestCursor`]); answers come back in input order.
+/// The points, in spatial order, are cut into runs that the threads take as they come
+/// free; a run is answered one sector after another (the sector's tree stays in
+/// cache, and each answer bounds the next search: see [`NearestCursor`]). Answers come
+/// back in input order.
 pub fn batch_nearest(
     sites: &Sites,
     points: &[(f64, f64)],
@@ -323,36 +327,47 @@ pub fn batch_nearest(
     threads: usize,
 ) -> BatchNearest {
     let order = coverage::spatial_order(points);
-    let chunk = order.len().div_ceil(threads.max(1)).max(1);
     let ns = sectors.len();
-    let answered: Vec<Vec<Nearest>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = order
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let prepared: Vec<(GeoPoint, [f64; 3])> = part
-                        .iter()
-                        .map(|&i| {
-                            let (lon, lat) = points[i as usize];
-                            (GeoPoint::new(lon, lat), unit_vector(lon, lat))
-                        })
-                        .collect();
-                    let mut found = vec![None; part.len() * ns];
-                    for (k, &sector) in sectors.iter().enumerate() {
-                        let mut cursor = NearestCursor::default();
-                        for (j, (from, q)) in prepared.iter().enumerate() {
-                            found[j * ns + k] = sites.nearest_from(sector, from, q, &mut cursor);
+    // Runs of the curve handed out to the threads as they come free (even when some
+    // regions cost more), each run long enough for its answers to bound each other.
+    let runs: Vec<&[u32]> = order.chunks(RUN.max(order.len().div_ceil(64))).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut answered: Vec<(usize, Vec<Nearest>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads.clamp(1, runs.len().max(1)))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let r = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(run) = runs.get(r) else { break };
+                        let prepared: Vec<(GeoPoint, [f64; 3])> = run
+                            .iter()
+                            .map(|&i| {
+                                let (lon, lat) = points[i as usize];
+                                (GeoPoint::new(lon, lat), unit_vector(lon, lat))
+                            })
+                            .collect();
+                        let mut found = vec![None; run.len() * ns];
+                        for (k, &sector) in sectors.iter().enumerate() {
+                            let mut cursor = NearestCursor::default();
+                            for (j, (from, q)) in prepared.iter().enumerate() {
+                                found[j * ns + k] =
+                                    sites.nearest_from(sector, from, q, &mut cursor);
+                            }
                         }
+                        done.push((r, found));
                     }
-                    found
+                    done
                 })
             })
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
+    answered.sort_unstable_by_key(|(r, _)| *r);
+    let answered: Vec<Vec<Nearest>> = answered.into_iter().map(|(_, found)| found).collect();
     let mut answers = vec![None; points.len() * ns];
     for (&i, row) in order
         .iter()

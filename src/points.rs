@@ -102,7 +102,7 @@ impl KdTree {
     }
 
     /// The `k` nearest ids passing `accept` by exact geodesic distance (the prepared
-    /// point of an id from `point`), ties ordered by `tie`; nearest first.
+    /// point in a slot from `point`), ties ordered by `tie`; nearest first.
     fn nearest_exact(
         &self,
         lon: f64,
@@ -117,7 +117,7 @@ impl KdTree {
             return best;
         }
         let from = GeoPoint::new(lon, lat);
-        let geodesic = |id: u32| from.distance_m(&point(id));
+        let geodesic = |slot: u32| from.distance_m(&point(slot));
         let q = unit_vector(lon, lat);
         let rank = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then_with(|| tie(a.1, b.1));
         // Fast path for the single nearest (when the sphere-nearest point is accepted).
@@ -142,7 +142,7 @@ impl KdTree {
             if !accept(id) {
                 continue;
             }
-            let item = (geodesic(id), id);
+            let item = (geodesic(slot), id);
             let at = best.partition_point(|x| rank(x, &item).is_lt());
             if at < k {
                 best.insert(at, item);
@@ -173,8 +173,8 @@ impl KdTree {
         if !accept(first) {
             return None;
         }
-        let geodesic = |id: u32| from.distance_m(&point(id));
-        let mut winner = (geodesic(first), first, slot);
+        let geodesic = |slot: u32| from.distance_m(&point(slot));
+        let mut winner = (geodesic(slot), first, slot);
         // Usually no rival is left: then the bound below (a sine) is never needed.
         let near = RIVAL_CHORD2 * self_d2;
         let mut reach = None;
@@ -191,7 +191,7 @@ impl KdTree {
             if !accept(id) {
                 continue;
             }
-            let d = geodesic(id);
+            let d = geodesic(s);
             if d.total_cmp(&winner.0)
                 .then_with(|| tie(id, winner.1))
                 .is_lt()
@@ -221,7 +221,7 @@ impl KdTree {
         self.within(&q, reach.sure_out, &mut |s, _| {
             let id = self.ids[s as usize];
             if accept(id) {
-                let d = from.distance_m(&point(id));
+                let d = from.distance_m(&point(s));
                 if d <= radius_m {
                     found.push((d, id));
                 }
@@ -511,8 +511,8 @@ impl PointTree {
         accept: impl Fn(u32) -> bool,
         tie: impl Fn(u32, u32) -> Ordering,
     ) -> Vec<(f64, u32)> {
-        let point = |id| {
-            let (lon, lat) = lonlat(id);
+        let point = |slot: u32| {
+            let (lon, lat) = lonlat(self.tree.ids[slot as usize]);
             GeoPoint::new(lon, lat)
         };
         self.tree.nearest_exact(lon, lat, k, point, accept, tie)
@@ -529,8 +529,8 @@ impl PointTree {
         accept: impl Fn(u32) -> bool,
         tie: impl Fn(u32, u32) -> Ordering,
     ) -> Vec<(f64, u32)> {
-        let point = |id| {
-            let (lon, lat) = lonlat(id);
+        let point = |slot: u32| {
+            let (lon, lat) = lonlat(self.tree.ids[slot as usize]);
             GeoPoint::new(lon, lat)
         };
         self.tree
@@ -553,6 +553,9 @@ pub struct PointIndex {
     tree: KdTree,
     /// Prepared points in input order.
     points: Vec<GeoPoint>,
+    /// The same in tree order: a search reads the point of a slot it has just
+    /// visited from memory next to it (in input order that read misses the cache).
+    slot_points: Vec<GeoPoint>,
     /// Unit vectors in input order (for callers that test chords themselves).
     vectors: Vec<[f64; 3]>,
 }
@@ -587,16 +590,22 @@ impl PointIndex {
             .enumerate()
             .map(|(i, &(lon, lat))| (unit_vector(lon, lat), i as u32))
             .collect();
+        let tree = KdTree::new(items);
+        let points: Vec<GeoPoint> = points
+            .iter()
+            .map(|&(lon, lat)| GeoPoint::new(lon, lat))
+            .collect();
+        let slot_points = tree.ids.iter().map(|&i| points[i as usize]).collect();
+        // Input order, from the tree's (no second round of sines).
+        let mut vectors = vec![[0.0; 3]; points.len()];
+        for (v, &i) in tree.vectors.iter().zip(&tree.ids) {
+            vectors[i as usize] = *v;
+        }
         Self {
-            tree: KdTree::new(items),
-            vectors: points
-                .iter()
-                .map(|&(lon, lat)| unit_vector(lon, lat))
-                .collect(),
-            points: points
-                .iter()
-                .map(|&(lon, lat)| GeoPoint::new(lon, lat))
-                .collect(),
+            tree,
+            vectors,
+            points,
+            slot_points,
         }
     }
 
@@ -651,7 +660,7 @@ impl PointIndex {
         tie: impl Fn(u32, u32) -> Ordering,
     ) -> Vec<(f64, u32)> {
         self.tree
-            .nearest_exact(lon, lat, k, |i| self.points[i as usize], accept, tie)
+            .nearest_exact(lon, lat, k, |s| self.slot_points[s as usize], accept, tie)
     }
 
     /// The exact geodesic nearest point to `from` (unit vector `q`), ties ordered
@@ -668,7 +677,7 @@ impl PointIndex {
             from,
             q,
             cursor,
-            &|i| self.points[i as usize],
+            &|s| self.slot_points[s as usize],
             &|_| true,
             &tie,
         )
@@ -684,8 +693,14 @@ impl PointIndex {
         accept: impl Fn(u32) -> bool,
         tie: impl Fn(u32, u32) -> Ordering,
     ) -> Vec<(f64, u32)> {
-        self.tree
-            .within_exact(lon, lat, radius_m, |i| self.points[i as usize], accept, tie)
+        self.tree.within_exact(
+            lon,
+            lat,
+            radius_m,
+            |s| self.slot_points[s as usize],
+            accept,
+            tie,
+        )
     }
 
     /// Whether some point lies within `reach` of `(lon, lat)` (unit vector `q`):

@@ -74,10 +74,7 @@ async fn suite(store: Arc<dyn Store>) {
         facility("c0002", "police", 62.1, 45.0),
         third.clone(),
     ];
-    store
-        .upsert_facilities(&mixed, None, "bulk")
-        .await
-        .unwrap();
+    store.upsert_facilities(&mixed, None, "bulk").await.unwrap();
     assert_eq!(store.facility("b0001").await.unwrap(), Some(third));
     let log = store.audit_log(0, 100_000).await.unwrap();
     let entries: Vec<(&str, &str, Option<String>, Option<String>)> = log[audited..]
