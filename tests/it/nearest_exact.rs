@@ -109,3 +109,85 @@ async fn nearest_answers_equal_an_exhaustive_geodesic_scan() {
         "{near_antimeridian} near ±180°, {polar} polar"
     );
 }
+
+/// The batch path (`tirek nearest`, catchments): many points cut into runs shared by
+/// threads, each run answered sector by sector with the previous answer as a start,
+/// equals the exhaustive scan, point by point and sector by sector. Points come in
+/// clusters (consecutive answers close together) and spread over the whole sphere.
+#[test]
+fn batch_nearest_equals_an_exhaustive_geodesic_scan() {
+    use tirek::analysis::{Sites, batch_nearest};
+    use tirek::import::analysis::SiteRecord;
+    use tirek::model::Sector;
+    let mut rng = ChaCha8Rng::seed_from_u64(31);
+    let records: Vec<SiteRecord> = random_facilities(1_200, 8)
+        .iter()
+        .map(|f| SiteRecord {
+            id: f["id"].as_str().unwrap().to_string(),
+            lon: f["geometry"]["coordinates"][0].as_f64().unwrap(),
+            lat: f["geometry"]["coordinates"][1].as_f64().unwrap(),
+            sectors: f["properties"]["sectors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().parse().unwrap())
+                .collect(),
+        })
+        .collect();
+    let mut points: Vec<(f64, f64)> = (0..2_000).map(|_| random_point(&mut rng)).collect();
+    for _ in 0..40 {
+        let (lon, lat) = (rng.random_range(46.0..88.0), rng.random_range(35.0..56.0));
+        points.extend((0..50).map(|_| {
+            (
+                lon + rng.random_range(-0.05..0.05),
+                lat + rng.random_range(-0.05..0.05),
+            )
+        }));
+    }
+    // A point on a facility, and one at the same place twice.
+    points.push((records[0].lon, records[0].lat));
+    points.push(points[0]);
+    let sectors = [
+        Sector::Health,
+        Sector::Police,
+        Sector::Psychosocial,
+        Sector::Shelter,
+        Sector::Legal,
+    ];
+    let sites = Sites::from_records(&records);
+    let answers = batch_nearest(&sites, &points, &sectors, 3);
+    let mut compared = 0;
+    for (i, &(lon, lat)) in points.iter().enumerate() {
+        for (sector, got) in sectors.iter().zip(answers.row(i)) {
+            let best = records
+                .iter()
+                .filter(|r| r.sectors.contains(sector))
+                .map(|r| {
+                    let d = Geodesic.distance(Point::new(lon, lat), Point::new(r.lon, r.lat));
+                    (d, r.id.as_str())
+                })
+                .min_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+            match (best, got) {
+                (None, None) => {}
+                (Some((d, id)), Some((f, got_d))) => {
+                    let got_id = sites.ids[*f as usize].as_str();
+                    // Equal ids, or a tie within a millimetre (two algorithms).
+                    let tie = (Geodesic.distance(
+                        Point::new(lon, lat),
+                        Point::new(sites.lonlat[*f as usize].0, sites.lonlat[*f as usize].1),
+                    ) - d)
+                        .abs()
+                        < 1e-3;
+                    assert!(
+                        got_id == id || tie,
+                        "point {i} ({lon}, {lat}) {sector}: {got_id} vs {id}"
+                    );
+                    assert!((got_d - d).abs() < 1e-3, "point {i}: {got_d} vs {d}");
+                    compared += 1;
+                }
+                (best, got) => panic!("point {i} {sector}: {best:?} vs {got:?}"),
+            }
+        }
+    }
+    assert!(compared > 15_000, "{compared}");
+}
