@@ -115,36 +115,69 @@ impl Hit<'_> {
     }
 }
 
-/// One sector's facilities as points identified by their record slots; and the public
-/// anchors of its confidential facilities (see [`crate::visibility::public_anchor`]).
+/// One sector's facilities as points identified by their record slots, the public ones
+/// and the confidential ones apart (a public search never walks past confidential
+/// facilities, however many there are); and the public anchors of the confidential ones
+/// (see [`crate::visibility::public_anchor`]), each anchor once.
 struct SectorIndex {
-    points: PointTree,
+    open: PointTree,
+    hidden: PointTree,
+    /// Points are indices into `anchor_sites`.
     anchors: PointTree,
-    anchor_of: HashMap<u32, (f64, f64)>,
+    /// Per anchor: its coordinates and the confidential facilities there, by id.
+    anchor_sites: Vec<AnchorSite>,
 }
+
+/// A public anchor (longitude, latitude) and the confidential facilities there.
+type AnchorSite = ((f64, f64), Vec<u32>);
 
 impl SectorIndex {
     fn build(records: &Records, sector: Sector) -> Self {
-        let mut anchor_of = HashMap::new();
-        for r in records
-            .iter()
-            .filter(|r| r.has_sector(sector) && r.summary().confidential())
-        {
+        let in_sector = || records.iter().filter(|r| r.has_sector(sector));
+        let mut at_anchor: HashMap<(u64, u64), AnchorSite> = HashMap::new();
+        for r in in_sector().filter(|r| r.summary().confidential()) {
             let (lon, lat) = r.lonlat();
-            anchor_of.insert(r.slot(), crate::visibility::public_anchor(lon, lat));
+            let anchor = crate::visibility::public_anchor(lon, lat);
+            at_anchor
+                .entry((anchor.0.to_bits(), anchor.1.to_bits()))
+                .or_insert_with(|| (anchor, Vec::new()))
+                .1
+                .push(r.slot());
         }
+        let mut anchor_sites: Vec<AnchorSite> = at_anchor.into_values().collect();
+        let id = |slot: u32| records.get(slot).map_or("", |r| r.id());
+        for (_, slots) in &mut anchor_sites {
+            slots.sort_by(|&a, &b| id(a).cmp(id(b)));
+        }
+        anchor_sites.sort_by(|a, b| id(a.1[0]).cmp(id(b.1[0])));
+        let point = |r: RecordRef<'_>| {
+            let (lon, lat) = r.lonlat();
+            (r.slot(), lon, lat)
+        };
         Self {
-            points: PointTree::new(records.iter().filter(|r| r.has_sector(sector)).map(|r| {
-                let (lon, lat) = r.lonlat();
-                (r.slot(), lon, lat)
-            })),
-            anchors: PointTree::new(
-                anchor_of
-                    .iter()
-                    .map(|(&slot, &(lon, lat))| (slot, lon, lat)),
+            open: PointTree::new(
+                in_sector()
+                    .filter(|r| !r.summary().confidential())
+                    .map(point),
             ),
-            anchor_of,
+            hidden: PointTree::new(
+                in_sector()
+                    .filter(|r| r.summary().confidential())
+                    .map(point),
+            ),
+            anchors: PointTree::new(
+                anchor_sites
+                    .iter()
+                    .enumerate()
+                    .map(|(i, ((lon, lat), _))| (i as u32, *lon, *lat)),
+            ),
+            anchor_sites,
         }
+    }
+
+    /// The trees a search with `filter` looks in.
+    fn trees(&self, filter: &Filter) -> impl Iterator<Item = &PointTree> {
+        std::iter::once(&self.open).chain((!filter.public_only).then_some(&self.hidden))
     }
 }
 
@@ -215,7 +248,11 @@ impl ServiceIndex {
     /// index). For sizing.
     pub fn heap_bytes(&self) -> [usize; 4] {
         let (encoded, bookkeeping, shared) = self.records.heap_bytes();
-        let spatial = self.sectors.iter().map(|s| s.points.heap_bytes()).sum();
+        let spatial = self
+            .sectors
+            .iter()
+            .map(|s| s.open.heap_bytes() + s.hidden.heap_bytes() + s.anchors.heap_bytes())
+            .sum();
         [encoded, bookkeeping, shared, spatial]
     }
 
@@ -246,7 +283,8 @@ impl ServiceIndex {
 
     /// How many facilities serve `sector`.
     pub fn count(&self, sector: Sector) -> usize {
-        self.sectors[sector.index()].points.len()
+        let s = &self.sectors[sector.index()];
+        s.open.len() + s.hidden.len()
     }
 
     /// The `k` nearest facilities of `sector` that pass `filter`, nearest first, by exact
@@ -260,15 +298,21 @@ impl ServiceIndex {
         filter: &Filter,
     ) -> Vec<Hit<'_>> {
         let s = &self.sectors[sector.index()];
-        let filter = Compiled::new(filter);
-        let found = s.points.nearest(
-            lon,
-            lat,
-            k,
-            |slot| self.lonlat(slot),
-            |slot| filter.accepts(self.records.summary(slot)),
-            |a, b| self.id(a).cmp(self.id(b)),
-        );
+        let compiled = Compiled::new(filter);
+        let by_id = |a: u32, b: u32| self.id(a).cmp(self.id(b));
+        let mut found: Vec<(f64, u32)> = Vec::with_capacity(2 * k);
+        for tree in s.trees(filter) {
+            found.extend(tree.nearest(
+                lon,
+                lat,
+                k,
+                |slot| self.lonlat(slot),
+                |slot| compiled.accepts(self.records.summary(slot)),
+                by_id,
+            ));
+        }
+        found.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| by_id(a.1, b.1)));
+        found.truncate(k);
         self.hits(sector, found)
     }
 
@@ -283,15 +327,20 @@ impl ServiceIndex {
         filter: &Filter,
     ) -> Vec<Hit<'_>> {
         let s = &self.sectors[sector.index()];
-        let filter = Compiled::new(filter);
-        let found = s.points.within(
-            lon,
-            lat,
-            radius_m,
-            |slot| self.lonlat(slot),
-            |slot| filter.accepts(self.records.summary(slot)),
-            |a, b| self.id(a).cmp(self.id(b)),
-        );
+        let compiled = Compiled::new(filter);
+        let by_id = |a: u32, b: u32| self.id(a).cmp(self.id(b));
+        let mut found: Vec<(f64, u32)> = Vec::new();
+        for tree in s.trees(filter) {
+            found.extend(tree.within(
+                lon,
+                lat,
+                radius_m,
+                |slot| self.lonlat(slot),
+                |slot| compiled.accepts(self.records.summary(slot)),
+                by_id,
+            ));
+        }
+        found.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| by_id(a.1, b.1)));
         self.hits(sector, found)
     }
 
@@ -310,23 +359,30 @@ impl ServiceIndex {
             public_only: false,
             ..filter.clone()
         });
-        s.anchors
+        // The first facility (by id) at an anchor that passes the filter.
+        let first = |anchor: u32| {
+            s.anchor_sites[anchor as usize]
+                .1
+                .iter()
+                .copied()
+                .find(|&slot| filter.accepts(self.records.summary(slot)))
+        };
+        let (d, anchor) = s
+            .anchors
             .nearest(
                 lon,
                 lat,
                 1,
-                |slot| {
-                    s.anchor_of
-                        .get(&slot)
-                        .copied()
-                        .unwrap_or((f64::NAN, f64::NAN))
+                |anchor| s.anchor_sites[anchor as usize].0,
+                |anchor| first(anchor).is_some(),
+                |a, b| {
+                    let id = |anchor| first(anchor).map_or("", |slot| self.id(slot));
+                    id(a).cmp(id(b))
                 },
-                |slot| filter.accepts(self.records.summary(slot)),
-                |a, b| self.id(a).cmp(self.id(b)),
             )
             .into_iter()
-            .next()
-            .and_then(|(d, slot)| Some((self.records.get(slot)?, d)))
+            .next()?;
+        Some((self.records.get(first(anchor)?)?, d))
     }
 
     fn id(&self, slot: u32) -> &str {
@@ -361,6 +417,53 @@ mod tests {
         let feature = serde_json::json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
             "properties": {"id": id, "name": id, "sectors": [sector.as_str()], "country": "KZ"}});
         Facility::from_feature(&feature).unwrap()
+    }
+
+    /// Public and confidential facilities are searched apart: the public's nearest skips
+    /// any number of confidential ones; everyone else sees both, merged by distance;
+    /// confidential facilities sharing an anchor are one anchor point, answered by the
+    /// first id there.
+    #[test]
+    fn public_searches_skip_confidential_facilities_and_anchors_are_shared() {
+        let mut facilities: Vec<Facility> = (0..300)
+            .map(|i| {
+                let mut f = facility(
+                    &format!("hidden-{i:03}"),
+                    Sector::Shelter,
+                    69.60 + f64::from(i) * 1e-4,
+                    42.30,
+                );
+                f.confidential = true;
+                f
+            })
+            .collect();
+        let mut open = facility("open", Sector::Shelter, 71.0, 43.0);
+        open.confidential = false;
+        facilities.push(open);
+        let index = ServiceIndex::build(facilities, 1);
+        let public = Filter {
+            public_only: true,
+            ..Filter::default()
+        };
+        let near = index.nearest(69.6, 42.3, Sector::Shelter, 2, &public);
+        assert_eq!(near.len(), 1);
+        assert_eq!(near[0].record.id(), "open");
+        assert!(
+            index
+                .within(69.6, 42.3, Sector::Shelter, 20_000.0, &public)
+                .is_empty()
+        );
+        let all = index.nearest(69.6, 42.3, Sector::Shelter, 3, &Filter::default());
+        let ids: Vec<&str> = all.iter().map(|h| h.record.id()).collect();
+        assert_eq!(ids, ["hidden-000", "hidden-001", "hidden-002"]);
+        let (record, _) = index
+            .nearest_anchor(69.6, 42.3, Sector::Shelter, &public)
+            .unwrap();
+        assert_eq!(record.id(), "hidden-000");
+        let s = &index.sectors[Sector::Shelter.index()];
+        assert_eq!((s.open.len(), s.hidden.len()), (1, 300));
+        assert!(s.anchors.len() <= 2, "{} anchors", s.anchors.len());
+        assert_eq!(index.count(Sector::Shelter), 301);
     }
 
     #[test]
