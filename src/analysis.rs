@@ -143,15 +143,7 @@ pub fn coverage(
     areas: &[Area],
     options: &CoverageOptions,
 ) -> CoverageRun {
-    let points: Vec<PopulationPoint> = population
-        .iter()
-        .map(|s| PopulationPoint {
-            lon: s.lon,
-            lat: s.lat,
-            population: s.population,
-            area: None,
-        })
-        .collect();
+    let points: Vec<PopulationPoint> = population.iter().map(PopulationPoint::from).collect();
     coverage_of_points(sites, points, areas, options)
 }
 

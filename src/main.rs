@@ -385,12 +385,7 @@ fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> {
                     r.places()
                         .settlements
                         .iter()
-                        .map(|s| PopulationPoint {
-                            lon: s.lon,
-                            lat: s.lat,
-                            population: s.population,
-                            area: None,
-                        })
+                        .map(PopulationPoint::from)
                         .collect(),
                     None,
                 )),

@@ -60,6 +60,20 @@ pub struct Block {
     pub children: u32,
 }
 
+impl Block {
+    /// The block of positions `start..end`, before its cap and children are known.
+    fn new(start: u32, end: u32) -> Self {
+        Self {
+            start,
+            end,
+            centre: [0.0; 3],
+            radius_m: 0.0,
+            first_child: 0,
+            children: 0,
+        }
+    }
+}
+
 /// The quadtree over points sorted by Morton key (`keys` and `vectors` in that order):
 /// `blocks[0]` is the root. Large trees are built on every core: the top levels first,
 /// then the subtrees below them side by side, then the top levels' caps; the blocks are
@@ -74,14 +88,7 @@ fn build_with(keys: &[u32], vectors: &[[f64; 3]], threads: usize) -> Vec<Block> 
     if keys.is_empty() {
         return blocks;
     }
-    blocks.push(Block {
-        start: 0,
-        end: keys.len() as u32,
-        centre: [0.0; 3],
-        radius_m: 0.0,
-        first_child: 0,
-        children: 0,
-    });
+    blocks.push(Block::new(0, keys.len() as u32));
     if threads < 2 || keys.len() < 32_768 {
         split(&mut blocks, 0, 0, keys, vectors);
         return blocks;
@@ -115,14 +122,7 @@ fn build_with(keys: &[u32], vectors: &[[f64; 3]], threads: usize) -> Vec<Block> 
         }
         let first = blocks.len();
         for &(s, e) in &ranges {
-            blocks.push(Block {
-                start: s as u32,
-                end: e as u32,
-                centre: [0.0; 3],
-                radius_m: 0.0,
-                first_child: 0,
-                children: 0,
-            });
+            blocks.push(Block::new(s as u32, e as u32));
             levels.push(level + 1);
         }
         blocks[node].first_child = first as u32;
@@ -247,14 +247,7 @@ fn split(
     }
     let first = blocks.len();
     for &(s, e) in &ranges {
-        blocks.push(Block {
-            start: s as u32,
-            end: e as u32,
-            centre: [0.0; 3],
-            radius_m: 0.0,
-            first_child: 0,
-            children: 0,
-        });
+        blocks.push(Block::new(s as u32, e as u32));
     }
     let mut sum = [0.0; 3];
     for c in first..first + ranges.len() {

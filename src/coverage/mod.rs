@@ -36,6 +36,18 @@ pub struct PopulationPoint {
     pub area: Option<u32>,
 }
 
+impl From<&crate::model::Settlement> for PopulationPoint {
+    /// A settlement's people, in no area yet.
+    fn from(s: &crate::model::Settlement) -> Self {
+        Self {
+            lon: s.lon,
+            lat: s.lat,
+            population: s.population,
+            area: None,
+        }
+    }
+}
+
 /// Population points prepared once for every sector and for area assignment: sorted
 /// along a Morton (Z-order) curve, so that consecutive points are near each other, with
 /// their unit vectors and the quadtree of blocks over that order (see [`blocks`]).
