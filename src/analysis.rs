@@ -324,7 +324,7 @@ pub fn batch_nearest(
     // regions cost more), each run long enough for its answers to bound each other.
     let runs: Vec<&[u32]> = order.chunks(RUN.max(order.len().div_ceil(64))).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut answered: Vec<(usize, Vec<Nearest>)> = std::thread::scope(|scope| {
+    let answered: Vec<(usize, Vec<Nearest>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads.clamp(1, runs.len().max(1)))
             .map(|_| {
                 scope.spawn(|| {
@@ -358,14 +358,11 @@ pub fn batch_nearest(
             .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    answered.sort_unstable_by_key(|(r, _)| *r);
-    let answered: Vec<Vec<Nearest>> = answered.into_iter().map(|(_, found)| found).collect();
     let mut answers = vec![None; points.len() * ns];
-    for (&i, row) in order
-        .iter()
-        .zip(answered.iter().flat_map(|a| a.chunks(ns.max(1))))
-    {
-        answers[i as usize * ns..(i as usize + 1) * ns].copy_from_slice(row);
+    for (r, found) in answered {
+        for (&i, row) in runs[r].iter().zip(found.chunks(ns.max(1))) {
+            answers[i as usize * ns..(i as usize + 1) * ns].copy_from_slice(row);
+        }
     }
     BatchNearest {
         sectors: ns,

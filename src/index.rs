@@ -133,10 +133,15 @@ type AnchorSite = ((f64, f64), Vec<u32>);
 
 impl SectorIndex {
     fn build(records: &Records, sector: Sector) -> Self {
-        let in_sector = || records.iter().filter(|r| r.has_sector(sector));
+        let (mut open, mut hidden) = (Vec::new(), Vec::new());
         let mut at_anchor: HashMap<(u64, u64), AnchorSite> = HashMap::new();
-        for r in in_sector().filter(|r| r.summary().confidential()) {
+        for r in records.iter().filter(|r| r.has_sector(sector)) {
             let (lon, lat) = r.lonlat();
+            if !r.summary().confidential() {
+                open.push((r.slot(), lon, lat));
+                continue;
+            }
+            hidden.push((r.slot(), lon, lat));
             let anchor = crate::visibility::public_anchor(lon, lat);
             at_anchor
                 .entry((anchor.0.to_bits(), anchor.1.to_bits()))
@@ -150,21 +155,9 @@ impl SectorIndex {
             slots.sort_by(|&a, &b| id(a).cmp(id(b)));
         }
         anchor_sites.sort_by(|a, b| id(a.1[0]).cmp(id(b.1[0])));
-        let point = |r: RecordRef<'_>| {
-            let (lon, lat) = r.lonlat();
-            (r.slot(), lon, lat)
-        };
         Self {
-            open: PointTree::new(
-                in_sector()
-                    .filter(|r| !r.summary().confidential())
-                    .map(point),
-            ),
-            hidden: PointTree::new(
-                in_sector()
-                    .filter(|r| r.summary().confidential())
-                    .map(point),
-            ),
+            open: PointTree::new(open),
+            hidden: PointTree::new(hidden),
             anchors: PointTree::new(
                 anchor_sites
                     .iter()

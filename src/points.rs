@@ -499,6 +499,14 @@ impl PointTree {
         self.tree.heap_bytes()
     }
 
+    /// The prepared point in a slot, from the coordinates `lonlat` gives for its id.
+    fn prepared(&self, lonlat: impl Fn(u32) -> (f64, f64)) -> impl Fn(u32) -> GeoPoint {
+        move |slot| {
+            let (lon, lat) = lonlat(self.tree.ids[slot as usize]);
+            GeoPoint::new(lon, lat)
+        }
+    }
+
     /// The `k` nearest points passing `accept`, by exact geodesic distance from the
     /// coordinates `lonlat` gives for an id, ties ordered by `tie`; nearest first as
     /// `(distance_m, id)`.
@@ -511,10 +519,7 @@ impl PointTree {
         accept: impl Fn(u32) -> bool,
         tie: impl Fn(u32, u32) -> Ordering,
     ) -> Vec<(f64, u32)> {
-        let point = |slot: u32| {
-            let (lon, lat) = lonlat(self.tree.ids[slot as usize]);
-            GeoPoint::new(lon, lat)
-        };
+        let point = self.prepared(lonlat);
         self.tree.nearest_exact(lon, lat, k, point, accept, tie)
     }
 
@@ -529,10 +534,7 @@ impl PointTree {
         accept: impl Fn(u32) -> bool,
         tie: impl Fn(u32, u32) -> Ordering,
     ) -> Vec<(f64, u32)> {
-        let point = |slot: u32| {
-            let (lon, lat) = lonlat(self.tree.ids[slot as usize]);
-            GeoPoint::new(lon, lat)
-        };
+        let point = self.prepared(lonlat);
         self.tree
             .within_exact(lon, lat, radius_m, point, accept, tie)
     }

@@ -2,7 +2,9 @@
 //! through `geo::Geodesic`, not Tirek's index), masks confidential facilities for the
 //! public, and refuses bad points and oversized batches with JSON errors.
 
-use crate::support::{SECTORS, TOKEN, TestApp, collection, random_facilities, random_point};
+use crate::support::{
+    Plain, SECTORS, TOKEN, TestApp, collection, plain, random_facilities, random_point,
+};
 use axum::body::Body;
 use axum::http::Request;
 use geo::{Distance, Geodesic, Point};
@@ -12,16 +14,6 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use tower::ServiceExt;
-
-#[derive(Clone)]
-struct Plain {
-    id: String,
-    lon: f64,
-    lat: f64,
-    sectors: Vec<String>,
-    cmr_pep: bool,
-    confidential: bool,
-}
 
 /// Seeded facilities, every third shelter confidential; the app holding them.
 async fn seeded() -> (TestApp, Vec<Plain>) {
@@ -36,22 +28,7 @@ async fn seeded() -> (TestApp, Vec<Plain>) {
             }
         }
     }
-    let plain = features
-        .iter()
-        .map(|f| Plain {
-            id: f["id"].as_str().unwrap().to_string(),
-            lon: f["geometry"]["coordinates"][0].as_f64().unwrap(),
-            lat: f["geometry"]["coordinates"][1].as_f64().unwrap(),
-            sectors: f["properties"]["sectors"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s.as_str().unwrap().to_string())
-                .collect(),
-            cmr_pep: f["properties"]["services"].is_array(),
-            confidential: f["properties"]["confidential"] == json!(true),
-        })
-        .collect();
+    let plain = plain(&features);
     let (status, summary) = app.import(&collection(features)).await;
     assert_eq!(status, 200, "{summary}");
     (app, plain)

@@ -1,19 +1,11 @@
 //! `/api/nearest` equals an exhaustive WGS84 geodesic scan (computed here with
 //! GeographicLib through `geo::Geodesic` directly, not through Tirek's index).
 
-use crate::support::{SECTORS, TestApp, collection, random_facilities, random_point};
+use crate::support::{Plain, SECTORS, TestApp, collection, plain, random_facilities, random_point};
 use geo::{Distance, Geodesic, Point};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
-
-struct Plain {
-    id: String,
-    lon: f64,
-    lat: f64,
-    sectors: Vec<String>,
-    cmr_pep: bool,
-}
 
 fn brute_force(
     all: &[Plain],
@@ -42,21 +34,7 @@ fn brute_force(
 async fn nearest_answers_equal_an_exhaustive_geodesic_scan() {
     let app = TestApp::new().await;
     let features = random_facilities(10_000, 42);
-    let all: Vec<Plain> = features
-        .iter()
-        .map(|f| Plain {
-            id: f["id"].as_str().unwrap().to_string(),
-            lon: f["geometry"]["coordinates"][0].as_f64().unwrap(),
-            lat: f["geometry"]["coordinates"][1].as_f64().unwrap(),
-            sectors: f["properties"]["sectors"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s.as_str().unwrap().to_string())
-                .collect(),
-            cmr_pep: f["properties"]["services"].is_array(),
-        })
-        .collect();
+    let all = plain(&features);
     let (status, summary) = app.import(&collection(features)).await;
     assert_eq!(status, 200, "{summary}");
     assert_eq!(summary["created"], 10_000);
@@ -120,18 +98,13 @@ fn batch_nearest_equals_an_exhaustive_geodesic_scan() {
     use tirek::import::analysis::SiteRecord;
     use tirek::model::Sector;
     let mut rng = ChaCha8Rng::seed_from_u64(31);
-    let records: Vec<SiteRecord> = random_facilities(1_200, 8)
-        .iter()
+    let records: Vec<SiteRecord> = plain(&random_facilities(1_200, 8))
+        .into_iter()
         .map(|f| SiteRecord {
-            id: f["id"].as_str().unwrap().to_string(),
-            lon: f["geometry"]["coordinates"][0].as_f64().unwrap(),
-            lat: f["geometry"]["coordinates"][1].as_f64().unwrap(),
-            sectors: f["properties"]["sectors"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s.as_str().unwrap().parse().unwrap())
-                .collect(),
+            id: f.id,
+            lon: f.lon,
+            lat: f.lat,
+            sectors: f.sectors.iter().map(|s| s.parse().unwrap()).collect(),
         })
         .collect();
     let mut points: Vec<(f64, f64)> = (0..2_000).map(|_| random_point(&mut rng)).collect();

@@ -178,6 +178,37 @@ pub fn random_facilities(n: usize, seed: u64) -> Vec<Value> {
         .collect()
 }
 
+/// A test facility reduced to what the exhaustive references need.
+#[derive(Clone, Debug)]
+pub struct Plain {
+    pub id: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub sectors: Vec<String>,
+    pub cmr_pep: bool,
+    pub confidential: bool,
+}
+
+/// [`Plain`] facilities of GeoJSON features (as [`feature`] writes them).
+pub fn plain(features: &[Value]) -> Vec<Plain> {
+    features
+        .iter()
+        .map(|f| Plain {
+            id: f["id"].as_str().unwrap().to_string(),
+            lon: f["geometry"]["coordinates"][0].as_f64().unwrap(),
+            lat: f["geometry"]["coordinates"][1].as_f64().unwrap(),
+            sectors: f["properties"]["sectors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_string())
+                .collect(),
+            cmr_pep: f["properties"]["services"].is_array(),
+            confidential: f["properties"]["confidential"] == json!(true),
+        })
+        .collect()
+}
+
 /// A random point: uniform on the sphere, near ±180°, above 80° or below −80°.
 pub fn random_point(rng: &mut ChaCha8Rng) -> (f64, f64) {
     let round6 = |v: f64| (v * 1e6).round() / 1e6;
