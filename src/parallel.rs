@@ -1,9 +1,19 @@
-//! Data parallelism on scoped threads, one chunk per core: enough for the batch
-//! analyses, which split evenly.
+//! Data parallelism on rayon's pool (its threads start once per process, one per
+//! core, so a parallel phase costs a wake-up, not a thread spawn): chunked maps and
+//! fills for the batch analyses, which split evenly, and a queue for uneven tasks.
 
-/// Worker threads to use: every core.
+use rayon::prelude::*;
+
+/// Worker threads in use: rayon's pool, one per core (`RAYON_NUM_THREADS` overrides).
 pub fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    rayon::current_num_threads()
+}
+
+/// Items per chunk when `len` items are split one chunk per thread, or `None` when they
+/// are too few to be worth splitting.
+fn chunk_len(len: usize) -> Option<usize> {
+    let threads = threads();
+    (threads >= 2 && len >= 4_096).then(|| len.div_ceil(threads))
 }
 
 /// `f` over consecutive chunks of `items` (one per core), results concatenated in order.
@@ -16,42 +26,32 @@ pub fn map_chunks_at<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(usize, &[T]) -> Vec<R> + Sync,
 ) -> Vec<R> {
-    let threads = threads();
-    if threads < 2 || items.len() < 4_096 {
+    let Some(chunk) = chunk_len(items.len()) else {
         return f(0, items);
+    };
+    let parts: Vec<Vec<R>> = items
+        .par_chunks(chunk)
+        .enumerate()
+        .map(|(k, part)| f(k * chunk, part))
+        .collect();
+    let mut out = Vec::with_capacity(items.len());
+    for part in parts {
+        out.extend(part);
     }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let f = &f;
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .enumerate()
-            .map(|(k, part)| scope.spawn(move || f(k * chunk, part)))
-            .collect();
-        let mut out = Vec::with_capacity(items.len());
-        for h in handles {
-            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        }
-        out
-    })
+    out
 }
 
 /// Fills `out` in consecutive chunks (one per core) with `f(first, chunk)`, `first` being
 /// the index of the chunk's first item: like [`map_chunks_at`] but in place, without a
 /// second copy of the results.
 pub fn fill_chunks<R: Send>(out: &mut [R], f: impl Fn(usize, &mut [R]) + Sync) {
-    let threads = threads();
-    if threads < 2 || out.len() < 4_096 {
+    let Some(chunk) = chunk_len(out.len()) else {
         f(0, out);
         return;
-    }
-    let chunk = out.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let f = &f;
-        for (k, part) in out.chunks_mut(chunk).enumerate() {
-            scope.spawn(move || f(k * chunk, part));
-        }
-    });
+    };
+    out.par_chunks_mut(chunk)
+        .enumerate()
+        .for_each(|(k, part)| f(k * chunk, part));
 }
 
 /// [`fill_chunks`] over two outputs of the same length at once.
@@ -61,18 +61,20 @@ pub fn fill_chunks2<A: Send, B: Send>(
     f: impl Fn(usize, &mut [A], &mut [B]) + Sync,
 ) {
     assert_eq!(a.len(), b.len(), "outputs of the same length");
-    let threads = threads();
-    if threads < 2 || a.len() < 4_096 {
+    let Some(chunk) = chunk_len(a.len()) else {
         f(0, a, b);
         return;
-    }
-    let chunk = a.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let f = &f;
-        for (k, (pa, pb)) in a.chunks_mut(chunk).zip(b.chunks_mut(chunk)).enumerate() {
-            scope.spawn(move || f(k * chunk, pa, pb));
-        }
-    });
+    };
+    a.par_chunks_mut(chunk)
+        .zip(b.par_chunks_mut(chunk))
+        .enumerate()
+        .for_each(|(k, (pa, pb))| f(k * chunk, pa, pb));
+}
+
+/// Runs `f` on every task, each task taken by the next free thread (for tasks of uneven
+/// size); results in the tasks' order.
+pub fn each_task<T: Send, R: Send>(tasks: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
+    tasks.into_par_iter().with_max_len(1).map(f).collect()
 }
 
 #[cfg(test)]
@@ -89,6 +91,13 @@ mod tests {
             assert_eq!(got.len(), n);
             assert!(got.iter().enumerate().all(|(k, &(i, v))| k == i && i == v));
         }
+    }
+
+    #[test]
+    fn tasks_come_back_in_order() {
+        let tasks: Vec<usize> = (0..1_000).collect();
+        let got = each_task(tasks, |t| t * t);
+        assert!(got.iter().enumerate().all(|(k, &v)| v == k * k));
     }
 
     #[test]

@@ -416,6 +416,39 @@ impl KdTree {
         }
     }
 
+    /// [`KdTree::within_in`] that stops as soon as `found` returns `true` (and then
+    /// returns `true`).
+    fn within_until(
+        &self,
+        lo: usize,
+        hi: usize,
+        q: &[f64; 3],
+        r2: f64,
+        found: &mut impl FnMut(u32, f64) -> bool,
+    ) -> bool {
+        if hi - lo <= LEAF {
+            return (lo..hi).any(|s| {
+                let d2 = chord2(q, &self.vectors[s]);
+                d2 <= r2 && found(s as u32, d2)
+            });
+        }
+        let mid = lo + (hi - lo) / 2;
+        let d2 = chord2(q, &self.vectors[mid]);
+        if d2 <= r2 && found(mid as u32, d2) {
+            return true;
+        }
+        let dim = self.dims[mid] as usize;
+        let diff = q[dim] - self.vectors[mid][dim];
+        // The side holding `q` first: a covering point is likelier there.
+        let (near, far) = if diff <= 0.0 {
+            ((lo, mid), (mid + 1, hi))
+        } else {
+            ((mid + 1, hi), (lo, mid))
+        };
+        self.within_until(near.0, near.1, q, r2, found)
+            || (diff * diff <= r2 && self.within_until(far.0, far.1, q, r2, found))
+    }
+
     /// Every slot in order of squared chord from `q`, lazily (best-first search).
     fn nearest_iter<'a>(&'a self, q: &'a [f64; 3]) -> impl Iterator<Item = (u32, f64)> + 'a {
         let mut heap = BinaryHeap::with_capacity(64);
@@ -639,6 +672,21 @@ impl PointIndex {
         self.tree
             .within(q, chord2, &mut |slot, _| found.push(self.id(slot)));
         found.into_iter()
+    }
+
+    /// Calls `found(point, squared chord)` for the points within squared chord `chord2`
+    /// of unit vector `q`, in no particular order, until it returns `true`; returns
+    /// whether it did.
+    pub fn within_chord2_until(
+        &self,
+        q: &[f64; 3],
+        chord2: f64,
+        mut found: impl FnMut(u32, f64) -> bool,
+    ) -> bool {
+        self.tree
+            .within_until(0, self.tree.vectors.len(), q, chord2, &mut |slot, d2| {
+                found(self.id(slot), d2)
+            })
     }
 
     /// Exact geodesic distance from `(lon, lat)` to point `i`.

@@ -133,24 +133,21 @@ impl AccessModel for GeodesicAccess {
     }
 
     fn covered_many(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<Vec<bool>> {
-        self.covered_by_position(tests, points)
-            .iter()
-            .map(|c| points.to_input_order(c))
+        tests
+            .chunks(16)
+            .flat_map(|part| {
+                let bits = self.bits_by_position(part, points);
+                (0..part.len()).map(move |k| {
+                    let covered: Vec<bool> = bits.iter().map(|&b| b >> k & 1 != 0).collect();
+                    points.to_input_order(&covered)
+                })
+            })
             .collect()
     }
 
     fn covered_bits(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<u16> {
         assert!(tests.len() <= 16, "at most 16 tests");
-        let by_position = self.covered_by_position(tests, points);
-        // One pass: each point's bits, written at its input index.
-        let mut bits = vec![0u16; points.order.len()];
-        for (p, &i) in points.order.iter().enumerate() {
-            bits[i as usize] = by_position
-                .iter()
-                .enumerate()
-                .fold(0, |b, (k, covered)| b | u16::from(covered[p]) << k);
-        }
-        bits
+        points.to_input_order(&self.bits_by_position(tests, points))
     }
 
     fn nearest(&self, sites: &PointIndex, lon: f64, lat: f64) -> Option<(u32, f64)> {
@@ -166,53 +163,36 @@ impl AccessModel for GeodesicAccess {
 }
 
 impl GeodesicAccess {
-    /// Per test, per position of the visiting order: covered?
-    fn covered_by_position(
-        &self,
-        tests: &[(Sector, &PointIndex)],
-        points: &PointSet,
-    ) -> Vec<Vec<bool>> {
+    /// Per position of the visiting order, bit `k` set when test `k` covers the point
+    /// (at most 16 tests). Work items are runs of the visiting order, several per
+    /// thread, each decided for every test in turn while its points are in cache.
+    fn bits_by_position(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<u16> {
         let n = points.order.len();
         let blocks = &points.blocks;
-        let threads = self.threads.max(1);
-        // Work items: runs of the visiting order, several per thread, for every sector.
-        let frontier = frontier(blocks, n / (8 * threads) + 1);
-        let mut by_position: Vec<Vec<bool>> = tests.iter().map(|_| vec![false; n]).collect();
-        let mut tasks = Vec::new();
-        for (&(sector, sites), out) in tests.iter().zip(by_position.iter_mut()) {
-            if sites.is_empty() {
-                continue;
-            }
-            let mut rest: &mut [bool] = out;
-            for &node in &frontier {
-                let b = &blocks[node];
-                let (head, tail) = rest.split_at_mut((b.end - b.start) as usize);
-                tasks.push((sector, sites, node, head));
-                rest = tail;
-            }
+        let frontier = frontier(blocks, n / (8 * self.threads.max(1)) + 1);
+        let mut bits = vec![0u16; n];
+        let mut tasks = Vec::with_capacity(frontier.len());
+        let mut rest: &mut [u16] = &mut bits;
+        for &node in &frontier {
+            let b = &blocks[node];
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut((b.end - b.start) as usize);
+            tasks.push((node, head));
+            rest = tail;
         }
-        let queue = std::sync::Mutex::new(tasks.into_iter());
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    loop {
-                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                        let Some((sector, sites, node, out)) = next else {
-                            break;
-                        };
-                        let mut search = Search::new(
-                            sites,
-                            blocks,
-                            &points.vectors,
-                            &points.lonlat,
-                            self.thresholds.get(sector),
-                        );
-                        search.run(node, out);
-                    }
-                });
+        crate::parallel::each_task(tasks, |(node, out)| {
+            let mut covered = vec![false; out.len()];
+            for (k, &(sector, sites)) in tests.iter().enumerate() {
+                if sites.is_empty() {
+                    continue;
+                }
+                let radius_m = self.thresholds.get(sector);
+                Search::new(sites, blocks, &points.lonlat, radius_m).run(node, &mut covered);
+                for (b, &yes) in out.iter_mut().zip(&covered) {
+                    *b |= u16::from(yes) << k;
+                }
             }
         });
-        by_position
+        bits
     }
 }
 

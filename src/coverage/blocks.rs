@@ -3,9 +3,11 @@
 //! points together whenever the sphere bounds allow it.
 //!
 //! **Blocks.** The points, sorted along a Morton (Z-order) curve, form a quadtree: each
-//! node is a run of that order, with a *cap* (a centre on the unit sphere and a radius
-//! `r`, great-circle metres on the mean sphere) holding all its points. Leaves hold at
-//! most [`LEAF`] points.
+//! node is a run of that order, with the longitude/latitude box of its points and a
+//! *cap* (a centre on the unit sphere and a radius `r`, great-circle metres on the mean
+//! sphere) holding that box, hence all its points. Leaves hold at most [`LEAF`] points.
+//! The caps come from the boxes' corners (see [`cap_of_box`]), so no point needs its
+//! unit vector (two sines, two cosines) unless its leaf is left undecided.
 //!
 //! **Deciding a block.** With `S_in = R / 1.0045` and `S_out = R / 0.9944` (any pair at
 //! great-circle distance ≤ `S_in` is within `R` by the geodesic, any pair beyond `S_out`
@@ -18,7 +20,8 @@
 //! - otherwise only the facilities with `d ≤ S_out + r` (the *candidates*) can cover a
 //!   point, and the children are decided the same way from this list, without the tree.
 //!
-//! A leaf left undecided tests each point against its candidates: a squared chord within
+//! A leaf left undecided computes its points' unit vectors and tests each point against
+//! its candidates: a squared chord within
 //! `S_in` covers it; only when no candidate does, the candidates between `S_in` and
 //! `S_out` get the exact geodesic. The facility that covered the last block or point is
 //! tried first for the next one: along the curve it usually covers that too.
@@ -37,8 +40,10 @@ use crate::points::{PointIndex, Reach, chord2};
 /// tests than 24 and 0.25 on the anchors' data, default and large).
 pub const LEAF: usize = 48;
 /// Blocks wider than this multiple of `S_out` are split before a candidate list is
-/// gathered from the tree (the last covering facility still decides them when it can).
-const QUERY_FRACTION: f64 = 2.0;
+/// gathered from the tree (the last covering facility still decides them when it can):
+/// a wider block can rarely be covered whole, and its list would be long (0.5 took a
+/// quarter fewer instructions than 2 on the anchors' large data, as many on default).
+const QUERY_FRACTION: f64 = 0.5;
 /// Added to every cap radius, metres: far above floating-point error (~1e-6 m), far
 /// below the sphere bounds' slack (~1e-5 of the radius).
 const MARGIN_M: f64 = 0.001;
@@ -74,28 +79,83 @@ impl Block {
     }
 }
 
-/// The quadtree over points sorted by Morton key (`keys` and `vectors` in that order):
-/// `blocks[0]` is the root. Large trees are built on every core: the top levels first,
-/// then the subtrees below them side by side, then the top levels' caps; the blocks are
-/// the same as those of a build on one thread (only their order in the vector differs).
-pub fn build(keys: &[u32], vectors: &[[f64; 3]]) -> Vec<Block> {
-    build_with(keys, vectors, crate::parallel::threads())
+/// The quadtree over points sorted by Morton key (`keyed[p] >> 32` is the key of
+/// position `p`, `lonlat` in that order): `blocks[0]` is the root. Large trees are built
+/// on every core: the top levels first, then the subtrees below them side by side, then
+/// the top levels' caps; the blocks are the same as those of a build on one thread (only
+/// their order in the vector differs).
+pub fn build(keyed: &[u64], lonlat: &[(f64, f64)]) -> Vec<Block> {
+    build_with(keyed, lonlat, crate::parallel::threads())
+}
+
+/// A longitude/latitude box: west, east, south, north (degrees).
+type LonLatBox = [f64; 4];
+
+/// The box holding nothing (every union with it is the other box).
+const EMPTY_BOX: LonLatBox = [
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+];
+
+fn union(a: LonLatBox, b: LonLatBox) -> LonLatBox {
+    [
+        a[0].min(b[0]),
+        a[1].max(b[1]),
+        a[2].min(b[2]),
+        a[3].max(b[3]),
+    ]
+}
+
+/// The cap (centre, radius in great-circle metres, margin included) holding every point
+/// of a longitude/latitude box.
+///
+/// The centre is the box's middle. For a box at most 180° wide, the point of the box
+/// farthest from it is a corner: along a parallel, the distance grows with the longitude
+/// difference (the east or west edge); along that edge, the cosine of the distance is
+/// `A sin φ + B cos φ` with `B ≥ 0`, a cosine of `φ − φ₀` with `|φ₀| ≤ 90°`, whose
+/// minimum over a latitude interval is at an end. The corners' squared half-chords,
+/// `sin²(Δφ/2) + cos φ_c cos φ sin²(Δλ/2)`, are exact to rounding even for tiny boxes.
+/// Wider boxes get the whole sphere.
+fn cap_of_box(bbox: LonLatBox) -> ([f64; 3], f64) {
+    let [west, east, south, north] = bbox;
+    let (lon_c, lat_c) = ((west + east) / 2.0, (south + north) / 2.0);
+    let centre = crate::geodesy::unit_vector(lon_c, lat_c);
+    let half_width = (east - west) / 2.0;
+    if half_width.is_nan() || half_width > 90.0 {
+        return (centre, std::f64::consts::PI * SPHERE_RADIUS_M);
+    }
+    let sin_cos = crate::geodesy::sin_cos_degrees;
+    let sin_lat = sin_cos((north - south) / 4.0).0;
+    let sin_lon = sin_cos(half_width / 2.0).0;
+    let cos_edge = sin_cos(south).1.max(sin_cos(north).1);
+    let half_chord2 = sin_lat * sin_lat + sin_cos(lat_c).1 * cos_edge * sin_lon * sin_lon;
+    let radius_m = sphere_m_from_chord2(4.0 * half_chord2) + MARGIN_M;
+    (centre, radius_m.min(std::f64::consts::PI * SPHERE_RADIUS_M))
+}
+
+/// The box of the points at `lonlat`.
+fn box_of(lonlat: &[(f64, f64)]) -> LonLatBox {
+    lonlat
+        .iter()
+        .fold(EMPTY_BOX, |b, &(lon, lat)| union(b, [lon, lon, lat, lat]))
 }
 
 /// [`build`] on `threads` threads.
-fn build_with(keys: &[u32], vectors: &[[f64; 3]], threads: usize) -> Vec<Block> {
-    let mut blocks = Vec::with_capacity(2 * keys.len() / LEAF + 1);
-    if keys.is_empty() {
+fn build_with(keyed: &[u64], lonlat: &[(f64, f64)], threads: usize) -> Vec<Block> {
+    let mut blocks = Vec::with_capacity(2 * keyed.len() / LEAF + 1);
+    if keyed.is_empty() {
         return blocks;
     }
-    blocks.push(Block::new(0, keys.len() as u32));
-    if threads < 2 || keys.len() < 32_768 {
-        split(&mut blocks, 0, 0, keys, vectors);
+    blocks.push(Block::new(0, keyed.len() as u32));
+    if threads < 2 || keyed.len() < 32_768 {
+        split(&mut blocks, 0, 0, keyed, lonlat);
         return blocks;
     }
     // The top levels: nodes of more than `subtree` points are split here; smaller ones
     // (with the level they are at) are left for the workers.
-    let subtree = keys.len() / (8 * threads);
+    let subtree = keyed.len() / (8 * threads);
     let mut pending: Vec<(usize, u32)> = Vec::new();
     let mut levels: Vec<u32> = vec![0];
     let mut next = 0;
@@ -109,7 +169,7 @@ fn build_with(keys: &[u32], vectors: &[[f64; 3]], threads: usize) -> Vec<Block> 
             continue;
         }
         let ranges = loop {
-            let ranges = quadrants(keys, start, end, level);
+            let ranges = quadrants(keyed, start, end, level);
             if ranges.len() > 1 || level + 1 == 16 {
                 break ranges;
             }
@@ -130,35 +190,17 @@ fn build_with(keys: &[u32], vectors: &[[f64; 3]], threads: usize) -> Vec<Block> 
     }
     let top = blocks.len();
     // The subtrees, each in a vector of its own (root first), on every core.
-    let queue = std::sync::Mutex::new(pending.iter().enumerate());
-    let mut built: Vec<(usize, Vec<Block>, [f64; 3])> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                        let Some((k, &(node, level))) = next else {
-                            break;
-                        };
-                        let root = blocks[node];
-                        let mut local = vec![root];
-                        let sum = split(&mut local, 0, level, keys, vectors);
-                        done.push((k, local, sum));
-                    }
-                    done
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    let roots: Vec<(Block, u32)> = pending
+        .iter()
+        .map(|&(node, level)| (blocks[node], level))
+        .collect();
+    let built = crate::parallel::each_task(roots, |(root, level)| {
+        let mut local = vec![root];
+        let bbox = split(&mut local, 0, level, keyed, lonlat);
+        (local, bbox)
     });
-    built.sort_unstable_by_key(|b| b.0);
-    let mut sums = vec![[0.0; 3]; top];
-    for (k, local, sum) in built {
-        let node = pending[k].0;
+    let mut boxes = vec![EMPTY_BOX; top];
+    for (&(node, _), (local, bbox)) in pending.iter().zip(built) {
         // Local index `j ≥ 1` goes to `base + j - 1`.
         let base = blocks.len() as u32;
         let relocate = |mut b: Block| {
@@ -169,7 +211,7 @@ fn build_with(keys: &[u32], vectors: &[[f64; 3]], threads: usize) -> Vec<Block> 
         };
         blocks[node] = relocate(local[0]);
         blocks.extend(local[1..].iter().map(|&b| relocate(b)));
-        sums[node] = sum;
+        boxes[node] = bbox;
     }
     // The top levels' caps, children (later in the vector) first.
     for node in (0..top).rev() {
@@ -177,115 +219,67 @@ fn build_with(keys: &[u32], vectors: &[[f64; 3]], threads: usize) -> Vec<Block> 
         if b.children == 0 || b.first_child as usize >= top {
             continue;
         }
-        let (sum, centre, radius_m) = cap(&blocks, &sums, b.first_child as usize, b.children);
-        sums[node] = sum;
-        blocks[node].centre = centre;
-        blocks[node].radius_m = radius_m;
+        let first = b.first_child as usize;
+        let bbox = boxes[first..first + b.children as usize]
+            .iter()
+            .fold(EMPTY_BOX, |u, &c| union(u, c));
+        boxes[node] = bbox;
+        (blocks[node].centre, blocks[node].radius_m) = cap_of_box(bbox);
     }
     blocks
 }
 
-/// The runs of `keys[start..end]` with the same quadrant at `level`.
-fn quadrants(keys: &[u32], start: usize, end: usize, level: u32) -> Vec<(usize, usize)> {
-    let shift = 30 - 2 * level;
+/// The runs of `keyed[start..end]` with the same quadrant at `level`.
+fn quadrants(keyed: &[u64], start: usize, end: usize, level: u32) -> Vec<(usize, usize)> {
+    let shift = 32 + 30 - 2 * level;
     let mut ranges = Vec::with_capacity(4);
     let mut at = start;
     while at < end {
-        let quadrant = keys[at] >> shift & 3;
-        let next = at + keys[at..end].partition_point(|k| k >> shift & 3 == quadrant);
+        let quadrant = keyed[at] >> shift & 3;
+        let next = at + keyed[at..end].partition_point(|k| k >> shift & 3 == quadrant);
         ranges.push((at, next));
         at = next;
     }
     ranges
 }
 
-/// The sum, centre and radius of a node from its `children` children from `first` on
-/// (`sums` holds each child's sum of vectors).
-fn cap(
-    blocks: &[Block],
-    sums: &[[f64; 3]],
-    first: usize,
-    children: u32,
-) -> ([f64; 3], [f64; 3], f64) {
-    let end = first + children as usize;
-    let sum = sums[first..end].iter().fold([0.0; 3], |s, &v| add(s, v));
-    let centre = normalise(sum, blocks[first].centre);
-    let radius_m = (first..end)
-        .map(|c| sphere_m_from_chord2(chord2(&centre, &blocks[c].centre)) + blocks[c].radius_m)
-        .fold(0.0, f64::max)
-        .min(std::f64::consts::PI * SPHERE_RADIUS_M)
-        + MARGIN_M;
-    (sum, centre, radius_m)
-}
-
 /// Splits `blocks[node]` (whose keys agree on their first `level` pairs of bits) and
-/// computes its cap; returns the sum of its points' vectors.
+/// computes its cap; returns its box.
 fn split(
     blocks: &mut Vec<Block>,
     node: usize,
     level: u32,
-    keys: &[u32],
-    vectors: &[[f64; 3]],
-) -> [f64; 3] {
+    keyed: &[u64],
+    lonlat: &[(f64, f64)],
+) -> LonLatBox {
     let (start, end) = (blocks[node].start as usize, blocks[node].end as usize);
-    if end - start <= LEAF || level == 16 {
-        let points = &vectors[start..end];
-        let sum = points.iter().fold([0.0; 3], |s, &v| add(s, v));
-        let centre = normalise(sum, points[0]);
-        let far = points
-            .iter()
-            .map(|v| chord2(&centre, v))
-            .fold(0.0, f64::max);
-        blocks[node].centre = centre;
-        blocks[node].radius_m = sphere_m_from_chord2(far) + MARGIN_M;
-        return sum;
-    }
-    let ranges = quadrants(keys, start, end, level);
-    if ranges.len() == 1 {
-        // One quadrant only: go one level deeper without a node of its own.
-        return split(blocks, node, level + 1, keys, vectors);
-    }
-    let first = blocks.len();
-    for &(s, e) in &ranges {
-        blocks.push(Block::new(s as u32, e as u32));
-    }
-    let mut sum = [0.0; 3];
-    for c in first..first + ranges.len() {
-        sum = add(sum, split(blocks, c, level + 1, keys, vectors));
-    }
-    let centre = normalise(sum, blocks[first].centre);
-    let radius_m = (first..first + ranges.len())
-        .map(|c| sphere_m_from_chord2(chord2(&centre, &blocks[c].centre)) + blocks[c].radius_m)
-        .fold(0.0, f64::max)
-        .min(std::f64::consts::PI * SPHERE_RADIUS_M)
-        + MARGIN_M;
-    let b = &mut blocks[node];
-    b.centre = centre;
-    b.radius_m = radius_m;
-    b.first_child = first as u32;
-    b.children = ranges.len() as u32;
-    sum
-}
-
-fn add(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
-}
-
-/// `v` scaled to unit length, or `fallback` when `v` is (nearly) zero.
-fn normalise(v: [f64; 3], fallback: [f64; 3]) -> [f64; 3] {
-    let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
-    if n > 1e-9 {
-        [v[0] / n, v[1] / n, v[2] / n]
+    let bbox = if end - start <= LEAF || level == 16 {
+        box_of(&lonlat[start..end])
     } else {
-        fallback
-    }
+        let ranges = quadrants(keyed, start, end, level);
+        if ranges.len() == 1 {
+            // One quadrant only: go one level deeper without a node of its own.
+            return split(blocks, node, level + 1, keyed, lonlat);
+        }
+        let first = blocks.len();
+        for &(s, e) in &ranges {
+            blocks.push(Block::new(s as u32, e as u32));
+        }
+        let bbox = (first..first + ranges.len()).fold(EMPTY_BOX, |u, c| {
+            union(u, split(blocks, c, level + 1, keyed, lonlat))
+        });
+        blocks[node].first_child = first as u32;
+        blocks[node].children = ranges.len() as u32;
+        bbox
+    };
+    (blocks[node].centre, blocks[node].radius_m) = cap_of_box(bbox);
+    bbox
 }
 
 /// A covering search over one sector's facilities, for consecutive blocks.
 pub struct Search<'a> {
     sites: &'a PointIndex,
     blocks: &'a [Block],
-    vectors: &'a [[f64; 3]],
     lonlat: &'a [(f64, f64)],
     reach: Reach,
     /// Great-circle radii that surely cover (`S_in`) and surely miss (`S_out`).
@@ -295,28 +289,29 @@ pub struct Search<'a> {
     lists: Vec<Vec<(f64, u32)>>,
     /// The facility that covered the last block or point.
     hint: Option<u32>,
+    /// Unit vectors of the points of the leaf being tested.
+    vectors: Vec<[f64; 3]>,
 }
 
 impl<'a> Search<'a> {
     /// A search for "geodesic distance ≤ `radius_m`" from the points of `blocks`
-    /// (`vectors` and `lonlat` in the blocks' order).
+    /// (`lonlat` in the blocks' order).
     pub fn new(
         sites: &'a PointIndex,
         blocks: &'a [Block],
-        vectors: &'a [[f64; 3]],
         lonlat: &'a [(f64, f64)],
         radius_m: f64,
     ) -> Self {
         Self {
             sites,
             blocks,
-            vectors,
             lonlat,
             reach: Reach::new(radius_m),
             sure_in_m: radius_m / GEODESIC_OVER_SPHERE_MAX,
             sure_out_m: radius_m / GEODESIC_OVER_SPHERE_MIN,
             lists: Vec::new(),
             hint: None,
+            vectors: Vec::new(),
         }
     }
 
@@ -338,7 +333,7 @@ impl<'a> Search<'a> {
     }
 
     /// `depth` is the first free candidate list; `listed` says whether `lists[depth - 1]`
-    /// holds the parent's candidates (nearest to the parent's centre first).
+    /// holds the parent's candidates.
     fn visit(&mut self, node: usize, depth: usize, listed: bool, base: usize, out: &mut [bool]) {
         let b = self.blocks[node];
         let range = b.start as usize - base..b.end as usize - base;
@@ -380,14 +375,14 @@ impl<'a> Search<'a> {
             covering
         } else {
             let mut covering = None;
-            for (d2, f) in sites.within_chord2(&centre, may_reach).map(within) {
+            sites.within_chord2_until(&centre, may_reach, |f, d2| {
                 if d2 <= whole_in {
                     covering = Some(f);
-                    break;
+                    return true;
                 }
                 list.push((d2, f));
-            }
-            list.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+                false
+            });
             covering
         };
         if covering.is_some() {
@@ -421,8 +416,15 @@ impl<'a> Search<'a> {
             .collect();
         let list = &self.lists[depth];
         let (sure_in, sure_out) = (self.reach.sure_in, self.reach.sure_out);
+        let lonlat = &self.lonlat[b.start as usize..b.end as usize];
+        self.vectors.clear();
+        self.vectors.extend(
+            lonlat
+                .iter()
+                .map(|&(lon, lat)| crate::geodesy::unit_vector(lon, lat)),
+        );
         for (k, i) in (b.start as usize..b.end as usize).enumerate() {
-            let q = &self.vectors[i];
+            let q = &self.vectors[k];
             if let Some(h) = self.hint
                 && chord2(q, self.sites.vector(h)) <= sure_in
             {
@@ -499,11 +501,11 @@ mod tests {
             })
             .collect();
         let sorted = super::super::SortedPoints::new(&points);
-        let (keys, vectors) = (&sorted.keys, &sorted.vectors);
+        let (keyed, lonlat) = (&sorted.keyed, &sorted.lonlat);
         let mut one = Vec::new();
-        shape(&build_with(keys, vectors, 1), 0, &mut one);
+        shape(&build_with(keyed, lonlat, 1), 0, &mut one);
         for threads in [2, 3, 8] {
-            let blocks = build_with(keys, vectors, threads);
+            let blocks = build_with(keyed, lonlat, threads);
             let mut several = Vec::new();
             shape(&blocks, 0, &mut several);
             assert_eq!(several.len(), blocks.len(), "every block reached once");

@@ -50,31 +50,26 @@ impl From<&crate::model::Settlement> for PopulationPoint {
 
 /// Population points prepared once for every sector and for area assignment: sorted
 /// along a Morton (Z-order) curve, so that consecutive points are near each other, with
-/// their unit vectors and the quadtree of blocks over that order (see [`blocks`]).
-/// Everything per point is stored in that visiting order.
+/// the quadtree of blocks over that order (see [`blocks`]). Everything per point is
+/// stored in that visiting order.
 pub struct PointSet {
     /// Per position in the visiting order, the point's index in the input.
     pub order: Vec<u32>,
     /// Longitude, latitude, in visiting order (shared, so that another thread can
     /// assign the points to areas while the rest is prepared).
     pub lonlat: Arc<Vec<(f64, f64)>>,
-    /// Unit vectors, in visiting order.
-    pub vectors: Vec<[f64; 3]>,
     /// The quadtree over the visiting order.
     pub blocks: Vec<blocks::Block>,
 }
 
-/// The first step of a [`PointSet`]: the points in visiting order, with their unit
-/// vectors.
+/// The first step of a [`PointSet`]: the points in visiting order.
 pub struct SortedPoints {
     /// Per position, the point's index in the input.
     pub order: Vec<u32>,
     /// Longitude, latitude, in visiting order.
     pub lonlat: Arc<Vec<(f64, f64)>>,
-    /// Unit vectors, in visiting order.
-    vectors: Vec<[f64; 3]>,
-    /// Morton keys, in visiting order.
-    keys: Vec<u32>,
+    /// Per position, `Morton key << 32 | input index`.
+    keyed: Vec<u64>,
 }
 
 impl SortedPoints {
@@ -91,30 +86,19 @@ impl SortedPoints {
     /// Sorts the `n` points `at(0..n)` (longitude, latitude) along the Morton curve.
     fn from_fn(n: usize, at: impl Fn(usize) -> (f64, f64) + Sync) -> Self {
         let keyed = morton_sorted_by(n, &at);
-        let (mut order, mut keys) = (vec![0u32; n], vec![0u32; n]);
-        crate::parallel::fill_chunks2(&mut order, &mut keys, |first, order, keys| {
-            for ((o, k), &v) in order.iter_mut().zip(keys.iter_mut()).zip(&keyed[first..]) {
+        // The input index of each position, and its coordinates read at random (on
+        // every core, so that many reads are in flight at once).
+        let (mut order, mut lonlat) = (vec![0u32; n], vec![(0.0, 0.0); n]);
+        crate::parallel::fill_chunks2(&mut order, &mut lonlat, |first, order, lonlat| {
+            for ((o, p), &v) in order.iter_mut().zip(lonlat.iter_mut()).zip(&keyed[first..]) {
                 *o = v as u32;
-                *k = (v >> 32) as u32;
-            }
-        });
-        drop(keyed);
-        // Random reads, then the unit vectors of the same chunk: on every core (the
-        // gather on its own, so that many reads are in flight at once).
-        let (mut lonlat, mut vectors) = (vec![(0.0, 0.0); n], vec![[0.0; 3]; n]);
-        crate::parallel::fill_chunks2(&mut lonlat, &mut vectors, |first, lonlat, vectors| {
-            for (p, &i) in lonlat.iter_mut().zip(&order[first..]) {
-                *p = at(i as usize);
-            }
-            for (v, &(lon, lat)) in vectors.iter_mut().zip(lonlat.iter()) {
-                *v = crate::geodesy::unit_vector(lon, lat);
+                *p = at(v as u32 as usize);
             }
         });
         Self {
             order,
             lonlat: Arc::new(lonlat),
-            vectors,
-            keys,
+            keyed,
         }
     }
 }
@@ -130,14 +114,12 @@ impl PointSet {
         let SortedPoints {
             order,
             lonlat,
-            vectors,
-            keys,
+            keyed,
         } = sorted;
-        let blocks = blocks::build(&keys, &vectors);
+        let blocks = blocks::build(&keyed, &lonlat);
         Self {
             order,
             lonlat,
-            vectors,
             blocks,
         }
     }
@@ -231,26 +213,24 @@ pub(crate) fn radix_sort_high32(values: &mut Vec<u64>) {
             .collect();
         cuts.push(n);
         cuts.dedup();
-        std::thread::scope(|scope| {
-            let mut rest: &mut [u64] = &mut buffer;
-            let mut offset = 0;
-            for &cut in &cuts {
-                let (part, tail) = std::mem::take(&mut rest).split_at_mut(cut - offset);
-                rest = tail;
-                let base = offset;
-                offset = cut;
-                let start = &start;
-                scope.spawn(move || {
-                    let mut scratch = Vec::new();
-                    for b in 0..256 {
-                        let (s, e) = (start[b].max(base), start[b + 1].min(base + part.len()));
-                        if e > s + 1 {
-                            let bucket = &mut part[s - base..e - base];
-                            scratch.resize(bucket.len(), 0);
-                            lsd_sort_high32(bucket, &mut scratch[..bucket.len()], 0, low);
-                        }
-                    }
-                });
+        let mut parts = Vec::with_capacity(cuts.len());
+        let mut rest: &mut [u64] = &mut buffer;
+        let mut offset = 0;
+        for &cut in &cuts {
+            let (part, tail) = std::mem::take(&mut rest).split_at_mut(cut - offset);
+            parts.push((offset, part));
+            rest = tail;
+            offset = cut;
+        }
+        crate::parallel::each_task(parts, |(base, part)| {
+            let mut scratch = Vec::new();
+            for b in 0..256 {
+                let (s, e) = (start[b].max(base), start[b + 1].min(base + part.len()));
+                if e > s + 1 {
+                    let bucket = &mut part[s - base..e - base];
+                    scratch.resize(bucket.len(), 0);
+                    lsd_sort_high32(bucket, &mut scratch[..bucket.len()], 0, low);
+                }
             }
         });
     }
@@ -391,7 +371,7 @@ mod tests {
         let lonlat: Vec<(f64, f64)> = expected.iter().map(|&i| points[i as usize]).collect();
         assert_eq!(*sorted.lonlat, lonlat);
         let set = PointSet::from_sorted(sorted);
-        assert_eq!(set.vectors.len(), points.len());
+        assert_eq!(set.blocks[0].end as usize, points.len());
         assert_eq!(set.to_input_order(&set.lonlat), points);
     }
 }

@@ -66,8 +66,6 @@ pub struct AreaCoverage {
 pub struct CoverageTable {
     /// One row per area, in area order.
     pub areas: Vec<AreaCoverage>,
-    /// Per point, per analysed sector: covered?
-    pub covered: Vec<Vec<bool>>,
     /// Per analysed sector, per point: nearest facility index and distance (when asked).
     pub nearest: Vec<Vec<Option<(u32, f64)>>>,
 }
@@ -110,8 +108,13 @@ pub fn test_sectors(
     package: &[Sector],
     set: &super::PointSet,
 ) -> SectorTests {
-    let mut tested: Vec<Sector> = sectors.to_vec();
-    tested.extend(package.iter().filter(|s| !sectors.contains(s)));
+    // Each sector once (a sector named twice is tested once): at most six tests.
+    let mut tested: Vec<Sector> = Vec::with_capacity(Sector::ALL.len());
+    for &s in sectors.iter().chain(package) {
+        if !tested.contains(&s) {
+            tested.push(s);
+        }
+    }
     let tests: Vec<(Sector, &PointIndex)> =
         tested.iter().map(|&s| (s, &sites[s.index()])).collect();
     let bits = model.covered_bits(&tests, set);
@@ -136,9 +139,6 @@ pub fn tabulate(
         .iter()
         .filter_map(|s| tested.iter().position(|x| x == s))
         .fold(0u16, |m, k| m | 1 << k);
-    let covered: Vec<Vec<bool>> = (0..input.sectors.len())
-        .map(|k| flags.iter().map(|&f| f & 1 << k != 0).collect())
-        .collect();
     let nearest: Vec<Vec<Option<(u32, f64)>>> = if input.distances {
         input
             .sectors
@@ -157,38 +157,51 @@ pub fn tabulate(
     };
 
     let n = input.areas;
-    let mut pop_total = vec![0.0; n];
-    let mut pop_cov = vec![vec![0.0; n]; input.sectors.len()];
-    let mut pop_all = vec![0.0; n];
-    let mut dist: Vec<Vec<Vec<(f64, f64)>>> = vec![vec![Vec::new(); n]; input.sectors.len()];
     let sectors = input.sectors.len();
-    let mut pop_cov_flat = vec![0.0; n * sectors];
-    for (i, p) in input.population.iter().enumerate() {
-        let Some(a) = p.area.map(|a| a as usize).filter(|&a| a < n) else {
-            continue;
-        };
-        let f = flags[i];
-        pop_total[a] += p.population;
-        for (k, cell) in pop_cov_flat[a * sectors..(a + 1) * sectors]
-            .iter_mut()
-            .enumerate()
-        {
-            if f & 1 << k != 0 {
-                *cell += p.population;
-            }
-        }
-        if f & package_mask == package_mask {
-            pop_all[a] += p.population;
-        }
-        for (k, per_point) in nearest.iter().enumerate() {
-            if let Some((_, d)) = per_point[i] {
-                dist[k][a].push((d, p.population));
-            }
+    // People per area and pattern of test results (at most 2⁶ patterns: one test per
+    // sector), one addition per point; each column is then a sum over patterns.
+    let patterns = 1usize << tested.len();
+    let mut sums = vec![0.0; n * patterns];
+    for (p, &f) in input.population.iter().zip(&flags) {
+        if let Some(a) = p.area.map(|a| a as usize).filter(|&a| a < n) {
+            sums[a * patterns + usize::from(f)] += p.population;
         }
     }
-    for (k, per_area) in pop_cov.iter_mut().enumerate() {
-        for (a, v) in per_area.iter_mut().enumerate() {
-            *v = pop_cov_flat[a * sectors + k];
+    let column = |a: usize, keep: &dyn Fn(usize) -> bool| -> f64 {
+        (0..patterns)
+            .filter(|&f| keep(f))
+            .map(|f| sums[a * patterns + f])
+            .sum()
+    };
+    let pop_total: Vec<f64> = (0..n).map(|a| column(a, &|_| true)).collect();
+    let pop_all: Vec<f64> = (0..n)
+        .map(|a| {
+            column(a, &|f| {
+                f & usize::from(package_mask) == usize::from(package_mask)
+            })
+        })
+        .collect();
+    let pop_cov: Vec<Vec<f64>> = input
+        .sectors
+        .iter()
+        .map(|s| {
+            let k = tested.iter().position(|t| t == s).unwrap_or(usize::MAX);
+            (0..n)
+                .map(|a| column(a, &|f| f.checked_shr(k as u32).is_some_and(|b| b & 1 == 1)))
+                .collect()
+        })
+        .collect();
+    let mut dist: Vec<Vec<Vec<(f64, f64)>>> = vec![vec![Vec::new(); n]; sectors];
+    if !nearest.is_empty() {
+        for (i, p) in input.population.iter().enumerate() {
+            let Some(a) = p.area.map(|a| a as usize).filter(|&a| a < n) else {
+                continue;
+            };
+            for (k, per_point) in nearest.iter().enumerate() {
+                if let Some((_, d)) = per_point[i] {
+                    dist[k][a].push((d, p.population));
+                }
+            }
         }
     }
     // Facilities per sector and area.
@@ -248,7 +261,6 @@ pub fn tabulate(
     }
     CoverageTable {
         areas: rows,
-        covered,
         nearest,
     }
 }
