@@ -486,6 +486,46 @@ mod tests {
     }
 
     #[test]
+    fn a_box_cap_holds_every_point_of_its_box() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut tightest = f64::INFINITY;
+        for case in 0..3_000 {
+            // Boxes from a metre to 180° wide, anywhere, up to the poles.
+            let width = 10f64.powf(rng.random_range(-5.0..2.26)).min(180.0);
+            let height = 10f64.powf(rng.random_range(-5.0..2.0)).min(180.0);
+            let west = rng.random_range(-180.0..180.0 - width);
+            let south = rng.random_range(-90.0..90.0 - height);
+            let bbox = [west, west + width, south, south + height];
+            let (centre, radius_m) = cap_of_box(bbox);
+            // The corners, the edges' midpoints and random points inside.
+            let mut points = vec![
+                (bbox[0], bbox[2]),
+                (bbox[1], bbox[2]),
+                (bbox[0], bbox[3]),
+                (bbox[1], bbox[3]),
+                (west + width / 2.0, bbox[2]),
+                (west + width / 2.0, bbox[3]),
+                (bbox[0], south + height / 2.0),
+            ];
+            points.extend((0..50).map(|_| {
+                (
+                    rng.random_range(bbox[0]..=bbox[1]),
+                    rng.random_range(bbox[2]..=bbox[3]),
+                )
+            }));
+            for (lon, lat) in points {
+                let v = crate::geodesy::unit_vector(lon, lat);
+                let d = sphere_m_from_chord2(chord2(&centre, &v));
+                assert!(d <= radius_m, "case {case}: {d} > {radius_m} for {bbox:?}");
+                tightest = tightest.min(radius_m - d);
+            }
+        }
+        // The bound is tight: some corner lies within the margin of the rim.
+        assert!(tightest <= 2.0 * MARGIN_M, "slack {tightest}");
+    }
+
+    #[test]
     fn a_build_on_several_threads_equals_one_on_one_thread() {
         // Clustered and spread points, duplicates (leaves at the last level), one region.
         let points: Vec<(f64, f64)> = (0..150_000u32)
