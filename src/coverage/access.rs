@@ -181,12 +181,12 @@ impl GeodesicAccess {
         }
         crate::parallel::each_task(tasks, |(node, out)| {
             let mut covered = vec![false; out.len()];
+            let mut search = Search::new(blocks, &points.lonlat, node);
             for (k, &(sector, sites)) in tests.iter().enumerate() {
                 if sites.is_empty() {
                     continue;
                 }
-                let radius_m = self.thresholds.get(sector);
-                Search::new(sites, blocks, &points.lonlat, radius_m).run(node, &mut covered);
+                search.run(sites, self.thresholds.get(sector), node, &mut covered);
                 for (b, &yes) in out.iter_mut().zip(&covered) {
                     *b |= u16::from(yes) << k;
                 }

@@ -44,6 +44,9 @@ pub const LEAF: usize = 48;
 /// a wider block can rarely be covered whole, and its list would be long (0.5 took a
 /// quarter fewer instructions than 2 on the anchors' large data, as many on default).
 const QUERY_FRACTION: f64 = 0.5;
+/// Candidate lists longer than this are pruned per point of a leaf (shorter ones are
+/// cheaper to scan whole: a candidate beyond reach fails both tests anyway).
+const PRUNE_FROM: usize = 16;
 /// Added to every cap radius, metres: far above floating-point error (~1e-6 m), far
 /// below the sphere bounds' slack (~1e-5 of the radius).
 const MARGIN_M: f64 = 0.001;
@@ -276,52 +279,37 @@ fn split(
     bbox
 }
 
-/// A covering search over one sector's facilities, for consecutive blocks.
+/// Covering searches over the blocks below one node of the quadtree (a run of the
+/// visiting order), one sector after another: the unit vectors of the points of a leaf
+/// left undecided are computed once and kept for the next sectors.
 pub struct Search<'a> {
-    sites: &'a PointIndex,
     blocks: &'a [Block],
     lonlat: &'a [(f64, f64)],
+    /// The run's first position.
+    base: usize,
+    /// Candidate lists per depth of the descent, kept to reuse their allocations.
+    lists: Vec<Vec<(f64, u32)>>,
+    /// Great-circle distances from a leaf's centre to its candidates.
+    far: Vec<f64>,
+    /// Unit vectors of the points of the leaves tested so far, leaf after leaf; for the
+    /// leaf starting at position `base + k`, `at[k]` is 1 + where its vectors begin
+    /// (0: not computed yet).
+    vectors: Vec<[f64; 3]>,
+    at: Vec<u32>,
+}
+
+/// One sector's test during a [`Search::run`].
+struct Test<'a> {
+    sites: &'a PointIndex,
     reach: Reach,
     /// Great-circle radii that surely cover (`S_in`) and surely miss (`S_out`).
     sure_in_m: f64,
     sure_out_m: f64,
-    /// Candidate lists per depth of the descent, kept to reuse their allocations.
-    lists: Vec<Vec<(f64, u32)>>,
     /// The facility that covered the last block or point.
     hint: Option<u32>,
-    /// Unit vectors of the points of the leaf being tested.
-    vectors: Vec<[f64; 3]>,
 }
 
-impl<'a> Search<'a> {
-    /// A search for "geodesic distance ≤ `radius_m`" from the points of `blocks`
-    /// (`lonlat` in the blocks' order).
-    pub fn new(
-        sites: &'a PointIndex,
-        blocks: &'a [Block],
-        lonlat: &'a [(f64, f64)],
-        radius_m: f64,
-    ) -> Self {
-        Self {
-            sites,
-            blocks,
-            lonlat,
-            reach: Reach::new(radius_m),
-            sure_in_m: radius_m / GEODESIC_OVER_SPHERE_MAX,
-            sure_out_m: radius_m / GEODESIC_OVER_SPHERE_MIN,
-            lists: Vec::new(),
-            hint: None,
-            vectors: Vec::new(),
-        }
-    }
-
-    /// Decides every point of block `node`; `out[k]` is for order position
-    /// `blocks[node].start + k`.
-    pub fn run(&mut self, node: usize, out: &mut [bool]) {
-        let base = self.blocks[node].start as usize;
-        self.visit(node, 0, false, base, out);
-    }
-
+impl Test<'_> {
     /// Squared chord within which a facility covers every point of a cap of `radius_m`
     /// (negative when none can).
     fn whole_in(&self, radius_m: f64) -> f64 {
@@ -331,24 +319,66 @@ impl<'a> Search<'a> {
             -1.0
         }
     }
+}
+
+impl<'a> Search<'a> {
+    /// Searches for the points of block `node` and below (`lonlat` in the blocks'
+    /// order).
+    pub fn new(blocks: &'a [Block], lonlat: &'a [(f64, f64)], node: usize) -> Self {
+        let b = blocks[node];
+        let len = (b.end - b.start) as usize;
+        Self {
+            blocks,
+            lonlat,
+            base: b.start as usize,
+            lists: Vec::new(),
+            far: Vec::new(),
+            vectors: Vec::new(),
+            at: vec![0; len],
+        }
+    }
+
+    /// Decides, for "geodesic distance ≤ `radius_m` from some point of `sites`", every
+    /// point of block `node` (the block given to [`Search::new`] or one below it);
+    /// `out[k]` is for order position `blocks[node].start + k`.
+    pub fn run(&mut self, sites: &PointIndex, radius_m: f64, node: usize, out: &mut [bool]) {
+        let mut test = Test {
+            sites,
+            reach: Reach::new(radius_m),
+            sure_in_m: radius_m / GEODESIC_OVER_SPHERE_MAX,
+            sure_out_m: radius_m / GEODESIC_OVER_SPHERE_MIN,
+            hint: None,
+        };
+        let start = self.blocks[node].start as usize;
+        assert!(start >= self.base, "a block below the search's node");
+        self.visit(&mut test, node, 0, false, start, out);
+    }
 
     /// `depth` is the first free candidate list; `listed` says whether `lists[depth - 1]`
     /// holds the parent's candidates.
-    fn visit(&mut self, node: usize, depth: usize, listed: bool, base: usize, out: &mut [bool]) {
+    fn visit(
+        &mut self,
+        t: &mut Test<'_>,
+        node: usize,
+        depth: usize,
+        listed: bool,
+        base: usize,
+        out: &mut [bool],
+    ) {
         let b = self.blocks[node];
         let range = b.start as usize - base..b.end as usize - base;
-        let whole_in = self.whole_in(b.radius_m);
-        if let Some(h) = self.hint
-            && chord2(&b.centre, self.sites.vector(h)) <= whole_in
+        let whole_in = t.whole_in(b.radius_m);
+        if let Some(h) = t.hint
+            && chord2(&b.centre, t.sites.vector(h)) <= whole_in
         {
             out[range].fill(true);
             return;
         }
-        let may_reach = chord2_from_sphere_m(self.sure_out_m + b.radius_m);
-        if !listed && b.children > 0 && b.radius_m > self.sure_out_m * QUERY_FRACTION {
+        let may_reach = chord2_from_sphere_m(t.sure_out_m + b.radius_m);
+        if !listed && b.children > 0 && b.radius_m > t.sure_out_m * QUERY_FRACTION {
             // Too wide for a short candidate list: decide the children one by one.
             for c in b.first_child..b.first_child + b.children {
-                self.visit(c as usize, depth, false, base, out);
+                self.visit(t, c as usize, depth, false, base, out);
             }
             return;
         }
@@ -359,7 +389,7 @@ impl<'a> Search<'a> {
         let list = &mut rest[0];
         list.clear();
         let centre = b.centre;
-        let sites = self.sites;
+        let sites = t.sites;
         let within = |f: u32| (chord2(&centre, sites.vector(f)), f);
         let covering = if listed {
             let mut covering = None;
@@ -386,7 +416,7 @@ impl<'a> Search<'a> {
             covering
         };
         if covering.is_some() {
-            self.hint = covering;
+            t.hint = covering;
             out[range].fill(true);
             return;
         }
@@ -395,49 +425,57 @@ impl<'a> Search<'a> {
             return;
         }
         if b.children == 0 {
-            self.leaf(b, depth, &mut out[range]);
+            self.leaf(t, b, depth, &mut out[range]);
             return;
         }
         for c in b.first_child..b.first_child + b.children {
-            self.visit(c as usize, depth + 1, true, base, out);
+            self.visit(t, c as usize, depth + 1, true, base, out);
         }
     }
 
     /// Each point of leaf `b` against the candidates in `lists[depth]`.
-    fn leaf(&mut self, b: Block, depth: usize, out: &mut [bool]) {
+    fn leaf(&mut self, t: &mut Test<'_>, b: Block, depth: usize, out: &mut [bool]) {
+        let (start, end) = (b.start as usize, b.end as usize);
+        if self.at[start - self.base] == 0 {
+            self.at[start - self.base] = self.vectors.len() as u32 + 1;
+            self.vectors.extend(
+                self.lonlat[start..end]
+                    .iter()
+                    .map(|&(lon, lat)| crate::geodesy::unit_vector(lon, lat)),
+            );
+        }
+        let first = self.at[start - self.base] as usize - 1;
         let list = &mut self.lists[depth];
-        // Nearest to the centre first, with great-circle distances to the centre: a point
-        // at `r_p` from the centre is beyond `S_out` of every candidate from the first
-        // with `d − r_p > S_out` on.
-        list.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        let far: Vec<f64> = list
-            .iter()
-            .map(|&(d2, _)| sphere_m_from_chord2(d2))
-            .collect();
+        // A long list is pruned per point: sorted nearest to the centre first, with
+        // great-circle distances to the centre, a point at `r_p` from the centre is
+        // beyond `S_out` of every candidate from the first with `d − r_p > S_out` on.
+        let prune = list.len() > PRUNE_FROM;
+        if prune {
+            list.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            self.far.clear();
+            self.far
+                .extend(list.iter().map(|&(d2, _)| sphere_m_from_chord2(d2)));
+        }
         let list = &self.lists[depth];
-        let (sure_in, sure_out) = (self.reach.sure_in, self.reach.sure_out);
-        let lonlat = &self.lonlat[b.start as usize..b.end as usize];
-        self.vectors.clear();
-        self.vectors.extend(
-            lonlat
-                .iter()
-                .map(|&(lon, lat)| crate::geodesy::unit_vector(lon, lat)),
-        );
-        for (k, i) in (b.start as usize..b.end as usize).enumerate() {
-            let q = &self.vectors[k];
-            if let Some(h) = self.hint
-                && chord2(q, self.sites.vector(h)) <= sure_in
+        let (sure_in, sure_out) = (t.reach.sure_in, t.reach.sure_out);
+        let vectors = &self.vectors[first..first + end - start];
+        for (k, q) in vectors.iter().enumerate() {
+            if let Some(h) = t.hint
+                && chord2(q, t.sites.vector(h)) <= sure_in
             {
                 out[k] = true;
                 continue;
             }
-            let reach = self.sure_out_m + sphere_m_from_chord2(chord2(q, &b.centre));
-            let end = far.partition_point(|&d| d <= reach);
-            let candidates = &list[..end];
+            let candidates = if prune {
+                let reach = t.sure_out_m + sphere_m_from_chord2(chord2(q, &b.centre));
+                &list[..self.far.partition_point(|&d| d <= reach)]
+            } else {
+                &list[..]
+            };
             let mut band = false;
             let mut found = None;
             for &(_, f) in candidates {
-                let d2 = chord2(q, self.sites.vector(f));
+                let d2 = chord2(q, t.sites.vector(f));
                 if d2 <= sure_in {
                     found = Some(f);
                     break;
@@ -446,16 +484,16 @@ impl<'a> Search<'a> {
             }
             if found.is_none() && band {
                 // Within the ambiguity band of some candidate: the exact geodesic.
-                let (lon, lat) = self.lonlat[i];
+                let (lon, lat) = self.lonlat[start + k];
                 found = candidates.iter().map(|&(_, f)| f).find(|&f| {
-                    chord2(q, self.sites.vector(f)) <= sure_out && {
-                        let (flon, flat) = self.sites.lonlat(f);
-                        geodesic_m(lon, lat, flon, flat) <= self.reach.radius_m
+                    chord2(q, t.sites.vector(f)) <= sure_out && {
+                        let (flon, flat) = t.sites.lonlat(f);
+                        geodesic_m(lon, lat, flon, flat) <= t.reach.radius_m
                     }
                 });
             }
             if found.is_some() {
-                self.hint = found;
+                t.hint = found;
             }
             out[k] = found.is_some();
         }
