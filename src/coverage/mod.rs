@@ -177,8 +177,15 @@ pub(crate) fn radix_sort_high32(values: &mut Vec<u64>) {
         lsd_sort_high32(values, &mut buffer, 0, 32);
         return;
     }
+    use rayon::prelude::*;
+    // The first pass on every core: chunks of the input count their buckets, then each
+    // scatters into its own share of every bucket (chunk order kept: stable).
+    let chunk = values.len().div_ceil(crate::parallel::threads().max(1));
     let first = values[0] >> 32;
-    let varying = values.iter().fold(0, |m, &v| m | ((v >> 32) ^ first));
+    let varying = values
+        .par_chunks(chunk)
+        .map(|part| part.iter().fold(0, |m, &v| m | ((v >> 32) ^ first)))
+        .reduce(|| 0, |a, b| a | b);
     if varying == 0 {
         return;
     }
@@ -186,20 +193,41 @@ pub(crate) fn radix_sort_high32(values: &mut Vec<u64>) {
     // sorted within each bucket.
     let low = (64 - varying.leading_zeros()).saturating_sub(8);
     let bucket = |v: u64| ((v >> (32 + low)) & 0xFF) as usize;
+    let counts: Vec<[usize; 256]> = values
+        .par_chunks(chunk)
+        .map(|part| {
+            let mut count = [0usize; 256];
+            for &v in part {
+                count[bucket(v)] += 1;
+            }
+            count
+        })
+        .collect();
     let mut start = [0usize; 257];
-    for &v in values.iter() {
-        start[bucket(v) + 1] += 1;
-    }
     for b in 0..256 {
-        start[b + 1] += start[b];
+        start[b + 1] = start[b] + counts.iter().map(|c| c[b]).sum::<usize>();
     }
     let mut buffer = vec![0u64; values.len()];
-    let mut at = start;
-    for &v in values.iter() {
-        let b = bucket(v);
-        buffer[at[b]] = v;
-        at[b] += 1;
+    let mut shares: Vec<Vec<&mut [u64]>> = counts.iter().map(|_| Vec::with_capacity(256)).collect();
+    let mut rest: &mut [u64] = &mut buffer;
+    for b in 0..256 {
+        for (share, count) in shares.iter_mut().zip(&counts) {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(count[b]);
+            share.push(head);
+            rest = tail;
+        }
     }
+    values
+        .par_chunks(chunk)
+        .zip(shares.into_par_iter())
+        .for_each(|(part, mut share)| {
+            let mut at = [0usize; 256];
+            for &v in part {
+                let b = bucket(v);
+                share[b][at[b]] = v;
+                at[b] += 1;
+            }
+        });
     if low > 0 {
         // Whole buckets per thread, cut near equal shares.
         let threads = crate::parallel::threads().max(1);
