@@ -351,6 +351,7 @@ fn parse_thresholds(text: Option<&str>) -> Result<Thresholds> {
 /// `tirek coverage`: on files, on the store, or a mix.
 fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> {
     let started = Instant::now();
+    tirek::parallel::start_pool();
     let sectors: Vec<Sector> = match &args.sectors {
         Some(s) => parse_list(s)?,
         None => Sector::MINIMUM_PACKAGE.to_vec(),

@@ -88,7 +88,8 @@ impl Block {
 /// the top levels' caps; the blocks are the same as those of a build on one thread (only
 /// their order in the vector differs).
 pub fn build(keyed: &[u64], lonlat: &[(f64, f64)]) -> Vec<Block> {
-    build_with(keyed, lonlat, crate::parallel::threads())
+    let split_from = crate::parallel::MEMORY_BOUND_SPLIT_FROM;
+    build_with(keyed, lonlat, crate::parallel::threads(), split_from)
 }
 
 /// A longitude/latitude box: west, east, south, north (degrees).
@@ -145,14 +146,19 @@ fn box_of(lonlat: &[(f64, f64)]) -> LonLatBox {
         .fold(EMPTY_BOX, |b, &(lon, lat)| union(b, [lon, lon, lat, lat]))
 }
 
-/// [`build`] on `threads` threads.
-fn build_with(keyed: &[u64], lonlat: &[(f64, f64)], threads: usize) -> Vec<Block> {
+/// [`build`] on `threads` threads when there are `split_from` points or more.
+fn build_with(
+    keyed: &[u64],
+    lonlat: &[(f64, f64)],
+    threads: usize,
+    split_from: usize,
+) -> Vec<Block> {
     let mut blocks = Vec::with_capacity(2 * keyed.len() / LEAF + 1);
     if keyed.is_empty() {
         return blocks;
     }
     blocks.push(Block::new(0, keyed.len() as u32));
-    if threads < 2 || keyed.len() < 32_768 {
+    if threads < 2 || keyed.len() < split_from {
         split(&mut blocks, 0, 0, keyed, lonlat);
         return blocks;
     }
@@ -581,9 +587,9 @@ mod tests {
         let sorted = super::super::SortedPoints::new(&points);
         let (keyed, lonlat) = (&sorted.keyed, &sorted.lonlat);
         let mut one = Vec::new();
-        shape(&build_with(keyed, lonlat, 1), 0, &mut one);
+        shape(&build_with(keyed, lonlat, 1, 0), 0, &mut one);
         for threads in [2, 3, 8] {
-            let blocks = build_with(keyed, lonlat, threads);
+            let blocks = build_with(keyed, lonlat, threads, 32_768);
             let mut several = Vec::new();
             shape(&blocks, 0, &mut several);
             assert_eq!(several.len(), blocks.len(), "every block reached once");

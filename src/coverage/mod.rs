@@ -89,12 +89,18 @@ impl SortedPoints {
         // The input index of each position, and its coordinates read at random (on
         // every core, so that many reads are in flight at once).
         let (mut order, mut lonlat) = (vec![0u32; n], vec![(0.0, 0.0); n]);
-        crate::parallel::fill_chunks2(&mut order, &mut lonlat, |first, order, lonlat| {
-            for ((o, p), &v) in order.iter_mut().zip(lonlat.iter_mut()).zip(&keyed[first..]) {
-                *o = v as u32;
-                *p = at(v as u32 as usize);
-            }
-        });
+        let split_from = crate::parallel::MEMORY_BOUND_SPLIT_FROM;
+        crate::parallel::fill_chunks2_from(
+            split_from,
+            &mut order,
+            &mut lonlat,
+            |first, order, lonlat| {
+                for ((o, p), &v) in order.iter_mut().zip(lonlat.iter_mut()).zip(&keyed[first..]) {
+                    *o = v as u32;
+                    *p = at(v as u32 as usize);
+                }
+            },
+        );
         Self {
             order,
             lonlat: Arc::new(lonlat),
@@ -156,7 +162,8 @@ fn morton_sorted(points: &[(f64, f64)]) -> Vec<u64> {
 /// [`morton_sorted`] of the `n` points `at(0..n)`.
 fn morton_sorted_by(n: usize, at: impl Fn(usize) -> (f64, f64) + Sync) -> Vec<u64> {
     let mut keyed = vec![0u64; n];
-    crate::parallel::fill_chunks(&mut keyed, |first, part| {
+    let split_from = crate::parallel::MEMORY_BOUND_SPLIT_FROM;
+    crate::parallel::fill_chunks_from(split_from, &mut keyed, |first, part| {
         for (i, v) in (first..).zip(part.iter_mut()) {
             let (lon, lat) = at(i);
             *v = u64::from(morton_key(lon, lat)) << 32 | i as u64;
@@ -172,7 +179,7 @@ fn morton_sorted_by(n: usize, at: impl Fn(usize) -> (f64, f64) + Sync) -> Vec<u6
 /// varies, then the buckets, each held in cache, on every core (least significant digit
 /// first over the bits below).
 pub(crate) fn radix_sort_high32(values: &mut Vec<u64>) {
-    if values.len() < 65_536 {
+    if values.len() < crate::parallel::MEMORY_BOUND_SPLIT_FROM || crate::parallel::threads() < 2 {
         let mut buffer = vec![0u64; values.len()];
         lsd_sort_high32(values, &mut buffer, 0, 32);
         return;
