@@ -124,17 +124,19 @@ fn union(a: LonLatBox, b: LonLatBox) -> LonLatBox {
 /// Wider boxes get the whole sphere.
 fn cap_of_box(bbox: LonLatBox) -> ([f64; 3], f64) {
     let [west, east, south, north] = bbox;
+    let sin_cos = crate::geodesy::sin_cos_degrees;
     let (lon_c, lat_c) = ((west + east) / 2.0, (south + north) / 2.0);
-    let centre = crate::geodesy::unit_vector(lon_c, lat_c);
+    let ((sin_lat_c, cos_lat_c), (sin_lon_c, cos_lon_c)) = (sin_cos(lat_c), sin_cos(lon_c));
+    let centre = [cos_lat_c * cos_lon_c, cos_lat_c * sin_lon_c, sin_lat_c];
     let half_width = (east - west) / 2.0;
     if half_width.is_nan() || half_width > 90.0 {
         return (centre, std::f64::consts::PI * SPHERE_RADIUS_M);
     }
-    let sin_cos = crate::geodesy::sin_cos_degrees;
     let sin_lat = sin_cos((north - south) / 4.0).0;
     let sin_lon = sin_cos(half_width / 2.0).0;
-    let cos_edge = sin_cos(south).1.max(sin_cos(north).1);
-    let half_chord2 = sin_lat * sin_lat + sin_cos(lat_c).1 * cos_edge * sin_lon * sin_lon;
+    // The corners' larger cosine of latitude: that of the edge nearer the equator.
+    let cos_edge = sin_cos(south.abs().min(north.abs())).1;
+    let half_chord2 = sin_lat * sin_lat + cos_lat_c * cos_edge * sin_lon * sin_lon;
     let radius_m = sphere_m_from_chord2(4.0 * half_chord2) + MARGIN_M;
     (centre, radius_m.min(std::f64::consts::PI * SPHERE_RADIUS_M))
 }
