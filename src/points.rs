@@ -381,44 +381,26 @@ impl KdTree {
 
     /// Calls `found` with every slot within squared chord `r2` of `q` (inclusive).
     fn within(&self, q: &[f64; 3], r2: f64, found: &mut impl FnMut(u32, f64)) {
-        self.within_in(0, self.vectors.len(), q, r2, found);
+        self.within_until(q, r2, &mut |s, d2| {
+            found(s, d2);
+            false
+        });
     }
 
-    fn within_in(
+    /// Calls `found(slot, squared chord)` with the slots within squared chord `r2` of
+    /// `q` (inclusive), nearer side of each split first, until it returns `true`;
+    /// returns whether it did.
+    fn within_until(
         &self,
-        lo: usize,
-        hi: usize,
         q: &[f64; 3],
         r2: f64,
-        found: &mut impl FnMut(u32, f64),
-    ) {
-        if hi - lo <= LEAF {
-            for s in lo..hi {
-                let d2 = chord2(q, &self.vectors[s]);
-                if d2 <= r2 {
-                    found(s as u32, d2);
-                }
-            }
-            return;
-        }
-        let mid = lo + (hi - lo) / 2;
-        let d2 = chord2(q, &self.vectors[mid]);
-        if d2 <= r2 {
-            found(mid as u32, d2);
-        }
-        let dim = self.dims[mid] as usize;
-        let diff = q[dim] - self.vectors[mid][dim];
-        if diff <= 0.0 || diff * diff <= r2 {
-            self.within_in(lo, mid, q, r2, found);
-        }
-        if diff >= 0.0 || diff * diff <= r2 {
-            self.within_in(mid + 1, hi, q, r2, found);
-        }
+        found: &mut impl FnMut(u32, f64) -> bool,
+    ) -> bool {
+        self.until_in(0, self.vectors.len(), q, r2, found)
     }
 
-    /// [`KdTree::within_in`] that stops as soon as `found` returns `true` (and then
-    /// returns `true`).
-    fn within_until(
+    /// [`KdTree::within_until`] over slots `lo..hi`.
+    fn until_in(
         &self,
         lo: usize,
         hi: usize,
@@ -445,8 +427,8 @@ impl KdTree {
         } else {
             ((mid + 1, hi), (lo, mid))
         };
-        self.within_until(near.0, near.1, q, r2, found)
-            || (diff * diff <= r2 && self.within_until(far.0, far.1, q, r2, found))
+        self.until_in(near.0, near.1, q, r2, found)
+            || (diff * diff <= r2 && self.until_in(far.0, far.1, q, r2, found))
     }
 
     /// Every slot in order of squared chord from `q`, lazily (best-first search).
@@ -665,15 +647,6 @@ impl PointIndex {
         &self.vectors[i as usize]
     }
 
-    /// The points whose squared chord to unit vector `q` is at most `chord2`, in no
-    /// particular order.
-    pub fn within_chord2(&self, q: &[f64; 3], chord2: f64) -> impl Iterator<Item = u32> + '_ {
-        let mut found = Vec::new();
-        self.tree
-            .within(q, chord2, &mut |slot, _| found.push(self.id(slot)));
-        found.into_iter()
-    }
-
     /// Calls `found(point, squared chord)` for the points within squared chord `chord2`
     /// of unit vector `q`, in no particular order, until it returns `true`; returns
     /// whether it did.
@@ -684,9 +657,7 @@ impl PointIndex {
         mut found: impl FnMut(u32, f64) -> bool,
     ) -> bool {
         self.tree
-            .within_until(0, self.tree.vectors.len(), q, chord2, &mut |slot, d2| {
-                found(self.id(slot), d2)
-            })
+            .within_until(q, chord2, &mut |slot, d2| found(self.id(slot), d2))
     }
 
     /// Exact geodesic distance from `(lon, lat)` to point `i`.
@@ -791,10 +762,9 @@ impl PointIndex {
         // Rare: the sphere-nearest is just outside by the geodesic; another point a
         // little farther on the sphere may still be inside.
         let mut hit = None;
-        self.tree.within(q, reach.sure_out, &mut |s, d| {
-            if hit.is_none() && within(s, d) {
-                hit = Some(s);
-            }
+        self.tree.within_until(q, reach.sure_out, &mut |s, d| {
+            hit = within(s, d).then_some(s);
+            hit.is_some()
         });
         match hit {
             Some(s) => {

@@ -106,7 +106,7 @@ pub struct GeodesicAccess {
     pub thresholds: Thresholds,
     /// Road distance ÷ straight distance, for the travel-time estimate.
     pub detour_factor: f64,
-    /// Worker threads for batch tests.
+    /// Threads the batch tests are cut for (eight runs of the curve each, on rayon's pool).
     pub threads: usize,
 }
 
@@ -116,7 +116,7 @@ impl GeodesicAccess {
         Self {
             thresholds,
             detour_factor: 1.3,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: crate::parallel::threads(),
         }
     }
 }
