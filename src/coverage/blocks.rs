@@ -92,6 +92,23 @@ pub fn build(keyed: &[u64], lonlat: &[(f64, f64)]) -> Vec<Block> {
     build_with(keyed, lonlat, crate::parallel::threads(), split_from)
 }
 
+/// Per position `p ≥ 1`, the first level of the quadtree (pair of key bits, from the
+/// top: 0 to 15) at which the keys of positions `p − 1` and `p` differ, 16 when they
+/// are equal; position 0 gets 0. The children of a node are the runs between the
+/// positions inside it with the smallest such level.
+fn levels_of_difference(keyed: &[u64], split_from: usize) -> Vec<u8> {
+    let mut levels = vec![0u8; keyed.len()];
+    crate::parallel::fill_chunks_from(split_from, &mut levels, |first, part| {
+        for (p, level) in (first..).zip(part.iter_mut()) {
+            if p > 0 {
+                let differ = ((keyed[p - 1] ^ keyed[p]) >> 32) as u32;
+                *level = (differ.leading_zeros() / 2) as u8;
+            }
+        }
+    });
+    levels
+}
+
 /// A longitude/latitude box: west, east, south, north (degrees).
 type LonLatBox = [f64; 4];
 
@@ -159,59 +176,45 @@ fn build_with(
     if keyed.is_empty() {
         return blocks;
     }
+    let levels = levels_of_difference(keyed, split_from);
     blocks.push(Block::new(0, keyed.len() as u32));
     if threads < 2 || keyed.len() < split_from {
-        split(&mut blocks, 0, 0, keyed, lonlat);
+        split(&mut blocks, 0, &levels, lonlat);
         return blocks;
     }
     // The top levels: nodes of more than `subtree` points are split here; smaller ones
-    // (with the level they are at) are left for the workers.
+    // are left for the workers.
     let subtree = keyed.len() / (8 * threads);
-    let mut pending: Vec<(usize, u32)> = Vec::new();
-    let mut levels: Vec<u32> = vec![0];
+    let mut pending: Vec<usize> = Vec::new();
     let mut next = 0;
     while next < blocks.len() {
         let node = next;
         next += 1;
         let (start, end) = (blocks[node].start as usize, blocks[node].end as usize);
-        let mut level = levels[node];
-        if end - start <= subtree.max(LEAF) || level == 16 {
-            pending.push((node, level));
-            continue;
-        }
-        let ranges = loop {
-            let ranges = quadrants(keyed, start, end, level);
-            if ranges.len() > 1 || level + 1 == 16 {
-                break ranges;
-            }
-            level += 1;
+        let ranges = if end - start <= subtree.max(LEAF) {
+            None
+        } else {
+            children(&levels, start, end)
         };
-        if ranges.len() == 1 {
-            // A single quadrant down to the last level: a leaf at level 16.
-            pending.push((node, 16));
+        let Some(ranges) = ranges else {
+            pending.push(node);
             continue;
-        }
+        };
         let first = blocks.len();
-        for &(s, e) in &ranges {
-            blocks.push(Block::new(s as u32, e as u32));
-            levels.push(level + 1);
-        }
+        blocks.extend(ranges.iter().map(|&(s, e)| Block::new(s as u32, e as u32)));
         blocks[node].first_child = first as u32;
         blocks[node].children = ranges.len() as u32;
     }
     let top = blocks.len();
     // The subtrees, each in a vector of its own (root first), on every core.
-    let roots: Vec<(Block, u32)> = pending
-        .iter()
-        .map(|&(node, level)| (blocks[node], level))
-        .collect();
-    let built = crate::parallel::each_task(roots, |(root, level)| {
+    let roots: Vec<Block> = pending.iter().map(|&node| blocks[node]).collect();
+    let built = crate::parallel::each_task(roots, |root| {
         let mut local = vec![root];
-        let bbox = split(&mut local, 0, level, keyed, lonlat);
+        let bbox = split(&mut local, 0, &levels, lonlat);
         (local, bbox)
     });
     let mut boxes = vec![EMPTY_BOX; top];
-    for (&(node, _), (local, bbox)) in pending.iter().zip(built) {
+    for (&node, (local, bbox)) in pending.iter().zip(built) {
         // Local index `j ≥ 1` goes to `base + j - 1`.
         let base = blocks.len() as u32;
         let relocate = |mut b: Block| {
@@ -240,48 +243,45 @@ fn build_with(
     blocks
 }
 
-/// The runs of `keyed[start..end]` with the same quadrant at `level`.
-fn quadrants(keyed: &[u64], start: usize, end: usize, level: u32) -> Vec<(usize, usize)> {
-    let shift = 32 + 30 - 2 * level;
+/// The children of the node of positions `start..end` (`levels` from
+/// [`levels_of_difference`]): the runs between the positions with the smallest level of
+/// difference, at most four; `None` when all its keys are equal (a leaf at the last
+/// level). Levels where every key falls in one quadrant get no node of their own.
+fn children(levels: &[u8], start: usize, end: usize) -> Option<Vec<(usize, usize)>> {
+    let inner = &levels[start + 1..end];
+    let level = inner.iter().copied().min().unwrap_or(16);
+    if level >= 16 {
+        return None;
+    }
     let mut ranges = Vec::with_capacity(4);
     let mut at = start;
-    while at < end {
-        let quadrant = keyed[at] >> shift & 3;
-        let next = at + keyed[at..end].partition_point(|k| k >> shift & 3 == quadrant);
-        ranges.push((at, next));
-        at = next;
+    while let Some(k) = memchr::memchr(level, &levels[at + 1..end]) {
+        ranges.push((at, at + 1 + k));
+        at += 1 + k;
     }
-    ranges
+    ranges.push((at, end));
+    Some(ranges)
 }
 
-/// Splits `blocks[node]` (whose keys agree on their first `level` pairs of bits) and
-/// computes its cap; returns its box.
-fn split(
-    blocks: &mut Vec<Block>,
-    node: usize,
-    level: u32,
-    keyed: &[u64],
-    lonlat: &[(f64, f64)],
-) -> LonLatBox {
+/// Splits `blocks[node]` and computes its cap; returns its box.
+fn split(blocks: &mut Vec<Block>, node: usize, levels: &[u8], lonlat: &[(f64, f64)]) -> LonLatBox {
     let (start, end) = (blocks[node].start as usize, blocks[node].end as usize);
-    let bbox = if end - start <= LEAF || level == 16 {
-        box_of(&lonlat[start..end])
+    let ranges = if end - start <= LEAF {
+        None
     } else {
-        let ranges = quadrants(keyed, start, end, level);
-        if ranges.len() == 1 {
-            // One quadrant only: go one level deeper without a node of its own.
-            return split(blocks, node, level + 1, keyed, lonlat);
+        children(levels, start, end)
+    };
+    let bbox = match ranges {
+        None => box_of(&lonlat[start..end]),
+        Some(ranges) => {
+            let first = blocks.len();
+            blocks.extend(ranges.iter().map(|&(s, e)| Block::new(s as u32, e as u32)));
+            let bbox = (first..first + ranges.len())
+                .fold(EMPTY_BOX, |u, c| union(u, split(blocks, c, levels, lonlat)));
+            blocks[node].first_child = first as u32;
+            blocks[node].children = ranges.len() as u32;
+            bbox
         }
-        let first = blocks.len();
-        for &(s, e) in &ranges {
-            blocks.push(Block::new(s as u32, e as u32));
-        }
-        let bbox = (first..first + ranges.len()).fold(EMPTY_BOX, |u, c| {
-            union(u, split(blocks, c, level + 1, keyed, lonlat))
-        });
-        blocks[node].first_child = first as u32;
-        blocks[node].children = ranges.len() as u32;
-        bbox
     };
     (blocks[node].centre, blocks[node].radius_m) = cap_of_box(bbox);
     bbox
@@ -569,6 +569,67 @@ mod tests {
         }
         // The bound is tight: some corner lies within the margin of the rim.
         assert!(tightest <= 2.0 * MARGIN_M, "slack {tightest}");
+    }
+
+    #[test]
+    fn children_are_the_quadrants_at_the_first_level_where_keys_differ() {
+        // Clustered points (deep nodes), duplicates (leaves at the last level) and spread.
+        let points: Vec<(f64, f64)> = (0..40_000u32)
+            .map(|i| {
+                let (a, b) = (
+                    f64::from(i * 7_919 % 10_007),
+                    f64::from(i * 104_729 % 9_973),
+                );
+                match i % 3 {
+                    0 => (46.0 + a / 240.0, 35.0 + b / 480.0),
+                    1 => (69.2 + a / 1e6, 41.3 + b / 1e6),
+                    _ => (76.9, 43.2),
+                }
+            })
+            .collect();
+        let sorted = super::super::SortedPoints::new(&points);
+        let keys: Vec<u32> = sorted.keyed.iter().map(|&k| (k >> 32) as u32).collect();
+        let blocks = build_with(&sorted.keyed, &sorted.lonlat, 1, 0);
+        let quadrant = |key: u32, level: u32| key >> (30 - 2 * level) & 3;
+        let mut stack = vec![0usize];
+        let mut leaves = 0;
+        while let Some(node) = stack.pop() {
+            let b = blocks[node];
+            let (start, end) = (b.start as usize, b.end as usize);
+            let run = &keys[start..end];
+            // The first level at which the node's keys differ, by brute force.
+            let level =
+                (0..16).find(|&l| run.iter().any(|&k| quadrant(k, l) != quadrant(run[0], l)));
+            if b.children == 0 {
+                assert!(
+                    run.len() <= LEAF || level.is_none(),
+                    "leaf {node}: {} points",
+                    run.len()
+                );
+                leaves += run.len();
+                continue;
+            }
+            let level = level.expect("an inner node's keys differ");
+            assert!(run.len() > LEAF);
+            let mut at = start;
+            for c in b.first_child..b.first_child + b.children {
+                let child = blocks[c as usize];
+                assert_eq!(child.start as usize, at, "children in order, contiguous");
+                let q = quadrant(keys[at], level);
+                assert!(
+                    keys[at..child.end as usize]
+                        .iter()
+                        .all(|&k| quadrant(k, level) == q)
+                );
+                if c > b.first_child {
+                    assert!(quadrant(keys[at - 1], level) < q, "a new quadrant");
+                }
+                at = child.end as usize;
+                stack.push(c as usize);
+            }
+            assert_eq!(at, end);
+        }
+        assert_eq!(leaves, points.len(), "the leaves cover every point once");
     }
 
     #[test]
