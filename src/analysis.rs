@@ -241,7 +241,7 @@ fn run_coverage(
     let (assignment, located, assign_time) = assigned;
     let mut outside = 0;
     if let Some(assignment) = assignment {
-        for (&i, a) in set.order.iter().zip(&assignment.area) {
+        for (i, a) in set.order().zip(&assignment.area) {
             population[i as usize].area = *a;
         }
         outside = assignment.outside.len();
@@ -267,6 +267,7 @@ fn run_coverage(
         &facility_area,
     );
     let compute_time = coverage_time + started_tabulate.elapsed();
+    crate::parallel::drop_later((population, set));
     CoverageRun {
         table,
         labels: areas

@@ -101,6 +101,12 @@ pub fn fill_chunks2_from<A: Send, B: Send>(
         .for_each(|(k, (pa, pb))| f(k * chunk, pa, pb));
 }
 
+/// Drops `value` on the pool, so the caller need not wait while its memory goes back to
+/// the kernel (tens of megabytes take milliseconds).
+pub fn drop_later<T: Send + 'static>(value: T) {
+    rayon::spawn(move || drop(value));
+}
+
 /// Runs `f` on every task, each task taken by the next free thread (for tasks of uneven
 /// size); results in the tasks' order.
 pub fn each_task<T: Send, R: Send>(tasks: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {

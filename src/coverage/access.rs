@@ -83,7 +83,7 @@ pub trait AccessModel: Send + Sync {
     /// [`AccessModel::covered_many`] as one bit set per point (input order): bit `k` for
     /// test `k` (at most 16 tests).
     fn covered_bits(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<u16> {
-        let mut bits = vec![0u16; points.order.len()];
+        let mut bits = vec![0u16; points.len()];
         for (k, covered) in self.covered_many(tests, points).iter().enumerate() {
             for (b, &yes) in bits.iter_mut().zip(covered) {
                 *b |= u16::from(yes) << k;
@@ -167,7 +167,7 @@ impl GeodesicAccess {
     /// (at most 16 tests). Work items are runs of the visiting order, several per
     /// thread, each decided for every test in turn while its points are in cache.
     fn bits_by_position(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<u16> {
-        let n = points.order.len();
+        let n = points.len();
         let blocks = &points.blocks;
         let frontier = frontier(blocks, n / (8 * self.threads.max(1)) + 1);
         let mut bits = vec![0u16; n];

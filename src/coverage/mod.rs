@@ -53,8 +53,8 @@ impl From<&crate::model::Settlement> for PopulationPoint {
 /// the quadtree of blocks over that order (see [`blocks`]). Everything per point is
 /// stored in that visiting order.
 pub struct PointSet {
-    /// Per position in the visiting order, the point's index in the input.
-    pub order: Vec<u32>,
+    /// Per position in the visiting order, `Morton key << 32 | input index`.
+    keyed: Vec<u64>,
     /// Longitude, latitude, in visiting order (shared, so that another thread can
     /// assign the points to areas while the rest is prepared).
     pub lonlat: Arc<Vec<(f64, f64)>>,
@@ -64,8 +64,6 @@ pub struct PointSet {
 
 /// The first step of a [`PointSet`]: the points in visiting order.
 pub struct SortedPoints {
-    /// Per position, the point's index in the input.
-    pub order: Vec<u32>,
     /// Longitude, latitude, in visiting order.
     pub lonlat: Arc<Vec<(f64, f64)>>,
     /// Per position, `Morton key << 32 | input index`.
@@ -86,23 +84,16 @@ impl SortedPoints {
     /// Sorts the `n` points `at(0..n)` (longitude, latitude) along the Morton curve.
     fn from_fn(n: usize, at: impl Fn(usize) -> (f64, f64) + Sync) -> Self {
         let keyed = morton_sorted_by(n, &at);
-        // The input index of each position, and its coordinates read at random (on
-        // every core, so that many reads are in flight at once).
-        let (mut order, mut lonlat) = (vec![0u32; n], vec![(0.0, 0.0); n]);
+        // The coordinates of each position, read at random (on every core, so that many
+        // reads are in flight at once).
+        let mut lonlat = vec![(0.0, 0.0); n];
         let split_from = crate::parallel::MEMORY_BOUND_SPLIT_FROM;
-        crate::parallel::fill_chunks2_from(
-            split_from,
-            &mut order,
-            &mut lonlat,
-            |first, order, lonlat| {
-                for ((o, p), &v) in order.iter_mut().zip(lonlat.iter_mut()).zip(&keyed[first..]) {
-                    *o = v as u32;
-                    *p = at(v as u32 as usize);
-                }
-            },
-        );
+        crate::parallel::fill_chunks_from(split_from, &mut lonlat, |first, lonlat| {
+            for (p, &v) in lonlat.iter_mut().zip(&keyed[first..]) {
+                *p = at(v as u32 as usize);
+            }
+        });
         Self {
-            order,
             lonlat: Arc::new(lonlat),
             keyed,
         }
@@ -117,23 +108,34 @@ impl PointSet {
 
     /// Finishes preparing sorted points: the blocks.
     pub fn from_sorted(sorted: SortedPoints) -> Self {
-        let SortedPoints {
-            order,
-            lonlat,
-            keyed,
-        } = sorted;
+        let SortedPoints { lonlat, keyed } = sorted;
         let blocks = blocks::build(&keyed, &lonlat);
         Self {
-            order,
+            keyed,
             lonlat,
             blocks,
         }
     }
 
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.keyed.len()
+    }
+
+    /// Whether there are no points.
+    pub fn is_empty(&self) -> bool {
+        self.keyed.is_empty()
+    }
+
+    /// Per position in the visiting order, the point's index in the input.
+    pub fn order(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        self.keyed.iter().map(|&k| k as u32)
+    }
+
     /// Per-position values back in input order.
     pub fn to_input_order<T: Copy + Default>(&self, by_position: &[T]) -> Vec<T> {
         let mut out = vec![T::default(); by_position.len()];
-        for (&i, &v) in self.order.iter().zip(by_position) {
+        for (i, &v) in self.order().zip(by_position) {
             out[i as usize] = v;
         }
         out
@@ -402,7 +404,8 @@ mod tests {
             .collect();
         let sorted = SortedPoints::new(&points);
         let expected: Vec<u32> = morton_sorted(&points).iter().map(|&k| k as u32).collect();
-        assert_eq!(sorted.order, expected);
+        let order: Vec<u32> = sorted.keyed.iter().map(|&k| k as u32).collect();
+        assert_eq!(order, expected);
         let lonlat: Vec<(f64, f64)> = expected.iter().map(|&i| points[i as usize]).collect();
         assert_eq!(*sorted.lonlat, lonlat);
         let set = PointSet::from_sorted(sorted);
