@@ -1,7 +1,7 @@
 //! What "within reach" means: the [`AccessModel`] trait and the geodesic-distance model.
 
 use super::PointSet;
-use super::blocks::{Block, Search};
+use super::blocks::{Block, Scratch, Search};
 use crate::model::Sector;
 use crate::points::PointIndex;
 use serde::Serialize;
@@ -146,8 +146,25 @@ impl AccessModel for GeodesicAccess {
     }
 
     fn covered_bits(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<u16> {
+        use std::sync::atomic::{AtomicU16, Ordering::Relaxed};
         assert!(tests.len() <= 16, "at most 16 tests");
-        points.to_input_order(&self.bits_by_position(tests, points))
+        // Each run of the curve writes its points' bits straight to their input places
+        // (each place once, so relaxed stores suffice; the join orders them before the
+        // reads below).
+        let bits: Vec<AtomicU16> = std::iter::repeat_with(|| AtomicU16::new(0))
+            .take(points.len())
+            .collect();
+        let runs = self
+            .runs(points)
+            .into_iter()
+            .map(|node| (node, ()))
+            .collect();
+        self.decide_runs(tests, points, runs, |(), start, out| {
+            for (i, &b) in points.order_from(start).zip(out) {
+                bits[i as usize].store(b, Relaxed);
+            }
+        });
+        bits.into_iter().map(AtomicU16::into_inner).collect()
     }
 
     fn nearest(&self, sites: &PointIndex, lon: f64, lat: f64) -> Option<(u32, f64)> {
@@ -164,36 +181,61 @@ impl AccessModel for GeodesicAccess {
 
 impl GeodesicAccess {
     /// Per position of the visiting order, bit `k` set when test `k` covers the point
-    /// (at most 16 tests). Work items are runs of the visiting order, several per
-    /// thread, each decided for every test in turn while its points are in cache.
+    /// (at most 16 tests).
     fn bits_by_position(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<u16> {
-        let n = points.len();
-        let blocks = &points.blocks;
-        let frontier = frontier(blocks, n / (8 * self.threads.max(1)) + 1);
-        let mut bits = vec![0u16; n];
-        let mut tasks = Vec::with_capacity(frontier.len());
+        let mut bits = vec![0u16; points.len()];
+        let mut runs = Vec::new();
         let mut rest: &mut [u16] = &mut bits;
-        for &node in &frontier {
-            let b = &blocks[node];
+        for node in self.runs(points) {
+            let b = &points.blocks[node];
             let (head, tail) = std::mem::take(&mut rest).split_at_mut((b.end - b.start) as usize);
-            tasks.push((node, head));
+            runs.push((node, head));
             rest = tail;
         }
-        crate::parallel::each_task(tasks, |(node, out)| {
-            let mut covered = vec![false; out.len()];
-            let mut search = Search::new(blocks, &points.lonlat, node);
-            for (k, &(sector, sites)) in tests.iter().enumerate() {
-                if sites.is_empty() {
-                    continue;
-                }
-                search.run(sites, self.thresholds.get(sector), node, &mut covered);
-                for (b, &yes) in out.iter_mut().zip(&covered) {
-                    *b |= u16::from(yes) << k;
-                }
-            }
+        self.decide_runs(tests, points, runs, |part, _, out| {
+            part.copy_from_slice(out)
         });
         bits
     }
+
+    /// The work items of the covering tests: blocks whose runs of the visiting order
+    /// partition it, several per thread.
+    fn runs(&self, points: &PointSet) -> Vec<usize> {
+        frontier(&points.blocks, points.len() / (8 * self.threads.max(1)) + 1)
+    }
+
+    /// Decides every test for the points of each run (block, with `T`), each run taken
+    /// by the next free thread and tested for every test in turn while its points are in
+    /// cache; then `finish(T, first position, bits)` with the run's bits (bit `k` for
+    /// test `k`).
+    fn decide_runs<T: Send>(
+        &self,
+        tests: &[(Sector, &PointIndex)],
+        points: &PointSet,
+        runs: Vec<(usize, T)>,
+        finish: impl Fn(T, usize, &[u16]) + Sync,
+    ) {
+        crate::parallel::each_task(runs, |(node, with)| {
+            SCRATCH.with_borrow_mut(|(scratch, out)| {
+                let b = &points.blocks[node];
+                out.clear();
+                out.resize((b.end - b.start) as usize, 0);
+                let mut search = Search::new(&points.blocks, &points.lonlat, scratch);
+                for (k, &(sector, sites)) in tests.iter().enumerate() {
+                    if !sites.is_empty() {
+                        search.run(sites, self.thresholds.get(sector), node, out, 1 << k);
+                    }
+                }
+                finish(with, b.start as usize, out);
+            })
+        });
+    }
+}
+
+thread_local! {
+    /// Each thread's working memory for the covering searches, reused from one run of
+    /// the curve to the next.
+    static SCRATCH: std::cell::RefCell<(Scratch, Vec<u16>)> = std::cell::RefCell::default();
 }
 
 /// Blocks whose runs of the visiting order partition it, in order, each of at most

@@ -293,17 +293,22 @@ fn split(blocks: &mut Vec<Block>, node: usize, levels: &[u8], lonlat: &[(f64, f6
 pub struct Search<'a> {
     blocks: &'a [Block],
     lonlat: &'a [(f64, f64)],
-    /// The run's first position.
-    base: usize,
-    /// Candidate lists per depth of the descent, kept to reuse their allocations.
+    scratch: &'a mut Scratch,
+}
+
+/// The working memory of a [`Search`], kept between searches (a thread reuses one
+/// instead of faulting in fresh pages for every run of the curve it tests).
+#[derive(Default)]
+pub struct Scratch {
+    /// Candidate lists per depth of the descent.
     lists: Vec<Vec<(f64, u32)>>,
     /// Great-circle distances from a leaf's centre to its candidates.
     far: Vec<f64>,
-    /// Unit vectors of the points of the leaves tested so far, leaf after leaf; for the
-    /// leaf starting at position `base + k`, `at[k]` is 1 + where its vectors begin
-    /// (0: not computed yet).
+    /// Unit vectors of the points of the leaves tested so far, leaf after leaf.
     vectors: Vec<[f64; 3]>,
-    at: Vec<u32>,
+    /// Per leaf tested so far (in the visiting order): its first position and where its
+    /// vectors begin.
+    leaves: Vec<(u32, u32)>,
 }
 
 /// One sector's test during a [`Search::run`].
@@ -315,6 +320,8 @@ struct Test<'a> {
     sure_out_m: f64,
     /// The facility that covered the last block or point.
     hint: Option<u32>,
+    /// The bit this test sets for a covered point.
+    bit: u16,
 }
 
 impl Test<'_> {
@@ -330,35 +337,38 @@ impl Test<'_> {
 }
 
 impl<'a> Search<'a> {
-    /// Searches for the points of block `node` and below (`lonlat` in the blocks'
-    /// order).
-    pub fn new(blocks: &'a [Block], lonlat: &'a [(f64, f64)], node: usize) -> Self {
-        let b = blocks[node];
-        let len = (b.end - b.start) as usize;
+    /// A search over `blocks` (`lonlat` in their order), in `scratch` (emptied here).
+    pub fn new(blocks: &'a [Block], lonlat: &'a [(f64, f64)], scratch: &'a mut Scratch) -> Self {
+        scratch.vectors.clear();
+        scratch.leaves.clear();
         Self {
             blocks,
             lonlat,
-            base: b.start as usize,
-            lists: Vec::new(),
-            far: Vec::new(),
-            vectors: Vec::new(),
-            at: vec![0; len],
+            scratch,
         }
     }
 
     /// Decides, for "geodesic distance ≤ `radius_m` from some point of `sites`", every
-    /// point of block `node` (the block given to [`Search::new`] or one below it);
-    /// `out[k]` is for order position `blocks[node].start + k`.
-    pub fn run(&mut self, sites: &PointIndex, radius_m: f64, node: usize, out: &mut [bool]) {
+    /// point of block `node`: sets `bit` in `out[k]` (order position
+    /// `blocks[node].start + k`) for each point covered. The vectors kept for the next
+    /// sectors are those of `node`'s leaves: one search serves one node.
+    pub fn run(
+        &mut self,
+        sites: &PointIndex,
+        radius_m: f64,
+        node: usize,
+        out: &mut [u16],
+        bit: u16,
+    ) {
         let mut test = Test {
             sites,
             reach: Reach::new(radius_m),
             sure_in_m: radius_m / GEODESIC_OVER_SPHERE_MAX,
             sure_out_m: radius_m / GEODESIC_OVER_SPHERE_MIN,
             hint: None,
+            bit,
         };
         let start = self.blocks[node].start as usize;
-        assert!(start >= self.base, "a block below the search's node");
         self.visit(&mut test, node, 0, false, start, out);
     }
 
@@ -371,7 +381,7 @@ impl<'a> Search<'a> {
         depth: usize,
         listed: bool,
         base: usize,
-        out: &mut [bool],
+        out: &mut [u16],
     ) {
         let b = self.blocks[node];
         let range = b.start as usize - base..b.end as usize - base;
@@ -379,7 +389,7 @@ impl<'a> Search<'a> {
         if let Some(h) = t.hint
             && chord2(&b.centre, t.sites.vector(h)) <= whole_in
         {
-            out[range].fill(true);
+            out[range].iter_mut().for_each(|o| *o |= t.bit);
             return;
         }
         let may_reach = chord2_from_sphere_m(t.sure_out_m + b.radius_m);
@@ -390,10 +400,11 @@ impl<'a> Search<'a> {
             }
             return;
         }
-        if self.lists.len() <= depth {
-            self.lists.resize_with(depth + 1, Vec::new);
+        let lists = &mut self.scratch.lists;
+        if lists.len() <= depth {
+            lists.resize_with(depth + 1, Vec::new);
         }
-        let (parents, rest) = self.lists.split_at_mut(depth);
+        let (parents, rest) = lists.split_at_mut(depth);
         let list = &mut rest[0];
         list.clear();
         let centre = b.centre;
@@ -425,11 +436,10 @@ impl<'a> Search<'a> {
         };
         if covering.is_some() {
             t.hint = covering;
-            out[range].fill(true);
+            out[range].iter_mut().for_each(|o| *o |= t.bit);
             return;
         }
         if list.is_empty() {
-            out[range].fill(false);
             return;
         }
         if b.children == 0 {
@@ -442,41 +452,51 @@ impl<'a> Search<'a> {
     }
 
     /// Each point of leaf `b` against the candidates in `lists[depth]`.
-    fn leaf(&mut self, t: &mut Test<'_>, b: Block, depth: usize, out: &mut [bool]) {
+    fn leaf(&mut self, t: &mut Test<'_>, b: Block, depth: usize, out: &mut [u16]) {
         let (start, end) = (b.start as usize, b.end as usize);
-        if self.at[start - self.base] == 0 {
-            self.at[start - self.base] = self.vectors.len() as u32 + 1;
-            self.vectors.extend(
-                self.lonlat[start..end]
-                    .iter()
-                    .map(|&(lon, lat)| crate::geodesy::unit_vector(lon, lat)),
-            );
-        }
-        let first = self.at[start - self.base] as usize - 1;
-        let list = &mut self.lists[depth];
+        let Scratch {
+            lists,
+            far,
+            vectors,
+            leaves,
+        } = &mut *self.scratch;
+        // Leaves come in the visiting order, so a new one mostly goes at the end.
+        let first = match leaves.binary_search_by_key(&b.start, |&(s, _)| s) {
+            Ok(k) => leaves[k].1 as usize,
+            Err(k) => {
+                leaves.insert(k, (b.start, vectors.len() as u32));
+                let at = vectors.len();
+                vectors.extend(
+                    self.lonlat[start..end]
+                        .iter()
+                        .map(|&(lon, lat)| crate::geodesy::unit_vector(lon, lat)),
+                );
+                at
+            }
+        };
+        let list = &mut lists[depth];
         // A long list is pruned per point: sorted nearest to the centre first, with
         // great-circle distances to the centre, a point at `r_p` from the centre is
         // beyond `S_out` of every candidate from the first with `d − r_p > S_out` on.
         let prune = list.len() > PRUNE_FROM;
         if prune {
             list.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            self.far.clear();
-            self.far
-                .extend(list.iter().map(|&(d2, _)| sphere_m_from_chord2(d2)));
+            far.clear();
+            far.extend(list.iter().map(|&(d2, _)| sphere_m_from_chord2(d2)));
         }
-        let list = &self.lists[depth];
+        let list = &lists[depth];
         let (sure_in, sure_out) = (t.reach.sure_in, t.reach.sure_out);
-        let vectors = &self.vectors[first..first + end - start];
+        let vectors = &vectors[first..first + end - start];
         for (k, q) in vectors.iter().enumerate() {
             if let Some(h) = t.hint
                 && chord2(q, t.sites.vector(h)) <= sure_in
             {
-                out[k] = true;
+                out[k] |= t.bit;
                 continue;
             }
             let candidates = if prune {
                 let reach = t.sure_out_m + sphere_m_from_chord2(chord2(q, &b.centre));
-                &list[..self.far.partition_point(|&d| d <= reach)]
+                &list[..far.partition_point(|&d| d <= reach)]
             } else {
                 &list[..]
             };
@@ -502,8 +522,8 @@ impl<'a> Search<'a> {
             }
             if found.is_some() {
                 t.hint = found;
+                out[k] |= t.bit;
             }
-            out[k] = found.is_some();
         }
     }
 }

@@ -129,7 +129,12 @@ impl PointSet {
 
     /// Per position in the visiting order, the point's index in the input.
     pub fn order(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
-        self.keyed.iter().map(|&k| k as u32)
+        self.order_from(0)
+    }
+
+    /// [`PointSet::order`] from position `start` on.
+    pub fn order_from(&self, start: usize) -> impl ExactSizeIterator<Item = u32> + '_ {
+        self.keyed[start..].iter().map(|&k| k as u32)
     }
 
     /// Per-position values back in input order.
