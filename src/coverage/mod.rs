@@ -181,14 +181,19 @@ fn morton_sorted_by(n: usize, at: impl Fn(usize) -> (f64, f64) + Sync) -> Vec<u6
 }
 
 /// Sorts by the high 32 bits, stably, so values whose low bits ascend in input order
-/// come out fully sorted. Small inputs: four passes of a byte each (least significant
-/// first, skipping bytes that never vary). Large ones: one pass on the highest byte that
+/// come out fully sorted. Small inputs: least significant digit first over the bits that
+/// vary (three passes for 30 bits). Large ones: one pass on the highest byte that
 /// varies, then the buckets, each held in cache, on every core (least significant digit
-/// first over the bits below).
+/// first over the bits below: two passes for 22 bits).
 pub(crate) fn radix_sort_high32(values: &mut Vec<u64>) {
     if values.len() < crate::parallel::MEMORY_BOUND_SPLIT_FROM || crate::parallel::threads() < 2 {
-        let mut buffer = vec![0u64; values.len()];
-        lsd_sort_high32(values, &mut buffer, 0, 32);
+        let first = values.first().map_or(0, |&v| v >> 32);
+        let varying = values.iter().fold(0, |m, &v| m | ((v >> 32) ^ first)) as u32;
+        if varying != 0 {
+            let mut buffer = vec![0u64; values.len()];
+            let (from, to) = (varying.trailing_zeros(), 32 - varying.leading_zeros());
+            lsd_sort_high32(values, &mut buffer, from, to);
+        }
         return;
     }
     use rayon::prelude::*;
@@ -280,14 +285,23 @@ pub(crate) fn radix_sort_high32(values: &mut Vec<u64>) {
 }
 
 /// Sorts `values` stably by bits `from..to` of their high 32 bits, least significant
-/// digit first (digits of at most 8 bits, skipping those that never vary), with
-/// `buffer` (as long as `values`) as scratch space.
+/// digit first (digits of at most 11 bits, skipping those where every value has the
+/// same digit), with `buffer` (as long as `values`) as scratch space.
 fn lsd_sort_high32(values: &mut [u64], buffer: &mut [u64], from: u32, to: u32) {
+    // As few passes as digits of at most `MAX_DIGIT` bits allow, of equal widths, for
+    // inputs that stay in cache; 8 bits for short inputs (where a long count array would
+    // cost more than a pass) and long ones (where 2,048 write streams miss the cache).
+    const MAX_DIGIT: u32 = 11;
+    let in_cache = (1 << MAX_DIGIT..=1 << 16).contains(&values.len());
+    let most = if in_cache { MAX_DIGIT } else { 8 };
+    let passes = (to.saturating_sub(from)).div_ceil(most);
     let mut in_values = true;
     let mut shift = from;
-    while shift < to {
-        let width = (to - shift).min(8);
-        let mask = (1u64 << width) - 1;
+    let mut start = [0usize; (1 << MAX_DIGIT) + 1];
+    for pass in 0..passes {
+        let width = (to - shift).div_ceil(passes - pass);
+        let buckets = 1usize << width;
+        let mask = (buckets - 1) as u64;
         let at = 32 + shift;
         let digit = |v: u64| ((v >> at) & mask) as usize;
         let (src, dst): (&mut [u64], &mut [u64]) = if in_values {
@@ -295,7 +309,8 @@ fn lsd_sort_high32(values: &mut [u64], buffer: &mut [u64], from: u32, to: u32) {
         } else {
             (&mut *buffer, &mut *values)
         };
-        let mut start = [0usize; 257];
+        let start = &mut start[..=buckets];
+        start.fill(0);
         for &v in src.iter() {
             start[digit(v) + 1] += 1;
         }
@@ -304,7 +319,7 @@ fn lsd_sort_high32(values: &mut [u64], buffer: &mut [u64], from: u32, to: u32) {
             // One digit value throughout: the pass would not move anything.
             continue;
         }
-        for b in 0..256 {
+        for b in 0..buckets {
             start[b + 1] += start[b];
         }
         for &v in src.iter() {
