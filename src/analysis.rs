@@ -169,9 +169,10 @@ pub fn coverage_of_points_in_areas(
     areas: &[Area],
     options: &CoverageOptions,
 ) -> CoverageRun {
+    use rayon::prelude::*;
     assert!(
         population
-            .iter()
+            .par_iter()
             .all(|p| p.area.is_some_and(|a| (a as usize) < areas.len())),
         "every population point needs an area"
     );
@@ -202,11 +203,19 @@ fn run_coverage(
                 points.len()
             };
             let grid = coverage::AreaGrid::new(polygons, cells);
-            // Facilities: each once; one outside every area is counted nowhere.
-            let located: Vec<Option<u32>> = sites
-                .lonlat
+            // Each sector's facilities, in its tree's order (nearby ones together, so
+            // the grid's cells stay in cache); one outside every area is counted
+            // nowhere.
+            let located: Vec<Vec<Option<u32>>> = sites
+                .per_sector
                 .iter()
-                .map(|&(lon, lat)| grid.locate(lon, lat))
+                .map(|index| {
+                    let mut areas = vec![None; index.len()];
+                    for (j, lon, lat) in index.in_tree_order() {
+                        areas[j as usize] = grid.locate(lon, lat);
+                    }
+                    areas
+                })
                 .collect();
             if areas_given {
                 return (None, located, begun.elapsed());
@@ -246,11 +255,7 @@ fn run_coverage(
         }
         outside = assignment.outside.len();
     }
-    let facility_area: Vec<Vec<Option<u32>>> = sites
-        .members
-        .iter()
-        .map(|m| m.iter().map(|&i| located[i as usize]).collect())
-        .collect();
+    let facility_area = located;
     let started_tabulate = std::time::Instant::now();
     let table = coverage::tabulate(
         &model as &dyn AccessModel,

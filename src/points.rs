@@ -636,6 +636,17 @@ impl PointIndex {
         self.points.is_empty()
     }
 
+    /// Every point as (index, longitude, latitude), in the tree's order: nearby points
+    /// come close together, so a walk over a spatial structure in this order stays in
+    /// cache.
+    pub fn in_tree_order(&self) -> impl ExactSizeIterator<Item = (u32, f64, f64)> + '_ {
+        self.tree
+            .ids
+            .iter()
+            .zip(&self.slot_points)
+            .map(|(&i, p)| (i, p.lon, p.lat))
+    }
+
     /// Longitude and latitude of point `i`.
     pub fn lonlat(&self, i: u32) -> (f64, f64) {
         let p = &self.points[i as usize];
