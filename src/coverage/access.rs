@@ -215,18 +215,24 @@ impl GeodesicAccess {
         runs: Vec<(usize, T)>,
         finish: impl Fn(T, usize, &[u16]) + Sync,
     ) {
-        crate::parallel::each_task(runs, |(node, with)| {
-            SCRATCH.with_borrow_mut(|(scratch, out)| {
-                let b = &points.blocks[node];
-                out.clear();
-                out.resize((b.end - b.start) as usize, 0);
-                let mut search = Search::new(&points.blocks, &points.lonlat, scratch);
-                for (k, &(sector, sites)) in tests.iter().enumerate() {
-                    if !sites.is_empty() {
-                        search.run(sites, self.thresholds.get(sector), node, out, 1 << k);
-                    }
+        let decide = |node: usize, with: T, (scratch, out): &mut (Scratch, Vec<u16>)| {
+            let b = &points.blocks[node];
+            out.clear();
+            out.resize((b.end - b.start) as usize, 0);
+            let mut search = Search::new(&points.blocks, &points.lonlat, scratch);
+            for (k, &(sector, sites)) in tests.iter().enumerate() {
+                if !sites.is_empty() {
+                    search.run(sites, self.thresholds.get(sector), node, out, 1 << k);
                 }
-                finish(with, b.start as usize, out);
+            }
+            finish(with, b.start as usize, out);
+        };
+        crate::parallel::each_task(runs, |(node, with)| {
+            // The thread's own memory, unless it is already in use further up this
+            // thread's stack (a search started from inside another): then fresh memory.
+            SCRATCH.with(|cell| match cell.try_borrow_mut() {
+                Ok(mut mine) => decide(node, with, &mut mine),
+                Err(_) => decide(node, with, &mut Default::default()),
             })
         });
     }
