@@ -56,14 +56,9 @@ pub fn map_chunks_at<T: Sync, R: Send>(
     out
 }
 
-/// Fills `out` in consecutive chunks (one per core) with `f(first, chunk)`, `first` being
-/// the index of the chunk's first item: like [`map_chunks_at`] but in place, without a
-/// second copy of the results.
-pub fn fill_chunks<R: Send>(out: &mut [R], f: impl Fn(usize, &mut [R]) + Sync) {
-    fill_chunks_from(SPLIT_FROM, out, f);
-}
-
-/// [`fill_chunks`], split only from `from` items on.
+/// Fills `out` in consecutive chunks (one per core, from `from` items on) with
+/// `f(first, chunk)`, `first` being the index of the chunk's first item: like
+/// [`map_chunks_at`] but in place, without a second copy of the results.
 pub fn fill_chunks_from<R: Send>(from: usize, out: &mut [R], f: impl Fn(usize, &mut [R]) + Sync) {
     let Some(chunk) = chunk_len(out.len(), from) else {
         f(0, out);
@@ -72,33 +67,6 @@ pub fn fill_chunks_from<R: Send>(from: usize, out: &mut [R], f: impl Fn(usize, &
     out.par_chunks_mut(chunk)
         .enumerate()
         .for_each(|(k, part)| f(k * chunk, part));
-}
-
-/// [`fill_chunks`] over two outputs of the same length at once.
-pub fn fill_chunks2<A: Send, B: Send>(
-    a: &mut [A],
-    b: &mut [B],
-    f: impl Fn(usize, &mut [A], &mut [B]) + Sync,
-) {
-    fill_chunks2_from(SPLIT_FROM, a, b, f);
-}
-
-/// [`fill_chunks2`], split only from `from` items on.
-pub fn fill_chunks2_from<A: Send, B: Send>(
-    from: usize,
-    a: &mut [A],
-    b: &mut [B],
-    f: impl Fn(usize, &mut [A], &mut [B]) + Sync,
-) {
-    assert_eq!(a.len(), b.len(), "outputs of the same length");
-    let Some(chunk) = chunk_len(a.len(), from) else {
-        f(0, a, b);
-        return;
-    };
-    a.par_chunks_mut(chunk)
-        .zip(b.par_chunks_mut(chunk))
-        .enumerate()
-        .for_each(|(k, (pa, pb))| f(k * chunk, pa, pb));
 }
 
 /// Drops `value` on the pool, so the caller need not wait while its memory goes back to
@@ -140,25 +108,12 @@ mod tests {
     fn fills_know_their_first_index() {
         for n in [0, 10, 4_095, 4_096, 10_001] {
             let mut a = vec![0usize; n];
-            fill_chunks(&mut a, |first, part| {
+            fill_chunks_from(SPLIT_FROM, &mut a, |first, part| {
                 for (k, v) in part.iter_mut().enumerate() {
                     *v = first + k;
                 }
             });
             assert!(a.iter().enumerate().all(|(k, &v)| k == v));
-            let (mut b, mut c) = (vec![0usize; n], vec![0u8; n]);
-            fill_chunks2(&mut b, &mut c, |first, pb, pc| {
-                for (k, (vb, vc)) in pb.iter_mut().zip(pc).enumerate() {
-                    *vb = 2 * (first + k);
-                    *vc = ((first + k) % 251) as u8;
-                }
-            });
-            assert!(b.iter().enumerate().all(|(k, &v)| v == 2 * k));
-            assert!(
-                c.iter()
-                    .enumerate()
-                    .all(|(k, &v)| usize::from(v) == k % 251)
-            );
         }
     }
 }

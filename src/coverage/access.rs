@@ -136,11 +136,8 @@ impl AccessModel for GeodesicAccess {
         tests
             .chunks(16)
             .flat_map(|part| {
-                let bits = self.bits_by_position(part, points);
-                (0..part.len()).map(move |k| {
-                    let covered: Vec<bool> = bits.iter().map(|&b| b >> k & 1 != 0).collect();
-                    points.to_input_order(&covered)
-                })
+                let bits = self.covered_bits(part, points);
+                (0..part.len()).map(move |k| bits.iter().map(|&b| b >> k & 1 != 0).collect())
             })
             .collect()
     }
@@ -154,12 +151,7 @@ impl AccessModel for GeodesicAccess {
         let bits: Vec<AtomicU16> = std::iter::repeat_with(|| AtomicU16::new(0))
             .take(points.len())
             .collect();
-        let runs = self
-            .runs(points)
-            .into_iter()
-            .map(|node| (node, ()))
-            .collect();
-        self.decide_runs(tests, points, runs, |(), start, out| {
+        self.decide_runs(tests, points, |start, out| {
             for (i, &b) in points.order_from(start).zip(out) {
                 bits[i as usize].store(b, Relaxed);
             }
@@ -180,42 +172,18 @@ impl AccessModel for GeodesicAccess {
 }
 
 impl GeodesicAccess {
-    /// Per position of the visiting order, bit `k` set when test `k` covers the point
-    /// (at most 16 tests).
-    fn bits_by_position(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<u16> {
-        let mut bits = vec![0u16; points.len()];
-        let mut runs = Vec::new();
-        let mut rest: &mut [u16] = &mut bits;
-        for node in self.runs(points) {
-            let b = &points.blocks[node];
-            let (head, tail) = std::mem::take(&mut rest).split_at_mut((b.end - b.start) as usize);
-            runs.push((node, head));
-            rest = tail;
-        }
-        self.decide_runs(tests, points, runs, |part, _, out| {
-            part.copy_from_slice(out)
-        });
-        bits
-    }
-
-    /// The work items of the covering tests: blocks whose runs of the visiting order
-    /// partition it, several per thread.
-    fn runs(&self, points: &PointSet) -> Vec<usize> {
-        frontier(&points.blocks, points.len() / (8 * self.threads.max(1)) + 1)
-    }
-
-    /// Decides every test for the points of each run (block, with `T`), each run taken
-    /// by the next free thread and tested for every test in turn while its points are in
-    /// cache; then `finish(T, first position, bits)` with the run's bits (bit `k` for
-    /// test `k`).
-    fn decide_runs<T: Send>(
+    /// Decides every test for the points of each run of the visiting order (blocks that
+    /// partition it, several per thread), each run taken by the next free thread and
+    /// tested for every test in turn while its points are in cache; then
+    /// `finish(first position, bits)` with the run's bits (bit `k` for test `k`).
+    fn decide_runs(
         &self,
         tests: &[(Sector, &PointIndex)],
         points: &PointSet,
-        runs: Vec<(usize, T)>,
-        finish: impl Fn(T, usize, &[u16]) + Sync,
+        finish: impl Fn(usize, &[u16]) + Sync,
     ) {
-        let decide = |node: usize, with: T, (scratch, out): &mut (Scratch, Vec<u16>)| {
+        let runs = frontier(&points.blocks, points.len() / (8 * self.threads.max(1)) + 1);
+        let decide = |node: usize, (scratch, out): &mut (Scratch, Vec<u16>)| {
             let b = &points.blocks[node];
             out.clear();
             out.resize((b.end - b.start) as usize, 0);
@@ -225,14 +193,14 @@ impl GeodesicAccess {
                     search.run(sites, self.thresholds.get(sector), node, out, 1 << k);
                 }
             }
-            finish(with, b.start as usize, out);
+            finish(b.start as usize, out);
         };
-        crate::parallel::each_task(runs, |(node, with)| {
+        crate::parallel::each_task(runs, |node| {
             // The thread's own memory, unless it is already in use further up this
             // thread's stack (a search started from inside another): then fresh memory.
             SCRATCH.with(|cell| match cell.try_borrow_mut() {
-                Ok(mut mine) => decide(node, with, &mut mine),
-                Err(_) => decide(node, with, &mut Default::default()),
+                Ok(mut mine) => decide(node, &mut mine),
+                Err(_) => decide(node, &mut Default::default()),
             })
         });
     }

@@ -182,9 +182,9 @@ fn morton_sorted_by(n: usize, at: impl Fn(usize) -> (f64, f64) + Sync) -> Vec<u6
 
 /// Sorts by the high 32 bits, stably, so values whose low bits ascend in input order
 /// come out fully sorted. Small inputs: least significant digit first over the bits that
-/// vary (three passes for 30 bits). Large ones: one pass on the highest byte that
-/// varies, then the buckets, each held in cache, on every core (least significant digit
-/// first over the bits below: two passes for 22 bits).
+/// vary (see [`lsd_sort_high32`] for the digits). Large ones: one pass on the highest
+/// byte that varies, then the buckets, each held in cache, on every core (least
+/// significant digit first over the bits below: two passes for 22 bits).
 pub(crate) fn radix_sort_high32(values: &mut Vec<u64>) {
     if values.len() < crate::parallel::MEMORY_BOUND_SPLIT_FROM || crate::parallel::threads() < 2 {
         let first = values.first().map_or(0, |&v| v >> 32);
