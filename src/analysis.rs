@@ -136,6 +136,50 @@ pub struct CoverageRun {
     pub compute_time: std::time::Duration,
 }
 
+/// Where each sector's facilities lie among a set of areas: per sector ([`Sector::ALL`]
+/// order), per point of that sector's [`PointIndex`], the index of the first area holding
+/// it (none for one outside every area). It depends on the data only, not on thresholds,
+/// so a caller that runs several analyses on the same data places the facilities once,
+/// e.g. while the population is still loading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteAreas {
+    per_sector: Vec<Vec<Option<u32>>>,
+}
+
+impl SiteAreas {
+    /// Places every facility of `sites` in `areas` (point-in-polygon on a grid sized for
+    /// the facilities).
+    pub fn locate(sites: &Sites, areas: &[Area]) -> Self {
+        let polygons: Vec<_> = areas.iter().map(|a| a.geometry.clone()).collect();
+        Self::locate_on(
+            &coverage::AreaGrid::new(&polygons, sites.lonlat.len()),
+            sites,
+        )
+    }
+
+    /// Places every facility of `sites` with `grid`. Each sector's facilities go in their
+    /// tree's order, so nearby ones come together and the grid's cells stay in cache.
+    fn locate_on(grid: &coverage::AreaGrid<'_>, sites: &Sites) -> Self {
+        let per_sector = sites
+            .per_sector
+            .iter()
+            .map(|index| {
+                let mut areas = vec![None; index.len()];
+                for (j, lon, lat) in index.in_tree_order() {
+                    areas[j as usize] = grid.locate(lon, lat);
+                }
+                areas
+            })
+            .collect();
+        Self { per_sector }
+    }
+
+    /// Per sector, per facility point, its area.
+    pub fn per_sector(&self) -> &[Vec<Option<u32>>] {
+        &self.per_sector
+    }
+}
+
 /// Coverage of `population` per area of `areas` by `sites`.
 pub fn coverage(
     sites: &Sites,
@@ -144,88 +188,89 @@ pub fn coverage(
     options: &CoverageOptions,
 ) -> CoverageRun {
     let points: Vec<PopulationPoint> = population.iter().map(PopulationPoint::from).collect();
-    coverage_of_points(sites, points, areas, options)
+    coverage_of_points(sites, None, points, areas, options)
 }
 
-/// Coverage of population points (their `area` is assigned here) per area.
+/// Coverage of population points (their `area` is assigned here) per area. The
+/// facilities are placed in the areas here too unless `site_areas` (of the same sites
+/// and areas) says where they are.
 pub fn coverage_of_points(
     sites: &Sites,
+    site_areas: Option<&SiteAreas>,
     population: Vec<PopulationPoint>,
     areas: &[Area],
     options: &CoverageOptions,
 ) -> CoverageRun {
-    run_coverage(sites, population, areas, options, false)
+    run_coverage(sites, site_areas, population, areas, options, false)
 }
 
 /// Coverage of population points that already carry their area (every `area` an index
 /// into `areas`, e.g. from a column of the population file): no point-in-polygon for
-/// them (facilities are still located in the areas, for the counts).
+/// them. The facilities are placed in the areas here unless `site_areas` (of the same
+/// sites and areas) says where they are.
 ///
 /// # Panics
 /// When a point has no area or one out of range.
 pub fn coverage_of_points_in_areas(
     sites: &Sites,
+    site_areas: Option<&SiteAreas>,
     population: Vec<PopulationPoint>,
     areas: &[Area],
     options: &CoverageOptions,
 ) -> CoverageRun {
-    use rayon::prelude::*;
-    assert!(
-        population
-            .par_iter()
-            .all(|p| p.area.is_some_and(|a| (a as usize) < areas.len())),
+    // Checked while the sums are taken, not in a pass of its own.
+    let run = run_coverage(sites, site_areas, population, areas, options, true);
+    assert_eq!(
+        run.table.unplaced, 0,
         "every population point needs an area"
     );
-    run_coverage(sites, population, areas, options, true)
+    run
 }
 
 fn run_coverage(
     sites: &Sites,
+    site_areas: Option<&SiteAreas>,
     mut population: Vec<PopulationPoint>,
     areas: &[Area],
     options: &CoverageOptions,
     areas_given: bool,
 ) -> CoverageRun {
-    let polygons: Vec<_> = areas.iter().map(|a| a.geometry.clone()).collect();
+    let needs_grid = !(areas_given && site_areas.is_some());
+    let polygons: Vec<_> = if needs_grid {
+        areas.iter().map(|a| a.geometry.clone()).collect()
+    } else {
+        Vec::new()
+    };
     let model = GeodesicAccess::new(options.thresholds);
-    // Two halves run at the same time: the area assignment (grid build, then
-    // point-in-polygon in the visiting order, for locality) on a thread of its own, while
-    // this thread prepares the points and tests every sector; the per-area sums need both.
-    // With the areas given, that thread only locates the facilities.
+    // Two halves run at the same time: the area assignment (grid build, facilities
+    // placed unless `site_areas` has them, then point-in-polygon of the points in the
+    // visiting order, for locality) on a thread of its own, while this thread prepares
+    // the points and tests every sector; the per-area sums need both. With the areas
+    // and the facilities' places given, there is nothing to assign.
     let (sender, receiver) = std::sync::mpsc::channel::<std::sync::Arc<Vec<(f64, f64)>>>();
     let (points, polygons) = (&population, &polygons);
+    let assign = move || {
+        let begun = std::time::Instant::now();
+        let cells = if areas_given {
+            sites.lonlat.len()
+        } else {
+            points.len()
+        };
+        let grid = coverage::AreaGrid::new(polygons, cells);
+        let located = site_areas
+            .is_none()
+            .then(|| SiteAreas::locate_on(&grid, sites));
+        if areas_given {
+            return (None, located, begun.elapsed());
+        }
+        let started = std::time::Instant::now();
+        let lonlat = receiver.recv().unwrap_or_default();
+        let waited = started.elapsed();
+        let assignment = grid.assign(&lonlat);
+        (Some(assignment), located, begun.elapsed() - waited)
+    };
     let (set, tests, prepare_time, coverage_time, assigned) = std::thread::scope(|scope| {
-        let assigning = scope.spawn(move || {
-            let begun = std::time::Instant::now();
-            let cells = if areas_given {
-                sites.lonlat.len()
-            } else {
-                points.len()
-            };
-            let grid = coverage::AreaGrid::new(polygons, cells);
-            // Each sector's facilities, in its tree's order (nearby ones together, so
-            // the grid's cells stay in cache); one outside every area is counted
-            // nowhere.
-            let located: Vec<Vec<Option<u32>>> = sites
-                .per_sector
-                .iter()
-                .map(|index| {
-                    let mut areas = vec![None; index.len()];
-                    for (j, lon, lat) in index.in_tree_order() {
-                        areas[j as usize] = grid.locate(lon, lat);
-                    }
-                    areas
-                })
-                .collect();
-            if areas_given {
-                return (None, located, begun.elapsed());
-            }
-            let started = std::time::Instant::now();
-            let lonlat = receiver.recv().unwrap_or_default();
-            let waited = started.elapsed();
-            let assignment = grid.assign(&lonlat);
-            (Some(assignment), located, begun.elapsed() - waited)
-        });
+        let assigning = needs_grid.then(|| scope.spawn(assign));
         let started = std::time::Instant::now();
         let sorted = coverage::SortedPoints::of_population(points);
         // A send fails only if the other thread died (or needs no points); its join
@@ -242,9 +287,12 @@ fn run_coverage(
             &set,
         );
         let coverage_time = started.elapsed();
-        let assigned = assigning
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let assigned = match assigning {
+            Some(handle) => handle
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            None => (None, None, std::time::Duration::ZERO),
+        };
         (set, tests, prepare_time, coverage_time, assigned)
     });
     let (assignment, located, assign_time) = assigned;
@@ -255,7 +303,7 @@ fn run_coverage(
         }
         outside = assignment.outside.len();
     }
-    let facility_area = located;
+    let site_areas = located.as_ref().or(site_areas);
     let started_tabulate = std::time::Instant::now();
     let table = coverage::tabulate(
         &model as &dyn AccessModel,
@@ -269,7 +317,7 @@ fn run_coverage(
         },
         &set,
         tests,
-        &facility_area,
+        site_areas.map_or(&[][..], SiteAreas::per_sector),
     );
     let compute_time = coverage_time + started_tabulate.elapsed();
     crate::parallel::drop_later((population, set));

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
-use tirek::analysis::{self, CoverageOptions, Sites};
+use tirek::analysis::{self, CoverageOptions, SiteAreas, Sites};
 use tirek::basemap::Basemap;
 use tirek::config::CoverageArgs;
 use tirek::config::{Cli, Command, ExportCommand, ImportCommand, NearestArgs, ServeArgs};
@@ -348,6 +348,37 @@ fn parse_thresholds(text: Option<&str>) -> Result<Thresholds> {
     Ok(thresholds)
 }
 
+/// The areas of `tirek coverage`: from the file, or the store's at the chosen level (by
+/// default its finest).
+fn coverage_areas(registry: Option<&Registry>, args: &CoverageArgs) -> Result<Vec<Area>> {
+    Ok(match (&args.areas, registry) {
+        (Some(path), _) => {
+            let options = AreaOptions {
+                level: Some(args.level.unwrap_or(2)),
+                code_field: args.code_field.clone(),
+                name_field: None,
+            };
+            read_areas(&read_file(path)?, &options)
+                .map_err(|e| record_errors(path, e))?
+                .areas
+        }
+        (None, Some(r)) => {
+            let places = r.places();
+            let level = args
+                .level
+                .or_else(|| places.areas.iter().map(|a| a.level).max())
+                .unwrap_or(0);
+            places
+                .areas
+                .iter()
+                .filter(|a| a.level == level)
+                .cloned()
+                .collect()
+        }
+        (None, None) => bail!("no areas"),
+    })
+}
+
 /// `tirek coverage`: on files, on the store, or a mix.
 fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> {
     let started = Instant::now();
@@ -366,14 +397,18 @@ fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> {
         thresholds: parse_thresholds(args.threshold_km.as_deref())?,
         distances: args.distances,
     };
-    // Facilities and population load side by side.
-    let (sites, population) = std::thread::scope(|scope| {
-        let sites = scope.spawn(|| -> Result<Sites> {
-            match (&args.facilities, registry) {
-                (Some(path), _) => sites_from_file(path),
-                (None, Some(r)) => Ok(Sites::from_facilities(r.index().facilities())),
+    // Facilities then areas, and the population, load side by side; the facilities are
+    // placed in the areas as soon as both are in (they do not depend on the thresholds).
+    let ((sites, areas, site_areas), population) = std::thread::scope(|scope| {
+        let sites = scope.spawn(|| -> Result<(Sites, Vec<Area>, SiteAreas)> {
+            let sites = match (&args.facilities, registry) {
+                (Some(path), _) => sites_from_file(path)?,
+                (None, Some(r)) => Sites::from_facilities(r.index().facilities()),
                 (None, None) => bail!("no facilities"),
-            }
+            };
+            let areas = coverage_areas(registry, args)?;
+            let site_areas = SiteAreas::locate(&sites, &areas);
+            Ok((sites, areas, site_areas))
         });
         let population = scope.spawn(|| -> Result<(Vec<PopulationPoint>, Option<AreaCodes>)> {
             match (&args.population, registry) {
@@ -402,32 +437,6 @@ fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> {
         Ok::<_, anyhow::Error>((sites, population))
     })?;
     let (mut population, area_codes) = population;
-    let areas: Vec<Area> = match (&args.areas, registry) {
-        (Some(path), _) => {
-            let options = AreaOptions {
-                level: Some(args.level.unwrap_or(2)),
-                code_field: args.code_field.clone(),
-                name_field: None,
-            };
-            read_areas(&read_file(path)?, &options)
-                .map_err(|e| record_errors(path, e))?
-                .areas
-        }
-        (None, Some(r)) => {
-            let places = r.places();
-            let level = args
-                .level
-                .or_else(|| places.areas.iter().map(|a| a.level).max())
-                .unwrap_or(0);
-            places
-                .areas
-                .iter()
-                .filter(|a| a.level == level)
-                .cloned()
-                .collect()
-        }
-        (None, None) => bail!("no areas"),
-    };
     if let Some(codes) = &area_codes {
         let area_codes: Vec<&str> = areas.iter().map(|a| a.code.as_str()).collect();
         let path = args
@@ -445,9 +454,15 @@ fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> {
     let computed_at = Instant::now();
     let population_count = population.len();
     let run = if area_codes.is_some() {
-        analysis::coverage_of_points_in_areas(&sites, population, &areas, &options)
+        analysis::coverage_of_points_in_areas(
+            &sites,
+            Some(&site_areas),
+            population,
+            &areas,
+            &options,
+        )
     } else {
-        analysis::coverage_of_points(&sites, population, &areas, &options)
+        analysis::coverage_of_points(&sites, Some(&site_areas), population, &areas, &options)
     };
     let computed = computed_at.elapsed();
     let text = coverage_report::csv(&run.table, &run.labels, &sectors, &args.id_column);

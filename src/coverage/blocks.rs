@@ -47,6 +47,10 @@ const QUERY_FRACTION: f64 = 0.5;
 /// Candidate lists longer than this are pruned per point of a leaf (shorter ones are
 /// cheaper to scan whole: a candidate beyond reach fails both tests anyway).
 const PRUNE_FROM: usize = 16;
+/// Fewest points for which the quadtree is built on every core: the caps' trigonometry
+/// makes the build compute-bound, unlike the sort and the gather (100,000 points: 1.07 ms
+/// on two cores, 1.51 ms on one).
+const BUILD_SPLIT_FROM: usize = 1 << 15;
 /// Added to every cap radius, metres: far above floating-point error (~1e-6 m), far
 /// below the sphere bounds' slack (~1e-5 of the radius).
 const MARGIN_M: f64 = 0.001;
@@ -88,8 +92,7 @@ impl Block {
 /// the top levels' caps; the blocks are the same as those of a build on one thread (only
 /// their order in the vector differs).
 pub fn build(keyed: &[u64], lonlat: &[(f64, f64)]) -> Vec<Block> {
-    let split_from = crate::parallel::MEMORY_BOUND_SPLIT_FROM;
-    build_with(keyed, lonlat, crate::parallel::threads(), split_from)
+    build_with(keyed, lonlat, crate::parallel::threads(), BUILD_SPLIT_FROM)
 }
 
 /// Per position `p ≥ 1`, the first level of the quadtree (pair of key bits, from the

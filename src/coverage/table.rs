@@ -68,6 +68,8 @@ pub struct CoverageTable {
     pub areas: Vec<AreaCoverage>,
     /// Per analysed sector, per point: nearest facility index and distance (when asked).
     pub nearest: Vec<Vec<Option<(u32, f64)>>>,
+    /// Points with no area (or one out of range), left out of every sum.
+    pub unplaced: usize,
 }
 
 /// Computes coverage. `facility_area` gives, per sector, each facility's area (for counts).
@@ -125,24 +127,26 @@ pub fn test_sectors(
 const TABULATE_PIECE: usize = 1 << 16;
 
 /// People per area (of `areas`) and pattern of test results (`patterns` of them):
-/// `sums[area * patterns + flags[i]]` adds point `i`'s people. Large inputs in fixed
-/// pieces on every core, summed in piece order: the same sums whatever the number of
-/// cores.
+/// `sums[area * patterns + flags[i]]` adds point `i`'s people; also the number of points
+/// left out (no area, or one out of range). Large inputs in fixed pieces on every core,
+/// summed in piece order: the same sums whatever the number of cores.
 fn pattern_sums(
     population: &[PopulationPoint],
     flags: &[u16],
     areas: usize,
     patterns: usize,
-) -> Vec<f64> {
+) -> (Vec<f64>, usize) {
     let piece_sums = |first: usize, len: usize| {
         let mut sums = vec![0.0; areas * patterns];
+        let mut unplaced = 0;
         let points = population[first..first + len].iter();
         for (p, &f) in points.zip(&flags[first..first + len]) {
-            if let Some(a) = p.area.map(|a| a as usize).filter(|&a| a < areas) {
-                sums[a * patterns + usize::from(f)] += p.population;
+            match p.area.map(|a| a as usize).filter(|&a| a < areas) {
+                Some(a) => sums[a * patterns + usize::from(f)] += p.population,
+                None => unplaced += 1,
             }
         }
-        sums
+        (sums, unplaced)
     };
     let points = population.len().min(flags.len());
     if points < 2 * TABULATE_PIECE || areas * patterns > TABULATE_PIECE {
@@ -153,12 +157,14 @@ fn pattern_sums(
         piece_sums(first, TABULATE_PIECE.min(points - first))
     });
     let mut sums = vec![0.0; areas * patterns];
-    for part in parts {
+    let mut unplaced = 0;
+    for (part, left_out) in parts {
         for (s, v) in sums.iter_mut().zip(part) {
             *s += v;
         }
+        unplaced += left_out;
     }
-    sums
+    (sums, unplaced)
 }
 
 /// The second half of [`compute_on`]: per-area sums of the tests (`input.population`
@@ -201,7 +207,7 @@ pub fn tabulate(
     // People per area and pattern of test results (at most 2⁶ patterns: one test per
     // sector), one addition per point; each column is then a sum over patterns.
     let patterns = 1usize << tested.len();
-    let sums = pattern_sums(input.population, &flags, n, patterns);
+    let (sums, unplaced) = pattern_sums(input.population, &flags, n, patterns);
     let column = |a: usize, keep: &dyn Fn(usize) -> bool| -> f64 {
         (0..patterns)
             .filter(|&f| keep(f))
@@ -297,6 +303,7 @@ pub fn tabulate(
     CoverageTable {
         areas: rows,
         nearest,
+        unplaced,
     }
 }
 
@@ -345,12 +352,23 @@ mod tests {
             .collect();
         let flags: Vec<u16> = (0..300_000u32).map(|i| (i * 11 % 16) as u16).collect();
         let mut expected = vec![0.0; areas * patterns];
+        let mut left_out = 0;
         for (p, &f) in population.iter().zip(&flags) {
-            if let Some(a) = p.area.filter(|&a| (a as usize) < areas) {
-                expected[a as usize * patterns + usize::from(f)] += p.population;
+            match p.area.filter(|&a| (a as usize) < areas) {
+                Some(a) => expected[a as usize * patterns + usize::from(f)] += p.population,
+                None => left_out += 1,
             }
         }
-        assert_eq!(pattern_sums(&population, &flags, areas, patterns), expected);
+        assert_eq!(
+            pattern_sums(&population, &flags, areas, patterns),
+            (expected.clone(), left_out)
+        );
+        assert_eq!(
+            left_out,
+            (0..300_000u32)
+                .filter(|i| i % 17 == 0 || i % 13 == 0)
+                .count()
+        );
         assert!(expected.iter().all(|&s| s > 0.0), "every cell reached");
     }
 }

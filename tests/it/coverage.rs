@@ -445,13 +445,28 @@ fn area_membership_from_polygons_or_from_a_column_equals_an_exhaustive_computati
     // Point-in-polygon.
     let (points, none) = read_population_points_with_codes(csv.as_bytes(), None).unwrap();
     assert!(none.is_none());
-    let by_polygon = analysis::coverage_of_points(&sites_built, points, &areas, &options);
+    // The facilities placed in the areas during the run, or beforehand (as the CLI does
+    // while the population loads): the same counts either way.
+    let site_areas = analysis::SiteAreas::locate(&sites_built, &areas);
     let by_polygon_want = reference(&|i| rows[i].3);
+    let placed_before = analysis::coverage_of_points(
+        &sites_built,
+        Some(&site_areas),
+        points.clone(),
+        &areas,
+        &options,
+    );
+    check(
+        &placed_before,
+        &by_polygon_want,
+        "point-in-polygon, facilities placed before",
+    );
+    let by_polygon = analysis::coverage_of_points(&sites_built, None, points, &areas, &options);
     check(&by_polygon, &by_polygon_want, "point-in-polygon");
 
     // The column, on the fast reader and on the quoted-CSV reader.
     let quoted = csv.replacen("id,lon", "\"id\",lon", 1);
-    for text in [&csv, &quoted] {
+    for (text, placed) in [(&csv, None), (&quoted, Some(&site_areas))] {
         let (mut points, codes) =
             read_population_points_with_codes(text.as_bytes(), Some("District")).unwrap();
         let found = codes.unwrap().resolve(&area_codes).unwrap();
@@ -459,11 +474,38 @@ fn area_membership_from_polygons_or_from_a_column_equals_an_exhaustive_computati
             p.area = Some(a);
         }
         let by_column =
-            analysis::coverage_of_points_in_areas(&sites_built, points, &areas, &options);
+            analysis::coverage_of_points_in_areas(&sites_built, placed, points, &areas, &options);
         check(&by_column, &reference(&|i| rows[i].4), "column");
         assert_ne!(
             by_column.table.areas, by_polygon.table.areas,
             "the fixture's column disagrees with the polygons"
+        );
+    }
+
+    // Given areas are a promise: a point without one (or with one out of range) stops
+    // the run rather than dropping people from the sums.
+    for bad_area in [None, Some(areas.len() as u32)] {
+        let (mut points, _) = read_population_points_with_codes(csv.as_bytes(), None).unwrap();
+        for (i, p) in points.iter_mut().enumerate() {
+            p.area = if i == 1_234 { bad_area } else { Some(0) };
+        }
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            analysis::coverage_of_points_in_areas(
+                &sites_built,
+                Some(&site_areas),
+                points,
+                &areas,
+                &options,
+            )
+        }));
+        let message = run.err().and_then(|e| {
+            e.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+        });
+        assert!(
+            message.is_some_and(|m| m.contains("every population point needs an area")),
+            "{bad_area:?}"
         );
     }
 
