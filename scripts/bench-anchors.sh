@@ -17,7 +17,8 @@
 #                         (membership from population.district_id, as the anchors take
 #                         it: no point-in-polygon for the points), with
 #                         w2_given_areas_vs_* ratios; its coverage.csv is checked too
-#   tirek_w2_load_s       reading and parsing the three files (reported apart)
+#   tirek_w2_load_s       reading and parsing the three files, and placing the
+#                         facilities in the areas meanwhile (reported apart)
 #   tirek_w2_process_s    wall time of the whole `tirek coverage` process
 #   tirek_w2_peak_rss_mb  its peak resident memory
 # The binary is copied to a private file first (the target directory may be shared).

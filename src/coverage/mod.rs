@@ -282,6 +282,8 @@ pub(crate) fn radix_sort_high32(values: &mut Vec<u64>) {
         });
     }
     std::mem::swap(values, &mut buffer);
+    // The input's memory goes back to the kernel on the pool, not on the way of the caller.
+    crate::parallel::drop_later(buffer);
 }
 
 /// Sorts `values` stably by bits `from..to` of their high 32 bits, least significant

@@ -208,6 +208,7 @@ pub fn tabulate(
     // sector), one addition per point; each column is then a sum over patterns.
     let patterns = 1usize << tested.len();
     let (sums, unplaced) = pattern_sums(input.population, &flags, n, patterns);
+    crate::parallel::drop_later(flags);
     let column = |a: usize, keep: &dyn Fn(usize) -> bool| -> f64 {
         (0..patterns)
             .filter(|&f| keep(f))
