@@ -45,6 +45,17 @@ const RIVAL_CHORD2: f64 = (GEODESIC_OVER_SPHERE_MAX / GEODESIC_OVER_SPHERE_MIN)
 /// Ranges this small are scanned rather than split.
 const LEAF: usize = 8;
 
+/// A range search in a [`KdTree`]: every slot within squared chord `r2` of `q`.
+struct RangeQuery<'q> {
+    q: &'q [f64; 3],
+    r2: f64,
+    /// The squared distance beyond which a cell is skipped: `r2` with slack far above
+    /// rounding (it may only make the search visit more).
+    skip_beyond: f64,
+    /// Per axis, how far `q` lies outside the cell being visited (0 inside its slab).
+    offset: [f64; 3],
+}
+
 /// A k-d tree over unit vectors in one array: the range `lo..hi` is a node whose
 /// splitting point sits at its middle (split on `dims[mid]`: every point left of it
 /// is ≤ on that axis, every point right of it ≥), its halves are the children; ranges
@@ -396,18 +407,28 @@ impl KdTree {
         r2: f64,
         found: &mut impl FnMut(u32, f64) -> bool,
     ) -> bool {
-        self.until_in(0, self.vectors.len(), q, r2, found)
+        let mut query = RangeQuery {
+            q,
+            r2,
+            skip_beyond: r2 * (1.0 + 1e-9),
+            offset: [0.0; 3],
+        };
+        self.until_in(0, self.vectors.len(), &mut query, 0.0, found)
     }
 
-    /// [`KdTree::within_until`] over slots `lo..hi`.
+    /// [`KdTree::within_until`] over slots `lo..hi`, whose cell lies at squared distance
+    /// at least `cell_d2` from the query point (the squares of `query.offset` summed).
+    /// A far side is skipped when its cell is out of reach on the three axes together,
+    /// not only on the axis of the split.
     fn until_in(
         &self,
         lo: usize,
         hi: usize,
-        q: &[f64; 3],
-        r2: f64,
+        query: &mut RangeQuery<'_>,
+        cell_d2: f64,
         found: &mut impl FnMut(u32, f64) -> bool,
     ) -> bool {
+        let (q, r2) = (query.q, query.r2);
         if hi - lo <= LEAF {
             return (lo..hi).any(|s| {
                 let d2 = chord2(q, &self.vectors[s]);
@@ -427,8 +448,20 @@ impl KdTree {
         } else {
             ((mid + 1, hi), (lo, mid))
         };
-        self.until_in(near.0, near.1, q, r2, found)
-            || (diff * diff <= r2 && self.until_in(far.0, far.1, q, r2, found))
+        if self.until_in(near.0, near.1, query, cell_d2, found) {
+            return true;
+        }
+        // The far side's cell: `q` lies at least `|diff|` outside it on this axis (and
+        // was at most that far outside the parent's cell on it).
+        let before = query.offset[dim];
+        let far_d2 = cell_d2 - before * before + diff * diff;
+        if far_d2 > query.skip_beyond {
+            return false;
+        }
+        query.offset[dim] = diff;
+        let hit = self.until_in(far.0, far.1, query, far_d2, found);
+        query.offset[dim] = before;
+        hit
     }
 
     /// Every slot in order of squared chord from `q`, lazily (best-first search).
@@ -809,7 +842,7 @@ mod tests {
     #[test]
     fn kd_tree_searches_equal_exhaustive_scans() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
-        for n in [0, 1, 7, 8, 9, 100, 2_000] {
+        for n in [0usize, 1, 7, 8, 9, 100, 2_000] {
             // Clustered points with duplicates, as real facilities are.
             let mut vectors: Vec<[f64; 3]> = (0..n)
                 .map(|_| unit_vector(rng.random_range(60.0..62.0), rng.random_range(40.0..41.0)))
@@ -836,15 +869,54 @@ mod tests {
                 assert_eq!(nearest.map(|n| n.1), all.first().map(|a| a.0));
                 let ordered: Vec<f64> = tree.nearest_iter(&q).map(|(_, d2)| d2).collect();
                 assert_eq!(ordered, all.iter().map(|a| a.0).collect::<Vec<_>>());
-                let r2 = all.get(n / 3).map_or(0.1, |a| a.0);
-                let mut found = Vec::new();
-                tree.within(&q, r2, &mut |s, _| found.push(tree.ids[s as usize]));
-                found.sort_unstable();
-                let mut expected: Vec<u32> =
-                    all.iter().filter(|a| a.0 <= r2).map(|a| a.1).collect();
-                expected.sort_unstable();
-                assert_eq!(found, expected);
+                // Radii exactly at a point's squared chord (inclusive), from none to all.
+                for k in [0, n / 10, n / 3, n.saturating_sub(1)] {
+                    let r2 = all.get(k).map_or(0.1, |a| a.0);
+                    let mut found = Vec::new();
+                    tree.within(&q, r2, &mut |s, _| found.push(tree.ids[s as usize]));
+                    found.sort_unstable();
+                    let mut expected: Vec<u32> =
+                        all.iter().filter(|a| a.0 <= r2).map(|a| a.1).collect();
+                    expected.sort_unstable();
+                    assert_eq!(found, expected);
+                }
             }
+        }
+    }
+
+    /// Range searches prune cells by their distance on all three axes at once: still
+    /// every point within the radius, for points all over the sphere and any radius.
+    #[test]
+    fn range_searches_over_the_whole_sphere_find_every_point_in_reach() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let vectors: Vec<[f64; 3]> = (0..3_000)
+            .map(|_| {
+                unit_vector(
+                    rng.random_range(-180.0..180.0),
+                    rng.random_range(-90.0..90.0),
+                )
+            })
+            .collect();
+        let tree = KdTree::new(
+            vectors
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (*v, i as u32))
+                .collect(),
+        );
+        for _ in 0..200 {
+            let q = unit_vector(
+                rng.random_range(-180.0..180.0),
+                rng.random_range(-90.0..90.0),
+            );
+            let r2: f64 = rng.random_range(0.0..4.0f64).powi(3) / 16.0;
+            let mut found = Vec::new();
+            tree.within(&q, r2, &mut |s, _| found.push(tree.ids[s as usize]));
+            found.sort_unstable();
+            let expected: Vec<u32> = (0..vectors.len() as u32)
+                .filter(|&i| chord2(&q, &vectors[i as usize]) <= r2)
+                .collect();
+            assert_eq!(found, expected, "r2 {r2}");
         }
     }
 }
