@@ -838,6 +838,25 @@ mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
 
+    /// A tree over `vectors`, each with its index as id.
+    fn tree_of(vectors: &[[f64; 3]]) -> KdTree {
+        KdTree::new(
+            vectors
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (*v, i as u32))
+                .collect(),
+        )
+    }
+
+    /// The ids the tree's range search finds within `r2` of `q`, ascending.
+    fn ids_within(tree: &KdTree, q: &[f64; 3], r2: f64) -> Vec<u32> {
+        let mut found = Vec::new();
+        tree.within(q, r2, &mut |s, _| found.push(tree.ids[s as usize]));
+        found.sort_unstable();
+        found
+    }
+
     /// The tree's three searches equal exhaustive scans of the squared chords.
     #[test]
     fn kd_tree_searches_equal_exhaustive_scans() {
@@ -850,13 +869,7 @@ mod tests {
             if n > 10 {
                 vectors[5] = vectors[4];
             }
-            let tree = KdTree::new(
-                vectors
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| (*v, i as u32))
-                    .collect(),
-            );
+            let tree = tree_of(&vectors);
             for _ in 0..50 {
                 let q = unit_vector(rng.random_range(55.0..67.0), rng.random_range(35.0..46.0));
                 let mut all: Vec<(f64, u32)> = vectors
@@ -872,9 +885,7 @@ mod tests {
                 // Radii exactly at a point's squared chord (inclusive), from none to all.
                 for k in [0, n / 10, n / 3, n.saturating_sub(1)] {
                     let r2 = all.get(k).map_or(0.1, |a| a.0);
-                    let mut found = Vec::new();
-                    tree.within(&q, r2, &mut |s, _| found.push(tree.ids[s as usize]));
-                    found.sort_unstable();
+                    let found = ids_within(&tree, &q, r2);
                     let mut expected: Vec<u32> =
                         all.iter().filter(|a| a.0 <= r2).map(|a| a.1).collect();
                     expected.sort_unstable();
@@ -897,22 +908,14 @@ mod tests {
                 )
             })
             .collect();
-        let tree = KdTree::new(
-            vectors
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (*v, i as u32))
-                .collect(),
-        );
+        let tree = tree_of(&vectors);
         for _ in 0..200 {
             let q = unit_vector(
                 rng.random_range(-180.0..180.0),
                 rng.random_range(-90.0..90.0),
             );
             let r2: f64 = rng.random_range(0.0..4.0f64).powi(3) / 16.0;
-            let mut found = Vec::new();
-            tree.within(&q, r2, &mut |s, _| found.push(tree.ids[s as usize]));
-            found.sort_unstable();
+            let found = ids_within(&tree, &q, r2);
             let expected: Vec<u32> = (0..vectors.len() as u32)
                 .filter(|&i| chord2(&q, &vectors[i as usize]) <= r2)
                 .collect();
