@@ -17,12 +17,13 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use tirek::analysis::{self, CoverageOptions, Sites};
+use tirek::coverage::analysis::{self, CoverageOptions, Sites};
 use tirek::coverage::grid::{BBox, Region};
-use tirek::coverage::{AccessModel, AreaGrid, GeodesicAccess, PointSet, Thresholds};
-use tirek::import::analysis::SiteRecord;
+use tirek::coverage::planning;
+use tirek::coverage::{AccessModel, GeodesicAccess, PointSet, Thresholds};
+use tirek::import::sites::SiteRecord;
 use tirek::model::{Area, Sector, Settlement};
-use tirek::planning;
+use tirek::spatial::area_grid::AreaGrid;
 
 const W: f64 = 46.0;
 const E: f64 = 88.0;
@@ -143,7 +144,7 @@ fn bench_coverage(c: &mut Criterion) {
     let points: Vec<(f64, f64)> = d.settlements.iter().map(|s| (s.lon, s.lat)).collect();
     let set = PointSet::new(&points);
     let model = GeodesicAccess::new(Thresholds::default());
-    let tests: Vec<(Sector, &tirek::points::PointIndex)> = Sector::MINIMUM_PACKAGE
+    let tests: Vec<(Sector, &tirek::spatial::points::CoordIndex)> = Sector::MINIMUM_PACKAGE
         .iter()
         .map(|&s| (s, &sites.per_sector[s.index()]))
         .collect();

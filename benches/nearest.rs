@@ -126,8 +126,8 @@ fn bench_build(c: &mut Criterion) {
 }
 
 fn bench_batch(c: &mut Criterion) {
-    use tirek::analysis::{Sites, batch_nearest};
-    use tirek::import::analysis::SiteRecord;
+    use tirek::coverage::analysis::{Sites, batch_nearest};
+    use tirek::import::sites::SiteRecord;
     let mut group = c.benchmark_group("batch_nearest");
     group.sample_size(20);
     let mut rng = ChaCha8Rng::seed_from_u64(5);
@@ -158,7 +158,7 @@ fn bench_batch(c: &mut Criterion) {
 }
 
 fn bench_geodesic(c: &mut Criterion) {
-    use tirek::geodesy::{geodesic_m, karney_m};
+    use tirek::spatial::geodesy::{geodesic_m, karney_m};
     let mut group = c.benchmark_group("geodesic");
     let mut rng = ChaCha8Rng::seed_from_u64(6);
     let pairs: Vec<(f64, f64, f64, f64)> = (0..1_000)

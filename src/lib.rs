@@ -3,26 +3,19 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod analysis;
 pub mod api;
 pub mod auth;
 pub mod basemap;
-pub mod config;
+pub mod cli;
 pub mod coverage;
-pub mod defaults;
 pub mod export;
-pub mod follow;
-pub mod geodesy;
 pub mod import;
 pub mod index;
 pub mod model;
 pub mod parallel;
-pub mod places;
-pub mod planning;
-pub mod points;
-pub mod records;
 pub mod registry;
 pub mod search;
+pub mod spatial;
 pub mod store;
 pub mod visibility;
 

@@ -10,7 +10,7 @@ use crate::model::Facility;
 use serde_json::{Value, json};
 
 /// Who is asking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Viewer {
     /// Anonymous / public.
     Public,
@@ -115,7 +115,7 @@ mod tests {
     fn anchors_are_cell_centres_not_the_facility() {
         let (lon, lat) = (69.279_123, 41.311_456);
         let (alon, alat) = public_anchor(lon, lat);
-        let d = crate::geodesy::geodesic_m(lon, lat, alon, alat);
+        let d = crate::spatial::geodesy::geodesic_m(lon, lat, alon, alat);
         // Inside its resolution-4 cell (circumradius ≈ 26 km), and not on the spot.
         assert!(d > 1.0 && d < 30_000.0, "{d}");
         // Every point of the same cell has the same anchor.

@@ -5,7 +5,6 @@ use super::extract::{Body, Caller, ClientAddr, Params, SESSION_COOKIE, session_c
 use super::{ApiError, AppState};
 use crate::auth::{SESSION_HOURS, Signed};
 use crate::model::Role;
-use crate::store::AuditEntry;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -239,44 +238,11 @@ pub async fn audit(
                     "attachment; filename=\"tirek-audit.csv\"",
                 ),
             ],
-            audit_csv(&entries).map_err(|e| ApiError::internal(&e))?,
+            crate::export::audit_csv(&entries).map_err(|e| ApiError::internal(&e))?,
         )
             .into_response()),
         other => Err(ApiError::bad_request(format!(
             "format={other:?}: expected json or csv"
         ))),
     }
-}
-
-/// The audit entries as CSV (one row per entry; before/after as JSON text).
-pub fn audit_csv(entries: &[AuditEntry]) -> Result<String, String> {
-    write_audit_csv(entries).map_err(|e| e.to_string())
-}
-
-fn write_audit_csv(entries: &[AuditEntry]) -> Result<String, Box<dyn std::error::Error>> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "id",
-        "at",
-        "actor",
-        "action",
-        "entity_kind",
-        "entity_id",
-        "before",
-        "after",
-    ])?;
-    for e in entries {
-        out.write_record([
-            e.id.to_string().as_str(),
-            &e.at,
-            &e.actor,
-            &e.action,
-            &e.entity_kind,
-            &e.entity_id,
-            e.before.as_deref().unwrap_or(""),
-            e.after.as_deref().unwrap_or(""),
-        ])?;
-    }
-    let bytes = out.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -1,11 +1,12 @@
 //! `GET /api/coverage`: population within reach of each sector per admin area.
 
+use super::cache::AnalysisKey;
 use super::extract::{Caller, Params};
 use super::{ApiError, AppState};
-use crate::analysis::{self, CoverageOptions, Sites};
+use crate::coverage::analysis::{self, CoverageOptions, Sites};
+use crate::coverage::planning;
 use crate::coverage::report::{properties, row_order};
 use crate::model::{Sector, parse_list};
-use crate::planning;
 use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
@@ -72,10 +73,17 @@ pub async fn coverage(
     let places = state.registry.places();
     let finest = places.areas.iter().map(|a| a.level).max();
     let level: Option<u8> = params.parse("level")?.or(finest);
-    let key = format!("coverage|{level:?}|{sectors:?}|{package:?}|{thresholds:?}|{geojson}");
+    let key = AnalysisKey::Coverage {
+        level,
+        sectors: sectors.clone(),
+        package: package.clone(),
+        thresholds: AnalysisKey::threshold_bits(&thresholds),
+        geojson,
+    };
     let registry = state.registry.clone();
+    let analyses = state.analyses.clone();
     let result = tokio::task::spawn_blocking(move || {
-        registry.cached(&key, || {
+        analyses.get_or_compute(registry.index().version(), key, || {
             let index = registry.index();
             let places = registry.places();
             let areas: Vec<_> = places.areas.iter().filter(|a| Some(a.level) == level).cloned().collect();

@@ -3,6 +3,7 @@
 //! panic → JSON 500, security headers).
 
 mod auth;
+mod cache;
 mod coverage;
 mod error;
 mod extract;
@@ -14,7 +15,6 @@ pub mod openapi;
 mod places;
 mod plan;
 
-pub use auth::audit_csv;
 pub use error::ApiError;
 
 use crate::basemap::{Basemap, PMTILES_MIME, PMTILES_PATH};
@@ -75,6 +75,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Accounts, sessions and tokens.
     pub accounts: Arc<crate::auth::Accounts>,
+    /// Analysis answers of the current data version.
+    pub analyses: Arc<cache::AnalysisCache>,
 }
 
 impl AppState {
@@ -84,6 +86,7 @@ impl AppState {
             accounts: Arc::new(crate::auth::Accounts::new(registry.store().clone())),
             registry,
             settings: Arc::new(settings),
+            analyses: Arc::default(),
         }
     }
 }

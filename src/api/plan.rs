@@ -9,15 +9,16 @@
 //! of the facility id and distance when the nearest is confidential (as
 //! `/api/nearest` does). Plans report only aggregate people covered.
 
+use super::cache::AnalysisKey;
 use super::extract::{Body, Caller, Params};
 use super::{ApiError, AppState};
-use crate::analysis::Sites;
 use crate::coverage::Thresholds;
+use crate::coverage::analysis::Sites;
 use crate::coverage::grid::{self, BBox, MAX_CELLS};
+use crate::coverage::planning::{self, Candidate, PlanError};
 use crate::coverage::siting::{MAX_CANDIDATES, MAX_K};
 use crate::index::ServiceIndex;
 use crate::model::{Sector, parse_list};
-use crate::planning::{self, Candidate, PlanError};
 use crate::visibility::Viewer;
 use axum::extract::State;
 use axum::http::header;
@@ -172,10 +173,17 @@ pub async fn gaps_grid(
         .transpose()
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let viewer = caller.viewer();
-    let key = format!("grid|{res}|{sectors:?}|{bbox:?}|{thresholds:?}|{viewer:?}");
+    let key = AnalysisKey::Grid {
+        res,
+        sectors: sectors.clone(),
+        bbox: bbox.as_ref().map(AnalysisKey::bbox_bits),
+        thresholds: AnalysisKey::threshold_bits(&thresholds),
+        viewer,
+    };
     let registry = state.registry.clone();
+    let analyses = state.analyses.clone();
     let result = tokio::task::spawn_blocking(move || {
-        registry.cached(&key, || {
+        analyses.get_or_compute(registry.index().version(), key, || {
             let index = registry.index();
             let places = registry.places();
             let sites = Sites::from_facilities(index.facilities());
@@ -216,10 +224,11 @@ pub async fn catchments(
         .parse("sector")?
         .ok_or_else(|| ApiError::bad_request("parameter sector is required"))?;
     refuse_confidential_sector(caller.viewer(), sector, &state.registry.index())?;
-    let key = format!("catchments|{sector}");
+    let key = AnalysisKey::Catchments { sector };
     let registry = state.registry.clone();
+    let analyses = state.analyses.clone();
     let result = tokio::task::spawn_blocking(move || {
-        registry.cached(&key, || {
+        analyses.get_or_compute(registry.index().version(), key, || {
             let index = registry.index();
             let places = registry.places();
             let sites = Sites::from_facilities(index.facilities());
@@ -357,6 +366,7 @@ pub async fn plan_sites(
     let threshold_m =
         threshold_km.map_or_else(|| Thresholds::default().get(sector), |km| km * 1000.0);
     let registry = state.registry.clone();
+    let analyses = state.analyses.clone();
     let compute = move |registry: &crate::registry::Registry, candidates: Candidates| -> Value {
         let index = registry.index();
         let places = registry.places();
@@ -382,13 +392,18 @@ pub async fn plan_sites(
     let result = tokio::task::spawn_blocking(move || match candidates {
         Candidates::List(list) => Arc::new(compute(&registry, Candidates::List(list))),
         other => {
-            let source = match &other {
-                Candidates::Grid(res) => format!("grid{res}"),
-                _ => "settlements".into(),
+            let key = AnalysisKey::Plan {
+                sector,
+                k,
+                grid_res: match &other {
+                    Candidates::Grid(res) => Some(*res),
+                    _ => None,
+                },
+                threshold_m: threshold_m.to_bits(),
             };
-            let key = format!("plan|{sector}|{k}|{source}|{threshold_m}");
-            let reg = registry.clone();
-            registry.cached(&key, move || compute(&reg, other))
+            analyses.get_or_compute(registry.index().version(), key, || {
+                compute(&registry, other)
+            })
         }
     })
     .await

@@ -3,7 +3,7 @@
 use super::PointSet;
 use super::blocks::{Block, Scratch, Search};
 use crate::model::Sector;
-use crate::points::PointIndex;
+use crate::spatial::points::CoordIndex;
 use serde::Serialize;
 
 /// Distance thresholds per sector, metres (a population point is covered when the
@@ -43,7 +43,7 @@ impl Thresholds {
 }
 
 /// How people travel, for the travel-time estimate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TravelMode {
     /// 5 km/h on foot.
@@ -69,11 +69,11 @@ pub trait AccessModel: Send + Sync {
     fn describe(&self) -> String;
 
     /// For each point, whether some facility in `sites` reaches it for `sector`.
-    fn covered(&self, sector: Sector, sites: &PointIndex, points: &PointSet) -> Vec<bool>;
+    fn covered(&self, sector: Sector, sites: &CoordIndex, points: &PointSet) -> Vec<bool>;
 
     /// [`AccessModel::covered`] for several sectors at once (an implementation may
     /// share work between them); one vector per test, in the tests' order.
-    fn covered_many(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<Vec<bool>> {
+    fn covered_many(&self, tests: &[(Sector, &CoordIndex)], points: &PointSet) -> Vec<Vec<bool>> {
         tests
             .iter()
             .map(|&(sector, sites)| self.covered(sector, sites, points))
@@ -82,7 +82,7 @@ pub trait AccessModel: Send + Sync {
 
     /// [`AccessModel::covered_many`] as one bit set per point (input order): bit `k` for
     /// test `k` (at most 16 tests).
-    fn covered_bits(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<u16> {
+    fn covered_bits(&self, tests: &[(Sector, &CoordIndex)], points: &PointSet) -> Vec<u16> {
         let mut bits = vec![0u16; points.len()];
         for (k, covered) in self.covered_many(tests, points).iter().enumerate() {
             for (b, &yes) in bits.iter_mut().zip(covered) {
@@ -93,7 +93,7 @@ pub trait AccessModel: Send + Sync {
     }
 
     /// The nearest facility (index in `sites`) and its distance in metres.
-    fn nearest(&self, sites: &PointIndex, lon: f64, lat: f64) -> Option<(u32, f64)>;
+    fn nearest(&self, sites: &CoordIndex, lon: f64, lat: f64) -> Option<(u32, f64)>;
 
     /// An estimate of travel minutes for a distance, labelled as an estimate.
     fn estimated_minutes(&self, distance_m: f64, mode: TravelMode) -> f64;
@@ -126,13 +126,13 @@ impl AccessModel for GeodesicAccess {
         "WGS84 geodesic distance to the nearest facility ≤ the sector's threshold".into()
     }
 
-    fn covered(&self, sector: Sector, sites: &PointIndex, points: &PointSet) -> Vec<bool> {
+    fn covered(&self, sector: Sector, sites: &CoordIndex, points: &PointSet) -> Vec<bool> {
         self.covered_many(&[(sector, sites)], points)
             .pop()
             .unwrap_or_default()
     }
 
-    fn covered_many(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<Vec<bool>> {
+    fn covered_many(&self, tests: &[(Sector, &CoordIndex)], points: &PointSet) -> Vec<Vec<bool>> {
         tests
             .chunks(16)
             .flat_map(|part| {
@@ -142,7 +142,7 @@ impl AccessModel for GeodesicAccess {
             .collect()
     }
 
-    fn covered_bits(&self, tests: &[(Sector, &PointIndex)], points: &PointSet) -> Vec<u16> {
+    fn covered_bits(&self, tests: &[(Sector, &CoordIndex)], points: &PointSet) -> Vec<u16> {
         use std::sync::atomic::{AtomicU16, Ordering::Relaxed};
         assert!(tests.len() <= 16, "at most 16 tests");
         // Each run of the curve writes its points' bits straight to their input places
@@ -159,7 +159,7 @@ impl AccessModel for GeodesicAccess {
         bits.into_iter().map(AtomicU16::into_inner).collect()
     }
 
-    fn nearest(&self, sites: &PointIndex, lon: f64, lat: f64) -> Option<(u32, f64)> {
+    fn nearest(&self, sites: &CoordIndex, lon: f64, lat: f64) -> Option<(u32, f64)> {
         sites
             .nearest(lon, lat, 1, |_| true, |a, b| a.cmp(&b))
             .first()
@@ -178,7 +178,7 @@ impl GeodesicAccess {
     /// `finish(first position, bits)` with the run's bits (bit `k` for test `k`).
     fn decide_runs(
         &self,
-        tests: &[(Sector, &PointIndex)],
+        tests: &[(Sector, &CoordIndex)],
         points: &PointSet,
         finish: impl Fn(usize, &[u16]) + Sync,
     ) {

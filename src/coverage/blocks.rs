@@ -11,7 +11,7 @@
 //!
 //! **Deciding a block.** With `S_in = R / 1.0045` and `S_out = R / 0.9944` (any pair at
 //! great-circle distance ≤ `S_in` is within `R` by the geodesic, any pair beyond `S_out`
-//! is not; see [`crate::geodesy`]) and `d` the great-circle distance from a facility to
+//! is not; see [`crate::spatial::geodesy`]) and `d` the great-circle distance from a facility to
 //! the block's centre, the triangle inequality on the sphere gives, for every point of
 //! the block:
 //!
@@ -30,11 +30,11 @@
 //! distance), thresholds converted once per block. Everything is exact: a block is only
 //! decided wholesale when the bounds prove the answer for each of its points.
 
-use crate::geodesy::{
+use crate::spatial::geodesy::{
     GEODESIC_OVER_SPHERE_MAX, GEODESIC_OVER_SPHERE_MIN, SPHERE_RADIUS_M, chord2_from_sphere_m,
     geodesic_m, sphere_m_from_chord2,
 };
-use crate::points::{PointIndex, Reach, chord2};
+use crate::spatial::points::{CoordIndex, Reach, chord2};
 
 /// Most points in a leaf (48 and a query fraction of 2 took 15 % less time in the sector
 /// tests than 24 and 0.25 on the anchors' data, default and large).
@@ -144,7 +144,7 @@ fn union(a: LonLatBox, b: LonLatBox) -> LonLatBox {
 /// Wider boxes get the whole sphere.
 fn cap_of_box(bbox: LonLatBox) -> ([f64; 3], f64) {
     let [west, east, south, north] = bbox;
-    let sin_cos = crate::geodesy::sin_cos_degrees;
+    let sin_cos = crate::spatial::geodesy::sin_cos_degrees;
     let (lon_c, lat_c) = ((west + east) / 2.0, (south + north) / 2.0);
     let ((sin_lat_c, cos_lat_c), (sin_lon_c, cos_lon_c)) = (sin_cos(lat_c), sin_cos(lon_c));
     let centre = [cos_lat_c * cos_lon_c, cos_lat_c * sin_lon_c, sin_lat_c];
@@ -318,7 +318,7 @@ pub struct Scratch {
 
 /// One sector's test during a [`Search::run`].
 struct Test<'a> {
-    sites: &'a PointIndex,
+    sites: &'a CoordIndex,
     reach: Reach,
     /// Great-circle radii that surely cover (`S_in`) and surely miss (`S_out`).
     sure_in_m: f64,
@@ -359,7 +359,7 @@ impl<'a> Search<'a> {
     /// sectors are those of `node`'s leaves: one search serves one node.
     pub fn run(
         &mut self,
-        sites: &PointIndex,
+        sites: &CoordIndex,
         radius_m: f64,
         node: usize,
         out: &mut [u16],
@@ -474,7 +474,7 @@ impl<'a> Search<'a> {
                 vectors.extend(
                     self.lonlat[start..end]
                         .iter()
-                        .map(|&(lon, lat)| crate::geodesy::unit_vector(lon, lat)),
+                        .map(|&(lon, lat)| crate::spatial::geodesy::unit_vector(lon, lat)),
                 );
                 at
             }
@@ -587,7 +587,7 @@ mod tests {
             }));
             let mut farthest = 0.0f64;
             for (lon, lat) in points {
-                let v = crate::geodesy::unit_vector(lon, lat);
+                let v = crate::spatial::geodesy::unit_vector(lon, lat);
                 let d = sphere_m_from_chord2(chord2(&centre, &v));
                 assert!(d <= radius_m, "case {case}: {d} > {radius_m} for {bbox:?}");
                 farthest = farthest.max(d);

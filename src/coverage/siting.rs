@@ -16,11 +16,11 @@
 //! greedy, with its (1 − 1/e) bound. Placement stops early when no candidate adds
 //! anyone.
 
-use crate::geodesy::{
+use crate::spatial::geodesy::{
     GEODESIC_OVER_SPHERE_MAX, GEODESIC_OVER_SPHERE_MIN, chord2_from_sphere_m, geodesic_m,
     unit_vector,
 };
-use crate::points::chord2;
+use crate::spatial::points::chord2;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use std::cmp::Ordering;

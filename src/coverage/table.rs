@@ -1,15 +1,16 @@
 //! Per-area coverage: population within reach of each sector and of the whole minimum
 //! package, facility counts, population-weighted mean and median distance, ranks.
 
-use super::{AccessModel, PopulationPoint};
+use super::AccessModel;
+use crate::model::PopulationPoint;
 use crate::model::Sector;
-use crate::points::PointIndex;
+use crate::spatial::points::CoordIndex;
 use serde::Serialize;
 
 /// What a coverage computation needs.
 pub struct CoverageInput<'a> {
     /// Per sector (in [`Sector::ALL`] order), the facilities' points.
-    pub sites: &'a [PointIndex],
+    pub sites: &'a [CoordIndex],
     /// Population points, each with its area.
     pub population: &'a [PopulationPoint],
     /// Number of areas (area indices are `0..areas`).
@@ -105,7 +106,7 @@ pub struct SectorTests {
 /// Tests every sector of `sectors` and `package` once against the points of `set`.
 pub fn test_sectors(
     model: &dyn AccessModel,
-    sites: &[PointIndex],
+    sites: &[CoordIndex],
     sectors: &[Sector],
     package: &[Sector],
     set: &super::PointSet,
@@ -117,7 +118,7 @@ pub fn test_sectors(
             tested.push(s);
         }
     }
-    let tests: Vec<(Sector, &PointIndex)> =
+    let tests: Vec<(Sector, &CoordIndex)> =
         tested.iter().map(|&s| (s, &sites[s.index()])).collect();
     let bits = model.covered_bits(&tests, set);
     SectorTests { tested, bits }

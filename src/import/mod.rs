@@ -2,14 +2,16 @@
 //! record-level errors out. Nothing here writes; the caller stores the records only
 //! when the whole input is valid.
 
-pub mod analysis;
 pub mod areas;
 pub mod csv_facilities;
 pub mod geojson_facilities;
 pub mod osm;
+pub mod population;
+pub mod query_points;
 pub mod raster;
 pub mod settlements;
 pub mod shapefile;
+pub mod sites;
 
 use crate::model::Facility;
 use serde::Serialize;
@@ -42,7 +44,7 @@ impl RecordError {
 }
 
 /// The facility formats Tirek reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FacilityFormat {
     /// GeoJSON FeatureCollection with Tirek's record fields as properties.
@@ -62,13 +64,12 @@ impl FacilityFormat {
 }
 
 /// The facility formats `import` reads: Tirek's own two and OpenStreetMap exports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ImportFormat {
     /// GeoJSON FeatureCollection with Tirek's record fields as properties.
     Geojson,
     /// CSV with a header row and an optional HXL hashtag row (what `export` writes).
-    #[value(alias = "hxl")]
     #[serde(alias = "hxl")]
     Csv,
     /// OpenStreetMap GeoJSON export (HOT Export Tool, Overpass): OSM tags as properties.
@@ -133,7 +134,7 @@ pub fn read_facilities_as(
     bytes: &[u8],
     format: ImportFormat,
     country: Option<&str>,
-    areas: Option<&crate::places::AreaIndex>,
+    areas: Option<&crate::spatial::area_index::AreaIndex>,
 ) -> Result<FacilitiesRead, Vec<RecordError>> {
     let read = match format {
         ImportFormat::Geojson => FacilitiesRead {

@@ -30,7 +30,7 @@
 
 use super::RecordError;
 use crate::model::{Facility, Language, OpeningHours, Sector, Status};
-use crate::places::AreaIndex;
+use crate::spatial::area_index::AreaIndex;
 use geo::InteriorPoint;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;

@@ -12,6 +12,6 @@ pub use account::{Account, Credential, CredentialKind, Role, UnknownRole};
 pub use facility::{Capacity, Facility, FieldError};
 pub use facility::{PROPERTY_NAMES, format_timestamp};
 pub use hours::{OpeningHours, OpeningHoursError};
-pub use place::{Area, Settlement};
+pub use place::{Area, PopulationPoint, Settlement};
 pub use vocab::parse_list;
 pub use vocab::{Language, Sector, Service, Status, VocabError};

@@ -49,3 +49,28 @@ pub struct Settlement {
     #[serde(default)]
     pub adm2: Option<String>,
 }
+
+/// A population point: a settlement or a raster cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationPoint {
+    /// Longitude, WGS84 degrees.
+    pub lon: f64,
+    /// Latitude, WGS84 degrees.
+    pub lat: f64,
+    /// People.
+    pub population: f64,
+    /// Index of the area it belongs to, if any.
+    pub area: Option<u32>,
+}
+
+impl From<&Settlement> for PopulationPoint {
+    /// A settlement's people, in no area yet.
+    fn from(s: &Settlement) -> Self {
+        Self {
+            lon: s.lon,
+            lat: s.lat,
+            population: s.population,
+            area: None,
+        }
+    }
+}

@@ -5,7 +5,7 @@
 //! PostgreSQL a trigger on that table sends `NOTIFY tirek_changes`, so a write by any
 //! process (another instance, the CLI) reaches every running instance: [`Store::watch`]
 //! hands out a [`ChangeWatch`] that wakes on those notifications (PostgreSQL) or polls
-//! (SQLite), and [`crate::follow`] catches up on each wake.
+//! (SQLite), and [`crate::registry::follow`] catches up on each wake.
 
 mod postgres;
 mod sql;

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 use tirek::api::{CONTENT_SECURITY_POLICY, content_security_policy};
 use tirek::basemap::{Basemap, BasemapError, TileType};
-use tirek::config::{Cli, Command};
+use tirek::cli::{Cli, Command};
 use tower::ServiceExt;
 
 fn varint(mut v: u64, out: &mut Vec<u8>) {

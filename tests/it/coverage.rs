@@ -6,11 +6,11 @@ use geo::{Distance, Geodesic, Point};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
-use tirek::analysis::{self, CoverageOptions, Sites};
 use tirek::coverage::Thresholds;
-use tirek::geodesy::geodesic_m;
-use tirek::import::analysis::SiteRecord;
+use tirek::coverage::analysis::{self, CoverageOptions, Sites};
+use tirek::import::sites::SiteRecord;
 use tirek::model::{Area, Sector, Settlement};
+use tirek::spatial::geodesy::geodesic_m;
 
 const PACKAGE: [Sector; 4] = Sector::MINIMUM_PACKAGE;
 
@@ -237,7 +237,7 @@ fn a_sector_without_facilities_covers_nobody_and_thresholds_are_inclusive() {
 fn block_decisions_equal_an_exhaustive_test_at_the_threshold_and_in_the_band() {
     use geo::Destination;
     use tirek::coverage::{AccessModel, GeodesicAccess, PointSet};
-    use tirek::points::PointIndex;
+    use tirek::spatial::points::CoordIndex;
     let mut rng = ChaCha8Rng::seed_from_u64(77);
     let regions = [
         (60.0, 72.0, 38.0, 46.0),     // Central Asia
@@ -287,7 +287,7 @@ fn block_decisions_equal_an_exhaustive_test_at_the_threshold_and_in_the_band() {
             let model = GeodesicAccess::new(thresholds);
             let got = model.covered(
                 Sector::Health,
-                &PointIndex::new(facilities.clone()),
+                &CoordIndex::new(facilities.clone()),
                 &PointSet::new(&points),
             );
             let mut in_band = 0;
@@ -329,7 +329,7 @@ fn block_decisions_equal_an_exhaustive_test_at_the_threshold_and_in_the_band() {
 /// by the column's code. Unknown codes and a missing column are refused.
 #[test]
 fn area_membership_from_polygons_or_from_a_column_equals_an_exhaustive_computation() {
-    use tirek::import::settlements::read_population_points_with_codes;
+    use tirek::import::population::read_population_points_with_codes;
     let mut rng = ChaCha8Rng::seed_from_u64(4242);
     // A 5 × 3 grid of 2° districts, numeric codes 11.. (not their indices).
     let mut areas = Vec::new();

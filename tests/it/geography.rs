@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use tirek::import::areas::{AreaOptions, read_geojson_with};
 use tirek::import::{self, ImportFormat, shapefile};
 use tirek::model::{Area, Sector};
-use tirek::places::{AreaIndex, MAX_SNAP_DEGREES};
+use tirek::spatial::area_index::{AreaIndex, MAX_SNAP_DEGREES};
 
 fn eval_dir() -> Option<PathBuf> {
     let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/eval"));

@@ -5,6 +5,7 @@ mod basemap;
 mod coverage;
 mod fuzz;
 mod geography;
+mod layers;
 mod nearest_batch;
 mod nearest_exact;
 mod openapi;

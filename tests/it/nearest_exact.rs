@@ -94,8 +94,8 @@ async fn nearest_answers_equal_an_exhaustive_geodesic_scan() {
 /// clusters (consecutive answers close together) and spread over the whole sphere.
 #[test]
 fn batch_nearest_equals_an_exhaustive_geodesic_scan() {
-    use tirek::analysis::{Sites, batch_nearest};
-    use tirek::import::analysis::SiteRecord;
+    use tirek::coverage::analysis::{Sites, batch_nearest};
+    use tirek::import::sites::SiteRecord;
     use tirek::model::Sector;
     let mut rng = ChaCha8Rng::seed_from_u64(31);
     let records: Vec<SiteRecord> = plain(&random_facilities(1_200, 8))

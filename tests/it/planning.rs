@@ -8,10 +8,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use tirek::analysis::Sites;
-use tirek::import::analysis::SiteRecord;
+use tirek::coverage::analysis::Sites;
+use tirek::coverage::planning::{self, Candidate};
+use tirek::import::sites::SiteRecord;
 use tirek::model::{Sector, Settlement};
-use tirek::planning::{self, Candidate};
 
 fn geodesic(a: (f64, f64), b: (f64, f64)) -> f64 {
     Geodesic.distance(Point::new(a.0, a.1), Point::new(b.0, b.1))

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tirek::follow::Follower;
 use tirek::model::{Area, Facility, Settlement};
+use tirek::registry::Follower;
 use tirek::store::{PostgresStore, SqliteStore, Store};
 
 /// The propagation deadline.

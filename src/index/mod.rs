@@ -1,18 +1,22 @@
-//! The in-memory spatial index of facilities: one R*-tree per sector over 3-D unit
-//! vectors, and the exact geodesic search on top of it.
+//! The live snapshot of the facilities: per sector a k-d tree over 3-D unit vectors
+//! (public, confidential and anchor sites apart), and the exact geodesic search with the
+//! survivor-need filters on top of it.
 //!
-//! The geometry is [`PointTree`]'s: candidates in great-circle order, exact WGS84
+//! The geometry is [`IdTree`]'s: candidates in great-circle order, exact WGS84
 //! geodesics for the few that can still win, so every answer equals an exhaustive
 //! geodesic scan (ties broken by id), anywhere on Earth. This module adds the sectors,
 //! the survivor-need filters and the facility records.
 //!
-//! The records themselves are kept compactly ([`crate::records`]). An index is
+//! The records themselves are kept compactly ([`crate::index::records`]). An index is
 //! immutable: writers make the next one ([`ServiceIndex::apply`], sharing what did not
 //! change) and swap it in (see [`crate::registry`]), so readers never wait.
 
+mod codec;
+pub mod records;
+
 use crate::model::{Facility, Language, Sector, Service, Status};
-use crate::points::PointTree;
-use crate::records::{RecordRef, Records, Summary, eligibility_bits};
+use crate::spatial::points::IdTree;
+use records::{RecordRef, Records, Summary, eligibility_bits};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -120,10 +124,10 @@ impl Hit<'_> {
 /// facilities, however many there are); and the public anchors of the confidential ones
 /// (see [`crate::visibility::public_anchor`]), each anchor once.
 struct SectorIndex {
-    open: PointTree,
-    hidden: PointTree,
+    open: IdTree,
+    hidden: IdTree,
     /// Points are indices into `anchor_sites`.
-    anchors: PointTree,
+    anchors: IdTree,
     /// Per anchor: its coordinates and the confidential facilities there, by id.
     anchor_sites: Vec<AnchorSite>,
 }
@@ -156,9 +160,9 @@ impl SectorIndex {
         }
         anchor_sites.sort_by(|a, b| id(a.1[0]).cmp(id(b.1[0])));
         Self {
-            open: PointTree::new(open),
-            hidden: PointTree::new(hidden),
-            anchors: PointTree::new(
+            open: IdTree::new(open),
+            hidden: IdTree::new(hidden),
+            anchors: IdTree::new(
                 anchor_sites
                     .iter()
                     .enumerate()
@@ -169,7 +173,7 @@ impl SectorIndex {
     }
 
     /// The trees a search with `filter` looks in.
-    fn trees(&self, filter: &Filter) -> impl Iterator<Item = &PointTree> {
+    fn trees(&self, filter: &Filter) -> impl Iterator<Item = &IdTree> {
         std::iter::once(&self.open).chain((!filter.public_only).then_some(&self.hidden))
     }
 }

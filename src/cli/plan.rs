@@ -1,16 +1,17 @@
 //! `tirek plan-sites` and `tirek grid`: the planners' analyses on the command line.
 
-use super::{parse_thresholds, read_file, record_errors, sites_from_file, write_output};
+use super::args::{GridArgs, PlanSitesArgs};
+use super::inputs::Inputs;
+use super::{parse_thresholds, read_file, record_errors, write_output};
+use crate::coverage::Thresholds;
+use crate::coverage::analysis::Sites;
+use crate::coverage::grid::{self, BBox};
+use crate::coverage::planning::{self, Candidate};
+use crate::import::query_points::read_points;
+use crate::model::{Sector, Settlement, parse_list};
+use crate::registry::Registry;
 use anyhow::{Result, bail};
 use std::time::Instant;
-use tirek::analysis::Sites;
-use tirek::config::{GridArgs, PlanSitesArgs};
-use tirek::coverage::Thresholds;
-use tirek::coverage::grid::{self, BBox};
-use tirek::import::settlements::{read_csv as read_population, read_points};
-use tirek::model::{Sector, Settlement, parse_list};
-use tirek::planning::{self, Candidate};
-use tirek::registry::Registry;
 
 /// Grid candidates from the command line: no API limit, but not without end.
 const CLI_MAX_CELLS: usize = 2_000_000;
@@ -21,18 +22,9 @@ pub fn plan_sites(registry: Option<&Registry>, args: &PlanSitesArgs) -> Result<(
     if args.k == 0 {
         bail!("--k must be at least 1");
     }
-    let sites = match (&args.facilities, registry) {
-        (Some(path), _) => sites_from_file(path)?,
-        (None, Some(r)) => Sites::from_facilities(r.index().facilities()),
-        (None, None) => bail!("give --facilities or use the store"),
-    };
-    let population: Vec<Settlement> = match (&args.population, registry) {
-        (Some(path), _) => {
-            read_population(&read_file(path)?).map_err(|e| record_errors(path, e))?
-        }
-        (None, Some(r)) => r.places().settlements.clone(),
-        (None, None) => bail!("give --population or use the store"),
-    };
+    let inputs = Inputs::new(registry);
+    let sites = inputs.sites(args.facilities.as_deref())?;
+    let population = inputs.settlements(args.population.as_deref())?;
     let candidates: Vec<Candidate> = match args.candidates.as_str() {
         "settlements" => planning::settlement_candidates(&population),
         "grid" => {

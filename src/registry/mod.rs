@@ -4,14 +4,23 @@
 //! by other processes (another instance, the CLI) arrive through the same catch-up, so
 //! there is one path from the store to what readers see.
 
+mod areas;
+pub mod defaults;
+mod follow;
+mod population;
+
+pub use areas::AreaImportSummary;
+pub use follow::{FollowOptions, Follower, follow};
+pub use population::PopulationImportSummary;
+
 use crate::index::ServiceIndex;
+use crate::index::records::RecordsBuilder;
 use crate::model::{Area, Facility, FieldError, Settlement};
-use crate::records::RecordsBuilder;
 use crate::store::{Store, StoreError};
 use arc_swap::ArcSwap;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
@@ -72,8 +81,6 @@ pub struct Registry {
     index: ArcSwap<ServiceIndex>,
     places: ArcSwap<Places>,
     catch_up_lock: Mutex<()>,
-    /// Analysis results of the current data version, by query.
-    results: std::sync::Mutex<(i64, HashMap<String, Arc<serde_json::Value>>)>,
 }
 
 impl Registry {
@@ -87,16 +94,15 @@ impl Registry {
                 settlements: Vec::new(),
             }),
             catch_up_lock: Mutex::new(()),
-            results: std::sync::Mutex::new((-1, HashMap::new())),
         };
         registry.reload().await?;
         Ok(registry)
     }
 
     /// Starts a background task that keeps this registry up to date with writes by
-    /// other processes (see [`crate::follow`]); it stops when the handle is dropped.
-    pub fn follow(self: &Arc<Self>) -> crate::follow::Follower {
-        crate::follow::follow(self.clone(), crate::follow::FollowOptions::default())
+    /// other processes (see [`follow`]); it stops when the handle is dropped.
+    pub fn follow(self: &Arc<Self>) -> follow::Follower {
+        follow::follow(self.clone(), follow::FollowOptions::default())
     }
 
     /// The store underneath.
@@ -112,31 +118,6 @@ impl Registry {
     /// The current areas and settlements. Never blocks.
     pub fn places(&self) -> Arc<Places> {
         self.places.load_full()
-    }
-
-    /// The result of `compute` for `key` at the current data version: computed once per
-    /// version, so analyses follow every write.
-    pub fn cached(
-        &self,
-        key: &str,
-        compute: impl FnOnce() -> serde_json::Value,
-    ) -> Arc<serde_json::Value> {
-        let version = self.index().version();
-        {
-            let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
-            if results.0 == version
-                && let Some(hit) = results.1.get(key)
-            {
-                return hit.clone();
-            }
-        }
-        let value = Arc::new(compute());
-        let mut results = self.results.lock().unwrap_or_else(|e| e.into_inner());
-        if results.0 != version {
-            *results = (version, HashMap::new());
-        }
-        results.1.insert(key.to_string(), value.clone());
-        value
     }
 
     /// Rebuilds everything from the store.
@@ -312,27 +293,6 @@ impl Registry {
         }
         Ok(summary)
     }
-
-    /// Replaces the areas of one level.
-    pub async fn replace_areas(
-        &self,
-        level: u8,
-        areas: &[Area],
-        actor: &str,
-    ) -> Result<(), StoreError> {
-        self.store.replace_areas(level, areas, actor).await?;
-        self.catch_up().await.map(|_| ())
-    }
-
-    /// Replaces every settlement.
-    pub async fn replace_settlements(
-        &self,
-        settlements: &[Settlement],
-        actor: &str,
-    ) -> Result<(), StoreError> {
-        self.store.replace_settlements(settlements, actor).await?;
-        self.catch_up().await.map(|_| ())
-    }
 }
 
 fn check(facility: &Facility) -> Result<(), RegistryError> {
@@ -355,192 +315,6 @@ fn same_record(a: &Facility, b: &Facility) -> bool {
 }
 
 /// The current time to the whole second, as records carry it.
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(0)
-}
-
-/// What an admin-areas import did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct AreaImportSummary {
-    /// Areas read from the input.
-    pub read: usize,
-    /// Areas written (replacing every area of their level).
-    pub written: usize,
-    /// The levels replaced.
-    pub levels: Vec<u8>,
-    /// Invalid polygons that were repaired on the way.
-    pub repaired: Vec<crate::import::areas::Repair>,
-    /// Settlements whose area codes were assigned again against the new areas.
-    pub settlements_assigned: usize,
-    /// Of those, settlements outside every area of some level (given the nearest).
-    pub settlements_outside_areas: usize,
-    /// Facilities whose missing or no-longer-valid area codes were filled in.
-    pub facilities_updated: usize,
-    /// Things that did not stop the import.
-    pub warnings: Vec<String>,
-}
-
-/// What a population import did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct PopulationImportSummary {
-    /// `geotiff`, `geojson` or `csv`.
-    pub format: String,
-    /// Population points read (raster: cells with people).
-    pub read: usize,
-    /// Points written (they replace every settlement).
-    pub written: usize,
-    /// Input records not imported (no-data cells, points without population).
-    pub skipped: usize,
-    /// People in all the points written.
-    pub total_population: f64,
-    /// Points outside every area of some level: given the nearest area when one is
-    /// within reach (see `without_area` for the others).
-    pub outside_areas: usize,
-    /// People in those points.
-    pub population_outside_areas: f64,
-    /// The first (up to 20) of those points' ids.
-    pub outside_examples: Vec<String>,
-    /// Points with no area of some level within reach (e.g. in another country): they
-    /// are kept, with that code empty.
-    pub without_area: usize,
-    /// People in those points.
-    pub population_without_area: f64,
-    /// Things that did not stop the import.
-    pub warnings: Vec<String>,
-}
-
-/// Area assignment: the registry places settlements and facilities in the admin areas
-/// it holds (see [`crate::places`]). It runs when population or facilities are
-/// imported (filling what records lack) and after an areas import (settlements are
-/// assigned again; facilities get missing or no-longer-valid codes filled).
-impl Registry {
-    /// The current areas, indexed for point location.
-    pub fn area_index(&self) -> crate::places::AreaIndex {
-        crate::places::AreaIndex::new(self.places().areas.clone())
-    }
-
-    /// Fills facilities' missing `adm1`/`adm2` from the stored areas. Returns the
-    /// records, how many were changed and how many of those lie outside every area.
-    fn assign_facility_areas(
-        &self,
-        mut facilities: Vec<Facility>,
-    ) -> (Vec<Facility>, usize, usize) {
-        if self.places().areas.is_empty()
-            || facilities
-                .iter()
-                .all(|f| f.adm1.is_some() && f.adm2.is_some() && !f.country.is_empty())
-        {
-            return (facilities, 0, 0);
-        }
-        let index = self.area_index();
-        let (mut assigned, mut outside) = (0, 0);
-        for f in &mut facilities {
-            let before = (f.adm1.clone(), f.adm2.clone(), f.country.clone());
-            let a = crate::places::assign_facility(&index, f, &|_, _| true);
-            if before != (f.adm1.clone(), f.adm2.clone(), f.country.clone()) {
-                assigned += 1;
-                outside += usize::from(a.outside);
-            }
-        }
-        (facilities, assigned, outside)
-    }
-
-    /// Replaces the areas of every level present in `areas` (all or nothing per level),
-    /// then assigns settlements and facilities to the new areas.
-    pub async fn import_areas(
-        &self,
-        read: crate::import::areas::AreaRead,
-        actor: &str,
-    ) -> Result<AreaImportSummary, RegistryError> {
-        let mut summary = AreaImportSummary {
-            read: read.areas.len(),
-            written: read.areas.len(),
-            repaired: read.repaired,
-            warnings: read.warnings,
-            ..AreaImportSummary::default()
-        };
-        let mut by_level: std::collections::BTreeMap<u8, Vec<Area>> = Default::default();
-        for a in read.areas {
-            by_level.entry(a.level).or_default().push(a);
-        }
-        summary.levels = by_level.keys().copied().collect();
-        for (level, areas) in &by_level {
-            self.store.replace_areas(*level, areas, actor).await?;
-        }
-        self.catch_up().await?;
-        let index = self.area_index();
-        // Settlements: assigned again for every level.
-        let mut settlements = self.places().settlements.clone();
-        if !settlements.is_empty() {
-            for s in &mut settlements {
-                let a = crate::places::assign_settlement(&index, s);
-                summary.settlements_assigned += 1;
-                summary.settlements_outside_areas += usize::from(a.outside);
-            }
-            self.store.replace_settlements(&settlements, actor).await?;
-        }
-        // Facilities: fill missing codes and replace those naming no area any more.
-        let codes: HashSet<(u8, String)> = index
-            .areas()
-            .iter()
-            .map(|a| (a.level, a.code.clone()))
-            .collect();
-        let valid = |level: u8, code: &str| {
-            !index.has_level(level) || codes.contains(&(level, code.to_string()))
-        };
-        let now = now();
-        let mut changed = Vec::new();
-        for record in self.index().facilities() {
-            let f = record.decode();
-            let mut g = f.clone();
-            crate::places::assign_facility(&index, &mut g, &valid);
-            if (&g.adm1, &g.adm2, &g.country) != (&f.adm1, &f.adm2, &f.country) {
-                g.updated_at = Some(now);
-                changed.push(g);
-            }
-        }
-        summary.facilities_updated = changed.len();
-        if !changed.is_empty() {
-            self.store.upsert_facilities(&changed, None, actor).await?;
-        }
-        self.catch_up().await?;
-        Ok(summary)
-    }
-
-    /// Replaces every settlement with these population points, assigned to the stored
-    /// areas first; points outside every area go to the nearest and are reported.
-    pub async fn import_population(
-        &self,
-        read: crate::import::PopulationRead,
-        actor: &str,
-    ) -> Result<PopulationImportSummary, RegistryError> {
-        let mut settlements = read.settlements;
-        let mut summary = PopulationImportSummary {
-            format: read.format.to_string(),
-            read: settlements.len(),
-            written: settlements.len(),
-            skipped: read.skipped,
-            warnings: read.warnings,
-            ..PopulationImportSummary::default()
-        };
-        let index = self.area_index();
-        for s in &mut settlements {
-            summary.total_population += s.population;
-            let a = crate::places::assign_settlement(&index, s);
-            if a.unassigned {
-                summary.without_area += 1;
-                summary.population_without_area += s.population;
-            }
-            if a.outside {
-                summary.outside_areas += 1;
-                summary.population_outside_areas += s.population;
-                if summary.outside_examples.len() < 20 {
-                    summary.outside_examples.push(s.id.clone());
-                }
-            }
-        }
-        self.store.replace_settlements(&settlements, actor).await?;
-        self.catch_up().await?;
-        Ok(summary)
-    }
 }

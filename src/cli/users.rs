@@ -1,14 +1,13 @@
 //! `tirek user …` and `tirek audit`: account management and the audit log export on
 //! the command line (the operator's tools; their writes are audited as `cli:<login>`).
 
-use crate::cli_import::cli_actor;
-use anyhow::{Context, Result};
-use std::io::Write;
+use super::args::{AuditArgs, UserCommand};
+use super::{cli_actor, write_output};
+use crate::auth::Accounts;
+use crate::model::Role;
+use crate::store::Store;
+use anyhow::Result;
 use std::sync::Arc;
-use tirek::auth::Accounts;
-use tirek::config::{AuditArgs, UserCommand};
-use tirek::model::Role;
-use tirek::store::Store;
 
 fn role(text: &str) -> Result<Role> {
     Ok(text.parse::<Role>()?)
@@ -74,18 +73,12 @@ pub async fn audit(store: &dyn Store, args: &AuditArgs) -> Result<()> {
         entries.extend(page);
     }
     let text = match args.format.as_str() {
-        "csv" => tirek::api::audit_csv(&entries).map_err(anyhow::Error::msg)?,
+        "csv" => crate::export::audit_csv(&entries).map_err(anyhow::Error::msg)?,
         "json" => entries
             .iter()
             .map(|e| serde_json::to_string(e).map(|line| line + "\n"))
             .collect::<Result<String, _>>()?,
         other => anyhow::bail!("--format {other:?}: expected csv or json"),
     };
-    match &args.out {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
-        }
-        None => std::io::stdout().write_all(text.as_bytes())?,
-    }
-    Ok(())
+    write_output(args.out.as_deref(), &text)
 }

@@ -174,7 +174,7 @@ impl<'a> AreaGrid<'a> {
             }
         }
         // Areas come in ascending order, and the sort by cell is stable.
-        super::radix_sort_high32(&mut pairs);
+        crate::spatial::morton::radix_sort_high32(&mut pairs);
         pairs.dedup();
         for run in pairs.chunk_by(|a, b| a >> 32 == b >> 32) {
             let start = self.touching.len() as u32;

@@ -1,5 +1,5 @@
-//! Writing facilities out: GeoJSON FeatureCollection and CSV with an HXL hashtag row.
-//! What is written is read back unchanged by [`crate::import`].
+//! Facilities out: GeoJSON FeatureCollection and CSV with an HXL hashtag row. What is
+//! written is read back unchanged by [`crate::import`].
 
 use crate::import::csv_facilities::{COLUMNS, row};
 use crate::model::Facility;

@@ -3,13 +3,14 @@
 
 use crate::coverage::report::AreaLabel;
 use crate::coverage::{
-    self, AccessModel, CoverageInput, CoverageTable, GeodesicAccess, PopulationPoint, Thresholds,
+    self, AccessModel, CoverageInput, CoverageTable, GeodesicAccess, Thresholds,
 };
-use crate::geodesy::{GeoPoint, unit_vector};
-use crate::import::analysis::SiteRecord;
+use crate::import::sites::SiteRecord;
+use crate::index::records::RecordRef;
+use crate::model::PopulationPoint;
 use crate::model::{Area, Sector, Settlement, Status};
-use crate::points::{NearestCursor, PointIndex};
-use crate::records::RecordRef;
+use crate::spatial::geodesy::{GeoPoint, unit_vector};
+use crate::spatial::points::{CoordIndex, NearestCursor};
 
 /// Facilities as per-sector point sets.
 pub struct Sites {
@@ -18,7 +19,7 @@ pub struct Sites {
     /// Facility coordinates.
     pub lonlat: Vec<(f64, f64)>,
     /// Per sector ([`Sector::ALL`] order), the points.
-    pub per_sector: Vec<PointIndex>,
+    pub per_sector: Vec<CoordIndex>,
     /// Per sector, each point's facility (index into `ids`).
     pub members: Vec<Vec<u32>>,
 }
@@ -60,7 +61,7 @@ impl Sites {
         let lonlat: Vec<(f64, f64)> = items.iter().map(|i| (i.1, i.2)).collect();
         let per_sector = members
             .iter()
-            .map(|m| PointIndex::new(m.iter().map(|&i| lonlat[i as usize]).collect()))
+            .map(|m| CoordIndex::new(m.iter().map(|&i| lonlat[i as usize]).collect()))
             .collect();
         Self {
             ids: items.into_iter().map(|i| i.0).collect(),
@@ -137,7 +138,7 @@ pub struct CoverageRun {
 }
 
 /// Where each sector's facilities lie among a set of areas: per sector ([`Sector::ALL`]
-/// order), per point of that sector's [`PointIndex`], the index of the first area holding
+/// order), per point of that sector's [`CoordIndex`], the index of the first area holding
 /// it (none for one outside every area). It depends on the data only, not on thresholds,
 /// so a caller that runs several analyses on the same data places the facilities once,
 /// e.g. while the population is still loading.
@@ -152,14 +153,14 @@ impl SiteAreas {
     pub fn locate(sites: &Sites, areas: &[Area]) -> Self {
         let polygons: Vec<_> = areas.iter().map(|a| a.geometry.clone()).collect();
         Self::locate_on(
-            &coverage::AreaGrid::new(&polygons, sites.lonlat.len()),
+            &crate::spatial::area_grid::AreaGrid::new(&polygons, sites.lonlat.len()),
             sites,
         )
     }
 
     /// Places every facility of `sites` with `grid`. Each sector's facilities go in their
     /// tree's order, so nearby ones come together and the grid's cells stay in cache.
-    fn locate_on(grid: &coverage::AreaGrid<'_>, sites: &Sites) -> Self {
+    fn locate_on(grid: &crate::spatial::area_grid::AreaGrid<'_>, sites: &Sites) -> Self {
         let per_sector = sites
             .per_sector
             .iter()
@@ -256,7 +257,7 @@ fn run_coverage(
         } else {
             points.len()
         };
-        let grid = coverage::AreaGrid::new(polygons, cells);
+        let grid = crate::spatial::area_grid::AreaGrid::new(polygons, cells);
         let located = site_areas
             .is_none()
             .then(|| SiteAreas::locate_on(&grid, sites));
@@ -372,7 +373,7 @@ pub fn batch_nearest(
     sectors: &[Sector],
     threads: usize,
 ) -> BatchNearest {
-    let order = coverage::spatial_order(points);
+    let order = crate::spatial::morton::spatial_order(points);
     let ns = sectors.len();
     // Runs of the curve handed out to the threads as they come free (even when some
     // regions cost more), each run long enough for its answers to bound each other.

@@ -1,11 +1,53 @@
-//! `tirek import …`: read a file, then print every record error (nothing written) or a
-//! summary of what was read, written and skipped.
+//! `tirek import …` and `tirek export …`: read a file, then print every record error
+//! (nothing written) or a summary of what was read, written and skipped; write the
+//! store's facilities out.
 
+use super::args::{ExportCommand, ImportCommand};
+use super::{cli_actor, write_output};
+use crate::export;
+use crate::import::areas::AreaOptions;
+use crate::import::{self, FacilityFormat, ImportFormat, RecordError};
+use crate::registry::Registry;
 use anyhow::{Context, Result};
 use std::path::Path;
-use tirek::import::areas::AreaOptions;
-use tirek::import::{self, ImportFormat, RecordError};
-use tirek::registry::Registry;
+
+/// Runs one `tirek import` command.
+pub async fn import(registry: &Registry, command: ImportCommand) -> Result<()> {
+    match command {
+        ImportCommand::Facilities {
+            file,
+            format,
+            country,
+        } => facilities(registry, &file, format.map(ImportFormat::from), country).await,
+        ImportCommand::Areas {
+            file,
+            level,
+            code_field,
+            name_field,
+        } => {
+            let options = AreaOptions {
+                level,
+                code_field,
+                name_field,
+            };
+            areas(registry, &file, options).await
+        }
+        ImportCommand::Population { file } => population(registry, &file).await,
+    }
+}
+
+/// Runs one `tirek export` command: every facility, confidential ones included (the
+/// command line runs with the database's access).
+pub fn export(registry: &Registry, command: ExportCommand) -> Result<()> {
+    let ExportCommand::Facilities { format, out } = command;
+    let index = registry.index();
+    let all: Vec<_> = index.facilities().map(|r| r.decode()).collect();
+    let text = match FacilityFormat::from(format) {
+        FacilityFormat::Geojson => serde_json::to_string_pretty(&export::geojson(&all))? + "\n",
+        FacilityFormat::Csv => export::csv(&all),
+    };
+    write_output(out.as_deref(), &text)
+}
 
 fn read(file: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
@@ -15,11 +57,11 @@ fn read(file: &Path) -> Result<Vec<u8>> {
 
 /// Prints the record errors and returns the error that ends the command.
 fn rejected(file: &Path, errors: Vec<RecordError>) -> anyhow::Error {
-    crate::record_errors(file, errors).context("nothing was written")
+    super::record_errors(file, errors).context("nothing was written")
 }
 
 /// `tirek import facilities FILE [--format geojson|csv|hxl|osm] [--country CC]`.
-pub async fn facilities(
+async fn facilities(
     registry: &Registry,
     file: &Path,
     format: Option<ImportFormat>,
@@ -61,7 +103,7 @@ pub async fn facilities(
 }
 
 /// `tirek import areas FILE [--level N] [--code-field F] [--name-field F]`.
-pub async fn areas(registry: &Registry, file: &Path, options: AreaOptions) -> Result<()> {
+async fn areas(registry: &Registry, file: &Path, options: AreaOptions) -> Result<()> {
     let is_shp = file
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
@@ -96,7 +138,7 @@ pub async fn areas(registry: &Registry, file: &Path, options: AreaOptions) -> Re
 }
 
 /// `tirek import population FILE`.
-pub async fn population(registry: &Registry, file: &Path) -> Result<()> {
+async fn population(registry: &Registry, file: &Path) -> Result<()> {
     let bytes = read(file)?;
     let prefix = file
         .file_stem()
@@ -132,12 +174,4 @@ pub async fn population(registry: &Registry, file: &Path) -> Result<()> {
         }
     );
     Ok(())
-}
-
-/// Who the audit log names for a command-line write: `cli:<login name>`.
-pub fn cli_actor() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "operator".into());
-    format!("cli:{user}")
 }

@@ -1,8 +1,8 @@
-//! Command-line flags and environment variables → configuration. Every command takes
+//! Command-line flags and environment variables (clap): every command takes
 //! `--data-dir` (TIREK_DATA_DIR) and honours DATABASE_URL.
 
-use crate::import::FacilityFormat;
-use clap::{Args, Parser, Subcommand};
+use crate::import::{FacilityFormat, ImportFormat};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Tirek: nearest GBV response services and coverage gaps in Central Asia.
@@ -262,7 +262,7 @@ pub enum ImportCommand {
         file: PathBuf,
         /// Format (`hxl` is an alias of `csv`); detected from the content when absent.
         #[arg(long, value_enum)]
-        format: Option<crate::import::ImportFormat>,
+        format: Option<ImportFileFormat>,
         /// ISO 3166-1 alpha-2 country of every record (OSM exports); absent: from the
         /// `addr:country` tag or the country outline containing the point.
         #[arg(long)]
@@ -299,7 +299,7 @@ pub enum ExportCommand {
     Facilities {
         /// geojson or csv.
         #[arg(long, value_enum, default_value = "geojson")]
-        format: FacilityFormat,
+        format: ExportFormat,
         /// Write here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -338,6 +338,46 @@ pub struct NearestArgs {
     /// Results per sector.
     #[arg(long, default_value_t = 1)]
     pub k: usize,
+}
+
+/// `tirek import facilities --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFileFormat {
+    /// GeoJSON FeatureCollection with Tirek's record fields as properties.
+    Geojson,
+    /// CSV with a header row and an optional HXL hashtag row (what `export` writes).
+    #[value(alias = "hxl")]
+    Csv,
+    /// OpenStreetMap GeoJSON export (HOT Export Tool, Overpass): OSM tags as properties.
+    Osm,
+}
+
+impl From<ImportFileFormat> for ImportFormat {
+    fn from(format: ImportFileFormat) -> Self {
+        match format {
+            ImportFileFormat::Geojson => ImportFormat::Geojson,
+            ImportFileFormat::Csv => ImportFormat::Csv,
+            ImportFileFormat::Osm => ImportFormat::Osm,
+        }
+    }
+}
+
+/// `tirek export facilities --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// GeoJSON FeatureCollection.
+    Geojson,
+    /// CSV with an HXL hashtag row.
+    Csv,
+}
+
+impl From<ExportFormat> for FacilityFormat {
+    fn from(format: ExportFormat) -> Self {
+        match format {
+            ExportFormat::Geojson => FacilityFormat::Geojson,
+            ExportFormat::Csv => FacilityFormat::Csv,
+        }
+    }
 }
 
 fn tirek_default_age() -> u32 {

@@ -3,7 +3,7 @@
 //! ([`crate::coverage::siting`]) and each settlement's catchment (its nearest facility).
 //! No HTTP here; who may see what is the caller's `hide` predicate.
 
-use crate::analysis::Sites;
+use crate::coverage::analysis::Sites;
 use crate::coverage::grid::{self, BBox, Grid, GridError, GridInput, Region};
 use crate::coverage::siting::{self, Plan, SitingError, SitingInput};
 use crate::coverage::{AccessModel, GeodesicAccess, PointSet, Thresholds};
@@ -278,7 +278,7 @@ pub fn plan_csv(p: &SitePlan) -> String {
 /// refused to the public before this is called (see [`withheld_sectors`]).
 pub fn catchments(sites: &Sites, settlements: &[Settlement], sector: Sector) -> Vec<Value> {
     let coords: Vec<(f64, f64)> = settlements.iter().map(|s| (s.lon, s.lat)).collect();
-    let nearest = crate::analysis::batch_nearest(sites, &coords, &[sector], threads());
+    let nearest = crate::coverage::analysis::batch_nearest(sites, &coords, &[sector], threads());
     settlements
         .iter()
         .zip(nearest.rows())

@@ -1,6 +1,6 @@
-//! Following the store: keeps a running instance's index and analysis cache up to date
-//! with writes made by any process (another instance behind the load balancer, or the
-//! CLI on the same database).
+//! Following the store: keeps a running instance's index snapshot up to date with
+//! writes made by any process (another instance behind the load balancer, or the CLI on
+//! the same database); analysis answers, kept per data version, follow with it.
 //!
 //! A background task holds a [`ChangeWatch`](crate::store::ChangeWatch) and calls
 //! [`Registry::catch_up`] on every wake, and at least every

@@ -1,0 +1,151 @@
+//! The command line: clap's parser ([`Cli`], in `args`), the dispatch to one module per
+//! command group, and [`inputs::Inputs`], which resolves `--facilities`, `--population`
+//! and `--areas` against files or the store. This is the only place clap is used;
+//! `anyhow` stops here too.
+
+mod analyses;
+mod args;
+mod import;
+mod inputs;
+mod plan;
+mod serve;
+mod users;
+
+pub use args::{
+    AuditArgs, Cli, Command, CoverageArgs, ExportCommand, ExportFormat, GridArgs, ImportCommand,
+    ImportFileFormat, NearestArgs, PlanSitesArgs, ServeArgs, UserCommand,
+};
+
+use crate::basemap::Basemap;
+use crate::coverage::Thresholds;
+use crate::import::RecordError;
+use crate::model::Sector;
+use crate::registry::Registry;
+use crate::store;
+use anyhow::{Context, Result, bail};
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Runs one command.
+pub async fn run(cli: Cli) -> Result<()> {
+    // Commands whose inputs are all files run without opening the store.
+    match &cli.command {
+        Command::Openapi => {
+            print!("{}", crate::api::openapi::document());
+            return Ok(());
+        }
+        Command::Coverage(args)
+            if args.facilities.is_some() && args.population.is_some() && args.areas.is_some() =>
+        {
+            return analyses::coverage(None, args);
+        }
+        Command::PlanSites(args) if args.facilities.is_some() && args.population.is_some() => {
+            return plan::plan_sites(None, args);
+        }
+        Command::Nearest(args) if args.facilities.is_some() => {
+            if let Some(points) = &args.points {
+                return analyses::batch_nearest(None, args, points);
+            }
+        }
+        _ => {}
+    }
+    // A basemap setting is checked before the store is opened: a mistake fails at once.
+    let basemap = match &cli.command {
+        Command::Serve(args) => Basemap::from_settings(
+            args.basemap_pmtiles.as_deref(),
+            args.basemap_xyz.as_deref(),
+            args.basemap_attribution.as_deref(),
+        )?,
+        _ => None,
+    };
+    let store = store::open(cli.database_url.as_deref(), &cli.data_dir)
+        .await
+        .context("opening the store")?;
+    let registry = Arc::new(
+        Registry::open(store)
+            .await
+            .context("loading the registry")?,
+    );
+    match cli.command {
+        Command::Serve(args) => serve::serve(registry, args, basemap).await,
+        Command::Import(command) => import::import(&registry, command).await,
+        Command::Export(command) => import::export(&registry, command),
+        Command::Nearest(args) => match &args.points {
+            Some(points) => analyses::batch_nearest(Some(&registry), &args, points),
+            None => analyses::nearest(&registry, &args),
+        },
+        Command::Coverage(args) => analyses::coverage(Some(&registry), &args),
+        Command::PlanSites(args) => plan::plan_sites(Some(&registry), &args),
+        Command::Grid(args) => plan::grid(&registry, &args),
+        Command::Openapi => Ok(()),
+        Command::User(command) => users::user(registry.store().clone(), command).await,
+        Command::Audit(args) => users::audit(registry.store().as_ref(), &args).await,
+    }
+}
+
+/// Reads a file, naming it on failure.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Prints a file's record errors (the first 50, each naming its record and field) and
+/// returns the error that ends the command.
+pub(crate) fn record_errors(path: &Path, errors: Vec<RecordError>) -> anyhow::Error {
+    const SHOWN: usize = 50;
+    for e in errors.iter().take(SHOWN) {
+        eprintln!(
+            "{}: record {} (id {}): {}: {}",
+            path.display(),
+            e.index.map_or("-".into(), |i| i.to_string()),
+            e.id.as_deref().unwrap_or("-"),
+            e.field,
+            e.message
+        );
+    }
+    if errors.len() > SHOWN {
+        eprintln!("… and {} more", errors.len() - SHOWN);
+    }
+    anyhow::anyhow!("{} problem(s) in {}", errors.len(), path.display())
+}
+
+pub(crate) fn write_output(out: Option<&Path>, text: &str) -> Result<()> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+        }
+        None => Ok(std::io::stdout().write_all(text.as_bytes())?),
+    }
+}
+
+pub(crate) fn parse_thresholds(text: Option<&str>) -> Result<Thresholds> {
+    let mut thresholds = Thresholds::default();
+    for part in text
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let (sector, km) = part
+            .split_once('=')
+            .context("--threshold-km takes sector=km pairs, e.g. health=30")?;
+        let sector: Sector = sector.trim().parse()?;
+        let km: f64 = km
+            .trim()
+            .parse()
+            .with_context(|| format!("{km:?} is not a number of km"))?;
+        if !(km.is_finite() && km >= 0.0) {
+            bail!("threshold for {sector} must be a distance ≥ 0 km");
+        }
+        thresholds.set(sector, km * 1000.0);
+    }
+    Ok(thresholds)
+}
+
+/// Who the audit log names for a command-line write: `cli:<login name>`.
+pub(crate) fn cli_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "operator".into());
+    format!("cli:{user}")
+}
