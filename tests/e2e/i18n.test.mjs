@@ -1,6 +1,7 @@
 // Unit tests of the interface strings (web/i18n/*.json): every language has exactly the
 // keys of English (plural forms may use other Intl.PluralRules categories), the same
-// {placeholders}, and every key index.html or a literal in web/js names exists.
+// {placeholders}, and every key index.html or a literal in web/js (any subfolder) names
+// exists.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -21,6 +22,14 @@ function leaves(obj, prefix = '', out = new Map()) {
     else out.set(key, String(v));
   }
   return out;
+}
+/** Paths (relative to web/) of every .js file under `dir`, subfolders included. */
+function jsFiles(dir) {
+  return readdirSync(join(WEB, dir), { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return jsFiles(path);
+    return e.isFile() && e.name.endsWith('.js') ? [path] : [];
+  });
 }
 const placeholders = (s) => [...new Set(String(s).match(/\{\w+\}/g) || [])].sort();
 
@@ -56,9 +65,8 @@ test('every key named in index.html and in web/js literals exists in en.json', (
   for (const m of html.matchAll(/data-i18n-attr="([^"]+)"/g)) {
     for (const pair of m[1].split(';')) named.push(pair.split(':')[1].trim());
   }
-  const js = readdirSync(join(WEB, 'js')).filter((f) => f.endsWith('.js'));
-  for (const f of js) {
-    const src = read('js', f);
+  for (const f of jsFiles('js')) {
+    const src = read(f);
     for (const m of src.matchAll(/\bt\('([A-Za-z0-9_.]+)'/g)) named.push(m[1]);
     // Any other literal that looks like a key of a known namespace ('account.signOut').
     for (const m of src.matchAll(/'([A-Za-z]+)\.([A-Za-z0-9_.]+)'/g)) if (namespaces.has(m[1])) named.push(`${m[1]}.${m[2]}`);
