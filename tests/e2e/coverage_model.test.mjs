@@ -1,9 +1,9 @@
-// Unit tests of the pure planner / donor helpers (web/js/coverage-model.js).
+// Unit tests of the pure planner / donor helpers (web/js/lib/coverage-model.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   shareClass, shareClasses, SHARE_COLORS, bbox, plannerRows, sortRows, joinAreas, csvCell, toCsv, plannerCsv,
-} from '../../web/js/coverage-model.js';
+} from '../../web/js/lib/coverage-model.js';
 
 test('share classes cover [0, 1] without gaps; null is no data', () => {
   assert.equal(shareClass(0), 0);

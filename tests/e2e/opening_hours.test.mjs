@@ -1,8 +1,8 @@
-// Unit tests of the browser's opening_hours evaluator (web/js/opening-hours.js), run
+// Unit tests of the browser's opening_hours evaluator (web/js/lib/opening-hours.js), run
 // in node: the module is plain ES and uses no DOM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseOpeningHours, evaluate, localParts } from '../../web/js/opening-hours.js';
+import { parseOpeningHours, evaluate, localParts } from '../../web/js/lib/opening-hours.js';
 
 // 2026-11-30 is a Monday. Times below are UTC; evaluated in UTC unless a zone is given.
 const at = (day, hh, mm = 0) => new Date(Date.UTC(2026, 10, 30 + day, hh, mm));

@@ -10,7 +10,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync, mkdirSync } from 'node:fs';
-import { DEFAULT_PACKAGE } from '../../web/js/coverage-model.js';
+import { DEFAULT_PACKAGE } from '../../web/js/lib/coverage-model.js';
 import {
   BASE_URL, SCREENSHOTS, HERE, launch, watch, apiGet, decodePng, colourStats, waitReady, waitResults,
 } from './lib.mjs';

@@ -9,7 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { FILTERS } from '../../web/js/config.js';
+import { FILTERS } from '../../web/js/lib/config.js';
 import {
   BASE_URL, SCREENSHOTS, launch, watch, apiGet, decodePng, colourStats, waitReady, waitResults,
   listedResults, groupNearest, hashParams,
@@ -356,7 +356,7 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     assert.deepEqual(foreign, []);
     // No basemap is configured here: none of its code paths fetched anything.
     assert.equal(meta.basemap, null);
-    const basemap = logs.flatMap((l) => l.requests).filter((u) => /\/basemap\.pmtiles|\/vendor\/pmtiles\/|\/js\/basemap\.js/.test(u));
+    const basemap = logs.flatMap((l) => l.requests).filter((u) => /\/basemap\.pmtiles|\/vendor\/pmtiles\/|\/js\/lib\/basemap\.js/.test(u));
     assert.deepEqual(basemap, []);
     assert.equal(await page.locator('#legend-show-basemap').count(), 0);
     assert.doesNotMatch(await page.locator('#legend').textContent(), /\b(null|undefined)\b/);

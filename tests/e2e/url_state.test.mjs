@@ -1,9 +1,9 @@
-// Unit tests of the shareable URL state (web/js/url-state.js) and of the /api/nearest
-// requests the caseworker view makes for a set of needs (web/js/caseworker.js is
+// Unit tests of the shareable URL state (web/js/lib/url-state.js) and of the /api/nearest
+// requests the caseworker view makes for a set of needs (web/js/views/caseworker.js is
 // DOM-bound, so the request builder is checked through the e2e tests instead).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseHash, formatHash } from '../../web/js/url-state.js';
+import { parseHash, formatHash } from '../../web/js/lib/url-state.js';
 
 test('parses the documented example', () => {
   const s = parseHash('#view=caseworker&lon=68.25&lat=43.30&lang=ru&f=cmr_pep,24_7');

@@ -1,20 +1,20 @@
 // Entry point: reads the URL state, loads the interface strings and the server's
 // metadata, builds the map and the views, and keeps the URL hash in step.
 
-import * as i18n from './i18n.js';
-import { t } from './i18n.js';
-import { api, isMissing } from './api.js';
-import { h, $, $$, clear, append } from './dom.js';
-import { parseHash, writeHash } from './url-state.js';
-import { DEFAULT_SECTORS, VIEWS, sectorColor } from './config.js';
-import { TirekMap, COLORS } from './map.js';
-import { initCaseworker } from './caseworker.js';
-import { initPlanner } from './planner.js';
-import { initDonor } from './donor.js';
-import { initAccount } from './account.js';
-import { areas } from './areas.js';
-import { shareClasses, NO_DATA_COLOR, GAP_COLOR } from './coverage-model.js';
-import { formatPercent } from './format-num.js';
+import * as i18n from './lib/i18n.js';
+import { t } from './lib/i18n.js';
+import { api, isMissing } from './lib/api.js';
+import { h, $, $$, clear, append } from './lib/dom.js';
+import { parseHash, writeHash } from './lib/url-state.js';
+import { DEFAULT_SECTORS, VIEWS, sectorColor } from './lib/config.js';
+import { TirekMap, COLORS } from './lib/map.js';
+import { initCaseworker } from './views/caseworker.js';
+import { initPlanner } from './views/planner.js';
+import { initDonor } from './views/donor.js';
+import { initAccount } from './views/account.js';
+import { areas } from './lib/areas.js';
+import { shareClasses, NO_DATA_COLOR, GAP_COLOR } from './lib/coverage-model.js';
+import { formatPercent } from './lib/format-num.js';
 
 const state = parseHash(window.location.hash);
 let caseworker = null;

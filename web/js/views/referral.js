@@ -1,11 +1,11 @@
 // The referral slip: the same content as plain text (Copy button) and as a printable
 // block (#referral-slip, shown only by the print style sheet).
 
-import { h, append, clear } from './dom.js';
-import { t, localName } from './i18n.js';
-import { formatKm, formatDate, formatDateTime, formatCoord, olderThanMonths } from './format.js';
-import { evaluate } from './opening-hours.js';
-import { COUNTRY_TIME_ZONES } from './config.js';
+import { h, append, clear } from '../lib/dom.js';
+import { t, localName } from '../lib/i18n.js';
+import { formatKm, formatDate, formatDateTime, formatCoord, olderThanMonths } from '../lib/format.js';
+import { evaluate } from '../lib/opening-hours.js';
+import { COUNTRY_TIME_ZONES } from '../lib/config.js';
 
 function hoursLine(p, now) {
   if (!p.opening_hours) return t('hours.unknown');

@@ -5,17 +5,17 @@
 // when the view opens, not on first load. Endpoints that answer 404 show a
 // "not available" note; no number is ever made up.
 
-import { api, isMissing } from './api.js';
-import { h, append, clear, $ } from './dom.js';
-import { t } from './i18n.js';
-import { sectorColor } from './config.js';
-import { areas, areaIndex, areaName } from './areas.js';
+import { api, isMissing } from '../lib/api.js';
+import { h, append, clear, $ } from '../lib/dom.js';
+import { t } from '../lib/i18n.js';
+import { sectorColor } from '../lib/config.js';
+import { areas, areaIndex, areaName } from '../lib/areas.js';
 import {
   DEFAULT_PACKAGE, GRID_RESOLUTIONS, DEFAULT_GRID_RES, plannerRows, sortRows, joinAreas, bbox,
   plannerCsv, plannerGeojson, shareClass, SHARE_COLORS, NO_DATA_COLOR,
-} from './coverage-model.js';
-import { formatInt, formatShare, formatKmValue } from './format-num.js';
-import { download } from './download.js';
+} from '../lib/coverage-model.js';
+import { formatInt, formatShare, formatKmValue } from '../lib/format-num.js';
+import { download } from '../lib/download.js';
 
 const SITE_K = [1, 3, 5, 10];
 

@@ -17,7 +17,7 @@ export function sectorColor(sector) {
 }
 
 // Survivor-need filters: URL code -> /api/nearest parameters.
-// `cmr_pep` only narrows the health sector (see caseworker.js).
+// `cmr_pep` only narrows the health sector (see views/caseworker.js).
 export const FILTERS = [
   { code: 'cmr_pep', healthOnly: { services: 'cmr_pep' } },
   { code: '24_7', params: { open_24_7: 'true' } },

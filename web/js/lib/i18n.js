@@ -3,7 +3,7 @@
 // (attributes). Missing keys fall back to English, then to the key itself.
 // Plural forms are objects keyed by Intl.PluralRules categories (one, few, many, other).
 
-const base = new URL('../i18n/', import.meta.url);
+const base = new URL('../../i18n/', import.meta.url);
 let manifest = { default: 'en', languages: [{ code: 'en', label: 'English', short: 'EN' }] };
 let current = 'en';
 let strings = {};

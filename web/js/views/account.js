@@ -9,9 +9,9 @@
 // An account with a pending one-time password is treated as public by the server until
 // it chooses its own, so the UI shows "new password needed" and nothing signed-in.
 
-import { api } from './api.js';
-import { $ } from './dom.js';
-import { t, has, onChange } from './i18n.js';
+import { api } from '../lib/api.js';
+import { $ } from '../lib/dom.js';
+import { t, has, onChange } from '../lib/i18n.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 const PUBLIC = Object.freeze({ signed_in: false, role: 'public' });

@@ -4,15 +4,15 @@
 // the controls). Data is fetched when the view opens. Facility points are never drawn
 // here (the coverage answer has counts only).
 
-import { api, isMissing } from './api.js';
-import { h, clear, $ } from './dom.js';
-import { t, lang } from './i18n.js';
-import { sectorColor } from './config.js';
-import { areas, areaIndex, areaName } from './areas.js';
-import { DEFAULT_PACKAGE, joinAreas, plannerRows } from './coverage-model.js';
-import { formatInt, formatShare, formatKmValue } from './format-num.js';
-import { barChart } from './charts.js';
-import { formatDateTime } from './format.js';
+import { api, isMissing } from '../lib/api.js';
+import { h, clear, $ } from '../lib/dom.js';
+import { t, lang } from '../lib/i18n.js';
+import { sectorColor } from '../lib/config.js';
+import { areas, areaIndex, areaName } from '../lib/areas.js';
+import { DEFAULT_PACKAGE, joinAreas, plannerRows } from '../lib/coverage-model.js';
+import { formatInt, formatShare, formatKmValue } from '../lib/format-num.js';
+import { barChart } from '../lib/charts.js';
+import { formatDateTime } from '../lib/format.js';
 import { shareColor } from './planner.js';
 
 export function initDonor({ root, map, sectors, demo, setLegendSubject }) {

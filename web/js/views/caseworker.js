@@ -2,16 +2,16 @@
 // choose the survivor's needs, and list the nearest appropriate services of every
 // sector from GET /api/nearest, with lines on the map and a referral slip.
 
-import { api } from './api.js';
-import { h, append, clear, $, telLink } from './dom.js';
-import { t } from './i18n.js';
+import { api } from '../lib/api.js';
+import { h, append, clear, $, telLink } from '../lib/dom.js';
+import { t } from '../lib/i18n.js';
 import {
   FILTERS, SERVICE_LANGUAGES, K_CHOICES, FEATURE_FLAGS, COUNTRY_TIME_ZONES, sectorColor,
-} from './config.js';
-import { roundCoord } from './url-state.js';
-import { evaluate } from './opening-hours.js';
-import { formatKm, formatDate, olderThanMonths, formatCoord } from './format.js';
-import { initSearch } from './search.js';
+} from '../lib/config.js';
+import { roundCoord } from '../lib/url-state.js';
+import { evaluate } from '../lib/opening-hours.js';
+import { formatKm, formatDate, olderThanMonths, formatCoord } from '../lib/format.js';
+import { initSearch } from '../lib/search.js';
 import {
   referralModel, referralText, renderSlip, isConfidentialExact, displayName,
 } from './referral.js';
