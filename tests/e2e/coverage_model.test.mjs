@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  shareClass, shareClasses, SHARE_COLORS, bbox, plannerRows, sortRows, joinAreas, csvCell, toCsv, plannerCsv,
+  shareClass, shareClasses, shareColor, SHARE_COLORS, NO_DATA_COLOR,
+  bbox, plannerRows, sortRows, joinAreas, csvCell, toCsv, plannerCsv,
 } from '../../web/js/lib/coverage-model.js';
 
 test('share classes cover [0, 1] without gaps; null is no data', () => {
@@ -15,6 +16,9 @@ test('share classes cover [0, 1] without gaps; null is no data', () => {
   assert.equal(classes.at(-1).to, 1);
   for (let i = 1; i < classes.length; i++) assert.equal(classes[i].from, classes[i - 1].to);
   for (const c of classes) assert.equal(shareClass(c.from), classes.indexOf(c));
+  for (const c of classes) assert.equal(shareColor(c.from), c.color);
+  assert.equal(shareColor(null), NO_DATA_COLOR);
+  assert.equal(shareColor(undefined), NO_DATA_COLOR);
 });
 
 test('bbox of nested polygons', () => {

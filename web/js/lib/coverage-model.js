@@ -1,6 +1,7 @@
 // Pure helpers of the planner and donor views (no DOM, unit-tested in tests/e2e):
-// the colour-blind-safe classed scale of the coverage choropleth, bounding boxes,
-// joining /api/coverage rows to area outlines, sorting, and CSV / GeoJSON exports.
+// the colour-blind-safe classed scale of the coverage choropleth (classes, the colour
+// of a share, the map expression, the legend), bounding boxes, joining /api/coverage
+// rows to area outlines, sorting, and CSV / GeoJSON exports.
 
 // Viridis (perceptually uniform, readable with the common colour-vision deficiencies and
 // in grey scale), 6 classes: dark purple = few people within reach, yellow = nearly all.
@@ -24,6 +25,12 @@ export function shareClass(share) {
   let i = 0;
   while (i < SHARE_BREAKS.length && v >= SHARE_BREAKS[i]) i++;
   return i;
+}
+
+/** Colour of a share's class (the choropleth's colour, for dots in tables); grey for no data. */
+export function shareColor(share) {
+  const c = shareClass(share);
+  return c === null ? NO_DATA_COLOR : SHARE_COLORS[c];
 }
 
 /** MapLibre expression colouring features by their `value` property (a share). */

@@ -12,7 +12,7 @@ import { sectorColor } from '../lib/config.js';
 import { areas, areaIndex, areaName } from '../lib/areas.js';
 import {
   DEFAULT_PACKAGE, GRID_RESOLUTIONS, DEFAULT_GRID_RES, plannerRows, sortRows, joinAreas, bbox,
-  plannerCsv, plannerGeojson, shareClass, SHARE_COLORS, NO_DATA_COLOR,
+  plannerCsv, plannerGeojson, shareColor,
 } from '../lib/coverage-model.js';
 import { formatInt, formatShare, formatKmValue } from '../lib/format-num.js';
 import { download } from '../lib/download.js';
@@ -472,9 +472,4 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
       return f ? bbox(f.geometry) : null;
     },
   };
-}
-
-export function shareColor(share) {
-  const c = shareClass(share);
-  return c === null ? NO_DATA_COLOR : SHARE_COLORS[c];
 }
