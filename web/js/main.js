@@ -14,7 +14,7 @@ import { initDonor } from './views/donor.js';
 import { initAccount } from './views/account.js';
 import { areas } from './lib/areas.js';
 import { shareClasses, NO_DATA_COLOR, GAP_COLOR } from './lib/coverage-model.js';
-import { formatPercent } from './lib/format-num.js';
+import { formatPercent } from './lib/format.js';
 
 const state = parseHash(window.location.hash);
 let caseworker = null;

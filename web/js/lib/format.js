@@ -1,32 +1,84 @@
-// Locale-aware formatting of distances and dates.
+// Locale-aware formatting for every view, with Intl in the interface language (read at
+// each call, so a language switch applies at once): counts, shares and percentages,
+// distances, coordinates, and dates. Number helpers that take API values show a
+// missing or non-numeric value as "–".
 import { lang, t } from './i18n.js';
 
-export function formatKm(metres) {
-  const km = Number(metres) / 1000;
-  const text = new Intl.NumberFormat(lang(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(km);
-  return t('result.distance', { km: text });
+const MISSING = '–';
+
+/** True for a finite number (or text that reads as one); null and undefined are not. */
+function isNumber(value) {
+  return value !== null && value !== undefined && Number.isFinite(Number(value));
 }
+
+/** `value` formatted by Intl.NumberFormat in the interface language. */
+function number(value, options) {
+  return new Intl.NumberFormat(lang(), options).format(value);
+}
+
+/** The year, month (1-12) and day at the start of "YYYY-MM-DD…", or null. */
+function isoDay(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(iso || ''));
+  return m ? { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) } : null;
+}
+
+// --- numbers
+
+/** A whole number ("12,345" / "12 345"). */
+export function formatInt(n) {
+  if (!isNumber(n)) return MISSING;
+  return number(Math.round(Number(n)), { maximumFractionDigits: 0 });
+}
+
+/** A share in [0, 1] as a percentage with one decimal ("91.5 %" / "91,5 %"). */
+export function formatShare(share) {
+  if (!isNumber(share)) return MISSING;
+  return number(Number(share), { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
+}
+
+/** Whole percent for legend classes ("50 %"). */
+export function formatPercent(share) {
+  return number(share, { style: 'percent', maximumFractionDigits: 0 });
+}
+
+/** A longitude or latitude with three decimals. */
+export function formatCoord(x) {
+  return number(x, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+}
+
+// --- distances
+
+/** Metres as the "result.distance" string, km with one decimal ("12.3 km"). */
+export function formatKm(metres) {
+  const km = number(Number(metres) / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  return t('result.distance', { km });
+}
+
+/** Metres as a bare number of km (at most one decimal), for text with its own "km". */
+export function formatKmValue(metres) {
+  if (!isNumber(metres)) return MISSING;
+  return number(Number(metres) / 1000, { maximumFractionDigits: 1 });
+}
+
+// --- dates
 
 /** "YYYY-MM-DD" -> a short local date; other input is returned unchanged. */
 export function formatDate(iso) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(iso || ''));
-  if (!m) return String(iso || '');
-  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  const d = isoDay(iso);
+  if (!d) return String(iso || '');
+  const date = new Date(Date.UTC(d.year, d.month - 1, d.day));
   return new Intl.DateTimeFormat(lang(), { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(date);
 }
 
+/** A Date as a local date and time ("medium" date, "short" time). */
 export function formatDateTime(date) {
   return new Intl.DateTimeFormat(lang(), { dateStyle: 'medium', timeStyle: 'short' }).format(date);
 }
 
 /** True when the ISO date is more than `months` calendar months before `now`. */
 export function olderThanMonths(iso, months, now = new Date()) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(iso || ''));
-  if (!m) return true;
-  const limit = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1 + months, Number(m[3])));
+  const d = isoDay(iso);
+  if (!d) return true;
+  const limit = new Date(Date.UTC(d.year, d.month - 1 + months, d.day));
   return limit.getTime() < now.getTime();
-}
-
-export function formatCoord(x) {
-  return new Intl.NumberFormat(lang(), { minimumFractionDigits: 3, maximumFractionDigits: 3 }).format(x);
 }

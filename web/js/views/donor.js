@@ -10,9 +10,8 @@ import { t, lang } from '../lib/i18n.js';
 import { sectorColor } from '../lib/config.js';
 import { areas, areaIndex, areaName } from '../lib/areas.js';
 import { DEFAULT_PACKAGE, joinAreas, plannerRows, shareColor } from '../lib/coverage-model.js';
-import { formatInt, formatShare, formatKmValue } from '../lib/format-num.js';
+import { formatInt, formatShare, formatKmValue, formatDateTime } from '../lib/format.js';
 import { barChart } from '../lib/charts.js';
-import { formatDateTime } from '../lib/format.js';
 
 export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
   const els = {

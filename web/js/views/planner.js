@@ -14,7 +14,7 @@ import {
   DEFAULT_PACKAGE, GRID_RESOLUTIONS, DEFAULT_GRID_RES, plannerRows, sortRows, joinAreas, bbox,
   plannerCsv, plannerGeojson, shareColor,
 } from '../lib/coverage-model.js';
-import { formatInt, formatShare, formatKmValue } from '../lib/format-num.js';
+import { formatInt, formatShare, formatKmValue } from '../lib/format.js';
 import { download } from '../lib/download.js';
 
 const SITE_K = [1, 3, 5, 10];
