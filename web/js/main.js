@@ -1,5 +1,7 @@
-// Entry point: reads the URL state, loads the interface strings and the server's
-// metadata, builds the map and the views, and keeps the URL hash in step.
+// Entry point (index.html loads it): reads the URL state, loads the interface strings
+// and the server's metadata, builds the map, legend, tabs and language switch, starts
+// the views (views/: caseworker, planner, donor, account), asks their data again when
+// the signed-in role changes, and keeps the URL hash in step. Shared code is in lib/.
 
 import * as i18n from './lib/i18n.js';
 import { t } from './lib/i18n.js';

@@ -1,4 +1,6 @@
-// Fixed vocabularies of the UI: sector colours, survivor-need filters, time zones.
+// Fixed vocabularies of the UI: sector colours, survivor-need filters, service
+// languages, access features, results per sector, time zones, the region's bounds and
+// the view names.
 
 // Okabe–Ito colour-blind-safe palette, one colour per sector (black is the selected place).
 export const SECTOR_COLORS = {

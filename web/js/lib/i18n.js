@@ -2,8 +2,9 @@
 // index.html name theirs with data-i18n="key" (text) or data-i18n-attr="attr:key;..."
 // (attributes). Missing keys fall back to English, then to the key itself.
 // Plural forms are objects keyed by Intl.PluralRules categories (one, few, many, other).
+// localName() picks the current language's name of a record from the data.
 
-const base = new URL('../../i18n/', import.meta.url);
+const base = new URL('../../i18n/', import.meta.url); // web/i18n/, from web/js/lib/
 let manifest = { default: 'en', languages: [{ code: 'en', label: 'English', short: 'EN' }] };
 let current = 'en';
 let strings = {};

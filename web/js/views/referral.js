@@ -1,5 +1,8 @@
-// The referral slip: the same content as plain text (Copy button) and as a printable
-// block (#referral-slip, shown only by the print style sheet).
+// The caseworker view's referral slip: one model of what is handed over (place, needs,
+// the services found; a confidential shelter as the server sent it, masked for the
+// public or marked "do not share the address" when exact), rendered as plain text
+// (Copy button) and as a printable block (#referral-slip, shown only by the print
+// style sheet).
 
 import { h, append, clear } from '../lib/dom.js';
 import { t, localName } from '../lib/i18n.js';
