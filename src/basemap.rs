@@ -40,6 +40,34 @@ pub enum Basemap {
     },
 }
 
+/// The basemap as the front end needs to know it (`/api/meta`, `basemap`).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum BasemapInfo {
+    /// A raster PMTiles archive served by Tirek.
+    Pmtiles {
+        /// Where Tirek serves it (`/basemap.pmtiles`).
+        url: String,
+        /// Its tiles' format.
+        tile_type: TileType,
+        /// Lowest zoom level.
+        min_zoom: u8,
+        /// Highest zoom level.
+        max_zoom: u8,
+        /// `[west, south, east, north]`, degrees.
+        bounds: [f64; 4],
+        /// Attribution text shown on the map.
+        attribution: Option<String>,
+    },
+    /// Raster tiles from another host.
+    Xyz {
+        /// The URL template, `https://host/{z}/{x}/{y}.png`.
+        url: String,
+        /// Attribution text shown on the map.
+        attribution: Option<String>,
+    },
+}
+
 /// Why a basemap setting was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum BasemapError {
@@ -73,7 +101,7 @@ pub enum BasemapError {
 }
 
 /// Tile formats of the PMTiles v3 header (byte 99).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TileType {
     /// Mapbox Vector Tiles (not drawn: they need a style and glyphs).
@@ -199,20 +227,26 @@ impl Basemap {
     }
 
     /// What `/api/meta` tells the front end under `basemap`.
-    pub fn describe(&self) -> serde_json::Value {
+    pub fn describe(&self) -> BasemapInfo {
         match self {
             Self::Pmtiles {
                 header,
                 attribution,
                 ..
-            } => serde_json::json!({
-                "kind": "pmtiles", "url": PMTILES_PATH, "tile_type": header.tile_type,
-                "min_zoom": header.min_zoom, "max_zoom": header.max_zoom, "bounds": header.bounds,
-                "attribution": attribution,
-            }),
+            } => BasemapInfo::Pmtiles {
+                url: PMTILES_PATH.to_string(),
+                tile_type: header.tile_type,
+                min_zoom: header.min_zoom,
+                max_zoom: header.max_zoom,
+                bounds: header.bounds,
+                attribution: attribution.clone(),
+            },
             Self::Xyz {
                 url, attribution, ..
-            } => serde_json::json!({"kind": "xyz", "url": url, "attribution": attribution}),
+            } => BasemapInfo::Xyz {
+                url: url.clone(),
+                attribution: attribution.clone(),
+            },
         }
     }
 }

@@ -6,8 +6,9 @@
 //! sector, a distance band and the nearest public hotline — never a coordinate.
 //! Every response that carries facilities is built through here.
 
-use crate::model::Facility;
-use serde_json::{Value, json};
+use crate::model::geojson::FeatureTag;
+use crate::model::{Facility, Language, Sector, Service, Status};
+use serde::Serialize;
 
 /// Who is asking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,26 +78,70 @@ pub fn distance_band(distance_m: f64) -> String {
 
 /// The public stand-in for a confidential facility: no geometry, no address, no phone,
 /// no name (a name often gives the place away), only what helps reach it via a hotline.
-pub fn masked_feature(facility: &Facility, hotline: Option<&str>) -> Value {
-    json!({
-        "type": "Feature",
-        "geometry": null,
-        "properties": {
-            "sectors": facility.sectors,
-            "services": facility.services,
-            "confidential": true,
-            "name": "Confidential shelter",
-            "hotline": hotline,
-            "languages": facility.languages,
-            "female_staff": facility.female_staff,
-            "child_friendly": facility.child_friendly,
-            "wheelchair_access": facility.wheelchair_access,
-            "free_of_charge": facility.free_of_charge,
-            "no_police_report_required": facility.no_police_report_required,
-            "status": facility.status,
-            "demo": facility.demo,
-        }
-    })
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct MaskedFeature {
+    /// Always `"Feature"`.
+    #[serde(rename = "type")]
+    pub kind: FeatureTag,
+    /// Always null: the place is not shown.
+    #[schema(value_type = Option<Object>)]
+    pub geometry: Option<()>,
+    /// What the public may know of the service.
+    pub properties: MaskedProperties,
+}
+
+/// What the public may know of a confidential service.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct MaskedProperties {
+    /// Sectors served.
+    pub sectors: Vec<Sector>,
+    /// Services offered.
+    pub services: Vec<Service>,
+    /// Always true.
+    pub confidential: bool,
+    /// Always "Confidential shelter".
+    pub name: &'static str,
+    /// The nearest public hotline's phone, the way to reach the service.
+    pub hotline: Option<String>,
+    /// Languages spoken.
+    pub languages: Vec<Language>,
+    /// Female staff available.
+    pub female_staff: bool,
+    /// Child-friendly.
+    pub child_friendly: bool,
+    /// Wheelchair accessible.
+    pub wheelchair_access: bool,
+    /// Free of charge.
+    pub free_of_charge: bool,
+    /// Serves survivors without a police report.
+    pub no_police_report_required: bool,
+    /// Whether it takes survivors now.
+    pub status: Status,
+    /// Synthetic demonstration record.
+    pub demo: bool,
+}
+
+/// The masked form of `facility`, reached through `hotline`.
+pub fn masked_feature(facility: &Facility, hotline: Option<&str>) -> MaskedFeature {
+    MaskedFeature {
+        kind: FeatureTag::Feature,
+        geometry: None,
+        properties: MaskedProperties {
+            sectors: facility.sectors.clone(),
+            services: facility.services.clone(),
+            confidential: true,
+            name: "Confidential shelter",
+            hotline: hotline.map(str::to_string),
+            languages: facility.languages.clone(),
+            female_staff: facility.female_staff,
+            child_friendly: facility.child_friendly,
+            wheelchair_access: facility.wheelchair_access,
+            free_of_charge: facility.free_of_charge,
+            no_police_report_required: facility.no_police_report_required,
+            status: facility.status,
+            demo: facility.demo,
+        },
+    }
 }
 
 #[cfg(test)]

@@ -2,15 +2,15 @@
 //! admin's views of accounts and the audit log.
 
 use super::extract::{Body, Caller, ClientAddr, Params, SESSION_COOKIE, session_cookie};
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, ErrorBody};
 use crate::auth::{SESSION_HOURS, Signed};
 use crate::model::Role;
+use crate::store::AuditEntry;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 /// Body of `POST /api/login`.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -78,17 +78,70 @@ fn signed_in(
     response
 }
 
-fn me_json(caller_name: &str, role: Role, must_change: bool) -> Value {
-    json!({"signed_in": true, "username": caller_name, "role": role, "must_change_password": must_change})
+/// Who the caller is.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// Whether the caller is signed in (session or API token).
+    signed_in: bool,
+    /// The account's name (signed in only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    username: Option<String>,
+    /// The role: `public` when not signed in.
+    role: Role,
+    /// Whether the account must still replace its one-time password (signed in only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    must_change_password: Option<bool>,
+}
+
+fn me_json(caller_name: &str, role: Role, must_change: bool) -> Me {
+    Me {
+        signed_in: true,
+        username: Some(caller_name.to_string()),
+        role,
+        must_change_password: Some(must_change),
+    }
+}
+
+/// A new API token (shown once).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct IssuedToken {
+    /// The token: send it as `Authorization: Bearer …`. Only its digest is kept.
+    token: String,
+    /// The account it acts for.
+    username: String,
+    /// The account's role.
+    role: Role,
+}
+
+/// One account, as admins see the list.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AccountRow {
+    /// User name.
+    username: String,
+    /// Role.
+    role: Role,
+    /// Whether a one-time password is still to be replaced.
+    must_change_password: bool,
+    /// When the account was created (RFC 3339).
+    created_at: String,
+}
+
+/// A page of the audit log.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    /// The entries, oldest first.
+    entries: Vec<AuditEntry>,
+    /// The id to pass as `after` for the next page; null when this page is empty.
+    next_after: Option<i64>,
 }
 
 /// Signs in with a password: sets the session cookie (HttpOnly, SameSite=Strict,
 /// Secure under TLS) and answers who you are. Five failures per user name (thirty per
 /// address) in 15 minutes lock further attempts out for the rest of the window (429).
 #[utoipa::path(post, path = "/api/login", request_body = LoginBody,
-    responses((status = 200, description = "`{signed_in, username, role, must_change_password}` and a session cookie", body = Object),
-              (status = 401, description = "wrong user name or password", body = Object),
-              (status = 429, description = "too many failed attempts (Retry-After)", body = Object)))]
+    responses((status = 200, description = "who you are, and a session cookie", body = Me),
+              (status = 401, description = "wrong user name or password", body = ErrorBody),
+              (status = 429, description = "too many failed attempts (Retry-After)", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -121,11 +174,16 @@ pub async fn logout(
 }
 
 /// Who the caller is: `{signed_in: false, role: "public"}` or the account.
-#[utoipa::path(get, path = "/api/me", responses((status = 200, description = "`{signed_in, username?, role, must_change_password?}`", body = Object)))]
-pub async fn me(caller: Caller) -> Json<Value> {
+#[utoipa::path(get, path = "/api/me", responses((status = 200, description = "who the caller is", body = Me)))]
+pub async fn me(caller: Caller) -> Json<Me> {
     Json(match &caller.signed {
         Some(s) => me_json(&s.username, s.role, s.must_change),
-        None => json!({"signed_in": false, "role": Role::Public}),
+        None => Me {
+            signed_in: false,
+            username: None,
+            role: Role::Public,
+            must_change_password: None,
+        },
     })
 }
 
@@ -133,10 +191,10 @@ pub async fn me(caller: Caller) -> Json<Value> {
 /// session of the account ends; the browser gets a fresh one. Wrong current passwords
 /// count toward the sign-in limits.
 #[utoipa::path(post, path = "/api/password", request_body = PasswordBody,
-    responses((status = 200, description = "changed; a new session cookie", body = Object),
-              (status = 401, description = "not signed in, or the current password is wrong", body = Object),
-              (status = 422, description = "the new password is too weak", body = Object),
-              (status = 429, description = "too many wrong passwords, here or at sign-in (Retry-After)", body = Object)))]
+    responses((status = 200, description = "changed; a new session cookie", body = Me),
+              (status = 401, description = "not signed in, or the current password is wrong", body = ErrorBody),
+              (status = 422, description = "the new password is too weak", body = ErrorBody),
+              (status = 429, description = "too many wrong passwords, here or at sign-in (Retry-After)", body = ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
@@ -157,9 +215,9 @@ pub async fn change_password(
 
 /// Issues an API token for the signed-in caller (shown once; only its digest is kept).
 #[utoipa::path(post, path = "/api/tokens", request_body = TokenBody,
-    responses((status = 201, description = "`{token, username, role}`", body = Object),
-              (status = 401, description = "not signed in", body = Object),
-              (status = 403, description = "one-time password still to change", body = Object)))]
+    responses((status = 201, description = "the token, shown once", body = IssuedToken),
+              (status = 401, description = "not signed in", body = ErrorBody),
+              (status = 403, description = "one-time password still to change", body = ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -178,27 +236,36 @@ pub async fn create_token(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"token": token, "username": caller.actor(), "role": caller.role()})),
+        Json(IssuedToken {
+            token,
+            username: caller.actor().to_string(),
+            role: caller.role(),
+        }),
     )
         .into_response())
 }
 
 /// Every account (admins only): name, role, whether a one-time password is pending.
 #[utoipa::path(get, path = "/api/users",
-    responses((status = 200, description = "`[{username, role, must_change_password, created_at}]`", body = Object),
-              (status = 401, description = "not signed in", body = Object), (status = 403, description = "not an admin", body = Object)))]
-pub async fn users(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    responses((status = 200, description = "every account", body = [AccountRow]),
+              (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not an admin", body = ErrorBody)))]
+pub async fn users(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<AccountRow>>, ApiError> {
     caller.require(Role::Admin)?;
     let accounts = state.accounts.list().await?;
-    Ok(Json(Value::Array(
+    Ok(Json(
         accounts
-            .iter()
-            .map(|a| {
-                json!({"username": a.username, "role": a.role, "must_change_password": a.must_change,
-                       "created_at": crate::model::format_timestamp(&a.created_at)})
+            .into_iter()
+            .map(|a| AccountRow {
+                created_at: crate::model::format_timestamp(&a.created_at),
+                username: a.username,
+                role: a.role,
+                must_change_password: a.must_change,
             })
             .collect(),
-    )))
+    ))
 }
 
 /// The audit log (admins only): every write with who, when, and the record before and
@@ -208,8 +275,8 @@ pub async fn users(State(state): State<AppState>, caller: Caller) -> Result<Json
     params(("after" = Option<i64>, Query, description = "entries after this id (default 0)"),
            ("limit" = Option<i64>, Query, description = "at most this many (default 1000, max 10000)"),
            ("format" = Option<String>, Query, description = "json (default) or csv")),
-    responses((status = 200, description = "`{entries: [AuditEntry], next_after}` or CSV", body = Object),
-              (status = 401, description = "not signed in", body = Object), (status = 403, description = "not an admin", body = Object)))]
+    responses((status = 200, description = "a page of the log, or all of it as CSV with `format=csv`", body = AuditPage),
+              (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not an admin", body = ErrorBody)))]
 pub async fn audit(
     State(state): State<AppState>,
     caller: Caller,
@@ -228,7 +295,11 @@ pub async fn audit(
     match params.get("format").unwrap_or("json") {
         "json" => {
             let next = entries.last().map(|e| e.id);
-            Ok(Json(json!({"entries": entries, "next_after": next})).into_response())
+            Ok(Json(AuditPage {
+                entries,
+                next_after: next,
+            })
+            .into_response())
         }
         "csv" => Ok((
             [

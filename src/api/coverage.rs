@@ -2,14 +2,16 @@
 
 use super::cache::AnalysisKey;
 use super::extract::{Caller, Params};
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, ErrorBody};
 use crate::coverage::analysis::{self, CoverageOptions, Sites};
 use crate::coverage::planning;
-use crate::coverage::report::{properties, row_order};
+use crate::coverage::report::{AreaFigures, figures, row_order};
+use crate::model::geojson::{CollectionTag, FeatureTag, Geometry};
 use crate::model::{Sector, parse_list};
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Query of `GET /api/coverage`.
@@ -43,14 +45,14 @@ fn sectors_param(params: &Params, key: &str) -> Result<Vec<Sector>, ApiError> {
 /// whole package, uncovered, facility counts, population-weighted mean and median
 /// distance to the nearest facility, ranks. Cached per data version.
 #[utoipa::path(get, path = "/api/coverage", params(CoverageParams),
-    responses((status = 200, description = "`{level, thresholds_m, areas: [...]}` or a FeatureCollection", body = Object),
-              (status = 400, description = "bad parameter", body = Object),
-              (status = 403, description = "the public setting the threshold of a sector with confidential facilities", body = Object)))]
+    responses((status = 200, description = "rows, or a FeatureCollection with `format=geojson`", body = CoverageAnswer),
+              (status = 400, description = "bad parameter", body = ErrorBody),
+              (status = 403, description = "the public setting the threshold of a sector with confidential facilities", body = ErrorBody)))]
 pub async fn coverage(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CoverageAnswer>, ApiError> {
     let withheld = planning::withheld_sectors(caller.viewer(), &state.registry.index());
     let (thresholds, set) =
         super::plan::thresholds_param(&params, &["level", "sectors", "package", "format"])?;
@@ -86,33 +88,60 @@ pub async fn coverage(
         analyses.get_or_compute(registry.index().version(), key, || {
             let index = registry.index();
             let places = registry.places();
-            let areas: Vec<_> = places.areas.iter().filter(|a| Some(a.level) == level).cloned().collect();
-            let options = CoverageOptions { sectors: sectors.clone(), package: package.clone(), thresholds, distances: true };
-            let run = analysis::coverage(&Sites::from_facilities(index.facilities()), &places.settlements, &areas, &options);
-            let rows: Vec<Value> = row_order(&run.labels)
-                .into_iter()
-                .map(|i| {
-                    let props = properties(&run.table.areas[i], &run.labels[i]);
-                    if geojson {
-                        let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&areas[i].geometry));
-                        json!({"type": "Feature", "id": run.labels[i].code, "geometry": geometry, "properties": props})
-                    } else {
-                        props
-                    }
-                })
+            let areas: Vec<_> = places
+                .areas
+                .iter()
+                .filter(|a| Some(a.level) == level)
+                .cloned()
                 .collect();
-            let thresholds_m: serde_json::Map<String, Value> =
-                Sector::ALL.iter().map(|s| (s.as_str().to_string(), json!(thresholds.get(*s)))).collect();
-            let meta = json!({
-                "level": level, "sectors": sectors, "package": package, "thresholds_m": thresholds_m,
-                "model": "WGS84 geodesic distance to the nearest active facility ≤ threshold (inclusive)",
-                "population_outside_areas": run.outside, "data_version": index.version(),
-                "note": "Population is GeoNames settlements unless better data was imported: rural people are under-counted.",
-            });
+            let options = CoverageOptions {
+                sectors: sectors.clone(),
+                package: package.clone(),
+                thresholds,
+                distances: true,
+            };
+            let run = analysis::coverage(
+                &Sites::from_facilities(index.facilities()),
+                &places.settlements,
+                &areas,
+                &options,
+            );
+            let rows: Vec<(usize, AreaFigures)> = row_order(&run.labels)
+                .into_iter()
+                .map(|i| (i, figures(&run.table.areas[i], &run.labels[i])))
+                .collect();
+            let coverage = CoverageMeta {
+                level,
+                sectors,
+                package,
+                thresholds_m: Sector::ALL.iter().map(|s| (*s, thresholds.get(*s))).collect(),
+                model: "WGS84 geodesic distance to the nearest active facility ≤ threshold (inclusive)",
+                population_outside_areas: run.outside,
+                data_version: index.version(),
+                note: "Population is GeoNames settlements unless better data was imported: rural people are under-counted.",
+                withheld: None,
+            };
             if geojson {
-                json!({"type": "FeatureCollection", "features": rows, "coverage": meta})
+                CoverageAnswer::Features {
+                    kind: CollectionTag::FeatureCollection,
+                    features: rows
+                        .into_iter()
+                        .map(|(i, properties)| CoverageFeature {
+                            kind: FeatureTag::Feature,
+                            id: properties.code.clone(),
+                            geometry: Geometry(geojson::Geometry::new(
+                                geojson::GeometryValue::from(&areas[i].geometry),
+                            )),
+                            properties,
+                        })
+                        .collect(),
+                    coverage,
+                }
             } else {
-                json!({"coverage": meta, "areas": rows})
+                CoverageAnswer::Rows {
+                    coverage,
+                    areas: rows.into_iter().map(|(_, row)| row).collect(),
+                }
             }
         })
     })
@@ -125,51 +154,119 @@ pub async fn coverage(
     Ok(Json(body))
 }
 
+/// The answer of `GET /api/coverage`: rows, or (`format=geojson`) a FeatureCollection
+/// of the areas with their figures as properties.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum CoverageAnswer {
+    /// `format=json`.
+    Rows {
+        /// What was computed, and how.
+        coverage: CoverageMeta,
+        /// One row per area, worst first.
+        areas: Vec<AreaFigures>,
+    },
+    /// `format=geojson`.
+    Features {
+        /// Always `"FeatureCollection"`.
+        #[serde(rename = "type")]
+        kind: CollectionTag,
+        /// One feature per area, worst first.
+        features: Vec<CoverageFeature>,
+        /// What was computed, and how.
+        coverage: CoverageMeta,
+    },
+}
+
+impl CoverageAnswer {
+    fn parts(&mut self) -> (&mut CoverageMeta, Vec<&mut AreaFigures>) {
+        match self {
+            Self::Rows { coverage, areas } => (coverage, areas.iter_mut().collect()),
+            Self::Features {
+                coverage, features, ..
+            } => (
+                coverage,
+                features.iter_mut().map(|f| &mut f.properties).collect(),
+            ),
+        }
+    }
+}
+
+/// An area with its coverage figures.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CoverageFeature {
+    /// Always `"Feature"`.
+    #[serde(rename = "type")]
+    kind: FeatureTag,
+    /// The area's code.
+    id: String,
+    /// The area's boundary (GeoJSON MultiPolygon).
+    geometry: Geometry,
+    /// Its figures.
+    properties: AreaFigures,
+}
+
+/// What a coverage answer computed, and how.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CoverageMeta {
+    /// Admin level reported on.
+    level: Option<u8>,
+    /// Sectors analysed.
+    sectors: Vec<Sector>,
+    /// The minimum package.
+    package: Vec<Sector>,
+    /// Threshold per sector, metres.
+    thresholds_m: BTreeMap<Sector, f64>,
+    /// What "within reach" means.
+    model: &'static str,
+    /// Population points in no area, counted in the nearest.
+    population_outside_areas: usize,
+    /// The data version computed on.
+    data_version: i64,
+    /// Caveats of the population data.
+    note: &'static str,
+    /// For the public: the sectors whose details are withheld, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    withheld: Option<Withheld>,
+}
+
+/// Sectors whose details are withheld from the public.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Withheld {
+    /// The sectors (those with confidential facilities).
+    sectors: Vec<Sector>,
+    /// Why.
+    why: &'static str,
+}
+
 /// Fewer facilities than this of a sector with confidential ones are not counted for
 /// the public in an area ("1 shelter in this district" narrows it down too far).
-pub const MIN_PUBLIC_COUNT: u64 = 3;
+pub const MIN_PUBLIC_COUNT: usize = 3;
 
 /// The public form of a coverage answer: for the `withheld` sectors (those with
 /// confidential facilities) no distance statistics (a median distance per area is a
 /// ruler to the facility) and facility counts of 1–2 suppressed (null, with
 /// `facilities_suppressed: true`). Covered population and shares at the default
 /// threshold stay: that is the aggregate the public is meant to see.
-fn redact(body: &mut Value, withheld: &[Sector]) {
-    let rows: Vec<&mut Value> = match body {
-        Value::Object(map) if map.contains_key("areas") => map
-            .get_mut("areas")
-            .and_then(Value::as_array_mut)
-            .map(|a| a.iter_mut().collect())
-            .unwrap_or_default(),
-        Value::Object(map) => map
-            .get_mut("features")
-            .and_then(Value::as_array_mut)
-            .map(|a| {
-                a.iter_mut()
-                    .filter_map(|f| f.get_mut("properties"))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
+fn redact(body: &mut CoverageAnswer, withheld: &[Sector]) {
+    let (meta, rows) = body.parts();
     for row in rows {
         for sector in withheld {
-            let Some(s) = row.pointer_mut(&format!("/sectors/{sector}")) else {
+            let Some(s) = row.sectors.get_mut(sector) else {
                 continue;
             };
-            s["mean_distance_m"] = Value::Null;
-            s["median_distance_m"] = Value::Null;
-            let count = s["facilities"].as_u64().unwrap_or(0);
-            if (1..MIN_PUBLIC_COUNT).contains(&count) {
-                s["facilities"] = Value::Null;
-                s["facilities_suppressed"] = Value::Bool(true);
+            s.mean_distance_m = None;
+            s.median_distance_m = None;
+            if s.facilities
+                .is_some_and(|n| (1..MIN_PUBLIC_COUNT).contains(&n))
+            {
+                s.facilities = None;
+                s.facilities_suppressed = Some(true);
             }
         }
     }
-    if let Some(meta) = body.get_mut("coverage") {
-        meta["withheld"] = json!({
-            "sectors": withheld,
-            "why": "These sectors have confidential facilities: for the public, their distance statistics are withheld, facility counts of 1–2 per area are suppressed, and their thresholds are fixed at the defaults.",
-        });
-    }
+    meta.withheld = Some(Withheld {
+        sectors: withheld.to_vec(),
+        why: "These sectors have confidential facilities: for the public, their distance statistics are withheld, facility counts of 1–2 per area are suppressed, and their thresholds are fixed at the defaults.",
+    });
 }

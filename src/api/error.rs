@@ -9,7 +9,7 @@ use crate::registry::RegistryError;
 use crate::store::StoreError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// An error answer.
 #[derive(Debug)]
@@ -21,9 +21,52 @@ pub struct ApiError {
     /// Human-readable explanation.
     pub message: String,
     /// Structured detail (field or record errors).
-    pub details: Option<Value>,
+    pub details: Option<ErrorDetails>,
     /// Seconds to wait before trying again (429), sent as `Retry-After`.
     pub retry_after: Option<u64>,
+}
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code (`bad_request`, `not_found`, `unauthorized`,
+    /// `forbidden`, `conflict`, `invalid_record`, `invalid_records`, `rate_limited` …).
+    pub code: &'static str,
+    /// Human-readable explanation.
+    pub message: String,
+    /// Structured detail, where there is any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<ErrorDetails>,
+}
+
+/// Structured detail of an error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum ErrorDetails {
+    /// Every problem of an import, each naming its record and field.
+    Records {
+        /// The problems.
+        errors: Vec<RecordError>,
+    },
+    /// Every problem of one record, each naming its field.
+    Fields {
+        /// The problems.
+        errors: Vec<FieldError>,
+    },
+    /// The item of a batch that is wrong.
+    Item {
+        /// Its position in the batch (0-based).
+        index: usize,
+        /// The field at fault.
+        field: String,
+    },
 }
 
 impl ApiError {
@@ -76,7 +119,7 @@ impl ApiError {
     pub fn invalid_records(errors: Vec<RecordError>) -> Self {
         let count = errors.len();
         Self {
-            details: Some(json!({ "errors": errors })),
+            details: Some(ErrorDetails::Records { errors }),
             ..Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_records",
@@ -88,7 +131,7 @@ impl ApiError {
     /// 422 with field errors of one record.
     pub fn invalid_record(errors: Vec<FieldError>) -> Self {
         Self {
-            details: Some(json!({ "errors": errors })),
+            details: Some(ErrorDetails::Fields { errors }),
             ..Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_record",
@@ -100,10 +143,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({"error": {"code": self.code, "message": self.message}});
-        if let Some(details) = self.details {
-            body["error"]["details"] = details;
-        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                details: self.details,
+            },
+        };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response

@@ -1,17 +1,17 @@
 //! `/api/facilities`, `/api/import`, `/api/export`: the registry's records.
 
 use super::extract::{Body, Caller, Params};
-use super::{ApiError, AppState};
-use crate::export;
+use super::{ApiError, AppState, ErrorBody};
+use crate::export::{self, FacilityCollection};
 use crate::import::{ImportFormat, read_facilities_as};
-use crate::model::{Facility, Role, Sector, parse_list};
+use crate::model::{Facility, FacilityFeature, Role, Sector, parse_list};
 use crate::registry::ImportSummary;
 use crate::visibility::Viewer;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Query of `GET /api/facilities`.
 #[derive(utoipa::IntoParams)]
@@ -30,27 +30,16 @@ pub struct ListParams {
     overdue: Option<bool>,
 }
 
-/// Adds `verification_overdue` to each feature of `features` (same order as `records`).
-pub fn flag_overdue(features: &mut Value, records: &[Facility], max_age_days: u32) {
-    let today = chrono::Utc::now().date_naive();
-    if let Some(list) = features.get_mut("features").and_then(Value::as_array_mut) {
-        for (feature, f) in list.iter_mut().zip(records) {
-            feature["properties"]["verification_overdue"] =
-                json!(f.verification_overdue(today, max_age_days));
-        }
-    }
-}
-
 /// The facilities a caller may see, filtered. Confidential facilities are left out for
 /// the public.
 #[utoipa::path(get, path = "/api/facilities", params(ListParams),
-    responses((status = 200, description = "GeoJSON FeatureCollection of facilities", body = Object),
-              (status = 400, description = "bad parameter", body = Object)))]
+    responses((status = 200, description = "GeoJSON FeatureCollection of facilities", body = FacilityCollection),
+              (status = 400, description = "bad parameter", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FacilityCollection>, ApiError> {
     params.only(&["sector", "bbox", "country", "q", "overdue"])?;
     let overdue = params.flag("overdue")?;
     let max_age = state.settings.verification_max_age_days;
@@ -85,11 +74,21 @@ pub async fn list(
         .collect();
     selected.sort_by(|a, b| a.id.cmp(&b.id));
     let demo = selected.iter().filter(|f| f.demo).count();
-    let mut body = export::geojson(&selected);
-    flag_overdue(&mut body, &selected, max_age);
-    body["demo_records"] = json!(demo);
-    body["verification_max_age_days"] = json!(max_age);
-    Ok(Json(body))
+    let features = selected
+        .into_iter()
+        .map(|f| {
+            let overdue = f.verification_overdue(today, max_age);
+            let mut feature = FacilityFeature::from(f);
+            feature.properties.verification_overdue = Some(overdue);
+            feature
+        })
+        .collect();
+    Ok(Json(FacilityCollection {
+        features,
+        demo_records: Some(demo),
+        verification_max_age_days: Some(max_age),
+        ..export::geojson([])
+    }))
 }
 
 fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
@@ -125,20 +124,19 @@ fn in_bbox(b: [f64; 4], lon: f64, lat: f64) -> bool {
 
 /// One facility. A confidential one is not found for the public.
 #[utoipa::path(get, path = "/api/facilities/{id}", params(("id" = String, Path, description = "facility id")),
-    responses((status = 200, description = "GeoJSON Feature", body = Object), (status = 404, description = "no such facility", body = Object)))]
+    responses((status = 200, description = "GeoJSON Feature", body = FacilityFeature), (status = 404, description = "no such facility", body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FacilityFeature>, ApiError> {
     let index = state.registry.index();
     match index.get(&id) {
         Some(f) if caller.viewer().sees(&f) => {
-            let mut feature = f.to_feature();
-            feature["properties"]["verification_overdue"] = json!(f.verification_overdue(
-                chrono::Utc::now().date_naive(),
-                state.settings.verification_max_age_days
-            ));
+            let today = chrono::Utc::now().date_naive();
+            let overdue = f.verification_overdue(today, state.settings.verification_max_age_days);
+            let mut feature = FacilityFeature::from(f);
+            feature.properties.verification_overdue = Some(overdue);
             Ok(Json(feature))
         }
         _ => Err(ApiError::not_found("no such facility")),
@@ -152,9 +150,9 @@ fn read_feature(body: &[u8]) -> Result<Facility, ApiError> {
 }
 
 /// Adds a facility (GeoJSON Feature). Needs the planner role.
-#[utoipa::path(post, path = "/api/facilities", request_body(content = Object, description = "GeoJSON Feature"),
-    responses((status = 201, description = "created", body = Object), (status = 401, description = "not signed in", body = Object), (status = 403, description = "not a planner", body = Object),
-              (status = 409, description = "id exists", body = Object), (status = 422, description = "invalid record", body = Object)),
+#[utoipa::path(post, path = "/api/facilities", request_body(content = FacilityFeature, description = "a GeoJSON Feature with the record's fields as properties"),
+    responses((status = 201, description = "created", body = FacilityFeature), (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
+              (status = 409, description = "id exists", body = ErrorBody), (status = 422, description = "invalid record", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
@@ -164,21 +162,21 @@ pub async fn create(
     caller.require(Role::Planner)?;
     let facility = read_feature(&body)?;
     let stored = state.registry.create(facility, caller.actor()).await?;
-    Ok((StatusCode::CREATED, Json(stored.to_feature())).into_response())
+    Ok((StatusCode::CREATED, Json(FacilityFeature::from(stored))).into_response())
 }
 
 /// Replaces a facility. Needs the planner role.
 #[utoipa::path(put, path = "/api/facilities/{id}", params(("id" = String, Path, description = "facility id")),
-    request_body(content = Object, description = "GeoJSON Feature"),
-    responses((status = 200, description = "updated", body = Object), (status = 401, description = "not signed in", body = Object), (status = 403, description = "not a planner", body = Object),
-              (status = 404, description = "no such facility", body = Object), (status = 422, description = "invalid record", body = Object)),
+    request_body(content = FacilityFeature, description = "a GeoJSON Feature with the record's fields as properties"),
+    responses((status = 200, description = "updated", body = FacilityFeature), (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
+              (status = 404, description = "no such facility", body = ErrorBody), (status = 422, description = "invalid record", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Body(body): Body,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FacilityFeature>, ApiError> {
     caller.require(Role::Planner)?;
     let mut value: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
@@ -205,13 +203,13 @@ pub async fn update(
     }
     let facility = Facility::from_feature(&value).map_err(ApiError::invalid_record)?;
     let stored = state.registry.update(facility, caller.actor()).await?;
-    Ok(Json(stored.to_feature()))
+    Ok(Json(FacilityFeature::from(stored)))
 }
 
 /// Removes a facility. Needs the planner role.
 #[utoipa::path(delete, path = "/api/facilities/{id}", params(("id" = String, Path, description = "facility id")),
-    responses((status = 204, description = "deleted"), (status = 401, description = "not signed in", body = Object), (status = 403, description = "not a planner", body = Object),
-              (status = 404, description = "no such facility", body = Object)),
+    responses((status = 204, description = "deleted"), (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
+              (status = 404, description = "no such facility", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -229,11 +227,12 @@ pub async fn delete(
 /// written and the 422 answer lists every problem as `{index, id, field, message}`.
 #[utoipa::path(post, path = "/api/import", params(("format" = Option<String>, Query, description = "geojson | csv | hxl | osm (detected when absent)"),
         ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 country of every OSM record; absent: addr:country or the country outline")),
-    request_body(content = Object, description = "GeoJSON FeatureCollection, or CSV text"),
+    request_body(description = "a GeoJSON FeatureCollection (or OSM GeoJSON export), or CSV text with an optional HXL hashtag row",
+        content((FacilityCollection = "application/json"), (String = "text/csv"))),
     responses((status = 200, description = "what was read and written", body = ImportSummary),
-              (status = 401, description = "not signed in", body = Object), (status = 403, description = "not a planner", body = Object),
-              (status = 413, description = "body too large", body = Object),
-              (status = 422, description = "record errors; nothing written", body = Object)),
+              (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
+              (status = 413, description = "body too large", body = ErrorBody),
+              (status = 422, description = "record errors; nothing written", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn import(
     State(state): State<AppState>,
@@ -270,7 +269,8 @@ pub async fn import(
 
 /// Every facility the caller may see, as GeoJSON or HXL CSV.
 #[utoipa::path(get, path = "/api/export", params(("format" = Option<String>, Query, description = "geojson (default) | csv")),
-    responses((status = 200, description = "GeoJSON FeatureCollection or CSV with an HXL hashtag row", body = Object)))]
+    responses((status = 200, description = "GeoJSON FeatureCollection or CSV with an HXL hashtag row", body = FacilityCollection),
+              (status = 400, description = "bad parameter", body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
     caller: Caller,
@@ -291,10 +291,10 @@ pub async fn export(
     };
     match params.get("format").unwrap_or("geojson") {
         "geojson" => {
-            let mut body = export::geojson(&visible);
-            if !note.is_empty() {
-                body["note"] = json!(note);
-            }
+            let body = FacilityCollection {
+                note: (!note.is_empty()).then_some(note),
+                ..export::geojson(visible)
+            };
             Ok((
                 [(
                     header::CONTENT_DISPOSITION,

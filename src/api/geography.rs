@@ -3,7 +3,8 @@
 //! `/api/import`.
 
 use super::extract::{Body, Caller, Params};
-use super::{ApiError, AppState};
+use super::places::{AreaCollection, SettlementCollection};
+use super::{ApiError, AppState, ErrorBody};
 use crate::import::{self, areas::AreaOptions};
 use crate::registry::{AreaImportSummary, PopulationImportSummary};
 use axum::Json;
@@ -18,11 +19,12 @@ use axum::extract::State;
         ("level" = Option<u8>, Query, description = "0 country, 1 region, 2 district; inferred from ADMn_PCODE / shapeType when absent"),
         ("code_field" = Option<String>, Query, description = "attribute holding the area code"),
         ("name_field" = Option<String>, Query, description = "attribute holding the name")),
-    request_body(content = Object, description = "GeoJSON FeatureCollection of Polygons / MultiPolygons, WGS84, or a zipped shapefile"),
+    request_body(description = "a GeoJSON FeatureCollection of Polygons / MultiPolygons (WGS84), or a zip holding one shapefile",
+        content((AreaCollection = "application/json"), (Vec<u8> = "application/zip"))),
     responses((status = 200, description = "what was read, written and repaired", body = AreaImportSummary),
-              (status = 401, description = "not signed in", body = Object), (status = 403, description = "not a planner", body = Object),
-              (status = 413, description = "body too large", body = Object),
-              (status = 422, description = "record errors; nothing written", body = Object)),
+              (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
+              (status = 413, description = "body too large", body = ErrorBody),
+              (status = 422, description = "record errors; nothing written", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn import_areas(
     State(state): State<AppState>,
@@ -55,11 +57,12 @@ pub async fn import_areas(
 /// CSV `id,lon,lat,population`. Each point is placed in the admin areas; points outside
 /// every area are given the nearest one within reach and reported.
 #[utoipa::path(post, path = "/api/import/population",
-    request_body(content = Object, description = "GeoTIFF bytes, GeoJSON FeatureCollection of Points, or CSV text"),
+    request_body(description = "a GeoTIFF of people per cell, a GeoJSON FeatureCollection of Points with `population`, or CSV `id,lon,lat,population`",
+        content((Vec<u8> = "image/tiff"), (SettlementCollection = "application/json"), (String = "text/csv"))),
     responses((status = 200, description = "what was read, written and where it fell", body = PopulationImportSummary),
-              (status = 401, description = "not signed in", body = Object), (status = 403, description = "not a planner", body = Object),
-              (status = 413, description = "body too large", body = Object),
-              (status = 422, description = "record errors; nothing written", body = Object)),
+              (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
+              (status = 413, description = "body too large", body = ErrorBody),
+              (status = 422, description = "record errors; nothing written", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn import_population(
     State(state): State<AppState>,

@@ -15,7 +15,7 @@ pub mod openapi;
 mod places;
 mod plan;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody, ErrorDetail, ErrorDetails};
 
 use crate::basemap::{Basemap, PMTILES_MIME, PMTILES_PATH};
 use crate::registry::Registry;

@@ -1,15 +1,15 @@
 //! `GET /api/nearest`: the nearest appropriate services of each sector for a place.
 
 use super::extract::{Caller, Params};
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, ErrorBody};
 use crate::index::{Filter, Hit};
+use crate::model::FacilityFeature;
 use crate::model::{Language, Sector, Service, Status, parse_list};
-use crate::visibility::{Viewer, distance_band, masked_feature};
+use crate::visibility::{MaskedFeature, Viewer, distance_band, masked_feature};
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+
+use axum::Json;
 use serde::Serialize;
-use serde_json::json;
 
 /// Most results per sector.
 pub const MAX_K: usize = 50;
@@ -84,13 +84,13 @@ fn list<T: std::str::FromStr<Err = crate::model::VocabError>>(
 /// distance band measured to the facility's district-sized anchor cell, never its place
 /// (see `docs/confidentiality.md`).
 #[utoipa::path(get, path = "/api/nearest", params(NearestParams),
-    responses((status = 200, description = "`{query, results: [{sector, distance_m, facility}]}`", body = Object),
-              (status = 400, description = "bad parameter", body = Object)))]
+    responses((status = 200, description = "the nearest services of each sector", body = NearestAnswer),
+              (status = 400, description = "bad parameter", body = ErrorBody)))]
 pub async fn nearest(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-) -> Result<Response, ApiError> {
+) -> Result<Json<NearestAnswer>, ApiError> {
     params.only(PARAMS)?;
     let lon = params.number("lon")?;
     let lat = params.number("lat")?;
@@ -154,41 +154,15 @@ pub async fn nearest(
             None => index.nearest(lon, lat, sector, k, &filter),
         })
         .collect();
-    // The body is written straight out (no JSON tree): this is the hottest path.
-    let mut out = Vec::with_capacity(1024 + hits.len() * 1024);
-    out.extend_from_slice(b"{\"query\":");
-    let query = QueryEcho {
-        lon,
-        lat,
-        k,
-        sectors: &sectors,
-        radius_km,
-        services: &filter.services,
-        open_24_7: filter.open_24_7,
-        language: &filter.languages,
-        female_staff: filter.female_staff,
-        child_friendly: filter.child_friendly,
-        wheelchair_access: filter.wheelchair_access,
-        free_of_charge: filter.free_of_charge,
-        no_police_report_required: filter.no_police_report_required,
-        status: &filter.statuses,
-    };
-    // Writing to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut out, &query);
-    out.extend_from_slice(b",\"results\":[");
-    for (i, hit) in hits.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(b"{\"sector\":\"");
-        out.extend_from_slice(hit.sector.as_str().as_bytes());
-        out.extend_from_slice(b"\",\"distance_m\":");
-        let _ = serde_json::to_writer(&mut out, &round_mm(hit.distance_m));
-        out.extend_from_slice(b",\"facility\":");
-        hit.facility().write_feature(&mut out);
-        out.push(b'}');
-    }
     let mut demo = hits.iter().any(|h| h.record.summary().demo());
+    let mut results: Vec<NearestResult> = hits
+        .iter()
+        .map(|hit| NearestResult::Found {
+            sector: hit.sector,
+            distance_m: round_mm(hit.distance_m),
+            facility: Box::new(FacilityFeature::from(hit.facility())),
+        })
+        .collect();
     if public {
         // Per sector one masked entry: the band to the nearest confidential facility's
         // anchor cell, with the nearest public hotline.
@@ -205,38 +179,107 @@ pub async fn nearest(
             if let Some((record, anchor_m)) = index.nearest_anchor(lon, lat, sector, &filter) {
                 let facility = record.decode();
                 demo |= facility.demo;
-                if out.last() != Some(&b'[') {
-                    out.push(b',');
-                }
-                let entry = json!({"sector": sector, "distance_band": distance_band(anchor_m),
-                                   "facility": masked_feature(&facility, hotline.as_deref())});
-                let _ = serde_json::to_writer(&mut out, &entry);
+                results.push(NearestResult::Masked {
+                    sector,
+                    distance_band: distance_band(anchor_m),
+                    facility: masked_feature(&facility, hotline.as_deref()),
+                });
             }
         }
     }
-    out.extend_from_slice(b"],\"demo\":");
-    out.extend_from_slice(if demo { b"true" } else { b"false" });
-    out.extend_from_slice(b",\"distance\":\"WGS84 geodesic, metres\"}");
-    Ok(([(header::CONTENT_TYPE, "application/json")], out).into_response())
+    Ok(Json(NearestAnswer {
+        query: QueryEcho {
+            lon,
+            lat,
+            k,
+            sectors,
+            radius_km,
+            services: filter.services,
+            open_24_7: filter.open_24_7,
+            language: filter.languages,
+            female_staff: filter.female_staff,
+            child_friendly: filter.child_friendly,
+            wheelchair_access: filter.wheelchair_access,
+            free_of_charge: filter.free_of_charge,
+            no_police_report_required: filter.no_police_report_required,
+            status: filter.statuses,
+        },
+        results,
+        demo,
+        distance: "WGS84 geodesic, metres",
+    }))
+}
+
+/// The answer of `GET /api/nearest`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NearestAnswer {
+    /// The query as understood.
+    query: QueryEcho,
+    /// Per sector (in the order asked) the nearest services, nearest first; for the
+    /// public, then one masked entry per sector with confidential services.
+    results: Vec<NearestResult>,
+    /// Whether any answer is a synthetic demo record.
+    demo: bool,
+    /// How distances are measured: always "WGS84 geodesic, metres".
+    distance: &'static str,
+}
+
+/// One service in a nearest answer.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum NearestResult {
+    /// A service the caller may see, with its exact distance.
+    Found {
+        /// The sector it answers for.
+        sector: Sector,
+        /// Exact WGS84 geodesic distance, metres (to the millimetre).
+        distance_m: f64,
+        /// The service.
+        facility: Box<FacilityFeature>,
+    },
+    /// A confidential service, for the public: a distance band to its district-sized
+    /// anchor cell and the nearest public hotline, never its place.
+    Masked {
+        /// The sector it answers for.
+        sector: Sector,
+        /// e.g. `"10–25 km"`.
+        distance_band: String,
+        /// The masked service.
+        facility: MaskedFeature,
+    },
 }
 
 /// The query as understood, echoed in the answer.
-#[derive(Serialize)]
-struct QueryEcho<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct QueryEcho {
+    /// Longitude.
     lon: f64,
+    /// Latitude.
     lat: f64,
+    /// Results per sector.
     k: usize,
-    sectors: &'a [Sector],
+    /// Sectors searched.
+    sectors: Vec<Sector>,
+    /// Radius, km, if any.
     radius_km: Option<f64>,
-    services: &'a [Service],
+    /// Services required.
+    services: Vec<Service>,
+    /// Only open 24/7.
     open_24_7: bool,
-    language: &'a [Language],
+    /// Languages (any of them).
+    language: Vec<Language>,
+    /// Female staff required.
     female_staff: bool,
+    /// Child-friendly required.
     child_friendly: bool,
+    /// Wheelchair access required.
     wheelchair_access: bool,
+    /// Free of charge required.
     free_of_charge: bool,
+    /// No police report required.
     no_police_report_required: bool,
-    status: &'a [Status],
+    /// Statuses included.
+    status: Vec<Status>,
 }
 
 /// Distances are reported to the millimetre.

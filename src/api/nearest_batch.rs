@@ -8,15 +8,15 @@
 //! exact distance — only the band to its anchor cell and the mark `confidential`.
 
 use super::extract::{Body, Caller, Params};
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, ErrorBody};
 use crate::index::{Filter, Hit, ServiceIndex};
 use crate::model::{Language, Sector, Service, Status};
 use crate::visibility::{Viewer, distance_band};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -103,7 +103,10 @@ enum Format {
 /// A 400 naming the point and the field.
 fn point_error(index: usize, field: &str, message: &str) -> ApiError {
     ApiError {
-        details: Some(json!({"index": index, "field": field})),
+        details: Some(super::error::ErrorDetails::Item {
+            index,
+            field: field.to_string(),
+        }),
         ..ApiError::bad_request(format!("points[{index}].{field}: {message}"))
     }
 }
@@ -182,9 +185,10 @@ fn format_of(params: &Params, headers: &HeaderMap) -> Result<Format, ApiError> {
 /// caller a confidential facility has no id and no distance, only a band.
 #[utoipa::path(post, path = "/api/nearest/batch", request_body = BatchRequest,
     params(("format" = Option<String>, Query, description = "csv (default) | ndjson; or send `Accept: application/x-ndjson`")),
-    responses((status = 200, description = "CSV or NDJSON, streamed", content_type = "text/csv", body = String),
-              (status = 400, description = "bad request (a bad point is named by index and field in `details`)", body = Object),
-              (status = 413, description = "more than 100,000 points, or a body over 32 MB", body = Object)))]
+    responses((status = 200, description = "CSV (`text/csv`) or NDJSON (`application/x-ndjson`, one BatchLine per point), streamed",
+               content((String = "text/csv"), (BatchLine = "application/x-ndjson"))),
+              (status = 400, description = "bad request (a bad point is named by index and field in `details`)", body = ErrorBody),
+              (status = 413, description = "more than 100,000 points, or a body over 32 MB", body = ErrorBody)))]
 pub async fn batch(
     State(state): State<AppState>,
     caller: Caller,
@@ -363,23 +367,65 @@ impl Query {
     }
 
     fn ndjson_line(&self, out: &mut Vec<u8>, p: &Point, hits: &[Hit]) {
-        let results: Vec<Value> = hits
+        let results = hits
             .iter()
             .map(|hit| {
                 let confidential = hit.record.summary().confidential();
                 if self.viewer.may_see(confidential) {
-                    json!({"sector": hit.sector, "facility_id": hit.record.id(),
-                           "distance_m": (hit.distance_m * 1000.0).round() / 1000.0,
-                           "confidential": confidential})
+                    BatchResult::Found {
+                        sector: hit.sector,
+                        facility_id: hit.record.id(),
+                        distance_m: (hit.distance_m * 1000.0).round() / 1000.0,
+                        confidential,
+                    }
                 } else {
-                    json!({"sector": hit.sector, "distance_band": distance_band(hit.distance_m),
-                           "confidential": true})
+                    BatchResult::Masked {
+                        sector: hit.sector,
+                        distance_band: distance_band(hit.distance_m),
+                        confidential: true,
+                    }
                 }
             })
             .collect();
-        let _ = serde_json::to_writer(&mut *out, &json!({"id": p.id, "results": results}));
+        let line = BatchLine { id: &p.id, results };
+        let _ = serde_json::to_writer(&mut *out, &line);
         out.push(b'\n');
     }
+}
+
+/// One NDJSON line of a batch answer: a point and its results.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BatchLine<'a> {
+    /// The point's id.
+    id: &'a str,
+    /// Per sector, nearest first.
+    results: Vec<BatchResult<'a>>,
+}
+
+/// One result of a batch line.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum BatchResult<'a> {
+    /// A facility the caller may see.
+    Found {
+        /// Its sector.
+        sector: Sector,
+        /// Its id.
+        facility_id: &'a str,
+        /// Exact WGS84 geodesic distance, metres (to the millimetre).
+        distance_m: f64,
+        /// Whether it is confidential (only authorised callers see those).
+        confidential: bool,
+    },
+    /// A confidential facility, for the public: a band only.
+    Masked {
+        /// Its sector.
+        sector: Sector,
+        /// e.g. `"10–25 km"`.
+        distance_band: String,
+        /// Always true.
+        confidential: bool,
+    },
 }
 
 /// A CSV field, quoted when it needs to be.

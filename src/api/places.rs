@@ -2,28 +2,73 @@
 //! the services.
 
 use super::extract::Params;
-use super::{ApiError, AppState};
-use crate::model::Sector;
+use super::{ApiError, AppState, ErrorBody};
+use crate::basemap::{Basemap, BasemapInfo};
+use crate::model::geojson::{CollectionTag, FeatureTag, Geometry, PointGeometry};
+use crate::model::{Language, Sector, Service};
 use crate::search;
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The answer of `/healthz`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `"ok"`.
+    status: &'static str,
+    /// The data version (sequence number of the last change applied).
+    data_version: i64,
+}
 
 /// Liveness and the data version.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "`{status, data_version}`", body = Object)))]
-pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({"status": "ok", "data_version": state.registry.index().version()}))
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "alive", body = Health)))]
+pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        data_version: state.registry.index().version(),
+    })
+}
+
+/// The answer of `/api/meta`: what is loaded.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Meta {
+    /// Always `"Tirek"`.
+    name: &'static str,
+    /// Tirek's version.
+    version: &'static str,
+    /// Facilities loaded (confidential ones included: a count).
+    facilities: usize,
+    /// Of those, synthetic demonstration records.
+    demo_facilities: usize,
+    /// A notice to show while demo records are loaded.
+    demo_notice: Option<&'static str>,
+    /// Facilities per sector.
+    facilities_per_sector: BTreeMap<Sector, usize>,
+    /// Admin areas per level (0 country, 1 region, 2 district).
+    areas_per_level: [usize; 3],
+    /// Settlements loaded.
+    settlements: usize,
+    /// The data version.
+    data_version: i64,
+    /// `sqlite` or `postgres`.
+    backend: &'static str,
+    /// The sectors.
+    sectors: &'static [Sector],
+    /// The services.
+    services: &'static [Service],
+    /// The languages.
+    languages: &'static [Language],
+    /// The operator's basemap; null when none is configured.
+    basemap: Option<BasemapInfo>,
 }
 
 /// What is loaded: counts per sector, demo records, data version, vocabularies.
-#[utoipa::path(get, path = "/api/meta", responses((status = 200, description = "service metadata", body = Object)))]
-pub async fn meta(State(state): State<AppState>) -> Json<Value> {
+#[utoipa::path(get, path = "/api/meta", responses((status = 200, description = "service metadata", body = Meta)))]
+pub async fn meta(State(state): State<AppState>) -> Json<Meta> {
     let index = state.registry.index();
     let places = state.registry.places();
-    let per_sector: serde_json::Map<String, Value> = Sector::ALL
-        .iter()
-        .map(|s| (s.as_str().to_string(), json!(index.count(*s))))
-        .collect();
+    let facilities_per_sector = Sector::ALL.iter().map(|s| (*s, index.count(*s))).collect();
     let demo = index.facilities().filter(|r| r.summary().demo()).count();
     let mut levels = [0usize; 3];
     for a in &places.areas {
@@ -31,56 +76,153 @@ pub async fn meta(State(state): State<AppState>) -> Json<Value> {
             *n += 1;
         }
     }
-    Json(json!({
-        "name": "Tirek",
-        "version": env!("CARGO_PKG_VERSION"),
-        "facilities": index.len(),
-        "demo_facilities": demo,
-        "demo_notice": (demo > 0).then_some("Demo data: these facilities are synthetic, not real services."),
-        "facilities_per_sector": per_sector,
-        "areas_per_level": levels,
-        "settlements": places.settlements.len(),
-        "data_version": index.version(),
-        "backend": state.registry.store().backend(),
-        "sectors": Sector::ALL,
-        "services": crate::model::Service::ALL,
-        "languages": crate::model::Language::ALL,
-        "basemap": state.settings.basemap.as_ref().map(crate::basemap::Basemap::describe),
-    }))
+    Json(Meta {
+        name: "Tirek",
+        version: env!("CARGO_PKG_VERSION"),
+        facilities: index.len(),
+        demo_facilities: demo,
+        demo_notice: (demo > 0)
+            .then_some("Demo data: these facilities are synthetic, not real services."),
+        facilities_per_sector,
+        areas_per_level: levels,
+        settlements: places.settlements.len(),
+        data_version: index.version(),
+        backend: state.registry.store().backend(),
+        sectors: Sector::ALL,
+        services: Service::ALL,
+        languages: Language::ALL,
+        basemap: state.settings.basemap.as_ref().map(Basemap::describe),
+    })
+}
+
+/// Admin areas as GeoJSON.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AreaCollection {
+    /// Always `"FeatureCollection"`.
+    #[serde(rename = "type")]
+    kind: CollectionTag,
+    /// The areas.
+    features: Vec<AreaFeature>,
+}
+
+/// One admin area.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AreaFeature {
+    /// Always `"Feature"`.
+    #[serde(rename = "type")]
+    kind: FeatureTag,
+    /// The area's code.
+    id: String,
+    /// Its boundary: a GeoJSON MultiPolygon.
+    geometry: Geometry,
+    /// What it is.
+    properties: AreaProperties,
+}
+
+/// An admin area's fields.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AreaProperties {
+    /// P-code or ISO code, unique across levels.
+    code: String,
+    /// 0 country, 1 region, 2 district.
+    level: u8,
+    /// Code of the containing area.
+    parent: Option<String>,
+    /// Name (English where known).
+    name: String,
+    /// Names by language code.
+    names: BTreeMap<String, String>,
+}
+
+/// Settlements as GeoJSON.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SettlementCollection {
+    /// Always `"FeatureCollection"`.
+    #[serde(rename = "type")]
+    kind: CollectionTag,
+    /// The settlements.
+    features: Vec<SettlementFeature>,
+}
+
+/// One settlement.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SettlementFeature {
+    /// Always `"Feature"`.
+    #[serde(rename = "type")]
+    kind: FeatureTag,
+    /// The settlement's id.
+    id: String,
+    /// Where it is.
+    geometry: PointGeometry,
+    /// What it is.
+    properties: SettlementProperties,
+}
+
+/// A settlement's fields.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SettlementProperties {
+    /// Stable id, e.g. `gn:1538317`.
+    id: String,
+    /// Name (Latin script).
+    name: String,
+    /// Russian (Cyrillic) name.
+    name_ru: Option<String>,
+    /// People living here.
+    population: f64,
+    /// ISO 3166-1 alpha-2.
+    country: Option<String>,
+    /// Containing region code.
+    adm1: Option<String>,
+    /// Containing district code.
+    adm2: Option<String>,
 }
 
 /// Admin areas of a level as GeoJSON.
 #[utoipa::path(get, path = "/api/areas", params(("level" = Option<u8>, Query, description = "0 country, 1 region, 2 district; absent: all")),
-    responses((status = 200, description = "FeatureCollection of MultiPolygons with code, level, parent, name, names", body = Object),
-              (status = 400, description = "bad parameter", body = Object)))]
-pub async fn areas(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+    responses((status = 200, description = "FeatureCollection of MultiPolygons", body = AreaCollection),
+              (status = 400, description = "bad parameter", body = ErrorBody)))]
+pub async fn areas(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<AreaCollection>, ApiError> {
     params.only(&["level"])?;
     let level: Option<u8> = params.parse("level")?;
     let places = state.registry.places();
-    let features: Vec<Value> = places
+    let features = places
         .areas
         .iter()
         .filter(|a| level.is_none_or(|l| a.level == l))
-        .map(|a| {
-            let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&a.geometry));
-            json!({"type": "Feature", "id": a.code, "geometry": geometry,
-                   "properties": {"code": a.code, "level": a.level, "parent": a.parent, "name": a.name, "names": a.names}})
+        .map(|a| AreaFeature {
+            kind: FeatureTag::Feature,
+            id: a.code.clone(),
+            geometry: Geometry(geojson::Geometry::new(geojson::GeometryValue::from(
+                &a.geometry,
+            ))),
+            properties: AreaProperties {
+                code: a.code.clone(),
+                level: a.level,
+                parent: a.parent.clone(),
+                name: a.name.clone(),
+                names: a.names.clone(),
+            },
         })
         .collect();
-    Ok(Json(
-        json!({"type": "FeatureCollection", "features": features}),
-    ))
+    Ok(Json(AreaCollection {
+        kind: CollectionTag::FeatureCollection,
+        features,
+    }))
 }
 
 /// Settlements, optionally searched by name in any script.
 #[utoipa::path(get, path = "/api/settlements", params(
         ("q" = Option<String>, Query, description = "name in Cyrillic or Latin, transliteration-tolerant"),
         ("limit" = Option<usize>, Query, description = "most results (default: all, or 20 with q)")),
-    responses((status = 200, description = "FeatureCollection of Points with id, name, name_ru, population, country", body = Object)))]
+    responses((status = 200, description = "FeatureCollection of Points", body = SettlementCollection),
+              (status = 400, description = "bad parameter", body = ErrorBody)))]
 pub async fn settlements(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SettlementCollection>, ApiError> {
     params.only(&["q", "limit"])?;
     let limit: Option<usize> = params.parse("limit")?;
     let places = state.registry.places();
@@ -113,16 +255,26 @@ pub async fn settlements(
     } else {
         usize::MAX
     });
-    let features: Vec<Value> = selected
+    let features = selected
         .iter()
         .take(limit)
-        .map(|(_, s)| {
-            json!({"type": "Feature", "id": s.id, "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
-                   "properties": {"id": s.id, "name": s.name, "name_ru": s.name_ru, "population": s.population,
-                                  "country": s.country, "adm1": s.adm1, "adm2": s.adm2}})
+        .map(|(_, s)| SettlementFeature {
+            kind: FeatureTag::Feature,
+            id: s.id.clone(),
+            geometry: PointGeometry::new(s.lon, s.lat),
+            properties: SettlementProperties {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                name_ru: s.name_ru.clone(),
+                population: s.population,
+                country: s.country.clone(),
+                adm1: s.adm1.clone(),
+                adm2: s.adm2.clone(),
+            },
         })
         .collect();
-    Ok(Json(
-        json!({"type": "FeatureCollection", "features": features}),
-    ))
+    Ok(Json(SettlementCollection {
+        kind: CollectionTag::FeatureCollection,
+        features,
+    }))
 }

@@ -11,19 +11,20 @@
 
 use super::cache::AnalysisKey;
 use super::extract::{Body, Caller, Params};
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, ErrorBody};
 use crate::coverage::Thresholds;
 use crate::coverage::analysis::Sites;
-use crate::coverage::grid::{self, BBox, MAX_CELLS};
-use crate::coverage::planning::{self, Candidate, PlanError};
+use crate::coverage::grid::{self, BBox, GridCollection, MAX_CELLS};
+use crate::coverage::planning::{self, Candidate, Catchment, PlanError, SitePlanAnswer};
 use crate::coverage::siting::{MAX_CANDIDATES, MAX_K};
 use crate::index::ServiceIndex;
 use crate::model::{Sector, parse_list};
 use crate::visibility::Viewer;
+use axum::Json;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use std::sync::Arc;
 
 /// Query of `GET /api/gaps/grid`.
@@ -69,23 +70,12 @@ pub struct PlanRequest {
     threshold_km: Option<f64>,
 }
 
-/// A JSON answer serialised from a cached value without copying it.
-fn json_response(value: &Value) -> Result<Response, ApiError> {
-    let bytes = serde_json::to_vec(value).map_err(|e| ApiError::internal(&e))?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
-}
-
-/// Cached computations may fail on the input; the failure is cached as this marker.
-const FAILED: &str = "__tirek_failed";
-
-fn failure(message: String) -> Value {
-    json!({ FAILED: message })
-}
-
-fn check_failure(value: &Value) -> Result<(), ApiError> {
-    match value.get(FAILED).and_then(Value::as_str) {
-        Some(message) => Err(ApiError::bad_request(message)),
-        None => Ok(()),
+/// A cached answer, serialised without copying it; a cached failure (the input was
+/// refused) as a 400.
+fn cached_response<T: Serialize>(answer: &Result<T, String>) -> Result<Response, ApiError> {
+    match answer {
+        Ok(value) => Ok(Json(value).into_response()),
+        Err(message) => Err(ApiError::bad_request(message.clone())),
     }
 }
 
@@ -148,8 +138,8 @@ fn refuse_confidential_sector(
 /// whether that is within the threshold. Sectors with confidential facilities are
 /// withheld (null) from the public.
 #[utoipa::path(get, path = "/api/gaps/grid", params(GridParams),
-    responses((status = 200, description = "GeoJSON FeatureCollection of H3 Polygons with `cell`, `population`, `dist_km_<s>`, `covered_<s>`, `covered_all`; foreign member `grid`", body = Object),
-              (status = 400, description = "bad parameter, or more than 200,000 cells", body = Object)))]
+    responses((status = 200, description = "GeoJSON FeatureCollection of H3 Polygons; foreign member `grid`", body = GridCollection),
+              (status = 400, description = "bad parameter, or more than 200,000 cells", body = ErrorBody)))]
 pub async fn gaps_grid(
     State(state): State<AppState>,
     caller: Caller,
@@ -195,25 +185,24 @@ pub async fn gaps_grid(
                     if !withheld.is_empty() {
                         note.push_str(" Sectors with confidential facilities are withheld (null) for the public: their cells would trace the locations. Sign in as a caseworker or planner to see them.");
                     }
-                    grid::to_geojson(&g, &withheld, &note)
+                    Ok(grid::to_geojson(&g, &withheld, &note))
                 }
-                Err(e) => failure(e.to_string()),
+                Err(e) => Err(e.to_string()),
             }
         })
     })
     .await
     .map_err(|e| ApiError::internal(&e))?;
-    check_failure(&result)?;
-    json_response(&result)
+    cached_response(&result)
 }
 
 /// Each settlement's nearest active facility of `sector`: `[{id, name, population,
 /// facility_id, distance_m}]`. Refused (403) to the public for a sector with
 /// confidential facilities: the catchments would trace their locations.
 #[utoipa::path(get, path = "/api/catchments", params(CatchmentParams),
-    responses((status = 200, description = "`[{id, name, population, facility_id, distance_m}]`", body = Object),
-              (status = 400, description = "bad parameter", body = Object),
-              (status = 403, description = "the public asking for a sector with confidential facilities", body = Object)))]
+    responses((status = 200, description = "per settlement, its nearest active facility", body = [Catchment]),
+              (status = 400, description = "bad parameter", body = ErrorBody),
+              (status = 403, description = "the public asking for a sector with confidential facilities", body = ErrorBody)))]
 pub async fn catchments(
     State(state): State<AppState>,
     caller: Caller,
@@ -232,12 +221,12 @@ pub async fn catchments(
             let index = registry.index();
             let places = registry.places();
             let sites = Sites::from_facilities(index.facilities());
-            Value::Array(planning::catchments(&sites, &places.settlements, sector))
+            Ok::<_, String>(planning::catchments(&sites, &places.settlements, sector))
         })
     })
     .await
     .map_err(|e| ApiError::internal(&e))?;
-    json_response(&result)
+    cached_response(&result)
 }
 
 /// Candidate sites as asked.
@@ -352,10 +341,10 @@ fn candidate(i: usize, item: &Value) -> Result<Candidate, ApiError> {
 /// most people of the store's settlements within the threshold of a `sector` facility,
 /// existing active facilities fixed. Each step reports its gain.
 #[utoipa::path(post, path = "/api/plan/sites", request_body = PlanRequest,
-    responses((status = 200, description = "`{sector, threshold_m, population_total, covered_before, steps: [{rank, site: {id, lon, lat, name}, gain, covered_after}], candidates_considered}`", body = Object),
-              (status = 400, description = "bad body: unknown sector, k outside 1..=200, bad coordinates, malformed JSON, too many candidates", body = Object),
-              (status = 403, description = "the public planning a sector with confidential facilities", body = Object),
-              (status = 413, description = "body too large", body = Object)))]
+    responses((status = 200, description = "the sites, best first, each with its gain", body = SitePlanAnswer),
+              (status = 400, description = "bad body: unknown sector, k outside 1..=200, bad coordinates, malformed JSON, too many candidates", body = ErrorBody),
+              (status = 403, description = "the public planning a sector with confidential facilities", body = ErrorBody),
+              (status = 413, description = "body too large", body = ErrorBody)))]
 pub async fn plan_sites(
     State(state): State<AppState>,
     caller: Caller,
@@ -367,7 +356,9 @@ pub async fn plan_sites(
         threshold_km.map_or_else(|| Thresholds::default().get(sector), |km| km * 1000.0);
     let registry = state.registry.clone();
     let analyses = state.analyses.clone();
-    let compute = move |registry: &crate::registry::Registry, candidates: Candidates| -> Value {
+    let compute = move |registry: &crate::registry::Registry,
+                        candidates: Candidates|
+          -> Result<SitePlanAnswer, String> {
         let index = registry.index();
         let places = registry.places();
         let sites = Sites::from_facilities(index.facilities());
@@ -380,13 +371,13 @@ pub async fn plan_sites(
                 MAX_CANDIDATES,
             ) {
                 Ok(list) => list,
-                Err(e) => return failure(plan_message(&e)),
+                Err(e) => return Err(plan_message(&e)),
             },
             Candidates::List(list) => list,
         };
         match planning::plan_sites(&sites, &places.settlements, sector, threshold_m, k, list) {
-            Ok(plan) => planning::plan_json(&plan),
-            Err(e) => failure(plan_message(&e)),
+            Ok(plan) => Ok(planning::plan_answer(&plan)),
+            Err(e) => Err(plan_message(&e)),
         }
     };
     let result = tokio::task::spawn_blocking(move || match candidates {
@@ -408,8 +399,7 @@ pub async fn plan_sites(
     })
     .await
     .map_err(|e| ApiError::internal(&e))?;
-    check_failure(&result)?;
-    json_response(&result)
+    cached_response(&result)
 }
 
 fn plan_message(e: &PlanError) -> String {

@@ -41,10 +41,10 @@ pub async fn import(registry: &Registry, command: ImportCommand) -> Result<()> {
 pub fn export(registry: &Registry, command: ExportCommand) -> Result<()> {
     let ExportCommand::Facilities { format, out } = command;
     let index = registry.index();
-    let all: Vec<_> = index.facilities().map(|r| r.decode()).collect();
+    let all = index.facilities().map(|r| r.decode());
     let text = match FacilityFormat::from(format) {
-        FacilityFormat::Geojson => serde_json::to_string_pretty(&export::geojson(&all))? + "\n",
-        FacilityFormat::Csv => export::csv(&all),
+        FacilityFormat::Geojson => serde_json::to_string_pretty(&export::geojson(all))? + "\n",
+        FacilityFormat::Csv => export::csv(&all.collect::<Vec<_>>()),
     };
     write_output(out.as_deref(), &text)
 }

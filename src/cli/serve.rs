@@ -31,7 +31,7 @@ pub async fn serve(
     }
     match &basemap {
         None => tracing::info!("no basemap configured (TIREK_BASEMAP_PMTILES / TIREK_BASEMAP_XYZ)"),
-        Some(b) => tracing::info!("basemap: {}", b.describe()),
+        Some(b) => tracing::info!("basemap: {:?}", b.describe()),
     }
     // Writes by other instances and by the CLI reach this one through the store.
     let _follower = registry.follow();

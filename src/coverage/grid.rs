@@ -25,10 +25,11 @@
 
 use super::Thresholds;
 use crate::model::Sector;
+use crate::model::geojson::{CollectionTag, FeatureTag, Geometry};
 use geo::{ChamberlainDuquetteArea, Polygon};
 use h3o::geom::{ContainmentMode, TilerBuilder};
 use h3o::{CellIndex, LatLng, Resolution};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Coarsest resolution served.
@@ -367,51 +368,180 @@ pub fn compute(
     })
 }
 
+/// The gap grid as GeoJSON: one hexagon per cell.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct GridCollection {
+    /// Always `"FeatureCollection"`.
+    #[serde(rename = "type")]
+    pub kind: CollectionTag,
+    /// The cells.
+    pub features: Vec<GridFeature>,
+    /// How the grid was made.
+    pub grid: GridMeta,
+}
+
+/// How a gap grid was made.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct GridMeta {
+    /// H3 resolution.
+    pub res: u8,
+    /// Sectors measured.
+    pub sectors: Vec<Sector>,
+    /// Threshold per sector measured, metres.
+    pub thresholds_m: BTreeMap<Sector, f64>,
+    /// Number of cells.
+    pub cells: usize,
+    /// How to read the figures.
+    pub note: String,
+}
+
+/// One H3 cell of the gap grid.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct GridFeature {
+    /// Always `"Feature"`.
+    #[serde(rename = "type")]
+    pub kind: FeatureTag,
+    /// The hexagon: a GeoJSON Polygon.
+    pub geometry: Geometry,
+    /// Its figures.
+    pub properties: GridCellFigures,
+}
+
+/// A cell's figures. For each sector measured, `dist_km_<sector>` (to the nearest active
+/// facility, km to the metre; null when none, or withheld) and `covered_<sector>` (within
+/// the threshold; null when withheld); sectors not measured are absent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct GridCellFigures {
+    /// H3 cell index.
+    pub cell: String,
+    /// People in the cell.
+    pub population: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = true)]
+    /// Health: km to the nearest facility.
+    pub dist_km_health: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<bool>, nullable = true)]
+    /// Health: within the threshold.
+    pub covered_health: Option<Option<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = true)]
+    /// Psycho-social support: km to the nearest facility.
+    pub dist_km_psychosocial: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<bool>, nullable = true)]
+    /// Psycho-social support: within the threshold.
+    pub covered_psychosocial: Option<Option<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = true)]
+    /// Police: km to the nearest facility.
+    pub dist_km_police: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<bool>, nullable = true)]
+    /// Police: within the threshold.
+    pub covered_police: Option<Option<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = true)]
+    /// Shelter: km to the nearest facility.
+    pub dist_km_shelter: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<bool>, nullable = true)]
+    /// Shelter: within the threshold.
+    pub covered_shelter: Option<Option<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = true)]
+    /// Legal aid: km to the nearest facility.
+    pub dist_km_legal: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<bool>, nullable = true)]
+    /// Legal aid: within the threshold.
+    pub covered_legal: Option<Option<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = true)]
+    /// Hotline: km to the nearest facility.
+    pub dist_km_hotline: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<bool>, nullable = true)]
+    /// Hotline: within the threshold.
+    pub covered_hotline: Option<Option<bool>>,
+    /// Within reach of every sector measured; null when a sector is withheld.
+    pub covered_all: Option<bool>,
+}
+
+impl GridCellFigures {
+    /// Sets `sector`'s distance (km) and coverage; `None` for withheld values.
+    fn set(&mut self, sector: Sector, dist_km: Option<f64>, covered: Option<bool>) {
+        let (dist, cov) = match sector {
+            Sector::Health => (&mut self.dist_km_health, &mut self.covered_health),
+            Sector::Psychosocial => (
+                &mut self.dist_km_psychosocial,
+                &mut self.covered_psychosocial,
+            ),
+            Sector::Police => (&mut self.dist_km_police, &mut self.covered_police),
+            Sector::Shelter => (&mut self.dist_km_shelter, &mut self.covered_shelter),
+            Sector::Legal => (&mut self.dist_km_legal, &mut self.covered_legal),
+            Sector::Hotline => (&mut self.dist_km_hotline, &mut self.covered_hotline),
+        };
+        *dist = Some(dist_km);
+        *cov = Some(covered);
+    }
+}
+
 /// The grid as a GeoJSON FeatureCollection (see the module doc); the `withheld`
 /// sectors' values are null in every cell.
-pub fn to_geojson(grid: &Grid, withheld: &[Sector], note: &str) -> Value {
-    let features: Vec<Value> = grid
+pub fn to_geojson(grid: &Grid, withheld: &[Sector], note: &str) -> GridCollection {
+    let features = grid
         .cells
         .iter()
         .map(|c| {
-            let mut props = Map::new();
-            props.insert("cell".into(), json!(c.cell.to_string()));
-            props.insert("population".into(), json!(c.population));
+            let mut props = GridCellFigures {
+                cell: c.cell.to_string(),
+                population: c.population,
+                ..GridCellFigures::default()
+            };
             let mut all = Some(true);
             for (&s, answer) in grid.sectors.iter().zip(&c.nearest) {
                 if withheld.contains(&s) {
-                    props.insert(format!("dist_km_{s}"), Value::Null);
-                    props.insert(format!("covered_{s}"), Value::Null);
+                    props.set(s, None, None);
                     all = None;
                     continue;
                 }
                 let covered = answer.is_some_and(|(_, d)| d <= grid.thresholds.get(s));
                 all = all.map(|a| a && covered);
-                let dist = answer.map_or(Value::Null, |(_, d)| json!(d.round() / 1000.0));
-                props.insert(format!("dist_km_{s}"), dist);
-                props.insert(format!("covered_{s}"), json!(covered));
+                props.set(s, answer.map(|(_, d)| d.round() / 1000.0), Some(covered));
             }
-            props.insert("covered_all".into(), json!(all));
-            json!({
-                "type": "Feature",
-                "geometry": {"type": "Polygon", "coordinates": [cell_ring(c.cell)]},
-                "properties": props,
-            })
+            props.covered_all = all;
+            GridFeature {
+                kind: FeatureTag::Feature,
+                geometry: Geometry(geojson::Geometry::new(geojson::GeometryValue::from(
+                    &Polygon::new(
+                        cell_ring(c.cell)
+                            .into_iter()
+                            .map(|[lon, lat]| (lon, lat))
+                            .collect::<Vec<_>>()
+                            .into(),
+                        Vec::new(),
+                    ),
+                ))),
+                properties: props,
+            }
         })
         .collect();
-    let thresholds_m: Map<String, Value> = grid
-        .sectors
-        .iter()
-        .map(|s| (s.as_str().to_string(), json!(grid.thresholds.get(*s))))
-        .collect();
-    json!({
-        "type": "FeatureCollection",
-        "features": features,
-        "grid": {
-            "res": grid.res, "sectors": grid.sectors, "thresholds_m": thresholds_m,
-            "cells": grid.cells.len(), "note": note,
+    GridCollection {
+        kind: CollectionTag::FeatureCollection,
+        features,
+        grid: GridMeta {
+            res: grid.res,
+            sectors: grid.sectors.clone(),
+            thresholds_m: grid
+                .sectors
+                .iter()
+                .map(|s| (*s, grid.thresholds.get(*s)))
+                .collect(),
+            cells: grid.cells.len(),
+            note: note.to_string(),
         },
-    })
+    }
 }
 
 #[cfg(test)]

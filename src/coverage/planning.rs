@@ -8,7 +8,7 @@ use crate::coverage::grid::{self, BBox, Grid, GridError, GridInput, Region};
 use crate::coverage::siting::{self, Plan, SitingError, SitingInput};
 use crate::coverage::{AccessModel, GeodesicAccess, PointSet, Thresholds};
 use crate::model::{Area, Sector, Settlement, Status};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// What the grid notes for its readers.
 pub const GRID_NOTE: &str = "Population is the settlements in each cell (GeoNames unless better data was imported: rural people are under-counted). Distances are exact WGS84 geodesics from the cell centre to the nearest active facility; covered means distance ≤ threshold (inclusive).";
@@ -232,27 +232,77 @@ pub fn plan_sites(
     })
 }
 
+/// A site plan as the API answers it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct SitePlanAnswer {
+    /// The sector placed.
+    pub sector: Sector,
+    /// Coverage threshold, metres.
+    pub threshold_m: f64,
+    /// People in all the settlements.
+    pub population_total: f64,
+    /// People within the threshold of an existing active facility.
+    pub covered_before: f64,
+    /// The sites, best first.
+    pub steps: Vec<SiteStep>,
+    /// How many candidates were considered.
+    pub candidates_considered: usize,
+}
+
+/// One site of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct SiteStep {
+    /// 1 for the first site placed.
+    pub rank: usize,
+    /// Where.
+    pub site: PlannedSite,
+    /// People newly within reach.
+    pub gain: f64,
+    /// People within reach after this site.
+    pub covered_after: f64,
+}
+
+/// A candidate chosen as a site.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PlannedSite {
+    /// The candidate's id (settlement id, H3 cell, or the caller's).
+    pub id: String,
+    /// Longitude.
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Its name, where it has one.
+    pub name: Option<String>,
+}
+
 /// The plan as the API answers it.
-pub fn plan_json(p: &SitePlan) -> Value {
-    let steps: Vec<Value> = p
-        .plan
-        .steps
-        .iter()
-        .map(|s| {
-            let c = &p.candidates[s.candidate as usize];
-            json!({
-                "rank": s.rank,
-                "site": {"id": c.id, "lon": c.lon, "lat": c.lat, "name": c.name},
-                "gain": s.gain,
-                "covered_after": s.covered_after,
+pub fn plan_answer(p: &SitePlan) -> SitePlanAnswer {
+    SitePlanAnswer {
+        sector: p.sector,
+        threshold_m: p.threshold_m,
+        population_total: p.plan.population_total,
+        covered_before: p.plan.covered_before,
+        steps: p
+            .plan
+            .steps
+            .iter()
+            .map(|s| {
+                let c = &p.candidates[s.candidate as usize];
+                SiteStep {
+                    rank: s.rank,
+                    site: PlannedSite {
+                        id: c.id.clone(),
+                        lon: c.lon,
+                        lat: c.lat,
+                        name: c.name.clone(),
+                    },
+                    gain: s.gain,
+                    covered_after: s.covered_after,
+                }
             })
-        })
-        .collect();
-    json!({
-        "sector": p.sector, "threshold_m": p.threshold_m,
-        "population_total": p.plan.population_total, "covered_before": p.plan.covered_before,
-        "steps": steps, "candidates_considered": p.candidates.len(),
-    })
+            .collect(),
+        candidates_considered: p.candidates.len(),
+    }
 }
 
 /// The plan as CSV: `rank,site_id,lon,lat,gain,covered_after`.
@@ -273,23 +323,39 @@ pub fn plan_csv(p: &SitePlan) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-/// Per settlement, its nearest active facility of `sector`: `{id, name, population,
-/// facility_id, distance_m}` (millimetres). Sectors with confidential facilities are
-/// refused to the public before this is called (see [`withheld_sectors`]).
-pub fn catchments(sites: &Sites, settlements: &[Settlement], sector: Sector) -> Vec<Value> {
+/// A settlement and its nearest active facility of one sector.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Catchment {
+    /// The settlement's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// People living there.
+    pub population: f64,
+    /// The nearest active facility; null when the sector has none.
+    pub facility_id: Option<String>,
+    /// Exact WGS84 geodesic distance to it, metres (to the millimetre).
+    pub distance_m: Option<f64>,
+}
+
+/// Per settlement, its nearest active facility of `sector` (distances to the
+/// millimetre). Sectors with confidential facilities are refused to the public before
+/// this is called (see [`withheld_sectors`]).
+pub fn catchments(sites: &Sites, settlements: &[Settlement], sector: Sector) -> Vec<Catchment> {
     let coords: Vec<(f64, f64)> = settlements.iter().map(|s| (s.lon, s.lat)).collect();
     let nearest = crate::coverage::analysis::batch_nearest(sites, &coords, &[sector], threads());
     settlements
         .iter()
         .zip(nearest.rows())
         .map(|(s, row)| {
-            let mut v = json!({"id": s.id, "name": s.name, "population": s.population,
-                               "facility_id": null, "distance_m": null});
-            if let Some((f, d)) = row.first().copied().flatten() {
-                v["facility_id"] = json!(sites.ids[f as usize]);
-                v["distance_m"] = json!((d * 1000.0).round() / 1000.0);
+            let found = row.first().copied().flatten();
+            Catchment {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                population: s.population,
+                facility_id: found.map(|(f, _)| sites.ids[f as usize].clone()),
+                distance_m: found.map(|(_, d)| (d * 1000.0).round() / 1000.0),
             }
-            v
         })
         .collect()
 }

@@ -2,7 +2,8 @@
 
 use super::{AreaCoverage, CoverageTable};
 use crate::model::Sector;
-use serde_json::{Value, json};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// An area as the report names it.
 #[derive(Debug, Clone)]
@@ -80,24 +81,75 @@ pub fn csv(
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-/// One area's figures as JSON properties.
-pub fn properties(a: &AreaCoverage, label: &AreaLabel) -> Value {
-    let sectors: serde_json::Map<String, Value> = a
-        .sectors
-        .iter()
-        .map(|s| {
-            (
-                s.sector.as_str().to_string(),
-                json!({
-                    "pop_covered": s.pop_covered, "share": s.share, "facilities": s.facilities,
-                    "mean_distance_m": s.mean_distance_m, "median_distance_m": s.median_distance_m,
-                }),
-            )
-        })
-        .collect();
-    json!({
-        "code": label.code, "name": label.name, "pop_total": a.pop_total, "pop_all": a.pop_all,
-        "share_all": a.share_all, "uncovered": a.uncovered, "rank_uncovered": a.rank_uncovered,
-        "rank_share": a.rank_share, "sectors": sectors,
-    })
+/// One area's coverage figures, as `GET /api/coverage` answers them.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct AreaFigures {
+    /// The area's code.
+    pub code: String,
+    /// The area's name.
+    pub name: String,
+    /// People in the area.
+    pub pop_total: f64,
+    /// People within reach of every sector of the minimum package.
+    pub pop_all: f64,
+    /// `pop_all / pop_total` (0 when nobody lives there).
+    pub share_all: f64,
+    /// People out of reach of at least one sector of the package.
+    pub uncovered: f64,
+    /// Rank by `uncovered`, 1 = most people uncovered.
+    pub rank_uncovered: usize,
+    /// Rank by `share_all`, 1 = lowest share.
+    pub rank_share: usize,
+    /// Per sector analysed.
+    pub sectors: BTreeMap<Sector, SectorFigures>,
+}
+
+/// One sector's figures in an area.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct SectorFigures {
+    /// People within the sector's threshold.
+    pub pop_covered: f64,
+    /// `pop_covered / pop_total`.
+    pub share: f64,
+    /// Active facilities of the sector in the area; null where suppressed for the public.
+    pub facilities: Option<usize>,
+    /// True where the public's count was suppressed (too small to show safely).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facilities_suppressed: Option<bool>,
+    /// Population-weighted mean distance to the nearest facility, metres; null where
+    /// withheld or not computed.
+    pub mean_distance_m: Option<f64>,
+    /// Population-weighted median distance, metres; null where withheld or not computed.
+    pub median_distance_m: Option<f64>,
+}
+
+/// One area's figures, labelled.
+pub fn figures(a: &AreaCoverage, label: &AreaLabel) -> AreaFigures {
+    AreaFigures {
+        code: label.code.clone(),
+        name: label.name.clone(),
+        pop_total: a.pop_total,
+        pop_all: a.pop_all,
+        share_all: a.share_all,
+        uncovered: a.uncovered,
+        rank_uncovered: a.rank_uncovered,
+        rank_share: a.rank_share,
+        sectors: a
+            .sectors
+            .iter()
+            .map(|s| {
+                (
+                    s.sector,
+                    SectorFigures {
+                        pop_covered: s.pop_covered,
+                        share: s.share,
+                        facilities: Some(s.facilities),
+                        facilities_suppressed: None,
+                        mean_distance_m: s.mean_distance_m,
+                        median_distance_m: s.median_distance_m,
+                    },
+                )
+            })
+            .collect(),
+    }
 }

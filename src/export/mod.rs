@@ -5,4 +5,4 @@ mod audit;
 mod facilities;
 
 pub use audit::audit_csv;
-pub use facilities::{csv, geojson};
+pub use facilities::{FacilityCollection, csv, geojson};

@@ -22,8 +22,10 @@ use std::collections::HashMap;
 pub struct RecordError {
     /// Position of the record: feature index (0-based) or CSV data row (1-based line
     /// number in the file). `None` for problems with the file as a whole.
+    #[schema(required = true)]
     pub index: Option<usize>,
     /// The record's id, when it has one.
+    #[schema(required = true)]
     pub id: Option<String>,
     /// The field at fault (`properties.sectors[1]`, `geometry.coordinates`, ...).
     pub field: String,

@@ -4,12 +4,13 @@
 
 mod account;
 mod facility;
+pub mod geojson;
 mod hours;
 mod place;
 mod vocab;
 
 pub use account::{Account, Credential, CredentialKind, Role, UnknownRole};
-pub use facility::{Capacity, Facility, FieldError};
+pub use facility::{Capacity, Facility, FacilityFeature, FacilityProperties, FieldError};
 pub use facility::{PROPERTY_NAMES, format_timestamp};
 pub use hours::{OpeningHours, OpeningHoursError};
 pub use place::{Area, PopulationPoint, Settlement};

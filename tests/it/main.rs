@@ -12,6 +12,7 @@ mod openapi;
 mod planning;
 mod round_trip;
 mod scale_out;
+mod schemas;
 mod security;
 mod storage;
 mod support;

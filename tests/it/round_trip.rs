@@ -50,8 +50,9 @@ async fn export_then_import_is_lossless_in_both_formats() {
         "shelters are confidential by default"
     );
 
-    let geojson = tirek::export::geojson(stored.iter());
-    let back = read_facilities(geojson.to_string().as_bytes(), FacilityFormat::Geojson).unwrap();
+    let geojson = tirek::export::geojson(stored.iter().cloned());
+    let text = serde_json::to_string(&geojson).unwrap();
+    let back = read_facilities(text.as_bytes(), FacilityFormat::Geojson).unwrap();
     assert_eq!(back, stored);
 
     let csv = tirek::export::csv(stored.iter());

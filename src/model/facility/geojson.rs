@@ -2,10 +2,11 @@
 //! names, so what Tirek writes it reads back unchanged; reading names every bad field.
 
 use super::{Capacity, Facility, FieldError, format_timestamp};
+use crate::model::geojson::{FeatureTag, PointGeometry};
 use crate::model::{Language, Sector, Service, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
@@ -61,108 +62,16 @@ impl Facility {
         props
     }
 
-    /// The record as an RFC 7946 Feature.
+    /// The record as an RFC 7946 Feature (a JSON tree: for readers and tests; answers
+    /// use [`FacilityFeature`]).
     pub fn to_feature(&self) -> Value {
-        json!({
-            "type": "Feature",
-            "id": self.id,
-            "geometry": {"type": "Point", "coordinates": [self.lon, self.lat]},
-            "properties": Value::Object(self.properties()),
-        })
+        serde_json::to_value(FacilityFeature::from(self.clone())).unwrap_or(Value::Null)
     }
 
-    /// Appends the record as an RFC 7946 Feature in JSON: the same document as
-    /// [`Facility::to_feature`], written straight from the fields (the hot path of
-    /// `/api/nearest`).
-    pub fn write_feature(&self, out: &mut Vec<u8>) {
-        /// A timestamp as records carry it.
-        struct Stamp(DateTime<Utc>);
-        impl Serialize for Stamp {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&format_timestamp(&self.0))
-            }
-        }
-        #[derive(Serialize)]
-        struct Geometry {
-            #[serde(rename = "type")]
-            kind: &'static str,
-            coordinates: [f64; 2],
-        }
-        #[derive(Serialize)]
-        struct Properties<'a> {
-            id: &'a str,
-            name: &'a str,
-            names: &'a BTreeMap<Language, String>,
-            organisation: &'a Option<String>,
-            sectors: &'a [Sector],
-            services: &'a [Service],
-            address: &'a Option<String>,
-            country: &'a str,
-            adm1: &'a Option<String>,
-            adm2: &'a Option<String>,
-            phone: &'a Option<String>,
-            opening_hours: &'a Option<String>,
-            languages: &'a [Language],
-            female_staff: bool,
-            child_friendly: bool,
-            wheelchair_access: bool,
-            free_of_charge: bool,
-            no_police_report_required: bool,
-            capacity: &'a Option<Capacity>,
-            status: Status,
-            confidential: bool,
-            verified_at: Option<NaiveDate>,
-            source: &'a Option<String>,
-            demo: bool,
-            created_at: Option<Stamp>,
-            updated_at: Option<Stamp>,
-        }
-        #[derive(Serialize)]
-        struct Feature<'a> {
-            #[serde(rename = "type")]
-            kind: &'static str,
-            id: &'a str,
-            geometry: Geometry,
-            properties: Properties<'a>,
-        }
-        let feature = Feature {
-            kind: "Feature",
-            id: &self.id,
-            geometry: Geometry {
-                kind: "Point",
-                coordinates: [self.lon, self.lat],
-            },
-            properties: Properties {
-                id: &self.id,
-                name: &self.name,
-                names: &self.names,
-                organisation: &self.organisation,
-                sectors: &self.sectors,
-                services: &self.services,
-                address: &self.address,
-                country: &self.country,
-                adm1: &self.adm1,
-                adm2: &self.adm2,
-                phone: &self.phone,
-                opening_hours: &self.opening_hours,
-                languages: &self.languages,
-                female_staff: self.female_staff,
-                child_friendly: self.child_friendly,
-                wheelchair_access: self.wheelchair_access,
-                free_of_charge: self.free_of_charge,
-                no_police_report_required: self.no_police_report_required,
-                capacity: &self.capacity,
-                status: self.status,
-                confidential: self.confidential,
-                verified_at: self.verified_at,
-                source: &self.source,
-                demo: self.demo,
-                created_at: self.created_at.map(Stamp),
-                updated_at: self.updated_at.map(Stamp),
-            },
-        };
+    /// Appends the record as an RFC 7946 Feature in JSON.
+    pub fn write_feature(self, out: &mut Vec<u8>) {
         // Writing to a Vec cannot fail.
-        let _ = serde_json::to_writer(out, &feature);
+        let _ = serde_json::to_writer(out, &FacilityFeature::from(self));
     }
 
     /// Reads a GeoJSON Feature. Every problem is reported, each with its field.
@@ -219,6 +128,166 @@ impl Facility {
             errors.extend(problems);
         }
         Err(errors)
+    }
+}
+
+/// A facility as an RFC 7946 Feature: what every facility answer, listing and export
+/// holds. Its properties carry the record's own field names, so Tirek reads back what it
+/// writes.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct FacilityFeature {
+    /// Always `"Feature"`.
+    #[serde(rename = "type")]
+    pub kind: FeatureTag,
+    /// The facility's id.
+    pub id: String,
+    /// Where it is.
+    pub geometry: PointGeometry,
+    /// The record.
+    pub properties: FacilityProperties,
+}
+
+/// The record's fields as Feature properties (every field but the coordinates).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct FacilityProperties {
+    /// Stable identifier (letters, digits, `.`, `_`, `:`, `-`).
+    pub id: String,
+    /// Name, in the language the record was written in.
+    pub name: String,
+    /// Names by language.
+    pub names: BTreeMap<Language, String>,
+    /// The organisation that runs it.
+    pub organisation: Option<String>,
+    /// Sectors served (one or more).
+    pub sectors: Vec<Sector>,
+    /// Services offered.
+    pub services: Vec<Service>,
+    /// Street address.
+    pub address: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+    /// First-level admin P-code.
+    pub adm1: Option<String>,
+    /// Second-level admin P-code.
+    pub adm2: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Opening hours, OSM `opening_hours` syntax.
+    pub opening_hours: Option<String>,
+    /// Languages spoken.
+    pub languages: Vec<Language>,
+    /// Female staff available.
+    pub female_staff: bool,
+    /// Child-friendly.
+    pub child_friendly: bool,
+    /// Wheelchair accessible.
+    pub wheelchair_access: bool,
+    /// Free of charge.
+    pub free_of_charge: bool,
+    /// Serves survivors without a police report.
+    pub no_police_report_required: bool,
+    /// Beds (shelters).
+    pub capacity: Option<Capacity>,
+    /// Whether it takes survivors now.
+    pub status: Status,
+    /// Exact location, address and phone are for authorised users only.
+    pub confidential: bool,
+    /// When the record was last verified (`YYYY-MM-DD`).
+    pub verified_at: Option<NaiveDate>,
+    /// Where the record comes from.
+    pub source: Option<String>,
+    /// Synthetic demonstration record, not a real service.
+    pub demo: bool,
+    /// When first stored (RFC 3339, whole seconds, UTC).
+    pub created_at: Option<String>,
+    /// When last changed (RFC 3339, whole seconds, UTC).
+    pub updated_at: Option<String>,
+    /// Derived, in listings only: last verified longer ago than the server's
+    /// verification age, or never. Not part of the record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification_overdue: Option<bool>,
+}
+
+impl From<Facility> for FacilityFeature {
+    fn from(f: Facility) -> Self {
+        let Facility {
+            id,
+            name,
+            names,
+            organisation,
+            sectors,
+            services,
+            lon,
+            lat,
+            address,
+            country,
+            adm1,
+            adm2,
+            phone,
+            opening_hours,
+            languages,
+            female_staff,
+            child_friendly,
+            wheelchair_access,
+            free_of_charge,
+            no_police_report_required,
+            capacity,
+            status,
+            confidential,
+            verified_at,
+            source,
+            demo,
+            created_at,
+            updated_at,
+        } = f;
+        Self {
+            kind: FeatureTag::Feature,
+            id: id.clone(),
+            geometry: PointGeometry::new(lon, lat),
+            properties: FacilityProperties {
+                id,
+                name,
+                names,
+                organisation,
+                sectors,
+                services,
+                address,
+                country,
+                adm1,
+                adm2,
+                phone,
+                opening_hours,
+                languages,
+                female_staff,
+                child_friendly,
+                wheelchair_access,
+                free_of_charge,
+                no_police_report_required,
+                capacity,
+                status,
+                confidential,
+                verified_at,
+                source,
+                demo,
+                created_at: created_at.as_ref().map(format_timestamp),
+                updated_at: updated_at.as_ref().map(format_timestamp),
+                verification_overdue: None,
+            },
+        }
+    }
+}
+
+impl FacilityFeature {
+    /// The feature with `verification_overdue` set as of `today`.
+    pub fn with_overdue(
+        mut self,
+        facility: &Facility,
+        today: NaiveDate,
+        max_age_days: u32,
+    ) -> Self {
+        self.properties.verification_overdue =
+            Some(facility.verification_overdue(today, max_age_days));
+        self
     }
 }
 
@@ -496,6 +565,7 @@ impl<'a> PropertyReader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn feature() -> Value {
         json!({"type": "Feature", "id": "kz-1", "geometry": {"type": "Point", "coordinates": [68.25, 43.3]},
@@ -516,11 +586,15 @@ mod tests {
     #[test]
     fn the_fast_feature_writer_equals_to_feature() {
         let mut f = Facility::from_feature(&feature()).unwrap();
+        // The typed feature against the record's own serde form (another path).
         let check = |f: &Facility| {
             let mut out = Vec::new();
-            f.write_feature(&mut out);
+            f.clone().write_feature(&mut out);
             let written: Value = serde_json::from_slice(&out).unwrap();
-            assert_eq!(written, f.to_feature());
+            let expected = json!({"type": "Feature", "id": f.id,
+                "geometry": {"type": "Point", "coordinates": [f.lon, f.lat]},
+                "properties": Value::Object(f.properties())});
+            assert_eq!(written, expected);
         };
         check(&f);
         f.capacity = Some(Capacity {

@@ -3,7 +3,7 @@
 
 mod geojson;
 
-pub use geojson::PROPERTY_NAMES;
+pub use geojson::{FacilityFeature, FacilityProperties, PROPERTY_NAMES};
 
 use super::{Language, OpeningHours, Sector, Service, Status};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 
 /// A field of a record that failed to read or validate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+// No other members: this is what tells it apart from an import's `RecordError` in the
+// OpenAPI document (serialisation is unaffected).
+#[serde(deny_unknown_fields)]
 pub struct FieldError {
     /// The field's path, e.g. `properties.sectors[1]` or `geometry.coordinates`.
     pub field: String,
