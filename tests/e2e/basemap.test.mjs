@@ -117,7 +117,7 @@ describe('Basemap and district outlines (headless Chromium)', { skip: URL_ ? fal
     assert.ok(await basemapShare(page) > 0.4, 'shown again');
 
     // Russian label of the toggle.
-    await page.locator('#lang-switch button[data-lang="ru"]').click();
+    await page.locator('#lang-select').selectOption('ru');
     await page.waitForFunction(() => document.documentElement.lang === 'ru');
     assert.equal((await page.locator('#legend-show-basemap + span').textContent()), ru.legend.basemap);
     assert.match(await page.locator('.map-attribution').textContent(), /Test tiles \(e2e\)$/);

@@ -246,7 +246,7 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
   it('switching to Russian changes the visible labels and <html lang>', async () => {
     const label = async () => page.locator('#tab-caseworker').textContent();
     assert.equal(await label(), en.nav.caseworker);
-    await page.locator('#lang-switch button[data-lang="ru"]').click();
+    await page.locator('#lang-select').selectOption('ru');
     await page.waitForFunction(() => document.documentElement.lang === 'ru');
     assert.equal(await label(), ru.nav.caseworker);
     assert.equal(await page.locator('#cw-search-form button[type="submit"]').textContent(), ru.cw.searchButton);
@@ -264,7 +264,7 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     const distances = await page.locator('li.result .distance').allTextContents();
     if (distances.length) assert.match(distances[0], /км$/);
     await page.screenshot({ path: shot('09-caseworker-ru.png') });
-    await page.locator('#lang-switch button[data-lang="en"]').click();
+    await page.locator('#lang-select').selectOption('en');
     await page.waitForFunction(() => document.documentElement.lang === 'en');
     assert.equal(await label(), en.nav.caseworker);
   });

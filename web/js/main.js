@@ -44,22 +44,22 @@ function showError(err) {
   banner.hidden = false;
 }
 
-// --- language switch
+// --- language switch: a <select> (seven languages fit a 390 px phone), each option in
+// its own language. The choice is remembered (localStorage); on a first visit the
+// browser's preferred languages decide (i18n.init).
 function buildLangSwitch() {
-  const box = $('#lang-switch');
-  clear(box);
+  const select = $('#lang-select');
+  clear(select);
   for (const l of i18n.languages()) {
-    box.append(h('button', {
-      type: 'button',
-      lang: l.code,
-      title: l.label,
-      'aria-label': l.label,
-      'aria-pressed': String(l.code === i18n.lang()),
-      dataset: { lang: l.code },
-      text: l.short || l.code.toUpperCase(),
-      onclick: () => switchLanguage(l.code),
-    }));
+    select.append(h('option', { value: l.code, lang: l.code, text: l.label }));
   }
+  select.value = i18n.lang();
+  select.addEventListener('change', () => switchLanguage(select.value));
+}
+
+/** Shows, in the chosen language, that its translation awaits review (languages.json). */
+function showReviewNote() {
+  $('#lang-review').hidden = !i18n.reviewPending();
 }
 
 async function switchLanguage(code) {
@@ -72,7 +72,9 @@ async function switchLanguage(code) {
 }
 
 i18n.onChange((code) => {
-  $$('#lang-switch button').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.lang === code)));
+  const select = document.getElementById('lang-select');
+  if (select) select.value = code;
+  showReviewNote();
   if (tirekMap) {
     tirekMap.relabel();
     tirekMap.relabelFacilities(facilities);
@@ -251,6 +253,7 @@ async function boot() {
   await i18n.init([state.lang, storedLang(), ...(navigator.languages || [navigator.language])]);
   state.lang = i18n.lang();
   buildLangSwitch();
+  showReviewNote();
   buildTabs();
 
   let meta = { sectors: DEFAULT_SECTORS, demo_facilities: 0 };

@@ -1,8 +1,10 @@
 // Locale-aware formatting for every view, with Intl in the interface language (read at
 // each call, so a language switch applies at once): counts, shares and percentages,
-// distances, coordinates, and dates. Number helpers that take API values show a
-// missing or non-numeric value as "–".
-import { lang, t } from './i18n.js';
+// distances, coordinates, and dates. Where the browser has no Intl data for the
+// language, its fallback locale formats numbers and dates are numeric (see
+// i18n.intlLocale). Number helpers that take API values show a missing or non-numeric
+// value as "–".
+import { intlLocale, t } from './i18n.js';
 
 const MISSING = '–';
 
@@ -13,7 +15,7 @@ function isNumber(value) {
 
 /** `value` formatted by Intl.NumberFormat in the interface language. */
 function number(value, options) {
-  return new Intl.NumberFormat(lang(), options).format(value);
+  return new Intl.NumberFormat(intlLocale().locale, options).format(value);
 }
 
 /** The year, month (1-12) and day at the start of "YYYY-MM-DD…", or null. */
@@ -67,12 +69,15 @@ export function formatDate(iso) {
   const d = isoDay(iso);
   if (!d) return String(iso || '');
   const date = new Date(Date.UTC(d.year, d.month - 1, d.day));
-  return new Intl.DateTimeFormat(lang(), { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(date);
+  const { locale, fallback } = intlLocale();
+  const month = fallback ? '2-digit' : 'short';
+  return new Intl.DateTimeFormat(locale, { year: 'numeric', month, day: fallback ? '2-digit' : 'numeric', timeZone: 'UTC' }).format(date);
 }
 
 /** A Date as a local date and time ("medium" date, "short" time). */
 export function formatDateTime(date) {
-  return new Intl.DateTimeFormat(lang(), { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  const { locale, fallback } = intlLocale();
+  return new Intl.DateTimeFormat(locale, { dateStyle: fallback ? 'short' : 'medium', timeStyle: 'short' }).format(date);
 }
 
 /** True when the ISO date is more than `months` calendar months before `now`. */

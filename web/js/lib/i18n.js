@@ -3,6 +3,7 @@
 // (attributes). Missing keys fall back to English, then to the key itself.
 // Plural forms are objects keyed by Intl.PluralRules categories (one, few, many, other).
 // localName() picks the current language's name of a record from the data.
+// Only languages.json, English (the fallback) and the chosen language are fetched.
 
 const base = new URL('../../i18n/', import.meta.url); // web/i18n/, from web/js/lib/
 let manifest = { default: 'en', languages: [{ code: 'en', label: 'English', short: 'EN' }] };
@@ -48,6 +49,41 @@ export function languages() {
 
 export function lang() {
   return current;
+}
+
+/** True when the current language's translation still awaits a native speaker's review. */
+export function reviewPending() {
+  return manifest.languages.find((l) => l.code === current)?.review === 'pending';
+}
+
+const localeData = new Map();
+/**
+ * Whether this browser's Intl has formatting data for `code` (some builds list a locale
+ * but format it with the root locale: months as "M03", "12,345.6").
+ */
+function hasLocaleData(code) {
+  if (!localeData.has(code)) {
+    let ok = false;
+    try {
+      ok = Intl.DateTimeFormat.supportedLocalesOf([code]).length > 0
+        && !/^M\d+$/.test(new Intl.DateTimeFormat(code, { month: 'short', timeZone: 'UTC' }).format(new Date(Date.UTC(2025, 2, 4))));
+    } catch {
+      ok = false;
+    }
+    localeData.set(code, ok);
+  }
+  return localeData.get(code);
+}
+
+/**
+ * The locale for Intl number and date formats: the interface language, or, where this
+ * browser has no data for it, the language's `intl` fallback from languages.json (a
+ * locale with the same number conventions). `fallback` is true in that case.
+ */
+export function intlLocale() {
+  if (hasLocaleData(current)) return { locale: current, fallback: false };
+  const alt = manifest.languages.find((l) => l.code === current)?.intl;
+  return alt && hasLocaleData(alt) ? { locale: alt, fallback: true } : { locale: current, fallback: false };
 }
 
 export async function setLanguage(code) {
