@@ -49,6 +49,9 @@ pub struct Settings {
     pub max_import_bytes: usize,
     /// The optional basemap (off by default).
     pub basemap: Option<Basemap>,
+    /// The operator's quick-exit page (`quick_exit_url` in `/api/meta`); `None`: the web
+    /// map's default.
+    pub quick_exit_url: Option<String>,
 }
 
 /// Default verification age: six months.
@@ -62,6 +65,7 @@ impl Default for Settings {
             web_dir: None,
             max_import_bytes: 64 * 1024 * 1024,
             basemap: None,
+            quick_exit_url: None,
         }
     }
 }

@@ -61,6 +61,8 @@ pub struct Meta {
     languages: &'static [Language],
     /// The operator's basemap; null when none is configured.
     basemap: Option<BasemapInfo>,
+    /// Where "Leave now" goes; null: the web app's default neutral page.
+    quick_exit_url: Option<String>,
 }
 
 /// What is loaded: counts per sector, demo records, data version, vocabularies.
@@ -92,6 +94,7 @@ pub async fn meta(State(state): State<AppState>) -> Json<Meta> {
         services: Service::ALL,
         languages: Language::ALL,
         basemap: state.settings.basemap.as_ref().map(Basemap::describe),
+        quick_exit_url: state.settings.quick_exit_url.clone(),
     })
 }
 

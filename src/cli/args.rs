@@ -251,6 +251,10 @@ pub struct ServeArgs {
     /// Attribution text of the basemap, shown on the map (e.g. "© OpenStreetMap contributors").
     #[arg(long, env = "TIREK_BASEMAP_ATTRIBUTION")]
     pub basemap_attribution: Option<String>,
+    /// The neutral page "Leave now" (and Escape twice) replaces the map with, an
+    /// `https://` or `http://` URL; default: a weather search (see web/README.md).
+    #[arg(long, env = "TIREK_QUICK_EXIT_URL")]
+    pub quick_exit_url: Option<String>,
 }
 
 /// `tirek import …`.

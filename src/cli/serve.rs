@@ -43,6 +43,7 @@ pub async fn serve(
             web_dir,
             max_import_bytes: args.max_import_mb * 1024 * 1024,
             basemap,
+            quick_exit_url: args.quick_exit_url.clone(),
         },
     );
     if let Some(password) = state.accounts.ensure_first_admin().await? {

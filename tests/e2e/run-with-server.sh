@@ -46,7 +46,7 @@ url_of() {
 }
 
 node tests/e2e/make-pmtiles.mjs "$data/basemap.pmtiles" 2
-start main
+start main --quick-exit-url "https://neutral.example/weather?q=today"
 start basemap --basemap-pmtiles "$data/basemap.pmtiles" --basemap-attribution "Test tiles (e2e)"
 xyz_port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
 start xyz --no-default-data --basemap-xyz "http://127.0.0.1:$xyz_port/{z}/{x}/{y}.png" \

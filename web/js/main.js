@@ -17,6 +17,7 @@ import { initAccount } from './views/account.js';
 import { areas } from './lib/areas.js';
 import { shareClasses, NO_DATA_COLOR, GAP_COLOR } from './lib/coverage-model.js';
 import { formatPercent } from './lib/format.js';
+import { setQuickExitUrl } from './lib/quick-exit.js';
 
 const state = parseHash(window.location.hash);
 let caseworker = null;
@@ -262,6 +263,7 @@ async function boot() {
   } catch (err) {
     showError(err);
   }
+  setQuickExitUrl(meta.quick_exit_url);
   const sectors = Array.isArray(meta.sectors) && meta.sectors.length ? meta.sectors : DEFAULT_SECTORS;
   $('#demo-banner').hidden = !(meta.demo_facilities > 0);
   const hasDistricts = Array.isArray(meta.areas_per_level) && meta.areas_per_level[2] > 0;
