@@ -18,7 +18,7 @@ export const LAUNCH_ARGS = [
   '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync',
 ];
 
-/** Launches Chromium with a fresh user-data-dir; returns { context, close }. */
+/** Launches Chromium with a fresh user-data-dir; returns { context, userDataDir, close }. */
 export async function launch(options = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'tirek-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -33,6 +33,7 @@ export async function launch(options = {}) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
     context,
+    userDataDir,
     async close() {
       await context.close().catch(() => {});
       rmSync(userDataDir, { recursive: true, force: true });
@@ -185,9 +186,19 @@ export function hashParams(page) {
   return new URLSearchParams(new URL(page.url()).hash.slice(1));
 }
 
+/** The link "Copy link" would copy: the only URL with the place and the needs. */
+export async function shareLink(page) {
+  return page.evaluate(() => window.__tirek.shareLink());
+}
+
+/** The parameters of that link. */
+export async function shareParams(page) {
+  return new URLSearchParams(new URL(await shareLink(page)).hash.slice(1));
+}
+
 /**
- * Centres the map on lon/lat at `zoom`, clicks that pixel with the mouse (the page's
- * URL must change: a new place) and waits for the caseworker results.
+ * Centres the map on lon/lat at `zoom`, clicks that pixel with the mouse (the place
+ * must change) and waits for the caseworker results.
  */
 export async function clickPoint(page, lon, lat, zoom = 7) {
   await page.evaluate(([x, y, z]) => new Promise((resolve) => {
@@ -201,8 +212,8 @@ export async function clickPoint(page, lon, lat, zoom = 7) {
     const r = map.getCanvas().getBoundingClientRect();
     return { x: r.left + pt.x, y: r.top + pt.y };
   }, [lon, lat]);
-  const before = page.url();
+  const before = await shareLink(page);
   await page.mouse.click(pixel.x, pixel.y);
-  await page.waitForFunction((u) => window.location.href !== u, before);
+  await page.waitForFunction((u) => window.__tirek.shareLink() !== u, before);
   await waitResults(page);
 }

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BASE_URL, HERE, SCREENSHOTS, launch, watch, apiGet, waitReady, waitResults, clickPoint, hashParams,
+  BASE_URL, HERE, SCREENSHOTS, launch, watch, apiGet, waitReady, waitResults, clickPoint, shareParams,
 } from './lib.mjs';
 
 const USER = process.env.TIREK_E2E_CASEWORKER || 'e2e-caseworker';
@@ -49,7 +49,7 @@ describe('signing in (headless Chromium)', {
     for (const s of SECRETS) assert.ok(!text.includes(s), `the page does not show ${JSON.stringify(s)}`);
     assert.equal(await page.locator(`li.result[data-facility-id="${SHELTER.properties.id}"]`).count(), 0);
     // The masked entry: the hotline and a distance band, no place, no line, no marker.
-    const q = hashParams(page);
+    const q = await shareParams(page);
     const answer = await apiGet('/api/nearest', { lon: q.get('lon'), lat: q.get('lat'), k: q.get('k') || 3 });
     const masked = answer.results.filter((r) => r.sector === 'shelter' && !r.facility.geometry);
     assert.ok(masked.length > 0, 'the public answer has a masked shelter near the click');
@@ -203,7 +203,7 @@ describe('signing in (headless Chromium)', {
     assert.equal(await card.count(), 1, 'the shelter is listed after signing in, without a new click');
     // …and the same click again gives the same.
     await page.locator('#cw-clear').click();
-    await page.waitForFunction(() => !window.location.hash.includes('lon='));
+    await page.waitForFunction(() => !window.__tirek.shareLink().includes('lon='));
     await clickPoint(page, CLICK[0], CLICK[1], CLICK_ZOOM);
     assert.equal(await card.count(), 1);
     const text = await card.textContent();

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { FILTERS } from '../../web/js/lib/config.js';
 import {
   BASE_URL, SCREENSHOTS, launch, watch, apiGet, decodePng, colourStats, waitReady, waitResults,
-  listedResults, groupNearest, hashParams,
+  listedResults, groupNearest, hashParams, shareLink, shareParams,
 } from './lib.mjs';
 
 const [POINT_LON, POINT_LAT] = (process.env.TIREK_E2E_POINT || '68.25,43.30').split(',').map(Number);
@@ -51,15 +51,15 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
       const r = map.getCanvas().getBoundingClientRect();
       return { x: r.left + pt.x, y: r.top + pt.y };
     }, [lon, lat]);
-    const before = p.url();
+    const before = await shareLink(p);
     await p.mouse.click(pixel.x, pixel.y);
-    await p.waitForFunction((u) => window.location.href !== u, before);
+    await p.waitForFunction((u) => window.__tirek.shareLink() !== u, before);
     await waitResults(p);
   }
 
-  /** What /api/nearest answers for the place, k and needs that the page's URL holds. */
+  /** What /api/nearest answers for the place, k and needs of the page's shared link. */
   async function expectedFor(p, extra = {}) {
-    const q = hashParams(p);
+    const q = await shareParams(p);
     const params = { lon: q.get('lon'), lat: q.get('lat'), k: q.get('k') || 3 };
     if (q.get('sl')) params.language = q.get('sl');
     for (const code of (q.get('f') || '').split(',')) {
@@ -139,7 +139,7 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
 
   it('clicking a known point lists, per sector, the services /api/nearest returns', async () => {
     await clickPoint(page, POINT_LON, POINT_LAT);
-    const q = hashParams(page);
+    const q = await shareParams(page);
     assert.equal(q.get('view'), 'caseworker');
     const expected = await expectedFor(page);
     const sectors = meta.sectors;
@@ -173,7 +173,7 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
 
   it('the CMR/PEP need narrows health to services=cmr_pep and leaves other sectors as they were', async () => {
     await page.locator('#filter-cmr_pep').check();
-    await page.waitForFunction(() => window.location.hash.includes('f=cmr_pep'));
+    await page.waitForFunction(() => window.__tirek.shareLink().includes('f=cmr_pep'));
     await waitResults(page);
     const all = await expectedFor(page);
     const health = await expectedFor(page, { sector: 'health', services: 'cmr_pep' });
@@ -185,10 +185,11 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
 
   it('a shared URL reproduces the same view and results', async () => {
     await page.locator('#filter-24_7').check();
-    await page.waitForFunction(() => window.location.hash.includes('24_7'));
+    await page.waitForFunction(() => window.__tirek.shareLink().includes('24_7'));
     await waitResults(page);
-    const link = page.url();
+    const link = await shareLink(page);
     assert.match(new URL(link).hash, /f=cmr_pep,24_7/);
+    assert.doesNotMatch(page.url(), /lon=|lat=|f=/, 'the address bar has neither the place nor the needs');
     const mine = await listedResults(page);
     const other = await openPage(new URL(link).pathname + new URL(link).hash);
     await waitResults(other);
@@ -198,7 +199,7 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     await other.close();
     await page.locator('#filter-cmr_pep').uncheck();
     await page.locator('#filter-24_7').uncheck();
-    await page.waitForFunction(() => !window.location.hash.includes('f='));
+    await page.waitForFunction(() => !window.__tirek.shareLink().includes('f='));
     await waitResults(page);
   });
 
@@ -212,10 +213,10 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     assert.deepEqual((await listedResults(page)).map((g) => g.ids), groupNearest(expected.results, meta.sectors).map((g) => g.ids));
     await page.locator('#filter-free').uncheck();
     await waitResults(page);
-    const before = page.url();
+    const before = await shareLink(page);
     await page.locator('#cw-use-centre').focus();
     await page.keyboard.press('Enter');
-    await page.waitForFunction((u) => window.location.href !== u, before);
+    await page.waitForFunction((u) => window.__tirek.shareLink() !== u, before);
     await waitResults(page);
     expected = await expectedFor(page);
     assert.deepEqual((await listedResults(page)).map((g) => g.ids), groupNearest(expected.results, meta.sectors).map((g) => g.ids));
@@ -232,12 +233,13 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     await page.keyboard.type(name.slice(0, Math.max(3, name.length - 1)));
     await page.locator('#cw-search-list [role="option"]').first().waitFor();
     assert.equal(await input.getAttribute('aria-expanded'), 'true');
-    const before = page.url();
+    const before = await shareLink(page);
     await page.keyboard.press('Enter');
-    await page.waitForFunction((u) => window.location.href !== u, before);
+    await page.waitForFunction((u) => window.__tirek.shareLink() !== u, before);
     await waitResults(page);
-    const q = hashParams(page);
-    assert.ok(q.get('place'), 'the place label is in the URL');
+    const q = await shareParams(page);
+    assert.ok(q.get('place'), 'the place label is in the shared link');
+    assert.equal(hashParams(page).get('place'), null, 'and not in the address bar');
     const expected = await expectedFor(page);
     const listed = await listedResults(page);
     assert.deepEqual(listed.map((g) => g.ids), groupNearest(expected.results, meta.sectors).map((g) => g.ids));

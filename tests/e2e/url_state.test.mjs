@@ -3,7 +3,7 @@
 // DOM-bound, so the request builder is checked through the e2e tests instead).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseHash, formatHash } from '../../web/js/lib/url-state.js';
+import { parseHash, formatHash, shareLink, PRIVATE_KEYS } from '../../web/js/lib/url-state.js';
 
 test('parses the documented example', () => {
   const s = parseHash('#view=caseworker&lon=68.25&lat=43.30&lang=ru&f=cmr_pep,24_7');
@@ -24,7 +24,7 @@ test('round-trips and drops what it does not know', () => {
   assert.equal(s.k, 3);
   assert.equal(s.lang, null);
   const t = { view: 'caseworker', lon: 68.123456, lat: 43.3, place: 'Turkistan & co', lang: 'en', filters: ['24_7', 'cmr_pep'], svcLang: 'uz', k: 5 };
-  const hash = formatHash(t);
+  const hash = formatHash(t, { share: true });
   assert.equal(hash, '#view=caseworker&lon=68.12346&lat=43.3&place=Turkistan+%26+co&lang=en&f=cmr_pep,24_7&sl=uz&k=5');
   const back = parseHash(hash);
   assert.deepEqual({ ...back }, {
@@ -48,4 +48,16 @@ test('planner state: sector, thresholds, grid and sort round-trip; junk is dropp
 test('unknown view falls back to caseworker', () => {
   assert.equal(parseHash('#view=admin').view, 'caseworker');
   assert.equal(parseHash('').view, 'caseworker');
+});
+
+test('the address bar never gets the place or the needs; a shared link does', () => {
+  const t = parseHash('#view=caseworker&lon=69.6&lat=42.3&place=Shymkent&lang=kk&f=cmr_pep,female&sl=uz&k=5');
+  const plain = formatHash(t);
+  assert.equal(plain, '#view=caseworker&lang=kk');
+  for (const key of PRIVATE_KEYS) assert.equal(new URLSearchParams(plain.slice(1)).get(key), null, key);
+  const link = shareLink(t, { origin: 'https://tirek.example', pathname: '/' });
+  assert.equal(link, 'https://tirek.example/#view=caseworker&lon=69.6&lat=42.3&place=Shymkent&lang=kk&f=cmr_pep,female&sl=uz&k=5');
+  assert.deepEqual(parseHash(new URL(link).hash), t, 'a shared link opens at the same place with the same needs');
+  // Planner state is not private and stays in the address bar.
+  assert.equal(formatHash(parseHash('#view=planner&sector=health&grid=5')), '#view=planner&sector=health&grid=5');
 });

@@ -7,7 +7,7 @@ import * as i18n from './lib/i18n.js';
 import { t } from './lib/i18n.js';
 import { api, isMissing } from './lib/api.js';
 import { h, $, $$, clear, append } from './lib/dom.js';
-import { parseHash, writeHash } from './lib/url-state.js';
+import { parseHash, writeHash, shareLink } from './lib/url-state.js';
 import { DEFAULT_SECTORS, VIEWS, sectorColor } from './lib/config.js';
 import { TirekMap, COLORS } from './lib/map.js';
 import { initCaseworker } from './views/caseworker.js';
@@ -342,4 +342,5 @@ window.__tirek = {
   get map() { return tirekMap?.map; },
   get planner() { return planner; },
   referralText: () => caseworker?.referralText(),
+  shareLink: () => shareLink(state),
 };

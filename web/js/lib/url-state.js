@@ -3,6 +3,9 @@
 // view: caseworker|planner|donor; lon/lat: the selected place; lang: interface language;
 // f: survivor-need filters; sl: language the service must speak; k: results per sector;
 // place: label of the selected place (a settlement name).
+// Only a link to share ("Copy link", shareLink) carries the place and the survivor's
+// needs (lon, lat, place, f, sl, k: PRIVATE_KEYS); the address bar, and so the
+// browser's history, never does (writeHash). A shared link still opens at the place.
 // Planner: #view=planner&sector=health&th=health:25,police:10&grid=5&sort=share&rev=1
 // sector: "package" (default) or one sector; th: thresholds in km per sector (only those
 // changed); grid: H3 resolution of the gap grid when shown; sort: uncovered|share; rev=1
@@ -58,7 +61,11 @@ export function roundCoord(x) {
   return Math.round(x * 1e5) / 1e5;
 }
 
-export function formatHash(state) {
+/** What describes a survivor's situation: the place searched and the needs. */
+export const PRIVATE_KEYS = ['lon', 'lat', 'place', 'f', 'sl', 'k'];
+
+/** The hash for `state`; without `share`, the PRIVATE_KEYS are left out. */
+export function formatHash(state, { share = false } = {}) {
   const q = new URLSearchParams();
   q.set('view', state.view || 'caseworker');
   if (state.lon !== null && state.lat !== null) {
@@ -77,11 +84,20 @@ export function formatHash(state) {
   if (state.grid) q.set('grid', String(state.grid));
   if (state.sort && state.sort !== 'uncovered') q.set('sort', state.sort);
   if (state.rev) q.set('rev', '1');
+  if (!share) PRIVATE_KEYS.forEach((key) => q.delete(key));
   // URLSearchParams encodes ',' as %2C; keep the hash readable.
   return `#${q.toString().replace(/%2C/gi, ',').replace(/%3A/gi, ':')}`;
 }
 
-/** Writes the state into the hash without adding a history entry or firing hashchange. */
+/** A link that opens this view at this place with these needs (for "Copy link"). */
+export function shareLink(state, base = window.location) {
+  return `${base.origin}${base.pathname}${formatHash(state, { share: true })}`;
+}
+
+/**
+ * Writes the state, without the place and the needs, into the hash, without adding a
+ * history entry or firing hashchange.
+ */
 export function writeHash(state) {
   const hash = formatHash(state);
   if (hash !== window.location.hash) {

@@ -8,7 +8,7 @@ import { t } from '../lib/i18n.js';
 import {
   FILTERS, SERVICE_LANGUAGES, K_CHOICES, FEATURE_FLAGS, COUNTRY_TIME_ZONES, sectorColor,
 } from '../lib/config.js';
-import { roundCoord } from '../lib/url-state.js';
+import { roundCoord, shareLink } from '../lib/url-state.js';
 import { evaluate } from '../lib/opening-hours.js';
 import { formatKm, formatDate, olderThanMonths, formatCoord } from '../lib/format.js';
 import { initSearch } from '../lib/search.js';
@@ -99,7 +99,9 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange 
     updateSlip();
     window.print();
   });
-  $('#cw-copy', root).addEventListener('click', copy);
+  $('#cw-copy', root).addEventListener('click', () => copyText(referralText(model()), t('cw.copied')));
+  // The only way the place gets into a URL: a link the user asks for, to share.
+  $('#cw-copy-link', root).addEventListener('click', () => copyText(shareLink(state), t('cw.linkCopied')));
 
   function pick({ lon, lat, label }) {
     state.lon = roundCoord(lon);
@@ -297,12 +299,11 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange 
     renderSlip(slip, model());
   }
 
-  async function copy() {
-    const text = referralText(model());
+  async function copyText(text, done) {
     copyStatus.textContent = '';
     try {
       await navigator.clipboard.writeText(text);
-      copyStatus.textContent = t('cw.copied');
+      copyStatus.textContent = done;
     } catch {
       // Fallback for browsers without the async clipboard (e.g. plain http on a LAN).
       const area = h('textarea', { class: 'visually-hidden', readonly: true });
@@ -316,7 +317,7 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange 
         ok = false;
       }
       area.remove();
-      copyStatus.textContent = ok ? t('cw.copied') : t('cw.copyFailed');
+      copyStatus.textContent = ok ? done : t('cw.copyFailed');
     }
   }
 
