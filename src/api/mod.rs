@@ -201,6 +201,10 @@ pub fn app(state: AppState) -> Router {
                 "/vendor/pmtiles",
                 ServeDir::new(web.join("node_modules/pmtiles/dist")),
             )
+            .nest_service(
+                "/vendor/geographiclib-geodesic",
+                ServeDir::new(web.join("node_modules/geographiclib-geodesic")),
+            )
             .fallback_service(ServeDir::new(web).append_index_html_on_directories(true)),
         None => api.fallback(api_not_found),
     };

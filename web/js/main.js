@@ -1,7 +1,9 @@
 // Entry point (index.html loads it): reads the URL state, loads the interface strings
 // and the server's metadata, builds the map, legend, tabs and language switch, starts
 // the views (views/: caseworker, planner, donor, account), asks their data again when
-// the signed-in role changes, and keeps the URL hash in step. Shared code is in lib/.
+// the signed-in role changes, and keeps the URL hash in step. After the first paint it
+// saves the offline copy (lib/offline.js) and shows when answers come from it; back
+// online it refreshes. Shared code is in lib/.
 
 import * as i18n from './lib/i18n.js';
 import { t } from './lib/i18n.js';
@@ -16,7 +18,8 @@ import { initDonor } from './views/donor.js';
 import { initAccount } from './views/account.js';
 import { areas } from './lib/areas.js';
 import { shareClasses, NO_DATA_COLOR, GAP_COLOR } from './lib/coverage-model.js';
-import { formatPercent } from './lib/format.js';
+import { formatPercent, formatDate } from './lib/format.js';
+import * as offline from './lib/offline.js';
 import { setQuickExitUrl } from './lib/quick-exit.js';
 
 const state = parseHash(window.location.hash);
@@ -37,6 +40,49 @@ function storedLang() {
 
 function onStateChange() {
   writeHash(state);
+}
+
+// --- offline banner: shown while the caseworker's answers come from the saved data.
+let offlineState = null; // { at: Date|null } or null
+function renderOfflineBanner() {
+  const banner = $('#offline-banner');
+  banner.hidden = !offlineState;
+  if (offlineState) {
+    const at = offlineState.at;
+    banner.textContent = t('offline.banner', { date: at ? formatDate(at.toISOString().slice(0, 10)) : '–' });
+  }
+}
+function setOffline(info) {
+  offlineState = info;
+  renderOfflineBanner();
+  if (info) probeSoon(PROBE_MS);
+  else clearTimeout(probeTimer);
+}
+
+// While answers come from the saved data, the server is asked whether it is back
+// (/healthz, which the service worker never answers itself): every PROBE_MS, and soon
+// after the browser says it is online again. Then everything shown is asked again.
+const PROBE_MS = 15000;
+let probeTimer = null;
+function probeSoon(ms) {
+  clearTimeout(probeTimer);
+  probeTimer = setTimeout(probe, ms);
+}
+async function probe() {
+  if (!offlineState) return;
+  try {
+    const r = await fetch('/healthz', { cache: 'no-store', credentials: 'omit' });
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+  } catch {
+    probeSoon(PROBE_MS);
+    return;
+  }
+  backOnline();
+}
+function backOnline() {
+  if (account && account.role() !== 'public') api.publicFacilities().catch(() => {});
+  refreshFacilities().catch(() => {});
+  caseworker?.run({ fit: false });
 }
 
 function showError(err) {
@@ -64,7 +110,13 @@ function showReviewNote() {
 }
 
 async function switchLanguage(code) {
-  await i18n.setLanguage(code);
+  try {
+    await i18n.setLanguage(code);
+  } catch {
+    // Not loadable now (offline and never used here): stay with the current language.
+    $('#lang-select').value = i18n.lang();
+    return;
+  }
   state.lang = i18n.lang();
   try {
     window.localStorage.setItem('tirek.lang', state.lang);
@@ -76,6 +128,8 @@ i18n.onChange((code) => {
   const select = document.getElementById('lang-select');
   if (select) select.value = code;
   showReviewNote();
+  renderOfflineBanner();
+  offline.keepLanguage(code);
   if (tirekMap) {
     tirekMap.relabel();
     tirekMap.relabelFacilities(facilities);
@@ -220,16 +274,9 @@ async function applyHash() {
  * (caseworker and above) or only masked (public), and the planner / donor numbers follow.
  */
 async function refreshForRole() {
-  const mine = ++facilitiesSeq;
-  const fcP = api.facilities({});
-  fcP.catch(() => {});
   await tirekMap.loaded;
   await Promise.all([
-    fcP.then((fc) => {
-      if (mine !== facilitiesSeq) return;
-      facilities = fc;
-      tirekMap.setFacilities(fc);
-    }).catch(showError),
+    refreshFacilities().catch(showError),
     caseworker.run({ fit: false }),
     planner.refresh(),
     donor.refresh(),
@@ -237,14 +284,34 @@ async function refreshForRole() {
   document.body.dataset.role = account.role();
 }
 
+/**
+ * The facility layer for the current role: the public list (also saved for offline use)
+ * or, signed in, what the role may see (never saved).
+ */
+async function refreshFacilities() {
+  const mine = ++facilitiesSeq;
+  const signedIn = account && account.role() !== 'public';
+  const fcP = signedIn ? api.facilities({}) : api.publicFacilities();
+  fcP.catch(() => {});
+  await tirekMap.loaded;
+  const fc = await fcP;
+  if (mine !== facilitiesSeq) return;
+  facilities = fc;
+  tirekMap.setFacilities(fc);
+}
+
 let account = null;
+let offlineReadyResolve;
+const offlineReady = new Promise((resolve) => { offlineReadyResolve = resolve; });
 
 async function boot() {
   performance.mark('tirek:boot');
   // Start the network work at once; the map and the strings load in parallel.
-  const metaP = api.meta();
-  const dataP = Promise.all([areas(0), areas(1), api.settlements({ limit: 1000 })]);
-  const facilitiesP = api.facilities({});
+  const metaP = api.meta({ keep: true });
+  const dataP = Promise.all([areas(0), areas(1), api.settlements({ limit: 1000 }, { keep: true })]);
+  // The public list (no cookie), saved for offline use; signed in, the role's list
+  // replaces it once /api/me has answered.
+  const facilitiesP = api.publicFacilities();
   const bootFacilities = ++facilitiesSeq;
   const meP = api.me();
   dataP.catch(() => {});
@@ -289,13 +356,22 @@ async function boot() {
     sectors,
     demo: meta.demo_facilities > 0,
     onStateChange,
+    onOffline: setOffline,
   });
   caseworker.applyState();
   switchView(state.view);
   account = initAccount({ onRoleChange: () => refreshForRole().catch(showError) });
   meP.then((me) => account.start(me), (err) => account.start(isMissing(err) ? null : { signed_in: false }))
-    .then(() => { document.body.dataset.role = account.role(); });
+    .then(() => {
+      document.body.dataset.role = account.role();
+      if (account.role() !== 'public') refreshFacilities().catch(showError);
+    });
   window.addEventListener('hashchange', () => applyHash());
+  // Back online: the saved copy and the answers shown are asked for again.
+  window.addEventListener('online', () => {
+    if (offlineState) probeSoon(500);
+    else backOnline();
+  });
 
   await tirekMap.loaded;
   if (hasDistricts) tirekMap.enableDistricts(() => areas(2));
@@ -328,10 +404,13 @@ async function boot() {
   const initialRun = caseworker.run();
   await Promise.all([firstDraw, initialRun]);
   document.body.dataset.ready = 'true';
+  // After the first paint: the offline copy (nothing is downloaded twice).
+  offline.afterFirstPaint({ lang: i18n.lang() }).then(offlineReadyResolve, () => offlineReadyResolve(false));
 }
 
 const ready = boot().catch((err) => {
   showError(err);
+  offlineReadyResolve(false);
   throw err;
 });
 
@@ -343,4 +422,5 @@ window.__tirek = {
   get planner() { return planner; },
   referralText: () => caseworker?.referralText(),
   shareLink: () => shareLink(state),
+  offlineReady,
 };

@@ -1,5 +1,9 @@
 // Client for the Tirek JSON API (same origin). Errors from the server are JSON
-// `{"error":{"code","message"}}` and are raised as ApiError.
+// `{"error":{"code","message"}}` and are raised as ApiError. Requests made with
+// `keep: true` are the public's view (no cookie) and are saved for offline use
+// (lib/offline.js).
+
+import { keep as keepOffline } from './offline.js';
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -13,13 +17,15 @@ export class ApiError extends Error {
 /**
  * One request. `credentials: 'same-origin'` (the fetch default, set explicitly and
  * after `init` so nothing can drop it) sends the HttpOnly session cookie along; it never
- * goes to another origin. A 429 carries the server's `Retry-After` (seconds) as
- * `retryAfter`.
+ * goes to another origin. With `keep`, `credentials: 'omit'` instead: the answer is the
+ * public's, whoever is signed in, and a copy is saved for offline use. A 429 carries the
+ * server's `Retry-After` (seconds) as `retryAfter`.
  */
-async function request(url, init) {
+async function request(url, init, { keep = false } = {}) {
   let response;
   try {
-    response = await fetch(url, { ...init, credentials: 'same-origin' });
+    response = await fetch(url, { ...init, credentials: keep ? 'omit' : 'same-origin' });
+    if (keep && response.ok) keepOffline(String(url), response);
   } catch (err) {
     if (err.name === 'AbortError') throw err;
     throw new ApiError(0, 'network', err.message);
@@ -42,13 +48,13 @@ async function request(url, init) {
   return body;
 }
 
-export async function getJSON(path, params = {}, { signal } = {}) {
+export async function getJSON(path, params = {}, { signal, keep = false } = {}) {
   const url = new URL(path, window.location.origin);
   for (const [key, value] of Object.entries(params)) {
     if (value === undefined || value === null || value === '' || value === false) continue;
     url.searchParams.set(key, Array.isArray(value) ? value.join(',') : String(value));
   }
-  return request(url, { signal, headers: { Accept: 'application/json' } });
+  return request(url, { signal, headers: { Accept: 'application/json' } }, { keep });
 }
 
 /**
@@ -74,6 +80,8 @@ export function isMissing(err) {
 export const api = {
   meta: (opts) => getJSON('/api/meta', {}, opts),
   areas: (level, opts) => getJSON('/api/areas', { level }, opts),
+  // The public facility list (no cookie), saved for the offline caseworker.
+  publicFacilities: (opts) => getJSON('/api/facilities', {}, { ...opts, keep: true }),
   settlements: (params, opts) => getJSON('/api/settlements', params, opts),
   facilities: (params, opts) => getJSON('/api/facilities', params, opts),
   nearest: (params, opts) => getJSON('/api/nearest', params, opts),

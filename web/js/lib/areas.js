@@ -8,7 +8,8 @@ const cache = new Map();
 
 export function areas(level) {
   if (!cache.has(level)) {
-    const p = api.areas(level);
+    // The outlines are the same for everyone; levels 0 and 1 are saved for offline use.
+    const p = api.areas(level, { keep: level <= 1 });
     p.catch(() => cache.delete(level));
     cache.set(level, p);
   }

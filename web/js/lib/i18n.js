@@ -20,6 +20,7 @@ async function loadJSON(name) {
         if (!r.ok) throw new Error(`${name}: HTTP ${r.status}`);
         return r.json();
       }));
+    cache.get(name).catch(() => cache.delete(name)); // asked again next time
   }
   return cache.get(name);
 }
@@ -27,7 +28,12 @@ async function loadJSON(name) {
 export async function init(preferred) {
   manifest = await loadJSON('languages.json');
   fallback = await loadJSON(`${manifest.default}.json`);
-  await setLanguage(pick(preferred));
+  try {
+    await setLanguage(pick(preferred));
+  } catch {
+    // Offline, a language never used on this device is not saved: English meanwhile.
+    await setLanguage(manifest.default);
+  }
 }
 
 /** The best supported language among the candidates (codes such as "ru-RU" allowed). */

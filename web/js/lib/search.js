@@ -3,8 +3,26 @@
 // Submitting the form picks the highlighted (or first) suggestion.
 
 import { api } from './api.js';
+import { savedSettlements } from './offline.js';
 import { h, clear } from './dom.js';
 import { t, localName } from './i18n.js';
+
+/**
+ * Offline: the saved settlements whose name (any language) contains the query, names
+ * starting with it first, then by population; null when none are saved.
+ */
+async function searchSaved(query) {
+  const all = await savedSettlements().catch(() => []);
+  if (!all.length) return null;
+  const q = query.toLocaleLowerCase();
+  const names = (p) => [p.name, p.name_ru, ...Object.values(p.names || {})].filter(Boolean).map((n) => String(n).toLocaleLowerCase());
+  return all.map((f) => ({ f, n: names(f.properties || {}) }))
+    .filter((x) => x.f.geometry?.type === 'Point' && x.n.some((n) => n.includes(q)))
+    .sort((a, b) => Number(b.n.some((n) => n.startsWith(q))) - Number(a.n.some((n) => n.startsWith(q)))
+      || (b.f.properties.population || 0) - (a.f.properties.population || 0))
+    .slice(0, 8)
+    .map((x) => x.f);
+}
 
 export function initSearch({ form, input, list, status, onSelect }) {
   let items = [];
@@ -76,7 +94,12 @@ export function initSearch({ form, input, list, status, onSelect }) {
       render(query.trim());
     } catch (err) {
       if (err.name === 'AbortError') return items;
-      status.textContent = t('error.api', { message: err.message });
+      const local = err.code === 'network' ? await searchSaved(query.trim()) : null;
+      if (mine !== seq) return items;
+      if (local) {
+        items = local;
+        render(query.trim());
+      } else status.textContent = t('error.api', { message: err.message });
     }
     return items;
   };

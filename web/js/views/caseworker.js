@@ -3,6 +3,7 @@
 // sector from GET /api/nearest, with lines on the map and a referral slip.
 
 import { api } from '../lib/api.js';
+import * as offline from '../lib/offline.js';
 import { h, append, clear, $, telLink } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 import {
@@ -31,7 +32,26 @@ export function nearestRequests({ lon, lat, k, filters, svcLang }) {
   return requests;
 }
 
-export function initCaseworker({ root, map, state, sectors, demo, onStateChange }) {
+/**
+ * The answers to the requests: from the server, or, when the network is gone, from the
+ * public list saved on this device (`offline: { at }`).
+ */
+async function answersFor(requests, signal) {
+  try {
+    return { answers: await Promise.all(requests.map((r) => api.nearest(r.params, { signal }))), offline: null };
+  } catch (err) {
+    if (err.name === 'AbortError' || err.code !== 'network') throw err;
+    let saved;
+    try {
+      saved = await offline.nearest(requests.map((r) => r.params));
+    } catch {
+      throw err;
+    }
+    return { answers: saved.answers, offline: { at: saved.at } };
+  }
+}
+
+export function initCaseworker({ root, map, state, sectors, demo, onStateChange, onOffline = () => {} }) {
   const resultsEl = $('#cw-results', root);
   const statusEl = $('#cw-status', root);
   const placeEl = $('#cw-place', root);
@@ -137,8 +157,9 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange 
     renderPlace();
     try {
       const requests = nearestRequests(state);
-      const answers = await Promise.all(requests.map((r) => api.nearest(r.params, { signal: controller.signal })));
+      const { answers, offline: offlineAnswer } = await answersFor(requests, controller.signal);
       if (mine !== seq) return;
+      onOffline(offlineAnswer);
       let list = [];
       answers.forEach((answer, i) => {
         const replaced = requests.slice(i + 1).map((r) => r.replaces).filter(Boolean);
