@@ -149,7 +149,15 @@ pub async fn coverage(
     .map_err(|e| ApiError::internal(&e))?;
     let mut body = Arc::unwrap_or_clone(result);
     if !withheld.is_empty() {
-        redact(&mut body, &withheld);
+        let places = state.registry.places();
+        let parents: std::collections::HashMap<&str, Option<String>> = places
+            .areas
+            .iter()
+            .map(|a| (a.code.as_str(), a.parent.clone()))
+            .collect();
+        redact(&mut body, &withheld, &|code| {
+            parents.get(code).cloned().flatten()
+        });
     }
     Ok(Json(body))
 }
@@ -248,9 +256,18 @@ pub const MIN_PUBLIC_COUNT: usize = 3;
 /// ruler to the facility) and facility counts of 1–2 suppressed (null, with
 /// `facilities_suppressed: true`). Covered population and shares at the default
 /// threshold stay: that is the aggregate the public is meant to see.
-fn redact(body: &mut CoverageAnswer, withheld: &[Sector]) {
-    let (meta, rows) = body.parts();
-    for row in rows {
+///
+/// Suppression is also secondary: the areas sharing a parent add up to the parent's
+/// count (shown at the level above), so where a sector has exactly one suppressed count
+/// among siblings, the smallest other count is suppressed too, and the parent's total
+/// minus the shown counts no longer gives a suppressed one back.
+fn redact(
+    body: &mut CoverageAnswer,
+    withheld: &[Sector],
+    parent_of: &dyn Fn(&str) -> Option<String>,
+) {
+    let (meta, mut rows) = body.parts();
+    for row in rows.iter_mut() {
         for sector in withheld {
             let Some(s) = row.sectors.get_mut(sector) else {
                 continue;
@@ -265,8 +282,132 @@ fn redact(body: &mut CoverageAnswer, withheld: &[Sector]) {
             }
         }
     }
+    let mut groups: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        groups.entry(parent_of(&row.code)).or_default().push(i);
+    }
+    for sector in withheld {
+        for members in groups.values() {
+            let suppressed = members
+                .iter()
+                .filter(|&&i| {
+                    rows[i]
+                        .sectors
+                        .get(sector)
+                        .is_some_and(|s| s.facilities.is_none())
+                })
+                .count();
+            if suppressed != 1 {
+                continue;
+            }
+            // The smallest shown count, preferring a non-zero one (a suppressed zero
+            // hides as well, but a reader expects hidden counts to be small, not none).
+            let partner = members
+                .iter()
+                .filter_map(|&i| Some((rows[i].sectors.get(sector)?.facilities?, i)))
+                .min_by_key(|&(n, i)| (n == 0, n, i));
+            if let Some((_, i)) = partner
+                && let Some(s) = rows[i].sectors.get_mut(sector)
+            {
+                s.facilities = None;
+                s.facilities_suppressed = Some(true);
+            }
+        }
+    }
     meta.withheld = Some(Withheld {
         sectors: withheld.to_vec(),
         why: "These sectors have confidential facilities: for the public, their distance statistics are withheld, facility counts of 1–2 per area are suppressed, and their thresholds are fixed at the defaults.",
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coverage::report::SectorFigures;
+
+    fn row(code: &str, shelters: usize) -> AreaFigures {
+        AreaFigures {
+            code: code.into(),
+            name: code.into(),
+            pop_total: 1000.0,
+            pop_all: 500.0,
+            share_all: 0.5,
+            uncovered: 500.0,
+            rank_uncovered: 1,
+            rank_share: 1,
+            sectors: BTreeMap::from([(
+                Sector::Shelter,
+                SectorFigures {
+                    pop_covered: 500.0,
+                    share: 0.5,
+                    facilities: Some(shelters),
+                    facilities_suppressed: None,
+                    mean_distance_m: Some(1.0),
+                    median_distance_m: Some(1.0),
+                },
+            )]),
+        }
+    }
+
+    fn shown(answer: &mut CoverageAnswer) -> Vec<Option<usize>> {
+        answer
+            .parts()
+            .1
+            .iter()
+            .map(|r| r.sectors[&Sector::Shelter].facilities)
+            .collect()
+    }
+
+    #[test]
+    fn a_lone_suppressed_count_takes_its_smallest_sibling_with_it() {
+        let meta = CoverageMeta {
+            level: Some(2),
+            sectors: vec![Sector::Shelter],
+            package: vec![Sector::Shelter],
+            thresholds_m: BTreeMap::new(),
+            model: "",
+            population_outside_areas: 0,
+            data_version: 1,
+            note: "",
+            withheld: None,
+        };
+        // P1: A (1) alone is small; P2: D (2) and E (1) are both small already.
+        let mut answer = CoverageAnswer::Rows {
+            coverage: meta,
+            areas: vec![
+                row("A", 1),
+                row("B", 7),
+                row("C", 4),
+                row("D", 2),
+                row("E", 1),
+                row("F", 9),
+            ],
+        };
+        let parent = |code: &str| Some(if "ABC".contains(code) { "P1" } else { "P2" }.to_string());
+        redact(&mut answer, &[Sector::Shelter], &parent);
+        assert_eq!(
+            shown(&mut answer),
+            vec![None, Some(7), None, None, None, Some(9)]
+        );
+        // Brute force: no suppressed count of a group equals its parent's total minus
+        // the shown ones, i.e. no group has exactly one hidden.
+        let totals = [("P1", 12), ("P2", 12)];
+        let figures = shown(&mut answer);
+        for (p, total) in totals {
+            let members: Vec<usize> = (0..6)
+                .filter(|&i| parent(["A", "B", "C", "D", "E", "F"][i]).as_deref() == Some(p))
+                .collect();
+            let hidden: Vec<usize> = members
+                .iter()
+                .copied()
+                .filter(|&i| figures[i].is_none())
+                .collect();
+            let shown_sum: usize = members.iter().filter_map(|&i| figures[i]).sum();
+            assert!(
+                hidden.len() != 1,
+                "{p}: {} follows from {total} − {shown_sum}",
+                hidden.len()
+            );
+        }
+    }
 }

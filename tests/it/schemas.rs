@@ -309,3 +309,53 @@ fn every_json_answer_is_described_by_a_named_schema() {
     let schema = json!({"type": "object"});
     assert!(schema.get("$ref").is_none() && schema["items"].get("$ref").is_none());
 }
+
+/// Public coverage suppression must not be undone by subtraction: among the areas that
+/// share a parent, a sector's suppressed facility counts are never exactly one (the
+/// parent's count minus the shown ones would give it back).
+#[tokio::test]
+async fn no_suppressed_count_follows_from_the_shown_ones() {
+    let app = app_on_default_data().await;
+    let (status, body) = app.get("/api/coverage?level=1").await;
+    assert_eq!(status, StatusCode::OK);
+    let parents: std::collections::HashMap<String, Option<String>> = app
+        .state
+        .registry
+        .places()
+        .areas
+        .iter()
+        .map(|a| (a.code.clone(), a.parent.clone()))
+        .collect();
+    let mut suppressed: std::collections::BTreeMap<(String, String), Vec<String>> =
+        Default::default();
+    let mut any_suppressed = false;
+    for row in body["areas"].as_array().unwrap() {
+        let code = row["code"].as_str().unwrap().to_string();
+        let parent = parents[&code].clone().unwrap_or_default();
+        for (sector, figures) in row["sectors"].as_object().unwrap() {
+            let entry = suppressed
+                .entry((parent.clone(), sector.clone()))
+                .or_default();
+            if figures["facilities_suppressed"] == json!(true) {
+                assert!(
+                    figures["facilities"].is_null(),
+                    "{code} {sector}: a suppressed count is null"
+                );
+                entry.push(code.clone());
+                any_suppressed = true;
+            }
+        }
+    }
+    assert!(
+        any_suppressed,
+        "the default data has small counts to suppress"
+    );
+    let lone: Vec<_> = suppressed
+        .iter()
+        .filter(|(_, codes)| codes.len() == 1)
+        .collect();
+    assert!(
+        lone.is_empty(),
+        "a lone suppressed count follows from its parent's: {lone:?}"
+    );
+}
