@@ -150,7 +150,7 @@ fn read_feature(body: &[u8]) -> Result<Facility, ApiError> {
 }
 
 /// Adds a facility (GeoJSON Feature). Needs the planner role.
-#[utoipa::path(post, path = "/api/facilities", request_body(content = FacilityFeature, description = "a GeoJSON Feature with the record's fields as properties"),
+#[utoipa::path(post, path = "/api/facilities", request_body(description = "a GeoJSON Feature with the record's fields as properties", content((FacilityFeature = "application/json"), (FacilityFeature = "application/geo+json"))),
     responses((status = 201, description = "created", body = FacilityFeature), (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
               (status = 409, description = "id exists", body = ErrorBody), (status = 422, description = "invalid record", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -167,7 +167,7 @@ pub async fn create(
 
 /// Replaces a facility. Needs the planner role.
 #[utoipa::path(put, path = "/api/facilities/{id}", params(("id" = String, Path, description = "facility id")),
-    request_body(content = FacilityFeature, description = "a GeoJSON Feature with the record's fields as properties"),
+    request_body(description = "a GeoJSON Feature with the record's fields as properties", content((FacilityFeature = "application/json"), (FacilityFeature = "application/geo+json"))),
     responses((status = 200, description = "updated", body = FacilityFeature), (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
               (status = 404, description = "no such facility", body = ErrorBody), (status = 422, description = "invalid record", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -228,7 +228,7 @@ pub async fn delete(
 #[utoipa::path(post, path = "/api/import", params(("format" = Option<String>, Query, description = "geojson | csv | hxl | osm (detected when absent)"),
         ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 country of every OSM record; absent: addr:country or the country outline")),
     request_body(description = "a GeoJSON FeatureCollection (or OSM GeoJSON export), or CSV text with an optional HXL hashtag row",
-        content((FacilityCollection = "application/json"), (String = "text/csv"))),
+        content((FacilityCollection = "application/json"), (FacilityCollection = "application/geo+json"), (String = "text/csv"))),
     responses((status = 200, description = "what was read and written", body = ImportSummary),
               (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
               (status = 413, description = "body too large", body = ErrorBody),

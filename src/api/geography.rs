@@ -20,7 +20,7 @@ use axum::extract::State;
         ("code_field" = Option<String>, Query, description = "attribute holding the area code"),
         ("name_field" = Option<String>, Query, description = "attribute holding the name")),
     request_body(description = "a GeoJSON FeatureCollection of Polygons / MultiPolygons (WGS84), or a zip holding one shapefile",
-        content((AreaCollection = "application/json"), (Vec<u8> = "application/zip"))),
+        content((AreaCollection = "application/json"), (AreaCollection = "application/geo+json"), (Vec<u8> = "application/zip"), (Vec<u8> = "application/x-zip-compressed"))),
     responses((status = 200, description = "what was read, written and repaired", body = AreaImportSummary),
               (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
               (status = 413, description = "body too large", body = ErrorBody),
@@ -58,7 +58,7 @@ pub async fn import_areas(
 /// every area are given the nearest one within reach and reported.
 #[utoipa::path(post, path = "/api/import/population",
     request_body(description = "a GeoTIFF of people per cell, a GeoJSON FeatureCollection of Points with `population`, or CSV `id,lon,lat,population`",
-        content((Vec<u8> = "image/tiff"), (SettlementCollection = "application/json"), (String = "text/csv"))),
+        content((SettlementCollection = "application/json"), (SettlementCollection = "application/geo+json"), (String = "text/csv"), (Vec<u8> = "image/tiff"))),
     responses((status = 200, description = "what was read, written and where it fell", body = PopulationImportSummary),
               (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
               (status = 413, description = "body too large", body = ErrorBody),

@@ -9,6 +9,7 @@ mod error;
 mod extract;
 mod facilities;
 mod geography;
+mod guard;
 mod nearest;
 mod nearest_batch;
 pub mod openapi;
@@ -16,12 +17,14 @@ mod places;
 mod plan;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail, ErrorDetails};
+pub use guard::PublicOrigins;
 
 use crate::basemap::{Basemap, PMTILES_MIME, PMTILES_PATH};
 use crate::registry::Registry;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::path::PathBuf;
@@ -52,6 +55,9 @@ pub struct Settings {
     /// The operator's quick-exit page (`quick_exit_url` in `/api/meta`); `None`: the web
     /// map's default.
     pub quick_exit_url: Option<String>,
+    /// The origins browsers reach this server at (`--public-origin`); empty: the
+    /// request's own `Host`. Cookie-authenticated writes must come from one of them.
+    pub public_origins: PublicOrigins,
 }
 
 /// Default verification age: six months.
@@ -66,6 +72,7 @@ impl Default for Settings {
             max_import_bytes: 64 * 1024 * 1024,
             basemap: None,
             quick_exit_url: None,
+            public_origins: PublicOrigins::default(),
         }
     }
 }
@@ -130,50 +137,70 @@ pub fn content_security_policy(settings: &Settings) -> String {
 /// The whole application: API routes, the web front end, and the safety layers.
 pub fn app(state: AppState) -> Router {
     let import_limit = state.settings.max_import_bytes.max(MAX_BODY_BYTES);
+    let takes = |types: &'static [&'static str]| from_fn_with_state(types, guard::accepts);
     let api = Router::new()
         .route("/healthz", get(places::healthz))
         .route("/api/meta", get(places::meta))
         .route("/api/openapi.json", get(openapi::serve))
-        .route("/api/login", post(auth::login))
+        .route("/api/login", post(auth::login).layer(takes(guard::JSON)))
         .route("/api/logout", post(auth::logout))
         .route("/api/me", get(auth::me))
-        .route("/api/password", post(auth::change_password))
-        .route("/api/tokens", post(auth::create_token))
+        .route(
+            "/api/password",
+            post(auth::change_password).layer(takes(guard::JSON)),
+        )
+        .route(
+            "/api/tokens",
+            post(auth::create_token).layer(takes(guard::JSON)),
+        )
         .route("/api/users", get(auth::users))
         .route("/api/audit", get(auth::audit))
         .route(
             "/api/facilities",
-            get(facilities::list).post(facilities::create),
+            get(facilities::list)
+                .post(facilities::create)
+                .layer(takes(guard::GEOJSON)),
         )
         .route(
             "/api/facilities/{id}",
             get(facilities::get_one)
                 .put(facilities::update)
-                .delete(facilities::delete),
+                .delete(facilities::delete)
+                .layer(takes(guard::GEOJSON)),
         )
         .route("/api/nearest", get(nearest::nearest))
         .route(
             "/api/nearest/batch",
-            post(nearest_batch::batch).layer(DefaultBodyLimit::max(BATCH_BODY_BYTES)),
+            post(nearest_batch::batch)
+                .layer(DefaultBodyLimit::max(BATCH_BODY_BYTES))
+                .layer(takes(guard::JSON)),
         )
         .route("/api/coverage", get(coverage::coverage))
         .route("/api/gaps/grid", get(plan::gaps_grid))
         .route("/api/catchments", get(plan::catchments))
         .route(
             "/api/plan/sites",
-            post(plan::plan_sites).layer(DefaultBodyLimit::max(PLAN_BODY_BYTES)),
+            post(plan::plan_sites)
+                .layer(DefaultBodyLimit::max(PLAN_BODY_BYTES))
+                .layer(takes(guard::JSON)),
         )
         .route(
             "/api/import",
-            post(facilities::import).layer(DefaultBodyLimit::max(import_limit)),
+            post(facilities::import)
+                .layer(DefaultBodyLimit::max(import_limit))
+                .layer(takes(guard::FACILITY_IMPORT)),
         )
         .route(
             "/api/import/areas",
-            post(geography::import_areas).layer(DefaultBodyLimit::max(import_limit)),
+            post(geography::import_areas)
+                .layer(DefaultBodyLimit::max(import_limit))
+                .layer(takes(guard::AREA_IMPORT)),
         )
         .route(
             "/api/import/population",
-            post(geography::import_population).layer(DefaultBodyLimit::max(import_limit)),
+            post(geography::import_population)
+                .layer(DefaultBodyLimit::max(import_limit))
+                .layer(takes(guard::POPULATION_IMPORT)),
         )
         .route("/api/export", get(facilities::export))
         .route("/api/areas", get(places::areas))
@@ -210,6 +237,7 @@ pub fn app(state: AppState) -> Router {
     };
     let csp = HeaderValue::from_str(&content_security_policy(&state.settings))
         .expect("the CSP is visible ASCII");
+    let public = Arc::new(state.settings.public_origins.clone());
     router.layer(
         ServiceBuilder::new()
             .layer(CatchPanicLayer::custom(panic_response))
@@ -230,7 +258,8 @@ pub fn app(state: AppState) -> Router {
             ))
             .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
             .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
-            .layer(header_layer(header::X_FRAME_OPTIONS, "DENY")),
+            .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+            .layer(from_fn_with_state(public, guard::same_origin)),
     )
 }
 

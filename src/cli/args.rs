@@ -224,6 +224,12 @@ pub struct ServeArgs {
     /// `X-Forwarded-Proto: https` from the proxy does the same per request).
     #[arg(long, env = "TIREK_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// The origin(s) browsers reach Tirek at, comma-separated, e.g.
+    /// `https://tirek.example.org`. Writes signed by the session cookie must come from
+    /// one of them. Absent: the request's own `Host` (set this behind a proxy that
+    /// rewrites `Host`).
+    #[arg(long, env = "TIREK_PUBLIC_ORIGIN", value_parser = crate::api::PublicOrigins::parse)]
+    pub public_origin: Option<crate::api::PublicOrigins>,
     /// Records not verified for longer than this many days are flagged.
     #[arg(long, env = "TIREK_VERIFICATION_MAX_AGE_DAYS", default_value_t = tirek_default_age())]
     pub verification_max_age_days: u32,

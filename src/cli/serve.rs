@@ -44,6 +44,7 @@ pub async fn serve(
             max_import_bytes: args.max_import_mb * 1024 * 1024,
             basemap,
             quick_exit_url: args.quick_exit_url.clone(),
+            public_origins: args.public_origin.unwrap_or_default(),
         },
     );
     if let Some(password) = state.accounts.ensure_first_admin().await? {

@@ -184,7 +184,7 @@ async fn bad_input_gets_a_4xx_json_error() {
             "POST",
             "/api/facilities",
             Some(TOKEN),
-            Some(vec![b'x'; 2 * 1024 * 1024]),
+            Some([b"{".as_slice(), &vec![b'x'; 2 * 1024 * 1024]].concat()),
         )
         .await;
     assert_eq!(status, 413, "{err}");

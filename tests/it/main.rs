@@ -3,6 +3,7 @@
 mod api;
 mod basemap;
 mod coverage;
+mod csrf;
 mod fuzz;
 mod geography;
 mod layers;

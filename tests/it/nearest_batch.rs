@@ -202,6 +202,7 @@ async fn the_public_never_learns_where_a_confidential_facility_is() {
     // NDJSON (asked for by Accept) says the same.
     let request = Request::post("/api/nearest/batch")
         .header("accept", "application/x-ndjson")
+        .header("content-type", "application/json")
         .body(Body::from(body(
             &queries,
             json!({"sectors": ["shelter"], "k": 2}),

@@ -333,6 +333,7 @@ async fn no_public_response_gives_a_confidential_shelter_away() {
         body["points"] = json!(points);
         let req = Request::post("/api/nearest/batch")
             .header("accept", accept)
+            .header("content-type", "application/json")
             .body(Body::from(body.to_string()))
             .unwrap();
         let resp = tirek::app(app.state.clone()).oneshot(req).await.unwrap();
@@ -565,8 +566,10 @@ async fn audit(app: &TestApp) -> Vec<Value> {
     body["entries"].as_array().unwrap().clone()
 }
 
-/// A request with cookies and a JSON body; returns status, `Set-Cookie`, body.
-async fn with_cookie(
+/// A request with cookies and a JSON body, as the web page sends it from its own origin
+/// (`Sec-Fetch-Site: same-origin`, `Content-Type: application/json`, unless `headers`
+/// say otherwise); returns status, `Set-Cookie`, body.
+pub async fn with_cookie(
     app: &TestApp,
     method: &str,
     uri: &str,
@@ -580,6 +583,13 @@ async fn with_cookie(
     }
     for (k, v) in headers {
         req = req.header(*k, *v);
+    }
+    let given = |name: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+    if !given("sec-fetch-site") && !given("origin") {
+        req = req.header("sec-fetch-site", "same-origin");
+    }
+    if body.is_some() && !given("content-type") {
+        req = req.header("content-type", "application/json");
     }
     let req = req
         .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
@@ -598,7 +608,7 @@ async fn with_cookie(
     )
 }
 
-fn session_of(set_cookie: &str) -> String {
+pub fn session_of(set_cookie: &str) -> String {
     set_cookie
         .split(';')
         .next()
@@ -788,6 +798,7 @@ async fn sign_in_one_time_password_cookie_and_rate_limit() {
         assert_eq!(status, 401);
     }
     let req = Request::post("/api/login")
+        .header("content-type", "application/json")
         .body(Body::from(
             login("amina", "a long and private phrase").to_string(),
         ))

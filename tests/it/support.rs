@@ -72,6 +72,9 @@ impl TestApp {
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
         }
+        if let Some(b) = &body {
+            req = req.header("content-type", content_type_of(b));
+        }
         let req = req
             .body(body.map(Body::from).unwrap_or_else(Body::empty))
             .unwrap();
@@ -99,6 +102,20 @@ impl TestApp {
             Some(collection.to_string().into_bytes()),
         )
         .await
+    }
+}
+
+/// The media type a script would send `body` with: JSON, a zip archive, a TIFF, or CSV.
+pub fn content_type_of(body: &[u8]) -> &'static str {
+    let start = body.trim_ascii_start();
+    if start.starts_with(b"{") || start.starts_with(b"[") {
+        "application/json"
+    } else if body.starts_with(b"PK") {
+        "application/zip"
+    } else if body.starts_with(b"II*\0") || body.starts_with(b"MM\0*") {
+        "image/tiff"
+    } else {
+        "text/csv"
     }
 }
 
