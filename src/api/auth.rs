@@ -136,8 +136,8 @@ pub struct AuditPage {
 }
 
 /// Signs in with a password: sets the session cookie (HttpOnly, SameSite=Strict,
-/// Secure under TLS) and answers who you are. Five failures per user name (thirty per
-/// address) in 15 minutes lock further attempts out for the rest of the window (429).
+/// Secure under TLS) and answers who you are. Failed attempts are limited per (address,
+/// name), per address and per name (README, "Sign-in limits"); a locked attempt is a 429.
 #[utoipa::path(post, path = "/api/login", request_body = LoginBody,
     responses((status = 200, description = "who you are, and a session cookie", body = Me),
               (status = 401, description = "wrong user name or password", body = ErrorBody),

@@ -185,6 +185,7 @@ impl From<AuthError> for ApiError {
                 retry_after: Some(seconds),
                 ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string())
             },
+            AuthError::TrustedProxy(_) => Self::bad_request(e.to_string()),
             AuthError::InvalidUsername(_) | AuthError::WeakPassword(_) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
             }

@@ -220,19 +220,31 @@ impl Caller {
     }
 }
 
-/// The client's address as the connection shows it (the proxy's, behind one), for
-/// sign-in rate limiting; `None` when the server runs without connection info (tests).
+/// The client's address, for sign-in rate limiting: the connection's peer, or — when the
+/// peer is one of the configured trusted proxies — the rightmost untrusted address in
+/// `X-Forwarded-For`. `None` when the server runs without connection info (tests).
 pub struct ClientAddr(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip().to_string()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip())
+        else {
+            return Ok(ClientAddr(None));
+        };
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .map(|v| v.to_str().unwrap_or("invalid"));
+        let client = state.settings.trusted_proxies.client(peer, forwarded);
+        Ok(ClientAddr(Some(client.to_string())))
     }
 }

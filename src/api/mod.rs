@@ -58,6 +58,9 @@ pub struct Settings {
     /// The origins browsers reach this server at (`--public-origin`); empty: the
     /// request's own `Host`. Cookie-authenticated writes must come from one of them.
     pub public_origins: PublicOrigins,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxies`);
+    /// empty: the header is ignored.
+    pub trusted_proxies: crate::auth::proxies::TrustedProxies,
 }
 
 /// Default verification age: six months.
@@ -73,6 +76,7 @@ impl Default for Settings {
             basemap: None,
             quick_exit_url: None,
             public_origins: PublicOrigins::default(),
+            trusted_proxies: crate::auth::proxies::TrustedProxies::default(),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod limiter;
 pub mod password;
+pub mod proxies;
 pub mod secret;
 
 use crate::model::{Account, Credential, CredentialKind, Role};
@@ -38,6 +39,9 @@ pub enum AuthError {
     /// The new password is too weak.
     #[error("{0}")]
     WeakPassword(String),
+    /// A trusted-proxy network that does not parse.
+    #[error("trusted proxy {0:?}: expected an address or CIDR network such as 10.0.0.0/8")]
+    TrustedProxy(String),
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -153,8 +157,7 @@ impl Accounts {
         password: &str,
         client: Option<&str>,
     ) -> Result<(String, Signed), AuthError> {
-        let keys = limiter_keys(username, client);
-        if let Some(wait) = self.limiter.blocked(&keys, Instant::now()) {
+        if let Some(wait) = self.limiter.blocked(username, client, Instant::now()) {
             return Err(AuthError::RateLimited(wait.as_secs().max(1)));
         }
         let account = self.store.account(username).await?;
@@ -164,10 +167,10 @@ impl Accounts {
         );
         let matches = verify_blocking(password.to_string(), phc).await;
         let Some(account) = account.filter(|_| matches) else {
-            self.limiter.failed(&keys, Instant::now());
+            self.limiter.failed(username, client, Instant::now());
             return Err(AuthError::BadCredentials);
         };
-        self.limiter.succeeded(&keys[0]);
+        self.limiter.succeeded(username, client, Instant::now());
         self.open_session(&account).await
     }
 
@@ -211,16 +214,15 @@ impl Accounts {
         new: &str,
         client: Option<&str>,
     ) -> Result<(String, Signed), AuthError> {
-        let keys = limiter_keys(username, client);
-        if let Some(wait) = self.limiter.blocked(&keys, Instant::now()) {
+        if let Some(wait) = self.limiter.blocked(username, client, Instant::now()) {
             return Err(AuthError::RateLimited(wait.as_secs().max(1)));
         }
         let mut account = self.account(username).await?;
         if !verify_blocking(current.to_string(), account.password_hash.clone()).await {
-            self.limiter.failed(&keys, Instant::now());
+            self.limiter.failed(username, client, Instant::now());
             return Err(AuthError::BadCredentials);
         }
-        self.limiter.succeeded(&keys[0]);
+        self.limiter.succeeded(username, client, Instant::now());
         if let Some(why) = password::weakness(new, username) {
             return Err(AuthError::WeakPassword(why));
         }
@@ -316,14 +318,4 @@ async fn verify_blocking(password: String, phc: String) -> bool {
     tokio::task::spawn_blocking(move || password::verify(&password, &phc))
         .await
         .unwrap_or(false)
-}
-
-/// The rate limiter's keys for a password attempt: the user name (first), and the
-/// client's address when known.
-fn limiter_keys(username: &str, client: Option<&str>) -> Vec<String> {
-    let mut keys = vec![format!("user:{username}")];
-    if let Some(addr) = client {
-        keys.push(format!("addr:{addr}"));
-    }
-    keys
 }

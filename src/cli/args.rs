@@ -214,6 +214,11 @@ pub struct GridArgs {
     pub timings: bool,
 }
 
+fn parse_trusted_proxies(text: &str) -> Result<crate::auth::proxies::TrustedProxies, String> {
+    text.parse()
+        .map_err(|e: crate::auth::AuthError| e.to_string())
+}
+
 /// `tirek serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -230,6 +235,12 @@ pub struct ServeArgs {
     /// rewrites `Host`).
     #[arg(long, env = "TIREK_PUBLIC_ORIGIN", value_parser = crate::api::PublicOrigins::parse)]
     pub public_origin: Option<crate::api::PublicOrigins>,
+    /// Reverse proxies in front of Tirek, comma-separated addresses or CIDR networks
+    /// (e.g. `127.0.0.1,10.0.0.0/8`). For requests from them the client's address (for
+    /// sign-in limits) is the rightmost untrusted address in `X-Forwarded-For`; from
+    /// anyone else the header is ignored. Absent: always the connection's address.
+    #[arg(long, env = "TIREK_TRUSTED_PROXIES", value_parser = parse_trusted_proxies)]
+    pub trusted_proxies: Option<crate::auth::proxies::TrustedProxies>,
     /// Records not verified for longer than this many days are flagged.
     #[arg(long, env = "TIREK_VERIFICATION_MAX_AGE_DAYS", default_value_t = tirek_default_age())]
     pub verification_max_age_days: u32,

@@ -45,6 +45,7 @@ pub async fn serve(
             basemap,
             quick_exit_url: args.quick_exit_url.clone(),
             public_origins: args.public_origin.unwrap_or_default(),
+            trusted_proxies: args.trusted_proxies.unwrap_or_default(),
         },
     );
     if let Some(password) = state.accounts.ensure_first_admin().await? {

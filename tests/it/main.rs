@@ -7,6 +7,7 @@ mod csrf;
 mod fuzz;
 mod geography;
 mod layers;
+mod lockout;
 mod nearest_batch;
 mod nearest_exact;
 mod openapi;
