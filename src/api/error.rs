@@ -200,6 +200,9 @@ impl From<RegistryError> for ApiError {
     fn from(e: RegistryError) -> Self {
         match e {
             RegistryError::Invalid(errors) => Self::invalid_record(errors),
+            RegistryError::Refused(message) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message)
+            }
             RegistryError::Store(e) => e.into(),
         }
     }

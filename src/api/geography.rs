@@ -18,13 +18,14 @@ use axum::extract::State;
 #[utoipa::path(post, path = "/api/import/areas", params(
         ("level" = Option<u8>, Query, description = "0 country, 1 region, 2 district; inferred from ADMn_PCODE / shapeType when absent"),
         ("code_field" = Option<String>, Query, description = "attribute holding the area code"),
-        ("name_field" = Option<String>, Query, description = "attribute holding the name")),
+        ("name_field" = Option<String>, Query, description = "attribute holding the name"),
+        ("replace" = Option<String>, Query, description = "`all`: an input with no areas removes every area of `level` (refused otherwise)")),
     request_body(description = "a GeoJSON FeatureCollection of Polygons / MultiPolygons (WGS84), or a zip holding one shapefile",
         content((AreaCollection = "application/json"), (AreaCollection = "application/geo+json"), (Vec<u8> = "application/zip"), (Vec<u8> = "application/x-zip-compressed"))),
     responses((status = 200, description = "what was read, written and repaired", body = AreaImportSummary),
               (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
               (status = 413, description = "body too large", body = ErrorBody),
-              (status = 422, description = "record errors; nothing written", body = ErrorBody)),
+              (status = 422, description = "record errors, or an empty input that would remove every area of the level (`refused`); nothing written", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn import_areas(
     State(state): State<AppState>,
@@ -33,12 +34,14 @@ pub async fn import_areas(
     Body(body): Body,
 ) -> Result<Json<AreaImportSummary>, ApiError> {
     caller.require(crate::model::Role::Planner)?;
-    params.only(&["level", "code_field", "name_field"])?;
+    params.only(&["level", "code_field", "name_field", "replace"])?;
+    let replace_all = replace_all(&params)?;
     let options = AreaOptions {
         level: params.parse("level")?,
         code_field: params.get("code_field").map(str::to_string),
         name_field: params.get("name_field").map(str::to_string),
     };
+    let level = options.level;
     let read = if import::shapefile::is_zip(&body) {
         tokio::task::spawn_blocking(move || import::shapefile::read_zip(&body, &options))
             .await
@@ -48,21 +51,26 @@ pub async fn import_areas(
     }
     .map_err(ApiError::invalid_records)?;
     Ok(Json(
-        state.registry.import_areas(read, caller.actor()).await?,
+        state
+            .registry
+            .import_areas(read, level, replace_all, caller.actor())
+            .await?,
     ))
 }
 
 /// Imports population points, replacing every settlement: a GeoTIFF raster of people per
 /// cell in EPSG:4326 (detected by its magic bytes), GeoJSON Points with `population`, or
 /// CSV `id,lon,lat,population`. Each point is placed in the admin areas; points outside
-/// every area are given the nearest one within reach and reported.
+/// every area are given the nearest one within reach and reported. An input with no
+/// points would remove every settlement: it is refused unless `?replace=all` asks for it.
 #[utoipa::path(post, path = "/api/import/population",
+    params(("replace" = Option<String>, Query, description = "`all`: an input with no points removes every settlement (refused otherwise)")),
     request_body(description = "a GeoTIFF of people per cell, a GeoJSON FeatureCollection of Points with `population`, or CSV `id,lon,lat,population`",
         content((SettlementCollection = "application/json"), (SettlementCollection = "application/geo+json"), (String = "text/csv"), (Vec<u8> = "image/tiff"))),
     responses((status = 200, description = "what was read, written and where it fell", body = PopulationImportSummary),
               (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
               (status = 413, description = "body too large", body = ErrorBody),
-              (status = 422, description = "record errors; nothing written", body = ErrorBody)),
+              (status = 422, description = "record errors, or an empty input that would remove every settlement (`refused`); nothing written", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn import_population(
     State(state): State<AppState>,
@@ -71,7 +79,8 @@ pub async fn import_population(
     Body(body): Body,
 ) -> Result<Json<PopulationImportSummary>, ApiError> {
     caller.require(crate::model::Role::Planner)?;
-    params.only(&[])?;
+    params.only(&["replace"])?;
+    let replace_all = replace_all(&params)?;
     let read = tokio::task::spawn_blocking(move || import::read_population(&body, "cell"))
         .await
         .map_err(|e| ApiError::internal(&e))?
@@ -79,7 +88,19 @@ pub async fn import_population(
     Ok(Json(
         state
             .registry
-            .import_population(read, caller.actor())
+            .import_population(read, replace_all, caller.actor())
             .await?,
     ))
+}
+
+/// `?replace=all`: a replacing import may remove every record of its kind.
+fn replace_all(params: &Params) -> Result<bool, ApiError> {
+    match params.get("replace") {
+        None => Ok(false),
+        Some("all") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "replace={other:?}: the only value is \"all\" (remove every record of the kind \
+             when the input holds none)"
+        ))),
+    }
 }

@@ -304,12 +304,18 @@ pub enum ImportCommand {
         /// The attribute holding the name (default: name, ADMn_EN, shapeName).
         #[arg(long)]
         name_field: Option<String>,
+        /// Let a file with no areas remove every area of `--level` (refused otherwise).
+        #[arg(long)]
+        replace_all: bool,
     },
     /// Population points replacing the settlements: GeoTIFF raster of people per cell
     /// (EPSG:4326), GeoJSON points with `population`, or CSV `id,lon,lat,population`.
     Population {
         /// The file (format detected from the content).
         file: PathBuf,
+        /// Let a file with no points remove every settlement (refused otherwise).
+        #[arg(long)]
+        replace_all: bool,
     },
 }
 

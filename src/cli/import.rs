@@ -24,15 +24,18 @@ pub async fn import(registry: &Registry, command: ImportCommand) -> Result<()> {
             level,
             code_field,
             name_field,
+            replace_all,
         } => {
             let options = AreaOptions {
                 level,
                 code_field,
                 name_field,
             };
-            areas(registry, &file, options).await
+            areas(registry, &file, options, replace_all).await
         }
-        ImportCommand::Population { file } => population(registry, &file).await,
+        ImportCommand::Population { file, replace_all } => {
+            population(registry, &file, replace_all).await
+        }
     }
 }
 
@@ -102,8 +105,13 @@ async fn facilities(
     Ok(())
 }
 
-/// `tirek import areas FILE [--level N] [--code-field F] [--name-field F]`.
-async fn areas(registry: &Registry, file: &Path, options: AreaOptions) -> Result<()> {
+/// `tirek import areas FILE [--level N] [--code-field F] [--name-field F] [--replace-all]`.
+async fn areas(
+    registry: &Registry,
+    file: &Path,
+    options: AreaOptions,
+    replace_all: bool,
+) -> Result<()> {
     let is_shp = file
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
@@ -114,7 +122,9 @@ async fn areas(registry: &Registry, file: &Path, options: AreaOptions) -> Result
         import::areas::read_geojson_with(&read(file)?, &options)
     }
     .map_err(|e| rejected(file, e))?;
-    let summary = registry.import_areas(read, &cli_actor()).await?;
+    let summary = registry
+        .import_areas(read, options.level, replace_all, &cli_actor())
+        .await?;
     for w in &summary.warnings {
         eprintln!("note: {w}");
     }
@@ -125,10 +135,12 @@ async fn areas(registry: &Registry, file: &Path, options: AreaOptions) -> Result
         );
     }
     println!(
-        "read {}, written {} (level {:?}), repaired {}; settlements assigned {} ({} outside every area, given the nearest); facilities updated {}",
+        "read {}, written {} (level {:?}; replacing {}, removed {}), repaired {}; settlements assigned {} ({} outside every area, given the nearest); facilities updated {}",
         summary.read,
         summary.written,
         summary.levels,
+        summary.previous,
+        summary.removed,
         summary.repaired.len(),
         summary.settlements_assigned,
         summary.settlements_outside_areas,
@@ -137,8 +149,8 @@ async fn areas(registry: &Registry, file: &Path, options: AreaOptions) -> Result
     Ok(())
 }
 
-/// `tirek import population FILE`.
-async fn population(registry: &Registry, file: &Path) -> Result<()> {
+/// `tirek import population FILE [--replace-all]`.
+async fn population(registry: &Registry, file: &Path, replace_all: bool) -> Result<()> {
     let bytes = read(file)?;
     let prefix = file
         .file_stem()
@@ -151,16 +163,20 @@ async fn population(registry: &Registry, file: &Path) -> Result<()> {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "cell".into());
     let read = import::read_population(&bytes, &prefix).map_err(|e| rejected(file, e))?;
-    let summary = registry.import_population(read, &cli_actor()).await?;
+    let summary = registry
+        .import_population(read, replace_all, &cli_actor())
+        .await?;
     for w in &summary.warnings {
         eprintln!("note: {w}");
     }
     println!(
-        "{}: read {}, written {}, skipped {}; {:.1} people; {} point(s) with {:.1} people outside every area of some level \
+        "{}: read {}, written {} (replacing {}, removed {}), skipped {}; {:.1} people; {} point(s) with {:.1} people outside every area of some level \
          ({} with {:.1} people beyond reach of any area: no code for that level){}",
         summary.format,
         summary.read,
         summary.written,
+        summary.previous,
+        summary.removed,
         summary.skipped,
         summary.total_population,
         summary.outside_areas,

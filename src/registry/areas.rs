@@ -16,6 +16,10 @@ pub struct AreaImportSummary {
     pub written: usize,
     /// The levels replaced.
     pub levels: Vec<u8>,
+    /// Areas of those levels stored before the import (all of them replaced).
+    pub previous: usize,
+    /// Of those, the ones whose code is not in the input: gone after the import.
+    pub removed: usize,
     /// Invalid polygons that were repaired on the way.
     pub repaired: Vec<crate::import::areas::Repair>,
     /// Settlements whose area codes were assigned again against the new areas.
@@ -66,9 +70,15 @@ impl Registry {
 
     /// Replaces the areas of every level present in `areas` (all or nothing per level),
     /// then assigns settlements and facilities to the new areas.
+    ///
+    /// An input with no areas would remove every area of `level` (the level asked for):
+    /// it is refused ([`RegistryError::Refused`], nothing written) unless `replace_all`
+    /// asks for it; with no level given there is nothing to replace and it is refused too.
     pub async fn import_areas(
         &self,
         read: crate::import::areas::AreaRead,
+        level: Option<u8>,
+        replace_all: bool,
         actor: &str,
     ) -> Result<AreaImportSummary, RegistryError> {
         let mut summary = AreaImportSummary {
@@ -82,7 +92,39 @@ impl Registry {
         for a in read.areas {
             by_level.entry(a.level).or_default().push(a);
         }
+        self.catch_up().await?;
+        if by_level.is_empty() {
+            let Some(level) = level else {
+                return Err(RegistryError::Refused(
+                    "the input holds no areas and names no level: nothing to import".into(),
+                ));
+            };
+            let stored = self
+                .places()
+                .areas
+                .iter()
+                .filter(|a| a.level == level)
+                .count();
+            if stored > 0 && !replace_all {
+                return Err(RegistryError::Refused(format!(
+                    "the input holds no areas: importing it would remove all {stored} stored \
+                     areas of level {level}; nothing was written. To remove them on purpose, \
+                     ask for it (API: ?replace=all; command line: --replace-all)"
+                )));
+            }
+            by_level.insert(level, Vec::new());
+        }
         summary.levels = by_level.keys().copied().collect();
+        {
+            let places = self.places();
+            for (level, areas) in &by_level {
+                let kept: HashSet<&str> = areas.iter().map(|a| a.code.as_str()).collect();
+                for a in places.areas.iter().filter(|a| a.level == *level) {
+                    summary.previous += 1;
+                    summary.removed += usize::from(!kept.contains(a.code.as_str()));
+                }
+            }
+        }
         for (level, areas) in &by_level {
             self.store.replace_areas(*level, areas, actor).await?;
         }

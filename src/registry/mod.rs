@@ -33,6 +33,10 @@ pub enum RegistryError {
     /// The store failed or refused.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The write was refused as it stands (e.g. it would remove every record of its
+    /// kind without being asked to); nothing was written.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// What an import did.

@@ -15,6 +15,10 @@ pub struct PopulationImportSummary {
     pub read: usize,
     /// Points written (they replace every settlement).
     pub written: usize,
+    /// Settlements stored before the import (all of them replaced).
+    pub previous: usize,
+    /// Of those, the ones whose id is not in the input: gone after the import.
+    pub removed: usize,
     /// Input records not imported (no-data cells, points without population).
     pub skipped: usize,
     /// People in all the points written.
@@ -36,17 +40,45 @@ pub struct PopulationImportSummary {
 }
 
 impl Registry {
+    /// Replaces every settlement with the population read, each point placed in the
     /// areas first; points outside every area go to the nearest and are reported.
+    ///
+    /// An input with no points would remove every settlement: it is refused
+    /// ([`RegistryError::Refused`], nothing written) unless `replace_all` asks for it.
     pub async fn import_population(
         &self,
         read: crate::import::PopulationRead,
+        replace_all: bool,
         actor: &str,
     ) -> Result<PopulationImportSummary, RegistryError> {
         let mut settlements = read.settlements;
+        // Counted against the store as it is now (another process may have written).
+        self.catch_up().await?;
+        let stored = self.places();
+        let previous = stored.settlements.len();
+        if settlements.is_empty() && previous > 0 && !replace_all {
+            return Err(RegistryError::Refused(format!(
+                "the {} input holds no population points ({} record(s) skipped): importing it would \
+                 remove all {previous} stored settlements; nothing was written. To remove them \
+                 on purpose, ask for it (API: ?replace=all; command line: --replace-all)",
+                read.format, read.skipped
+            )));
+        }
+        let kept: std::collections::HashSet<&str> =
+            settlements.iter().map(|s| s.id.as_str()).collect();
+        let removed = stored
+            .settlements
+            .iter()
+            .filter(|s| !kept.contains(s.id.as_str()))
+            .count();
+        drop(kept);
+        drop(stored);
         let mut summary = PopulationImportSummary {
             format: read.format.to_string(),
             read: settlements.len(),
             written: settlements.len(),
+            previous,
+            removed,
             skipped: read.skipped,
             warnings: read.warnings,
             ..PopulationImportSummary::default()

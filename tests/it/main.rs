@@ -18,3 +18,4 @@ mod schemas;
 mod security;
 mod storage;
 mod support;
+mod trust;
