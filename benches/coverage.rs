@@ -56,6 +56,7 @@ fn data() -> Data {
         .map(|i| {
             let (lon, lat) = point(&mut rng);
             SiteRecord {
+                status: tirek::model::Status::Active,
                 id: format!("f{i}"),
                 sectors: vec![Sector::MINIMUM_PACKAGE[rng.random_range(0..4)]],
                 lon,

@@ -138,6 +138,7 @@ fn bench_batch(c: &mut Criterion) {
         let records: Vec<SiteRecord> = synthetic(n, 2)
             .into_iter()
             .map(|f| SiteRecord {
+                status: tirek::model::Status::Active,
                 id: f.id,
                 lon: f.lon,
                 lat: f.lat,

@@ -3,7 +3,7 @@
 
 use super::args::{CoverageArgs, NearestArgs};
 use super::inputs::Inputs;
-use super::{parse_thresholds, read_file, record_errors, write_output};
+use super::{parse_statuses, parse_thresholds, read_file, record_errors, write_output};
 use crate::coverage::analysis::{self, CoverageOptions, SiteAreas, Sites};
 use crate::coverage::report as coverage_report;
 use crate::import::query_points::read_points;
@@ -56,7 +56,8 @@ pub fn batch_nearest(
         Some(s) => parse_list(s)?,
         None => Sector::MINIMUM_PACKAGE.to_vec(),
     };
-    let sites = Inputs::new(registry).sites(args.facilities.as_deref())?;
+    let statuses = parse_statuses(args.status.as_deref())?;
+    let sites = Inputs::new(registry).sites(args.facilities.as_deref(), &statuses)?;
     let points =
         read_points(&read_file(points_path)?).map_err(|e| record_errors(points_path, e))?;
     let loaded = started.elapsed();
@@ -127,10 +128,11 @@ pub fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> 
     };
     // Facilities then areas, and the population, load side by side; the facilities are
     // placed in the areas as soon as both are in (they do not depend on the thresholds).
+    let statuses = parse_statuses(args.status.as_deref())?;
     let inputs = Inputs::new(registry);
     let ((sites, areas, site_areas), population) = std::thread::scope(|scope| {
         let sites = scope.spawn(|| -> Result<(Sites, Vec<Area>, SiteAreas)> {
-            let sites = inputs.sites(args.facilities.as_deref())?;
+            let sites = inputs.sites(args.facilities.as_deref(), &statuses)?;
             let areas = inputs.areas(
                 args.areas.as_deref(),
                 args.level,

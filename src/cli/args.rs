@@ -115,6 +115,10 @@ pub struct CoverageArgs {
     /// Facilities GeoJSON (Points; properties `id` and `sector` or `sectors`); absent: the store.
     #[arg(long)]
     pub facilities: Option<PathBuf>,
+    /// Facility statuses to count, comma-separated (`active`, `temporarily_closed`,
+    /// `closed`); default `active`, from a file as from the store.
+    #[arg(long)]
+    pub status: Option<String>,
     /// Population CSV (`id,lon,lat,population`, extra columns ignored); absent: the store's settlements.
     #[arg(long)]
     pub population: Option<PathBuf>,
@@ -180,6 +184,10 @@ pub struct PlanSitesArgs {
     /// Facilities GeoJSON (Points; properties `id` and `sector` or `sectors`); absent: the store.
     #[arg(long)]
     pub facilities: Option<PathBuf>,
+    /// Facility statuses to count, comma-separated (`active`, `temporarily_closed`,
+    /// `closed`); default `active`, from a file as from the store.
+    #[arg(long)]
+    pub status: Option<String>,
     /// Population CSV (`id,lon,lat,population`); absent: the store's settlements.
     #[arg(long)]
     pub population: Option<PathBuf>,
@@ -356,6 +364,10 @@ pub struct NearestArgs {
     /// Facilities GeoJSON for `--points` (properties `id`, `sector`/`sectors`); absent: the store.
     #[arg(long, requires = "points")]
     pub facilities: Option<PathBuf>,
+    /// Facility statuses to count for `--points`, comma-separated (`active`,
+    /// `temporarily_closed`, `closed`); default `active`, from a file as from the store.
+    #[arg(long, requires = "points")]
+    pub status: Option<String>,
     /// Output file for `--points` (default: standard output).
     #[arg(long, requires = "points")]
     pub out: Option<PathBuf>,

@@ -8,7 +8,7 @@ use crate::import::areas::{AreaOptions, read_geojson_with as read_areas};
 use crate::import::population::{AreaCodes, read_population_points_with_codes};
 use crate::import::settlements::read_csv as read_settlements;
 use crate::import::sites::read_sites;
-use crate::model::{Area, PopulationPoint, Settlement};
+use crate::model::{Area, PopulationPoint, Settlement, Status};
 use crate::registry::Registry;
 use anyhow::{Result, bail};
 use std::path::Path;
@@ -26,14 +26,18 @@ impl<'a> Inputs<'a> {
         Self { registry }
     }
 
-    /// The facilities of the analysis: the file's, else the store's.
-    pub fn sites(&self, file: Option<&Path>) -> Result<Sites> {
+    /// The facilities of the analysis whose status is one of `statuses` (the command's
+    /// `--status`, default active): the file's, else the store's.
+    pub fn sites(&self, file: Option<&Path>, statuses: &[Status]) -> Result<Sites> {
         match (file, self.registry) {
             (Some(path), _) => {
                 let records = read_sites(&read_file(path)?).map_err(|e| record_errors(path, e))?;
-                Ok(Sites::from_records(&records))
+                Ok(Sites::from_records_with_status(&records, statuses))
             }
-            (None, Some(r)) => Ok(Sites::from_facilities(r.index().facilities())),
+            (None, Some(r)) => Ok(Sites::from_facilities_with_status(
+                r.index().facilities(),
+                statuses,
+            )),
             (None, None) => bail!("give --facilities or use the store"),
         }
     }

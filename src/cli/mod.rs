@@ -149,3 +149,18 @@ pub(crate) fn cli_actor() -> String {
         .unwrap_or_else(|_| "operator".into());
     format!("cli:{user}")
 }
+
+/// `--status`: the facility statuses an analysis counts (default: active only, as the
+/// store's analyses do).
+fn parse_statuses(text: Option<&str>) -> Result<Vec<crate::model::Status>> {
+    match text {
+        None => Ok(vec![crate::model::Status::Active]),
+        Some(text) => {
+            let statuses: Vec<crate::model::Status> = crate::model::parse_list(text)?;
+            if statuses.is_empty() {
+                bail!("--status: give at least one of active, temporarily_closed, closed");
+            }
+            Ok(statuses)
+        }
+    }
+}

@@ -23,7 +23,8 @@ pub fn plan_sites(registry: Option<&Registry>, args: &PlanSitesArgs) -> Result<(
         bail!("--k must be at least 1");
     }
     let inputs = Inputs::new(registry);
-    let sites = inputs.sites(args.facilities.as_deref())?;
+    let statuses = super::parse_statuses(args.status.as_deref())?;
+    let sites = inputs.sites(args.facilities.as_deref(), &statuses)?;
     let population = inputs.settlements(args.population.as_deref())?;
     let candidates: Vec<Candidate> = match args.candidates.as_str() {
         "settlements" => planning::settlement_candidates(&population),

@@ -25,11 +25,17 @@ pub struct Sites {
 }
 
 impl Sites {
-    /// From analysis records (files).
+    /// From analysis records (files): active ones only, as [`Sites::from_facilities`].
     pub fn from_records(records: &[SiteRecord]) -> Self {
+        Self::from_records_with_status(records, &[Status::Active])
+    }
+
+    /// From analysis records (files) whose status is one of `statuses`.
+    pub fn from_records_with_status(records: &[SiteRecord], statuses: &[Status]) -> Self {
         Self::build(
             records
                 .iter()
+                .filter(|r| statuses.contains(&r.status))
                 .map(|r| (r.id.clone(), r.lon, r.lat, r.sectors.clone()))
                 .collect(),
         )
@@ -37,10 +43,18 @@ impl Sites {
 
     /// From stored facilities: active ones only.
     pub fn from_facilities<'a>(facilities: impl IntoIterator<Item = RecordRef<'a>>) -> Self {
+        Self::from_facilities_with_status(facilities, &[Status::Active])
+    }
+
+    /// From stored facilities whose status is one of `statuses`.
+    pub fn from_facilities_with_status<'a>(
+        facilities: impl IntoIterator<Item = RecordRef<'a>>,
+        statuses: &[Status],
+    ) -> Self {
         Self::build(
             facilities
                 .into_iter()
-                .filter(|r| r.summary().status == Status::Active)
+                .filter(|r| statuses.contains(&r.summary().status))
                 .map(|r| {
                     let (lon, lat) = r.lonlat();
                     (r.id().to_string(), lon, lat, r.sectors())

@@ -1,9 +1,11 @@
 //! Facilities for analysis only (coverage, batch nearest): GeoJSON Points whose
-//! properties need just `id` and `sector` or `sectors`; everything else is ignored.
-//! Fast and lenient, for files with hundreds of thousands of points.
+//! properties need just `id` and `sector` or `sectors`, with `status` (default
+//! `active`, as in a record) so that analysis counts the same facilities from a file as
+//! from the store; everything else is ignored. Fast and lenient, for files with hundreds
+//! of thousands of points.
 
 use super::RecordError;
-use crate::model::{Sector, parse_list};
+use crate::model::{Sector, Status, parse_list};
 use serde::Deserialize;
 
 /// A facility reduced to what analysis needs.
@@ -13,6 +15,8 @@ pub struct SiteRecord {
     pub id: String,
     /// Its sectors.
     pub sectors: Vec<Sector>,
+    /// Whether it takes survivors now (`active` when the file does not say).
+    pub status: Status,
     /// Longitude.
     pub lon: f64,
     /// Latitude.
@@ -40,6 +44,8 @@ struct Properties {
     sector: Option<serde_json::Value>,
     #[serde(default)]
     sectors: Option<serde_json::Value>,
+    #[serde(default)]
+    status: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -124,13 +130,31 @@ pub fn read_sites(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>> {
                 None
             }
         };
+        let status = match &props.status {
+            None | Some(serde_json::Value::Null) => Some(Status::Active),
+            Some(serde_json::Value::String(s)) if s.trim().is_empty() => Some(Status::Active),
+            Some(serde_json::Value::String(s)) => match s.parse::<Status>() {
+                Ok(status) => Some(status),
+                Err(e) => {
+                    fail("properties.status", e.to_string());
+                    None
+                }
+            },
+            Some(_) => {
+                fail("properties.status", "must be a string".into());
+                None
+            }
+        };
         if id.is_none() {
             fail("properties.id", "missing".into());
         }
-        if let (Some(id), Some((lon, lat)), Some(sectors)) = (id.clone(), point, sectors) {
+        if let (Some(id), Some((lon, lat)), Some(sectors), Some(status)) =
+            (id.clone(), point, sectors, status)
+        {
             sites.push(SiteRecord {
                 id,
                 sectors,
+                status,
                 lon,
                 lat,
             });

@@ -45,6 +45,7 @@ fn coverage_equals_an_exhaustive_computation() {
     }
     let sites: Vec<SiteRecord> = (0..400)
         .map(|i| SiteRecord {
+            status: tirek::model::Status::Active,
             id: format!("f{i:03}"),
             sectors: vec![PACKAGE[rng.random_range(0..4)]],
             lon: rng.random_range(60.0..72.0),
@@ -184,6 +185,7 @@ fn coverage_equals_an_exhaustive_computation() {
 fn a_sector_without_facilities_covers_nobody_and_thresholds_are_inclusive() {
     let areas = vec![rectangle("A", 60.0, 40.0, 62.0, 42.0)];
     let site = SiteRecord {
+        status: tirek::model::Status::Active,
         id: "h".into(),
         sectors: vec![Sector::Health],
         lon: 61.0,
@@ -351,6 +353,7 @@ fn area_membership_from_polygons_or_from_a_column_equals_an_exhaustive_computati
     };
     let sites: Vec<SiteRecord> = (0..300)
         .map(|i| SiteRecord {
+            status: tirek::model::Status::Active,
             id: format!("f{i:03}"),
             sectors: vec![PACKAGE[rng.random_range(0..4)]],
             lon: rng.random_range(62.0..72.0),

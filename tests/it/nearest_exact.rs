@@ -101,6 +101,7 @@ fn batch_nearest_equals_an_exhaustive_geodesic_scan() {
     let records: Vec<SiteRecord> = plain(&random_facilities(1_200, 8))
         .into_iter()
         .map(|f| SiteRecord {
+            status: tirek::model::Status::Active,
             id: f.id,
             lon: f.lon,
             lat: f.lat,

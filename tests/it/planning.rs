@@ -101,6 +101,7 @@ fn greedy_placement_equals_a_brute_force_greedy() {
         .map(|i| {
             let (lon, lat) = near_town(&mut rng, 0.6);
             SiteRecord {
+                status: tirek::model::Status::Active,
                 id: format!("f{i:02}"),
                 sectors: vec![if i % 3 == 0 {
                     Sector::Police

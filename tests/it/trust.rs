@@ -204,3 +204,102 @@ fn the_cli_refuses_an_empty_population_import_unless_asked_for() {
     assert!(ok, "{err}");
     assert!(out.contains("removed 2"), "{out}");
 }
+
+// ---- 2. Coverage from a facility file counts what coverage from the store counts ----
+
+/// Writes `text` to `dir/name`; returns the path as a string.
+pub fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// The coverage CSV as (column → value) for the row of `code`.
+fn coverage_row(csv: &str, code: &str) -> std::collections::BTreeMap<String, String> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row = lines
+        .find(|l| l.starts_with(&format!("{code},")))
+        .unwrap_or_else(|| panic!("no row {code} in {csv}"));
+    header
+        .iter()
+        .map(|h| h.to_string())
+        .zip(row.split(',').map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn coverage_from_a_file_counts_active_facilities_only_like_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // One area; two towns 1° apart, each with one health facility next to it: the one
+    // at A active, the one at B closed, a third at B temporarily closed.
+    let areas = write(
+        d,
+        "areas.geojson",
+        &json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+            "properties": {"code": "D1", "name": "District"},
+            "geometry": {"type": "Polygon", "coordinates": [[[68.0, 42.0], [71.0, 42.0], [71.0, 44.0], [68.0, 44.0], [68.0, 42.0]]]}}]})
+        .to_string(),
+    );
+    let population = write(
+        d,
+        "population.csv",
+        "id,lon,lat,population\nA,69.0,43.0,100\nB,70.0,43.0,40\n",
+    );
+    let facility = |id: &str, lon: f64, status: &str| {
+        json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, 43.01]},
+               "properties": {"id": id, "name": id, "sectors": ["health"], "country": "KZ", "status": status}})
+    };
+    let facilities = write(
+        d,
+        "facilities.geojson",
+        &json!({"type": "FeatureCollection", "features": [
+            facility("h-a", 69.0, "active"), facility("h-b", 70.0, "closed"),
+            facility("h-c", 70.0, "temporarily_closed")]})
+        .to_string(),
+    );
+    let base = [
+        "coverage",
+        "--areas",
+        &areas,
+        "--population",
+        &population,
+        "--sectors",
+        "health",
+        "--package",
+        "health",
+    ];
+    let data = d.join("data");
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = base.iter().copied().chain(extra.iter().copied()).collect();
+        let (ok, out, err) = tirek(&data, &args);
+        assert!(ok, "{err}");
+        coverage_row(&out, "D1")
+    };
+    // A (100 people) is 1.1 km from the active facility; B only near closed ones.
+    let from_file = run(&["--facilities", &facilities]);
+    assert_eq!(from_file["pop_health"], "100", "{from_file:?}");
+    assert_eq!(from_file["facilities_health"], "1", "{from_file:?}");
+    // The store, holding the same records, gives the same row.
+    let (ok, _, err) = tirek(&data, &["import", "facilities", &facilities]);
+    assert!(ok, "{err}");
+    let from_store = run(&[]);
+    assert_eq!(from_store, from_file);
+    // Asked for: other statuses count too, from the file and from the store alike.
+    let all = ["--status", "active,temporarily_closed,closed"];
+    let file_all = run(&[&["--facilities", facilities.as_str()][..], &all[..]].concat());
+    assert_eq!(file_all["pop_health"], "140", "{file_all:?}");
+    assert_eq!(file_all["facilities_health"], "3", "{file_all:?}");
+    assert_eq!(run(&all), file_all);
+    // A status the file gets wrong is named, like any record error.
+    let bad = write(
+        d,
+        "bad.geojson",
+        &json!({"type": "FeatureCollection", "features": [facility("h-x", 69.0, "open")]})
+            .to_string(),
+    );
+    let args: Vec<&str> = base.iter().copied().chain(["--facilities", &bad]).collect();
+    let (ok, _, err) = tirek(&data, &args);
+    assert!(!ok && err.contains("status"), "{err}");
+}
