@@ -1,5 +1,7 @@
 //! The embedded default: on first start with an empty store, load `geodata/`
-//! (country and region outlines, GeoNames settlements, the demo facility set).
+//! (country and region outlines, GeoNames settlements, the demo facility set). The
+//! settlements and facilities go through the registry's imports, so they are placed in
+//! the regions (`adm1`) like any imported data.
 
 use crate::import::{self, RecordError};
 use crate::registry::{Registry, RegistryError};
@@ -88,13 +90,20 @@ pub async fn load(registry: &Registry, dir: &Path) -> Result<Loaded, DefaultsErr
     .map_err(|e| invalid(dir, "facilities_demo.geojson", e))?;
     registry.replace_areas(0, &countries, SYSTEM).await?;
     registry.replace_areas(1, &regions, SYSTEM).await?;
-    registry.replace_settlements(&settlements, SYSTEM).await?;
     let loaded = Loaded {
         countries: countries.len(),
         regions: regions.len(),
         settlements: settlements.len(),
         facilities: facilities.len(),
     };
+    // Through the population import, so that each settlement gets its region (`adm1`)
+    // by the same rules as any imported population.
+    let read = import::PopulationRead {
+        settlements,
+        format: "csv",
+        ..import::PopulationRead::default()
+    };
+    registry.import_population(read, true, SYSTEM).await?;
     registry.import(facilities, SYSTEM).await?;
     Ok(loaded)
 }

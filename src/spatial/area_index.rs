@@ -17,12 +17,22 @@
 //!    dropped silently. A point farther from every area (another country) gets no area
 //!    of that level, and importers report it too.
 //!
+//! **Countries.** An area of level ≥ 1 is only given to a point of its own country: the
+//! record's `country` when it has one, else the level-0 area located for it (by the
+//! rules above). The areas of other countries are not candidates at any step, so a
+//! settlement across a generalised border goes to the nearest area of its own country
+//! within [`MAX_SNAP_DEGREES`], or to none. An area's country ([`area_countries`]) is
+//! the ISO code its `parent` chain reaches (`KZ-ALM` → `KZ`; COD-AB `KZ0101` →
+//! `KZ01` → `KZ`), else the ISO prefix of a P-code or ISO 3166-2 code (`KZ0101`,
+//! `KZ-ALM`), else the country (level 0) holding a point of the area; an area whose
+//! country is unknown takes points of any country.
+//!
 //! [`assign_settlement`] and [`assign_facility`] fill `country` (level 0), `adm1` and
 //! `adm2`; the registry calls them when population, facilities or areas are imported.
 
 use crate::model::{Area, Facility, Settlement};
 use geo::indexed::IntervalTreeMultiPolygon;
-use geo::{BoundingRect, Contains, Distance, Euclidean, Intersects, Point};
+use geo::{BoundingRect, Contains, Distance, Euclidean, InteriorPoint, Intersects, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 use std::collections::BTreeMap;
@@ -49,6 +59,8 @@ pub struct Location<'a> {
 /// The areas of every level, indexed for point location.
 pub struct AreaIndex {
     areas: Vec<Area>,
+    /// Per area (same order), its country when known.
+    countries: Vec<Option<String>>,
     prepared: Vec<IntervalTreeMultiPolygon<f64>>,
     levels: BTreeMap<u8, RTree<Entry>>,
 }
@@ -84,11 +96,46 @@ impl AreaIndex {
             .into_iter()
             .map(|(level, e)| (level, RTree::bulk_load(e)))
             .collect();
-        Self {
+        let mut index = Self {
+            countries: area_countries(&areas),
             areas,
             prepared,
             levels,
+        };
+        // Areas whose codes do not say their country: the country holding a point of
+        // the area (exactly inside, not snapped).
+        for i in 0..index.areas.len() {
+            if index.countries[i].is_some() || index.areas[i].level == 0 {
+                continue;
+            }
+            let found = index.areas[i]
+                .geometry
+                .interior_point()
+                .and_then(|p| index.locate(p.x(), p.y(), 0))
+                .filter(|l| l.inside)
+                .and_then(|l| as_country(&l.area.code));
+            index.countries[i] = found;
         }
+        index
+    }
+
+    /// The country of an indexed area, when known (see the module documentation).
+    pub fn country_of(&self, area: &Area) -> Option<&str> {
+        self.position(area.level, &area.code)
+            .and_then(|i| self.countries[i].as_deref())
+    }
+
+    /// The country of the area of `level` with `code`, when it exists and its country is
+    /// known.
+    pub fn country_of_code(&self, level: u8, code: &str) -> Option<&str> {
+        self.position(level, code)
+            .and_then(|i| self.countries[i].as_deref())
+    }
+
+    fn position(&self, level: u8, code: &str) -> Option<usize> {
+        self.areas
+            .binary_search_by(|a| a.level.cmp(&level).then(a.code.as_str().cmp(code)))
+            .ok()
     }
 
     /// Every indexed area, sorted by level and code.
@@ -105,6 +152,34 @@ impl AreaIndex {
     /// `None` when there is no area of that level within [`MAX_SNAP_DEGREES`] (or the
     /// point is not finite).
     pub fn locate(&self, lon: f64, lat: f64, level: u8) -> Option<Location<'_>> {
+        self.locate_where(lon, lat, level, &|_| true)
+    }
+
+    /// [`AreaIndex::locate`] among the areas of `country` only (and those whose country
+    /// is unknown); `country` `None` means any. Level 0 is never filtered.
+    pub fn locate_in(
+        &self,
+        lon: f64,
+        lat: f64,
+        level: u8,
+        country: Option<&str>,
+    ) -> Option<Location<'_>> {
+        match country {
+            Some(c) if level > 0 => self.locate_where(lon, lat, level, &|i| {
+                self.countries[i].as_deref().is_none_or(|own| own == c)
+            }),
+            _ => self.locate(lon, lat, level),
+        }
+    }
+
+    /// The rules of [`AreaIndex::locate`] among the areas (indices) `allowed` accepts.
+    fn locate_where(
+        &self,
+        lon: f64,
+        lat: f64,
+        level: u8,
+        allowed: &dyn Fn(usize) -> bool,
+    ) -> Option<Location<'_>> {
         if !lon.is_finite() || !lat.is_finite() {
             return None;
         }
@@ -114,6 +189,7 @@ impl AreaIndex {
         let mut candidates: Vec<usize> = tree
             .locate_all_at_point(&[lon, lat])
             .map(|e| e.data)
+            .filter(|&i| allowed(i))
             .collect();
         candidates.sort_unstable();
         if let Some(&i) = candidates
@@ -135,6 +211,9 @@ impl AreaIndex {
                 break;
             }
             let i = entry.data;
+            if !allowed(i) {
+                continue;
+            }
             let d = self.areas[i]
                 .geometry
                 .0
@@ -188,23 +267,86 @@ pub struct Assigned {
 
 /// The codes for a point: `(country, adm1, adm2)` from levels 0, 1, 2, each `None` when
 /// no area of that level exists, and whether any of them is a nearest-area fallback.
-pub fn codes_at(index: &AreaIndex, lon: f64, lat: f64) -> ([Option<String>; 3], Assigned) {
+/// Areas of level ≥ 1 are those of `country` (the record's) when given, else of the
+/// country located at level 0; a point in no country (when countries are loaded) gets
+/// only areas whose country is unknown.
+pub fn codes_at(
+    index: &AreaIndex,
+    lon: f64,
+    lat: f64,
+    country: Option<&str>,
+) -> ([Option<String>; 3], Assigned) {
     let mut assigned = Assigned::default();
     let mut codes: [Option<String>; 3] = [None, None, None];
+    let mut own_country: Option<String> = country.map(str::to_string);
     for (level, code) in codes.iter_mut().enumerate() {
-        match index.locate(lon, lat, level as u8) {
+        let level = level as u8;
+        let found = if level == 0 {
+            index.locate(lon, lat, 0)
+        } else {
+            index.locate_in(lon, lat, level, own_country.as_deref())
+        };
+        match found {
             Some(loc) => {
                 assigned.outside |= !loc.inside;
                 *code = Some(loc.area.code.clone());
             }
-            None if index.has_level(level as u8) => {
+            None if index.has_level(level) => {
                 assigned.outside = true;
                 assigned.unassigned = true;
             }
             None => {}
         }
+        if level == 0 && own_country.is_none() && index.has_level(0) {
+            // Outside every country: only areas of unknown country may take it.
+            own_country = Some(code.as_deref().and_then(as_country).unwrap_or_default());
+        }
     }
     (codes, assigned)
+}
+
+/// Per area, its country when known, from its codes alone: the ISO code its `parent`
+/// chain reaches (through the other areas given), else the ISO prefix of its own code
+/// when that looks like a P-code or ISO 3166-2 code (`KZ0101`, `KZ-ALM`). Level-0 areas
+/// are their own country.
+pub fn area_countries(areas: &[Area]) -> Vec<Option<String>> {
+    let by_code: std::collections::HashMap<&str, &Area> =
+        areas.iter().map(|a| (a.code.as_str(), a)).collect();
+    areas
+        .iter()
+        .map(|a| {
+            if a.level == 0 {
+                return as_country(&a.code);
+            }
+            let mut step = a;
+            for _ in 0..8 {
+                let Some(parent) = step.parent.as_deref() else {
+                    break;
+                };
+                match by_code.get(parent) {
+                    Some(p) if p.level == 0 => return as_country(&p.code),
+                    Some(p) if p.level < step.level => step = p,
+                    _ => {
+                        if let Some(c) = as_country(parent) {
+                            return Some(c);
+                        }
+                        break;
+                    }
+                }
+            }
+            code_prefix_country(&step.code).or_else(|| code_prefix_country(&a.code))
+        })
+        .collect()
+}
+
+/// The country of a P-code or ISO 3166-2 code: two letters then a digit or `-`.
+fn code_prefix_country(code: &str) -> Option<String> {
+    let b = code.as_bytes();
+    (b.len() > 2
+        && b[0].is_ascii_alphabetic()
+        && b[1].is_ascii_alphabetic()
+        && (b[2].is_ascii_digit() || b[2] == b'-'))
+        .then(|| code[..2].to_ascii_uppercase())
 }
 
 /// A country area's code as an ISO 3166-1 alpha-2 code, when it is one.
@@ -216,14 +358,16 @@ fn as_country(code: &str) -> Option<String> {
 /// Sets a settlement's `adm1`/`adm2` (and `country` when empty) from the areas, replacing
 /// what it had for every level the index has.
 pub fn assign_settlement(index: &AreaIndex, s: &mut Settlement) -> Assigned {
-    let ([country, adm1, adm2], assigned) = codes_at(index, s.lon, s.lat);
+    let ([country, adm1, adm2], assigned) = codes_at(index, s.lon, s.lat, s.country.as_deref());
     if s.country.is_none() {
         s.country = country.as_deref().and_then(as_country);
     }
-    if adm1.is_some() {
+    // Every level the index has is assigned again: a code of an area elsewhere (another
+    // country) does not survive.
+    if index.has_level(1) {
         s.adm1 = adm1;
     }
-    if adm2.is_some() {
+    if index.has_level(2) {
         s.adm2 = adm2;
     }
     assigned
@@ -231,30 +375,41 @@ pub fn assign_settlement(index: &AreaIndex, s: &mut Settlement) -> Assigned {
 
 /// Fills a facility's missing `adm1`/`adm2` (and an empty `country`) from the areas.
 /// Codes the record carries are kept when `valid_code(level, code)` accepts them (they
-/// name an area that exists); other codes are replaced by the located area's.
+/// name an area that exists) and the area is not of another country than the record's;
+/// other codes are replaced by the located area's.
 pub fn assign_facility(
     index: &AreaIndex,
     f: &mut Facility,
     valid_code: &dyn Fn(u8, &str) -> bool,
 ) -> Assigned {
-    let stale =
-        |level: u8, code: &Option<String>| code.as_deref().is_none_or(|c| !valid_code(level, c));
+    let record_country = f.country.clone();
+    let foreign = |level: u8, code: &str| {
+        !record_country.is_empty()
+            && index
+                .country_of_code(level, code)
+                .is_some_and(|c| c != record_country)
+    };
+    let stale = |level: u8, code: &Option<String>| {
+        code.as_deref()
+            .is_none_or(|c| !valid_code(level, c) || foreign(level, c))
+    };
     if !(stale(1, &f.adm1) && index.has_level(1)
         || stale(2, &f.adm2) && index.has_level(2)
         || f.country.is_empty())
     {
         return Assigned::default();
     }
-    let ([country, adm1, adm2], assigned) = codes_at(index, f.lon, f.lat);
+    let given = (!f.country.is_empty()).then_some(f.country.as_str());
+    let ([country, adm1, adm2], assigned) = codes_at(index, f.lon, f.lat, given);
     if f.country.is_empty()
         && let Some(c) = country.as_deref().and_then(as_country)
     {
         f.country = c;
     }
-    if stale(1, &f.adm1) && adm1.is_some() {
+    if stale(1, &f.adm1) && index.has_level(1) {
         f.adm1 = adm1;
     }
-    if stale(2, &f.adm2) && adm2.is_some() {
+    if stale(2, &f.adm2) && index.has_level(2) {
         f.adm2 = adm2;
     }
     assigned

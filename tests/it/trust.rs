@@ -303,3 +303,144 @@ fn coverage_from_a_file_counts_active_facilities_only_like_the_store() {
     let (ok, _, err) = tirek(&data, &args);
     assert!(!ok && err.contains("status"), "{err}");
 }
+
+// ---- 4. Areas of one country are never given to records of another ----
+
+/// The planar distance (degrees) from a point to an area, 0 inside.
+fn distance_to(area: &tirek::model::Area, lon: f64, lat: f64) -> f64 {
+    use geo::{Distance, Euclidean, Intersects};
+    let p = geo::Point::new(lon, lat);
+    if area.geometry.intersects(&p) {
+        return 0.0;
+    }
+    area.geometry
+        .0
+        .iter()
+        .map(|poly| Euclidean.distance(&p, poly))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// The brute-force area code of `level` for a point of `country`: among that country's
+/// areas (`country_of`), the lowest code holding the point's interior, else the lowest
+/// holding it on its boundary, else the nearest within 0.2° (ties: lowest code).
+fn expected_code(
+    areas: &[tirek::model::Area],
+    level: u8,
+    country: &str,
+    country_of: &dyn Fn(&tirek::model::Area) -> Option<String>,
+    lon: f64,
+    lat: f64,
+) -> Option<String> {
+    use geo::Contains;
+    let mut own: Vec<&tirek::model::Area> = areas
+        .iter()
+        .filter(|a| a.level == level && country_of(a).is_none_or(|c| c == country))
+        .collect();
+    own.sort_by(|a, b| a.code.cmp(&b.code));
+    let p = geo::Point::new(lon, lat);
+    if let Some(a) = own.iter().find(|a| a.geometry.contains(&p)) {
+        return Some(a.code.clone());
+    }
+    let mut best: Option<(f64, &str)> = None;
+    for a in &own {
+        let d = distance_to(a, lon, lat);
+        if d <= 0.2 && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, &a.code));
+        }
+    }
+    best.map(|(_, c)| c.to_string())
+}
+
+#[tokio::test]
+async fn default_settlements_and_facilities_get_the_region_of_their_own_country() {
+    let app = app_with_defaults().await;
+    let places = app.state.registry.places();
+    // Regions name their country as `parent` in geodata/regions.geojson.
+    let country_of = |a: &tirek::model::Area| a.parent.clone();
+    let mut foreign_region_nearby = 0;
+    for s in &places.settlements {
+        let country = s.country.as_deref().unwrap();
+        let expected = expected_code(&places.areas, 1, country, &country_of, s.lon, s.lat);
+        assert!(expected.is_some(), "{} {}", s.id, s.name);
+        assert_eq!(s.adm1, expected, "{} {} ({country})", s.id, s.name);
+        foreign_region_nearby += usize::from(places.areas.iter().any(|a| {
+            a.level == 1
+                && a.parent.as_deref() != Some(country)
+                && distance_to(a, s.lon, s.lat) == 0.0
+        }));
+    }
+    // geodata/README.md: 12 GeoNames settlements lie inside a region of another country.
+    assert_eq!(foreign_region_nearby, 12);
+    for f in app.state.registry.index().facilities().map(|r| r.decode()) {
+        let expected = expected_code(&places.areas, 1, &f.country, &country_of, f.lon, f.lat);
+        assert_eq!(f.adm1, expected, "{}", f.id);
+    }
+}
+
+#[tokio::test]
+async fn an_areas_import_of_one_country_leaves_its_neighbours_alone() {
+    let app = app_with_defaults().await;
+    let regions: Value =
+        serde_json::from_slice(&std::fs::read(geodata().join("regions.geojson")).unwrap()).unwrap();
+    // Two Kazakh regions on the Kyrgyz border imported as districts: one with a COD-AB
+    // P-code (its parent names no stored area), one with a code that says nothing (its
+    // country is the one its polygon lies in).
+    let district = |region: &str, code: &str, parent: Option<&str>| {
+        let mut f = regions["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == region)
+            .unwrap()
+            .clone();
+        f["id"] = json!(code);
+        f["properties"] = json!({"code": code, "name": code, "parent": parent});
+        f
+    };
+    let districts = json!({"type": "FeatureCollection", "features": [
+        district("KZ-ALM", "KZ0101", Some("KZ01")), district("KZ-ZHA", "D-7", None)]});
+    let (status, summary) = app
+        .send(
+            "POST",
+            "/api/import/areas?level=2",
+            Some(TOKEN),
+            Some(districts.to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(status, 200, "{summary}");
+    let places = app.state.registry.places();
+    let country_of = |_: &tirek::model::Area| Some("KZ".to_string());
+    let mut neighbours_near = 0;
+    for s in &places.settlements {
+        let country = s.country.as_deref().unwrap();
+        let expected = expected_code(&places.areas, 2, country, &country_of, s.lon, s.lat);
+        assert_eq!(s.adm2, expected, "{} {} ({country})", s.id, s.name);
+        neighbours_near += usize::from(
+            country != "KZ"
+                && places
+                    .areas
+                    .iter()
+                    .any(|a| a.level == 2 && distance_to(a, s.lon, s.lat) <= 0.2),
+        );
+    }
+    assert!(
+        neighbours_near > 0,
+        "the test needs neighbours near the border"
+    );
+    let mut facilities_near = 0;
+    for f in app.state.registry.index().facilities().map(|r| r.decode()) {
+        let expected = expected_code(&places.areas, 2, &f.country, &country_of, f.lon, f.lat);
+        assert_eq!(f.adm2, expected, "{}", f.id);
+        facilities_near += usize::from(
+            f.country != "KZ"
+                && places
+                    .areas
+                    .iter()
+                    .any(|a| a.level == 2 && distance_to(a, f.lon, f.lat) <= 0.2),
+        );
+    }
+    assert!(
+        facilities_near > 0,
+        "the test needs facilities near the border"
+    );
+}
