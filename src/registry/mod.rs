@@ -191,12 +191,10 @@ impl Registry {
         Ok(last)
     }
 
-    /// Adds a new facility (timestamps set now).
-    pub async fn create(
-        &self,
-        mut facility: Facility,
-        actor: &str,
-    ) -> Result<Facility, RegistryError> {
+    /// Adds a new facility (timestamps set now). A missing `country`, `adm1` or `adm2`
+    /// is filled from the admin areas first, as imports do.
+    pub async fn create(&self, facility: Facility, actor: &str) -> Result<Facility, RegistryError> {
+        let mut facility = self.assign_facility_areas(vec![facility]).0.remove(0);
         check(&facility)?;
         let now = now();
         facility.created_at = Some(now);
@@ -206,12 +204,10 @@ impl Registry {
         Ok(facility)
     }
 
-    /// Replaces a facility, keeping its creation time.
-    pub async fn update(
-        &self,
-        mut facility: Facility,
-        actor: &str,
-    ) -> Result<Facility, RegistryError> {
+    /// Replaces a facility, keeping its creation time; missing codes are filled from the
+    /// admin areas as on [`Registry::create`].
+    pub async fn update(&self, facility: Facility, actor: &str) -> Result<Facility, RegistryError> {
+        let mut facility = self.assign_facility_areas(vec![facility]).0.remove(0);
         check(&facility)?;
         let existing = self
             .store
@@ -255,6 +251,8 @@ impl Registry {
             read: facilities.len(),
             ..ImportSummary::default()
         };
+        // Areas first: they fill a missing country, which validation then requires.
+        let (facilities, assigned, outside) = self.assign_facility_areas(facilities);
         let errors: Vec<FieldError> = facilities
             .iter()
             .flat_map(|f| {
@@ -266,7 +264,6 @@ impl Registry {
         if !errors.is_empty() {
             return Err(RegistryError::Invalid(errors));
         }
-        let (facilities, assigned, outside) = self.assign_facility_areas(facilities);
         summary.assigned_areas = assigned;
         summary.outside_areas = outside;
         let index = self.index();

@@ -444,3 +444,89 @@ async fn an_areas_import_of_one_country_leaves_its_neighbours_alone() {
         "the test needs facilities near the border"
     );
 }
+
+// ---- 5. Facilities written one by one get their codes like imported ones ----
+
+/// A point just outside Tajikistan's outline (south of a vertex of its southern border,
+/// on the Panj) that lies in no country but within 0.2° of Tajikistan only.
+fn just_outside_tajikistan(areas: &[tirek::model::Area]) -> (f64, f64) {
+    use geo::CoordsIter;
+    let tj = areas
+        .iter()
+        .find(|a| a.level == 0 && a.code == "TJ")
+        .unwrap();
+    let countries: Vec<&tirek::model::Area> = areas.iter().filter(|a| a.level == 0).collect();
+    let mut vertices: Vec<geo::Coord<f64>> = tj.geometry.exterior_coords_iter().collect();
+    vertices.sort_by(|a, b| a.y.total_cmp(&b.y));
+    for v in vertices.iter().filter(|v| v.x > 68.0 && v.x < 71.0) {
+        let (lon, lat) = (v.x, v.y - 0.02);
+        let near: Vec<&str> = countries
+            .iter()
+            .filter(|a| distance_to(a, lon, lat) <= 0.2)
+            .map(|a| a.code.as_str())
+            .collect();
+        if near == ["TJ"] && distance_to(tj, lon, lat) > 0.0 {
+            return (lon, lat);
+        }
+    }
+    panic!("no point south of Tajikistan's border found");
+}
+
+#[tokio::test]
+async fn a_facility_without_country_or_codes_gets_them_from_the_areas() {
+    let app = app_with_defaults().await;
+    let places = app.state.registry.places();
+    let (lon, lat) = just_outside_tajikistan(&places.areas);
+    let region = expected_code(&places.areas, 1, "TJ", &|a| a.parent.clone(), lon, lat);
+    assert!(region.is_some());
+    let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                      "properties": {"id": "tj-panj-1", "name": "Clinic on the Panj", "sectors": ["health"]}});
+    let (status, created) = app
+        .send(
+            "POST",
+            "/api/facilities",
+            Some(TOKEN),
+            Some(body.to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["properties"]["country"], "TJ", "{created}");
+    assert_eq!(created["properties"]["adm1"], json!(region), "{created}");
+    // The same point by import: the same codes.
+    let mut imported = body.clone();
+    imported["properties"]["id"] = json!("tj-panj-2");
+    let (status, summary) = app
+        .import(&json!({"type": "FeatureCollection", "features": [imported]}))
+        .await;
+    assert_eq!(status, 200, "{summary}");
+    let stored = app.state.registry.index().get("tj-panj-2").unwrap();
+    assert_eq!((stored.country.as_str(), &stored.adm1), ("TJ", &region));
+    // An update that drops adm1 gets it back, as an import would fill it.
+    let mut changed = created.clone();
+    changed["properties"]["adm1"] = Value::Null;
+    changed["properties"]["name"] = json!("Clinic on the Panj river");
+    let (status, updated) = app
+        .send(
+            "PUT",
+            "/api/facilities/tj-panj-1",
+            Some(TOKEN),
+            Some(changed.to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["properties"]["adm1"], json!(region), "{updated}");
+    // Far from every country, a record without country is refused, saying why.
+    let mut far = body.clone();
+    far["properties"]["id"] = json!("nowhere");
+    far["geometry"]["coordinates"] = json!([10.0, 10.0]);
+    let (status, answer) = app
+        .send(
+            "POST",
+            "/api/facilities",
+            Some(TOKEN),
+            Some(far.to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer.to_string().contains("no country area"), "{answer}");
+}

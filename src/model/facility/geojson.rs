@@ -121,7 +121,7 @@ impl Facility {
             }
         }
         if errors.is_empty() {
-            let problems = facility.validate();
+            let problems = facility.validate_as_read();
             if problems.is_empty() {
                 return Ok(facility);
             }

@@ -140,6 +140,18 @@ impl Facility {
             .and_then(|h| OpeningHours::parse(h).ok())
     }
 
+    /// Checks a record as read from an input, before the registry fills what it can
+    /// from the admin areas: [`Facility::validate`] except that an empty `country` is
+    /// allowed (the country area holding the point gives it; the registry refuses the
+    /// record if none does).
+    pub fn validate_as_read(&self) -> Vec<FieldError> {
+        let mut errors = self.validate();
+        if self.country.is_empty() {
+            errors.retain(|e| e.field != "country");
+        }
+        errors
+    }
+
     /// Checks the record's values. Empty when valid.
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
@@ -178,7 +190,14 @@ impl Facility {
                 format!("latitude {} is outside -90..90", self.lat),
             );
         }
-        if self.country.len() != 2 || !self.country.chars().all(|c| c.is_ascii_uppercase()) {
+        if self.country.is_empty() {
+            fail(
+                "country",
+                "missing, and the point lies in no country area (nor within 0.2° of one) that \
+                 would give it: give an ISO 3166-1 alpha-2 code such as \"KZ\""
+                    .into(),
+            );
+        } else if self.country.len() != 2 || !self.country.chars().all(|c| c.is_ascii_uppercase()) {
             fail(
                 "country",
                 format!(
