@@ -1,5 +1,5 @@
 //! Facilities from a GeoJSON FeatureCollection whose properties are Tirek's record
-//! fields (what `export --format geojson` writes).
+//! fields (what `export --format geojson` writes), or one such Feature.
 
 use super::RecordError;
 use crate::model::Facility;
@@ -20,13 +20,13 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Facility>, Vec<RecordError>> {
             ),
         )]
     })?;
+    let one;
     let features = match (&doc["type"], &doc["features"]) {
         (Value::String(t), Value::Array(features)) if t == "FeatureCollection" => features,
+        // One Feature (what `GET /api/facilities/{id}` answers) is a collection of one.
         (Value::String(t), _) if t == "Feature" => {
-            return Err(vec![RecordError::file(
-                "type",
-                "expected a FeatureCollection, got a single Feature",
-            )]);
+            one = vec![doc.clone()];
+            &one
         }
         _ => {
             return Err(vec![RecordError::file(

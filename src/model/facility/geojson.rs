@@ -40,6 +40,11 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "updated_at",
 ];
 
+/// Properties Tirek itself adds to the facilities it writes out (derived from the
+/// record, or from the moment of the answer): accepted on import and ignored, so that
+/// whatever Tirek wrote reads back unchanged.
+pub const DERIVED_PROPERTY_NAMES: &[&str] = &["verification_overdue"];
+
 impl Facility {
     /// The record as GeoJSON properties (every field but the coordinates).
     pub fn properties(&self) -> Map<String, Value> {
@@ -113,7 +118,10 @@ impl Facility {
         };
         let facility = reader.facility(id.unwrap_or_default(), lon, lat);
         for key in props.keys() {
-            if !PROPERTY_NAMES.contains(&key.as_str()) && key != "sector" {
+            if !PROPERTY_NAMES.contains(&key.as_str())
+                && !DERIVED_PROPERTY_NAMES.contains(&key.as_str())
+                && key != "sector"
+            {
                 errors.push(FieldError::new(
                     format!("properties.{key}"),
                     "unknown property (a typo? see the record fields in the README)",
