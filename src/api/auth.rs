@@ -214,15 +214,18 @@ pub async fn change_password(
 }
 
 /// Issues an API token for the signed-in caller (shown once; only its digest is kept).
+/// Needs a session: a token cannot mint tokens. A password or role change revokes the
+/// account's tokens.
 #[utoipa::path(post, path = "/api/tokens", request_body = TokenBody,
     responses((status = 201, description = "the token, shown once", body = IssuedToken),
               (status = 401, description = "not signed in", body = ErrorBody),
-              (status = 403, description = "one-time password still to change", body = ErrorBody)))]
+              (status = 403, description = "one-time password still to change, or called with an API token", body = ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
+    caller.require_session()?;
     caller.require(Role::Caseworker)?;
     let TokenBody { label } = json_body(&body)?;
     if label.trim().is_empty() || label.len() > 200 {

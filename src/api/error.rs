@@ -186,6 +186,7 @@ impl From<AuthError> for ApiError {
                 ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string())
             },
             AuthError::TrustedProxy(_) => Self::bad_request(e.to_string()),
+            AuthError::OneTimePasswordPending(_) => Self::forbidden(e.to_string()),
             AuthError::InvalidUsername(_) | AuthError::WeakPassword(_) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
             }

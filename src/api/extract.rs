@@ -203,6 +203,19 @@ impl Caller {
             .map_or("public", |s| s.username.as_str())
     }
 
+    /// Fails unless the caller signed in with a password (a session, not an API token):
+    /// what only a person at the keyboard may do, such as issuing tokens. 401 when not
+    /// signed in.
+    pub fn require_session(&self) -> Result<(), ApiError> {
+        match &self.signed {
+            None => Err(ApiError::unauthorized()),
+            Some(s) if s.kind != CredentialKind::Session => Err(ApiError::forbidden(
+                "this needs a signed-in session (POST /api/login); an API token cannot do it",
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
     /// Fails unless the caller has at least `role`: 401 when not signed in, 403 when
     /// signed in with too small a role (or a one-time password still to change).
     pub fn require(&self, role: Role) -> Result<(), ApiError> {

@@ -39,6 +39,11 @@ pub enum AuthError {
     /// The new password is too weak.
     #[error("{0}")]
     WeakPassword(String),
+    /// The account must still replace its one-time password: no API token for it.
+    #[error(
+        "account {0:?} still has a one-time password: it must sign in and choose its own before an API token can be issued"
+    )]
+    OneTimePasswordPending(String),
     /// A trusted-proxy network that does not parse.
     #[error("trusted proxy {0:?}: expected an address or CIDR network such as 10.0.0.0/8")]
     TrustedProxy(String),
@@ -113,7 +118,8 @@ impl Accounts {
         Ok(one_time)
     }
 
-    /// Gives an account a new one-time password (ending its sessions) and returns it.
+    /// Gives an account a new one-time password (ending its sessions and revoking its
+    /// tokens) and returns it.
     pub async fn reset(&self, username: &str, actor: &str) -> Result<String, AuthError> {
         let mut account = self.account(username).await?;
         let one_time = secret::one_time_password();
@@ -125,7 +131,7 @@ impl Accounts {
         Ok(one_time)
     }
 
-    /// Changes an account's role (ending its sessions).
+    /// Changes an account's role (ending its sessions and revoking its tokens).
     pub async fn set_role(&self, username: &str, role: Role, actor: &str) -> Result<(), AuthError> {
         let mut account = self.account(username).await?;
         account.role = role;
@@ -240,7 +246,9 @@ impl Accounts {
     }
 
     /// Issues an API token for `username`; the secret is returned once, only its digest
-    /// is kept.
+    /// is kept. Refused while the account has a one-time password (whoever holds it has
+    /// not proven to be the account's owner yet). The token lasts until revoked, the
+    /// account's password or role changes, or the account is removed.
     pub async fn issue_token(
         &self,
         username: &str,
@@ -248,6 +256,9 @@ impl Accounts {
         actor: &str,
     ) -> Result<String, AuthError> {
         let account = self.account(username).await?;
+        if account.must_change {
+            return Err(AuthError::OneTimePasswordPending(account.username));
+        }
         let secret = secret::new_secret();
         self.store
             .add_credential(
@@ -291,13 +302,14 @@ impl Accounts {
     }
 }
 
-/// A pending one-time password limits what a *password* sign-in may do; an API token
-/// was issued deliberately (by an admin or the account itself) and is not limited.
+/// A pending one-time password limits the account, whatever the credential: a session
+/// may only choose a new password, and a token (none is issued while the password is
+/// pending, and a reset revokes them all) acts as the public.
 fn signed(account: &Account, kind: CredentialKind) -> Signed {
     Signed {
         username: account.username.clone(),
         role: account.role,
-        must_change: account.must_change && kind == CredentialKind::Session,
+        must_change: account.must_change,
         kind,
     }
 }

@@ -78,7 +78,8 @@ pub enum UserCommand {
         /// caseworker, planner or admin.
         role: String,
     },
-    /// Issue an API token for an account (printed once).
+    /// Issue an API token for an account (printed once). Refused while the account has
+    /// a one-time password; revoked when its password or role changes.
     Token {
         /// User name.
         username: String,

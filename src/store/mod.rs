@@ -194,7 +194,8 @@ pub trait Store: Send + Sync {
     /// One account.
     async fn account(&self, username: &str) -> Result<Option<Account>, StoreError>;
     /// Creates or replaces an account (audited as `action`). A changed password or role
-    /// ends the account's sessions.
+    /// ends the account's sessions and revokes its API tokens (audited as `token.revoke`
+    /// when there were any).
     async fn put_account(
         &self,
         account: &Account,

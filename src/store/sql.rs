@@ -484,14 +484,25 @@ macro_rules! sql_backend {
                 .bind(crate::model::format_timestamp(&account.created_at))
                 .execute(&mut *tx)
                 .await?;
-                // A new password (or role) ends every session signed in with the old one.
+                // A new password (or role) ends every session signed in with the old one and
+                // revokes every API token issued under it.
+                let mut revoked = 0;
                 if before.as_ref().is_some_and(|b| b.password_hash != account.password_hash || b.role != account.role) {
                     sqlx::query("DELETE FROM credentials WHERE username = $1 AND kind = 'session'")
                         .bind(&account.username)
                         .execute(&mut *tx)
                         .await?;
+                    revoked = sqlx::query("DELETE FROM credentials WHERE username = $1 AND kind = 'token'")
+                        .bind(&account.username)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
                 }
                 audit_account(&mut tx, actor, action, &account.username, before.as_ref(), Some(account)).await?;
+                if revoked > 0 {
+                    let after = serde_json::json!({"revoked": revoked, "by": action}).to_string();
+                    audit(&mut tx, actor, "token.revoke", ("user", &account.username), None, Some(after)).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }

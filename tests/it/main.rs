@@ -18,4 +18,5 @@ mod schemas;
 mod security;
 mod storage;
 mod support;
+mod tokens;
 mod trust;

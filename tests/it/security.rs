@@ -823,8 +823,19 @@ async fn sign_in_one_time_password_cookie_and_rate_limit() {
         .collect();
     assert_eq!(
         actions,
-        ["user.add", "user.password", "token.create", "user.reset"]
+        [
+            "user.add",
+            "user.password",
+            "token.create",
+            "user.reset",
+            "token.revoke"
+        ]
     );
+    // The reset revoked the token too.
+    let (status, _) = app
+        .send("GET", "/api/facilities/hidden", Some(&token), None)
+        .await;
+    assert_eq!(status, 401);
 }
 
 /// A wrong current password at `/api/password` counts like a failed sign-in: an open
@@ -971,6 +982,22 @@ fn the_user_and_audit_commands_work_on_the_store() {
         ok && listed.contains("dana\tplanner (one-time password pending)"),
         "{listed}"
     );
+    // No token while the one-time password is pending (whoever holds it is not yet
+    // proven to be dana).
+    let (ok, _, err) = run(&["user", "token", "dana", "--label", "nightly sync"]);
+    assert!(!ok && err.contains("one-time password"), "{err}");
+    // Once dana chose a password, the operator can issue one.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = tirek::store::SqliteStore::open_file(&dir.path().join("tirek.sqlite"))
+            .await
+            .unwrap();
+        let accounts = tirek::auth::Accounts::new(std::sync::Arc::new(store));
+        accounts
+            .change_password("dana", &second, "a long and private phrase", None)
+            .await
+            .unwrap();
+    });
     let (ok, token, _) = run(&["user", "token", "dana", "--label", "nightly sync"]);
     assert!(
         ok && token.lines().last().unwrap().starts_with("tirek_"),
@@ -991,10 +1018,16 @@ fn the_user_and_audit_commands_work_on_the_store() {
             (cols[2].to_string(), cols[3].to_string())
         })
         .collect();
-    let expected: Vec<(String, String)> = ["user.add", "user.reset", "token.create", "user.remove"]
-        .iter()
-        .map(|a| ("cli:ops".to_string(), a.to_string()))
-        .collect();
+    let expected: Vec<(String, String)> = [
+        ("cli:ops", "user.add"),
+        ("cli:ops", "user.reset"),
+        ("dana", "user.password"),
+        ("cli:ops", "token.create"),
+        ("cli:ops", "user.remove"),
+    ]
+    .iter()
+    .map(|(who, a)| (who.to_string(), a.to_string()))
+    .collect();
     assert_eq!(actions, expected, "{csv}");
     // The one-time passwords and the token never reach the audit log.
     assert!(!csv.contains(&first) && !csv.contains(&second) && !csv.contains("tirek_"));

@@ -252,7 +252,7 @@ async fn accounts(store: Arc<dyn Store>) {
         Some(session.clone())
     );
     assert_eq!(store.credential("11ee").await.unwrap(), Some(token.clone()));
-    // A new role ends the sessions, not the tokens.
+    // A new role ends the sessions and revokes the tokens (audited).
     let promoted = Account {
         role: Role::Planner,
         ..account.clone()
@@ -262,6 +262,13 @@ async fn accounts(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(store.credential("00ff").await.unwrap(), None);
+    assert_eq!(store.credential("11ee").await.unwrap(), None);
+    // An unchanged account keeps them; revoking takes them.
+    store.add_credential(&token, "amina").await.unwrap();
+    store
+        .put_account(&promoted, "user.role", "admin")
+        .await
+        .unwrap();
     assert!(store.credential("11ee").await.unwrap().is_some());
     assert_eq!(store.revoke_tokens("amina", "admin").await.unwrap(), 1);
     assert_eq!(store.credential("11ee").await.unwrap(), None);
@@ -281,6 +288,9 @@ async fn accounts(store: Arc<dyn Store>) {
         user_actions,
         vec![
             "user.add",
+            "token.create",
+            "user.role",
+            "token.revoke",
             "token.create",
             "user.role",
             "token.revoke",
