@@ -19,15 +19,14 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$data"' EXIT
 
 # start NAME [serve flags…]: a server on a fresh store in $data/NAME, with a planner
-# account whose API token is in $data/NAME.token and a caseworker account
+# account (its one-time password in $data/NAME.planner; see mint_token) and a caseworker account
 # (e2e-caseworker) whose one-time password (the last line `user add` prints) is in
 # $data/NAME.caseworker (accounts leave the data empty, so the server still loads the
 # default data on start).
 start() {
   local name="$1"; shift
   mkdir -p "$data/$name"
-  "$bin" --data-dir "$data/$name" user add e2e-planner --role planner >/dev/null
-  "$bin" --data-dir "$data/$name" user token e2e-planner --label e2e | tail -n1 >"$data/$name.token"
+  "$bin" --data-dir "$data/$name" user add e2e-planner --role planner | tail -n1 >"$data/$name.planner"
   "$bin" --data-dir "$data/$name" user add e2e-caseworker --role caseworker | tail -n1 >"$data/$name.caseworker"
   "$bin" --data-dir "$data/$name" serve --listen 127.0.0.1:0 "$@" >"$data/$name.log" 2>&1 &
   pids+=("$!")
@@ -45,6 +44,21 @@ url_of() {
   cat "$log" >&2; echo "the $1 server did not start" >&2; return 1
 }
 
+# mint_token NAME URL: as an operator sets up a script's token: the planner signs in
+# with its one-time password, chooses its own, and mints an API token with that
+# session (a token is never issued on a one-time password, nor minted by a token);
+# the token goes to $data/NAME.token.
+mint_token() {
+  local jar="$data/$1.cookies" password="chosen-secret-$RANDOM-$RANDOM-$RANDOM"
+  local json="Content-Type: application/json" origin="Origin: $2"
+  curl -fsS -c "$jar" -H "$json" -H "$origin" -X POST "$2/api/login" \
+    --data "{\"username\":\"e2e-planner\",\"password\":\"$(cat "$data/$1.planner")\"}" >/dev/null
+  curl -fsS -b "$jar" -c "$jar" -H "$json" -H "$origin" -X POST "$2/api/password" \
+    --data "{\"current\":\"$(cat "$data/$1.planner")\",\"new\":\"$password\"}" >/dev/null
+  curl -fsS -b "$jar" -H "$json" -H "$origin" -X POST "$2/api/tokens" --data '{"label":"e2e"}' |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))' >"$data/$1.token"
+}
+
 node tests/e2e/make-pmtiles.mjs "$data/basemap.pmtiles" 2
 start main --quick-exit-url "https://neutral.example/weather?q=today"
 start basemap --basemap-pmtiles "$data/basemap.pmtiles" --basemap-attribution "Test tiles (e2e)"
@@ -54,6 +68,8 @@ start xyz --no-default-data --basemap-xyz "http://127.0.0.1:$xyz_port/{z}/{x}/{y
 url="$(url_of main "${pids[0]}")"
 basemap_url="$(url_of basemap "${pids[1]}")"
 xyz_url="$(url_of xyz "${pids[2]}")"
+mint_token main "$url"
+mint_token basemap "$basemap_url"
 token="$(cat "$data/main.token")"
 curl -fsS -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   --data-binary @tests/e2e/fixtures.geojson "$url/api/import" >/dev/null
