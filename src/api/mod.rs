@@ -8,6 +8,7 @@ mod coverage;
 mod error;
 mod extract;
 mod facilities;
+mod generated;
 mod geography;
 mod guard;
 mod nearest;
@@ -223,39 +224,15 @@ pub fn app(state: AppState) -> Router {
         _ => api.route(PMTILES_PATH, axum::routing::any(no_basemap)),
     };
     let router = match &state.settings.web_dir {
-        Some(web) => api
-            .nest_service(
-                "/vendor/maplibre-gl",
-                ServeDir::new(web.join("node_modules/maplibre-gl/dist")),
-            )
-            .nest_service(
-                "/vendor/pmtiles",
-                ServeDir::new(web.join("node_modules/pmtiles/dist")),
-            )
-            .nest_service(
-                "/vendor/geographiclib-geodesic",
-                ServeDir::new(web.join("node_modules/geographiclib-geodesic")),
-            )
-            .fallback_service(ServeDir::new(web).append_index_html_on_directories(true)),
-        None => api.fallback(api_not_found),
+        Some(web) => web_files(api, web),
+        None => api.fallback(not_found),
     };
     let csp = HeaderValue::from_str(&content_security_policy(&state.settings))
         .expect("the CSP is visible ASCII");
     let public = Arc::new(state.settings.public_origins.clone());
     router.layer(
         ServiceBuilder::new()
-            .layer(CatchPanicLayer::custom(panic_response))
-            // Tiles are compressed already; Range answers are never compressed.
-            .layer(CompressionLayer::new().compress_when(
-                DefaultPredicate::new().and(NotForContentType::const_new(PMTILES_MIME)),
-            ))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::SERVICE_UNAVAILABLE,
-                REQUEST_TIMEOUT,
-            ))
-            .layer(tower::limit::ConcurrencyLimitLayer::new(
-                MAX_CONCURRENT_REQUESTS,
-            ))
+            // Outermost, so that every answer carries them, errors and panics included.
             .layer(SetResponseHeaderLayer::overriding(
                 header::CONTENT_SECURITY_POLICY,
                 csp,
@@ -263,8 +240,56 @@ pub fn app(state: AppState) -> Router {
             .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
             .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
             .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+            .layer(CatchPanicLayer::custom(panic_response))
+            // Tiles are compressed already; Range answers are never compressed.
+            .layer(CompressionLayer::new().compress_when(
+                DefaultPredicate::new().and(NotForContentType::const_new(PMTILES_MIME)),
+            ))
+            .layer(axum::middleware::map_response(generated::json_body))
+            .layer(axum::middleware::from_fn(generated::uri_limit))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                REQUEST_TIMEOUT,
+            ))
+            .layer(tower::limit::ConcurrencyLimitLayer::new(
+                MAX_CONCURRENT_REQUESTS,
+            ))
             .layer(from_fn_with_state(public, guard::same_origin)),
     )
+}
+
+/// The web front end: exactly the app's files (`index.html` at `/`, `app.css`,
+/// `favicon.svg`, `js/`, `i18n/`) and the two vendor packages from `node_modules`, so
+/// nothing else in the folder (`package.json`, `README.md`, the rest of
+/// `node_modules`) is ever served. Anything else is a JSON 404.
+fn web_files(api: Router, web: &std::path::Path) -> Router {
+    let dir = |path: PathBuf| ServeDir::new(path).append_index_html_on_directories(false);
+    let index = ServeFile::new(web.join("index.html"));
+    api.route_service("/", index.clone())
+        .route_service("/index.html", index)
+        .route_service("/app.css", ServeFile::new(web.join("app.css")))
+        .route_service("/favicon.svg", ServeFile::new(web.join("favicon.svg")))
+        .route_service(
+            "/manifest.webmanifest",
+            ServeFile::new(web.join("manifest.webmanifest")),
+        )
+        // The service worker is served from the root so that its scope is the app.
+        .route_service("/sw.js", ServeFile::new(web.join("sw.js")))
+        .nest_service("/js", dir(web.join("js")))
+        .nest_service("/i18n", dir(web.join("i18n")))
+        .nest_service(
+            "/vendor/maplibre-gl",
+            dir(web.join("node_modules/maplibre-gl/dist")),
+        )
+        .nest_service(
+            "/vendor/pmtiles",
+            dir(web.join("node_modules/pmtiles/dist")),
+        )
+        .nest_service(
+            "/vendor/geographiclib-geodesic",
+            dir(web.join("node_modules/geographiclib-geodesic")),
+        )
+        .fallback(not_found)
 }
 
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
@@ -273,6 +298,10 @@ fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer
 
 async fn api_not_found() -> ApiError {
     ApiError::not_found("no such endpoint; see /api/openapi.json")
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("nothing here; the API is under /api/ (see /api/openapi.json)")
 }
 
 async fn no_basemap() -> ApiError {

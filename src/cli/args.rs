@@ -262,6 +262,10 @@ pub struct ServeArgs {
     /// Do not load the default data into an empty store.
     #[arg(long)]
     pub no_default_data: bool,
+    /// On Ctrl-C or SIGTERM, how long requests in flight may take to finish before the
+    /// server exits anyway (it accepts no new connections meanwhile).
+    #[arg(long, env = "TIREK_DRAIN_SECONDS", default_value_t = 30)]
+    pub drain_seconds: u64,
     /// Largest import body, MiB.
     #[arg(long, env = "TIREK_MAX_IMPORT_MB", default_value_t = 64)]
     pub max_import_mb: usize,

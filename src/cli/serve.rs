@@ -1,5 +1,6 @@
 //! `tirek serve`: loads the default data into an empty store, follows the store, and
-//! serves the API and the web map until Ctrl-C.
+//! serves the API and the web map until Ctrl-C or SIGTERM, then stops accepting
+//! connections and lets the requests in flight finish (for at most `--drain-seconds`).
 
 use super::args::ServeArgs;
 use crate::basemap::Basemap;
@@ -7,6 +8,7 @@ use crate::registry::{Registry, defaults};
 use crate::{AppState, Settings, app};
 use anyhow::{Context, Result};
 use std::sync::Arc;
+use std::time::Duration;
 
 pub async fn serve(
     registry: Arc<Registry>,
@@ -62,10 +64,59 @@ pub async fn serve(
         .with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!("Tirek serving http://{}", listener.local_addr()?);
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let drain = Duration::from_secs(args.drain_seconds);
+    let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
+        let signal = shutdown_signal().await;
+        tracing::info!(
+            "{signal}: no new connections; finishing the requests in flight (at most {} s)",
+            drain.as_secs()
+        );
+        let _ = stopping.send(true);
+    });
+    // After the signal, in-flight requests get `drain` to finish; then the rest are cut.
+    let deadline = async move {
+        if stopped.wait_for(|s| *s).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(drain).await;
+    };
+    tokio::select! {
+        result = server => {
+            result?;
+            tracing::info!("every request finished; stopped");
+        }
+        () = deadline => tracing::warn!(
+            "drain time ({} s) over: closing the connections still open",
+            drain.as_secs()
+        ),
+    }
     Ok(())
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (what service managers and container
+/// runtimes send); returns which.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "Ctrl-C",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(e) => {
+                tracing::warn!(
+                    "cannot listen for SIGTERM ({e}); only Ctrl-C stops the server gracefully"
+                );
+                let _ = tokio::signal::ctrl_c().await;
+                "Ctrl-C"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
 }

@@ -16,6 +16,7 @@ mod round_trip;
 mod scale_out;
 mod schemas;
 mod security;
+mod server;
 mod storage;
 mod support;
 mod tokens;
