@@ -8,8 +8,13 @@
 #   FACILITIES=100000 bash scripts/load-test.sh   # N synthetic realistic facilities
 #
 # Settings (environment): FACILITIES (0 = default data), THREADS (2), CONNECTIONS (64),
-# DURATION (20s), PORT (18080), QUERY (extra query string, e.g. "&sector=health&k=3"),
-# SERVER_THREADS (tokio workers; default: one per core).
+# DURATION (20s), PORT (default: a free port the system picks; a given port must be free),
+# QUERY (extra query string, e.g. "&sector=health&k=3"), SERVER_THREADS (tokio workers;
+# default: one per core), TIREK_BIN (measure this binary instead of building one).
+#
+# The script measures only its own server: it takes the address from that server's log
+# (the port is bound by it, no one else), fails if the server does not start or exits,
+# and checks afterwards that the server is still running and did the work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +22,7 @@ FACILITIES="${FACILITIES:-0}"
 THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-64}"
 DURATION="${DURATION:-20s}"
-PORT="${PORT:-18080}"
+PORT="${PORT:-0}"
 QUERY="${QUERY:-}"
 
 if ! command -v wrk >/dev/null 2>&1; then
@@ -25,18 +30,29 @@ if ! command -v wrk >/dev/null 2>&1; then
   exit 1
 fi
 
+fail() { echo "load-test: $*" >&2; exit 1; }
+
+if [ "$PORT" != 0 ] && curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/"; then
+  fail "something already answers on 127.0.0.1:$PORT; stop it or leave PORT unset (a free port is picked)"
+fi
+
 target_dir="${CARGO_TARGET_DIR:-target}"
 work="$(mktemp -d)"
-cargo build --release --locked --bin tirek --example synth >&2
-# Copied at once: a shared target directory may be rebuilt by someone else meanwhile.
-cp "$target_dir/release/tirek" "$target_dir/release/examples/synth" "$work/"
-bin="$work/tirek"
 server=""
 cleanup() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+if [ -n "${TIREK_BIN:-}" ]; then
+  [ "$FACILITIES" -eq 0 ] || fail "TIREK_BIN works with the default data only (FACILITIES=0)"
+  cp "$TIREK_BIN" "$work/tirek"
+else
+  cargo build --release --locked --bin tirek --example synth >&2
+  # Copied at once: a shared target directory may be rebuilt by someone else meanwhile.
+  cp "$target_dir/release/tirek" "$target_dir/release/examples/synth" "$work/"
+fi
+bin="$work/tirek"
 
 serve_args=()
 if [ "$FACILITIES" -gt 0 ]; then
@@ -46,16 +62,25 @@ if [ "$FACILITIES" -gt 0 ]; then
   serve_args+=(--no-default-data)
 fi
 
-env RUST_LOG=warn ${SERVER_THREADS:+TOKIO_WORKER_THREADS=$SERVER_THREADS} \
+# The server logs the address it bound ("Tirek serving http://…") at info level.
+env RUST_LOG=warn,tirek::cli::serve=info ${SERVER_THREADS:+TOKIO_WORKER_THREADS=$SERVER_THREADS} \
   "$bin" --data-dir "$work/data" serve --listen "127.0.0.1:$PORT" --web-dir "$work/no-web" "${serve_args[@]}" \
   >"$work/server.log" 2>&1 &
 server=$!
-for _ in $(seq 1 300); do
-  curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
-  if ! kill -0 "$server" 2>/dev/null; then cat "$work/server.log" >&2; exit 1; fi
+address=""
+for _ in $(seq 1 600); do
+  address="$(sed -n 's|.*Tirek serving http://\([0-9.:]*\).*|\1|p' "$work/server.log" | head -n 1)"
+  [ -n "$address" ] && break
+  if ! kill -0 "$server" 2>/dev/null; then
+    cat "$work/server.log" >&2
+    fail "the server exited before listening (is 127.0.0.1:$PORT taken?)"
+  fi
   sleep 0.2
 done
-facilities="$(curl -fsS "http://127.0.0.1:$PORT/api/meta" | sed -n 's/.*"facilities": *\([0-9]*\).*/\1/p')"
+[ -n "$address" ] || { cat "$work/server.log" >&2; fail "the server did not start within 120 s"; }
+PORT="${address##*:}"
+curl -fsS "http://$address/healthz" >/dev/null || fail "the server at $address does not answer /healthz"
+facilities="$(curl -fsS "http://$address/api/meta" | sed -n 's/.*"facilities": *\([0-9]*\).*/\1/p')"
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 # Warm up, then measure.
@@ -66,6 +91,9 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 before="$(cpu_ticks)"
 "${cmd[@]}" | tee "$work/wrk.txt" >&2
 after="$(cpu_ticks)"
+# Still our server, and it did the work (not some other process on the port).
+kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; fail "the server exited during the run"; }
+[ "$after" -gt "$before" ] || fail "the server used no CPU during the run: wrk did not measure it"
 
 rps="$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.txt")"
 p50="$(awk '/^ +50%/ {print $2}' "$work/wrk.txt")"
