@@ -76,12 +76,7 @@ pub async fn list(
     let demo = selected.iter().filter(|f| f.demo).count();
     let features = selected
         .into_iter()
-        .map(|f| {
-            let overdue = f.verification_overdue(today, max_age);
-            let mut feature = FacilityFeature::from(f);
-            feature.properties.verification_overdue = Some(overdue);
-            feature
-        })
+        .map(|f| f.into_listed_feature(today, max_age))
         .collect();
     Ok(Json(FacilityCollection {
         features,
@@ -134,10 +129,10 @@ pub async fn get_one(
     match index.get(&id) {
         Some(f) if caller.viewer().sees(&f) => {
             let today = chrono::Utc::now().date_naive();
-            let overdue = f.verification_overdue(today, state.settings.verification_max_age_days);
-            let mut feature = FacilityFeature::from(f);
-            feature.properties.verification_overdue = Some(overdue);
-            Ok(Json(feature))
+            Ok(Json(f.into_listed_feature(
+                today,
+                state.settings.verification_max_age_days,
+            )))
         }
         _ => Err(ApiError::not_found("no such facility")),
     }

@@ -73,10 +73,13 @@ impl Facility {
         serde_json::to_value(FacilityFeature::from(self.clone())).unwrap_or(Value::Null)
     }
 
-    /// Appends the record as an RFC 7946 Feature in JSON.
-    pub fn write_feature(self, out: &mut Vec<u8>) {
-        // Writing to a Vec cannot fail.
-        let _ = serde_json::to_writer(out, &FacilityFeature::from(self));
+    /// The record as a listing shows it: its Feature with `verification_overdue` as of
+    /// `today`.
+    pub fn into_listed_feature(self, today: NaiveDate, max_age_days: u32) -> FacilityFeature {
+        let overdue = self.verification_overdue(today, max_age_days);
+        let mut feature = FacilityFeature::from(self);
+        feature.properties.verification_overdue = Some(overdue);
+        feature
     }
 
     /// Reads a GeoJSON Feature. Every problem is reported, each with its field.
@@ -282,20 +285,6 @@ impl From<Facility> for FacilityFeature {
                 verification_overdue: None,
             },
         }
-    }
-}
-
-impl FacilityFeature {
-    /// The feature with `verification_overdue` set as of `today`.
-    pub fn with_overdue(
-        mut self,
-        facility: &Facility,
-        today: NaiveDate,
-        max_age_days: u32,
-    ) -> Self {
-        self.properties.verification_overdue =
-            Some(facility.verification_overdue(today, max_age_days));
-        self
     }
 }
 
@@ -596,9 +585,7 @@ mod tests {
         let mut f = Facility::from_feature(&feature()).unwrap();
         // The typed feature against the record's own serde form (another path).
         let check = |f: &Facility| {
-            let mut out = Vec::new();
-            f.clone().write_feature(&mut out);
-            let written: Value = serde_json::from_slice(&out).unwrap();
+            let written = serde_json::to_value(FacilityFeature::from(f.clone())).unwrap();
             let expected = json!({"type": "Feature", "id": f.id,
                 "geometry": {"type": "Point", "coordinates": [f.lon, f.lat]},
                 "properties": Value::Object(f.properties())});
