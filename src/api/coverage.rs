@@ -3,11 +3,12 @@
 use super::cache::AnalysisKey;
 use super::extract::{Caller, Params};
 use super::{ApiError, AppState, ErrorBody};
-use crate::coverage::analysis::{self, CoverageOptions, Sites};
+use crate::coverage::analysis::{self, CoverageOptions, LeftOutPoint, Sites};
 use crate::coverage::planning;
 use crate::coverage::report::{AreaFigures, figures, row_order};
 use crate::model::geojson::{CollectionTag, FeatureTag, Geometry};
 use crate::model::{Sector, parse_list};
+use crate::spatial::area_index::LeftOut;
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
@@ -117,6 +118,7 @@ pub async fn coverage(
                 thresholds_m: Sector::ALL.iter().map(|s| (*s, thresholds.get(*s))).collect(),
                 model: "WGS84 geodesic distance to the nearest active facility ≤ threshold (inclusive)",
                 population_outside_areas: run.outside,
+                population_left_out: LeftOutFigures::of(&run.left_out),
                 data_version: index.version(),
                 note: "Population is GeoNames settlements unless better data was imported: rural people are under-counted.",
                 withheld: None,
@@ -227,8 +229,12 @@ pub struct CoverageMeta {
     thresholds_m: BTreeMap<Sector, f64>,
     /// What "within reach" means.
     model: &'static str,
-    /// Population points in no area, counted in the nearest.
+    /// Population points in no area, counted in the nearest area of their country within
+    /// 0.2°.
     population_outside_areas: usize,
+    /// Population points farther than 0.2° from every area of their country: counted in
+    /// no area.
+    population_left_out: LeftOutFigures,
     /// The data version computed on.
     data_version: i64,
     /// Caveats of the population data.
@@ -236,6 +242,31 @@ pub struct CoverageMeta {
     /// For the public: the sectors whose details are withheld, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     withheld: Option<Withheld>,
+}
+
+/// Population points left out of every area, by reason.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct LeftOutFigures {
+    /// Points farther than 0.2° from every area.
+    pub too_far: usize,
+    /// Points whose areas within 0.2° are all of another country.
+    pub other_country: usize,
+    /// People at those points.
+    pub people: f64,
+}
+
+impl LeftOutFigures {
+    fn of(left_out: &[LeftOutPoint]) -> Self {
+        let mut figures = Self::default();
+        for point in left_out {
+            match point.why {
+                LeftOut::TooFar => figures.too_far += 1,
+                LeftOut::OtherCountry => figures.other_country += 1,
+            }
+            figures.people += point.population;
+        }
+        figures
+    }
 }
 
 /// Sectors whose details are withheld from the public.
@@ -367,6 +398,7 @@ mod tests {
             thresholds_m: BTreeMap::new(),
             model: "",
             population_outside_areas: 0,
+            population_left_out: LeftOutFigures::default(),
             data_version: 1,
             note: "",
             withheld: None,

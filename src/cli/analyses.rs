@@ -4,11 +4,11 @@
 use super::args::{CoverageArgs, NearestArgs};
 use super::inputs::Inputs;
 use super::{parse_statuses, parse_thresholds, read_file, record_errors, write_output};
-use crate::coverage::analysis::{self, CoverageOptions, SiteAreas, Sites};
+use crate::coverage::analysis::{self, CoverageOptions, LeftOutPoint, SiteAreas, Sites};
 use crate::coverage::report as coverage_report;
 use crate::import::query_points::read_points;
 use crate::index::Filter;
-use crate::model::{Area, Sector, parse_list};
+use crate::model::{Area, Sector, Settlement, parse_list};
 use crate::registry::Registry;
 use anyhow::{Result, bail};
 use std::path::Path;
@@ -185,9 +185,31 @@ pub fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> 
     write_output(args.out.as_deref(), &text)?;
     if run.outside > 0 {
         eprintln!(
-            "{} population point(s) lie in no area: counted in the nearest area",
+            "{} population point(s) lie in no area: counted in the nearest area of their country within 0.2°",
             run.outside
         );
+    }
+    if !run.left_out.is_empty() {
+        let people: f64 = run.left_out.iter().map(|p| p.population).sum();
+        eprintln!(
+            "{} population point(s) ({people:.0} people) lie farther than 0.2° from every area of their country: counted in no area{}",
+            run.left_out.len(),
+            if args.left_out.is_some() {
+                ""
+            } else {
+                " (list them with --left-out FILE)"
+            }
+        );
+    }
+    if let Some(path) = &args.left_out {
+        let names = match (&args.population, registry) {
+            (None, Some(r)) => Some(r.places()),
+            _ => None,
+        };
+        write_output(
+            Some(path),
+            &left_out_csv(&run.left_out, names.as_ref().map(|p| &p.settlements[..])),
+        )?;
     }
     if args.timings {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
@@ -215,4 +237,30 @@ pub fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> 
         );
     }
     Ok(())
+}
+
+/// The left-out points as CSV `id,name,lon,lat,population,reason`; ids and names from
+/// `settlements` (the population, in the same order) when given, else the row number.
+fn left_out_csv(points: &[LeftOutPoint], settlements: Option<&[Settlement]>) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut rows = vec![["id", "name", "lon", "lat", "population", "reason"].map(String::from)];
+    for p in points {
+        let (id, name) = match settlements.and_then(|s| s.get(p.index as usize)) {
+            Some(s) => (s.id.clone(), s.name.clone()),
+            None => ((p.index + 1).to_string(), String::new()),
+        };
+        rows.push([
+            id,
+            name,
+            p.lon.to_string(),
+            p.lat.to_string(),
+            p.population.to_string(),
+            p.why.reason().to_string(),
+        ]);
+    }
+    for row in rows {
+        // Writing to memory cannot fail.
+        let _ = writer.write_record(&row);
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -158,6 +158,11 @@ pub struct CoverageArgs {
     /// Write here instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write the population points counted in no area here, as CSV
+    /// `id,name,lon,lat,population,reason`: those in no area and farther than 0.2° from
+    /// every area of their own country. From a file, `id` is the point's data row number.
+    #[arg(long, value_name = "FILE")]
+    pub left_out: Option<PathBuf>,
     /// Print load and compute times to standard error.
     #[arg(long)]
     pub timings: bool,

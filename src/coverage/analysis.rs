@@ -9,6 +9,7 @@ use crate::import::sites::SiteRecord;
 use crate::index::records::RecordRef;
 use crate::model::PopulationPoint;
 use crate::model::{Area, Sector, Settlement, Status};
+use crate::spatial::area_index::{LeftOut, NearbyAreas};
 use crate::spatial::geodesy::{GeoPoint, unit_vector};
 use crate::spatial::points::{CoordIndex, NearestCursor};
 
@@ -137,8 +138,12 @@ pub struct CoverageRun {
     pub table: CoverageTable,
     /// Area labels, in area order.
     pub labels: Vec<AreaLabel>,
-    /// Population points in no area (given to the nearest).
+    /// Population points in no area given the nearest one of their country within
+    /// [`crate::spatial::area_index::MAX_SNAP_DEGREES`].
     pub outside: usize,
+    /// Population points (indices into the input) in no area and too far from every area
+    /// of their country to be given one: counted in no area, with the reason.
+    pub left_out: Vec<LeftOutPoint>,
     /// Time spent preparing the population points for the coverage (spatial sort, unit
     /// vectors, blocks).
     pub prepare_time: std::time::Duration,
@@ -149,6 +154,21 @@ pub struct CoverageRun {
     pub assign_time: std::time::Duration,
     /// Time spent on the coverage itself.
     pub compute_time: std::time::Duration,
+}
+
+/// A population point counted in no area (see [`NearbyAreas::snap`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LeftOutPoint {
+    /// Its index in the population given.
+    pub index: u32,
+    /// Longitude, WGS84 degrees.
+    pub lon: f64,
+    /// Latitude, WGS84 degrees.
+    pub lat: f64,
+    /// People.
+    pub population: f64,
+    /// Why it has no area.
+    pub why: LeftOut,
 }
 
 /// Where each sector's facilities lie among a set of areas: per sector ([`Sector::ALL`]
@@ -312,11 +332,32 @@ fn run_coverage(
     });
     let (assignment, located, assign_time) = assigned;
     let mut outside = 0;
+    let mut left_out = Vec::new();
     if let Some(assignment) = assignment {
         for (i, a) in set.order().zip(&assignment.area) {
             population[i as usize].area = *a;
         }
-        outside = assignment.outside.len();
+        if !assignment.outside.is_empty() {
+            let nearby = NearbyAreas::new(areas);
+            for (i, p) in population.iter_mut().enumerate() {
+                if p.area.is_some() {
+                    continue;
+                }
+                match nearby.snap(p.lon, p.lat, p.country) {
+                    Ok(area) => {
+                        p.area = Some(area);
+                        outside += 1;
+                    }
+                    Err(why) => left_out.push(LeftOutPoint {
+                        index: i as u32,
+                        lon: p.lon,
+                        lat: p.lat,
+                        population: p.population,
+                        why,
+                    }),
+                }
+            }
+        }
     }
     let site_areas = located.as_ref().or(site_areas);
     let started_tabulate = std::time::Instant::now();
@@ -346,6 +387,7 @@ fn run_coverage(
             })
             .collect(),
         outside,
+        left_out,
         prepare_time,
         assign_time,
         compute_time,

@@ -350,6 +350,7 @@ mod tests {
                     i if i % 13 == 0 => Some(1_000),
                     i => Some(i * 7 % 37),
                 },
+                country: None,
             })
             .collect();
         let flags: Vec<u16> = (0..300_000u32).map(|i| (i * 11 % 16) as u16).collect();

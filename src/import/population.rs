@@ -256,6 +256,7 @@ fn population_point(
                 lat,
                 population,
                 area: None,
+                country: None,
             })
         }
         _ => None,

@@ -13,6 +13,6 @@ pub use account::{Account, Credential, CredentialKind, Role, UnknownRole};
 pub use facility::{Capacity, Facility, FacilityFeature, FacilityProperties, FieldError};
 pub use facility::{PROPERTY_NAMES, format_timestamp};
 pub use hours::{OpeningHours, OpeningHoursError};
-pub use place::{Area, PopulationPoint, Settlement};
+pub use place::{Area, PopulationPoint, Settlement, country_bytes};
 pub use vocab::parse_list;
 pub use vocab::{Language, Sector, Service, Status, VocabError};

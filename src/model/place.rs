@@ -61,6 +61,9 @@ pub struct PopulationPoint {
     pub population: f64,
     /// Index of the area it belongs to, if any.
     pub area: Option<u32>,
+    /// ISO 3166-1 alpha-2 country, upper case, when known: a point outside every area
+    /// is only given an area of its own country.
+    pub country: Option<[u8; 2]>,
 }
 
 impl From<&Settlement> for PopulationPoint {
@@ -71,6 +74,17 @@ impl From<&Settlement> for PopulationPoint {
             lat: s.lat,
             population: s.population,
             area: None,
+            country: s.country.as_deref().and_then(country_bytes),
         }
+    }
+}
+
+/// An ISO 3166-1 alpha-2 code as two upper-case bytes; `None` for anything else.
+pub fn country_bytes(code: &str) -> Option<[u8; 2]> {
+    match code.trim().as_bytes() {
+        &[a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
+            Some([a.to_ascii_uppercase(), b.to_ascii_uppercase()])
+        }
+        _ => None,
     }
 }

@@ -1,8 +1,8 @@
 //! Which area each population point belongs to: planar point-in-polygon in lon/lat (as
 //! COD-AB boundaries and PostGIS `geometry` define it). A point in several areas (on an
 //! edge they share, or where polygons overlap) goes to the first of them in input order;
-//! a point in no area goes to the nearest one and is counted as outside, so population
-//! is never dropped silently.
+//! a point in no area is listed as outside, for the caller to snap to a nearby area of
+//! its own country ([`crate::spatial::area_index::NearbyAreas`]) or to report.
 //!
 //! **How it is fast: an [`AreaGrid`].** A uniform lon/lat grid over the areas' bounding
 //! box. A cell that some area's boundary touches (found conservatively: the boundary is
@@ -15,18 +15,18 @@
 //! the cell, whichever comes first in input order.
 
 use geo::kernels::{Kernel, Orientation, RobustKernel};
-use geo::{BoundingRect, Coord, Distance, Euclidean, LineString, MultiPolygon, Point};
+use geo::{BoundingRect, Coord, LineString, MultiPolygon};
 
 /// The result of assigning points to areas.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AreaAssignment {
-    /// Per point, the index of its area (`None` only when there are no areas).
+    /// Per point, the index of the first area holding it (`None` when none does).
     pub area: Vec<Option<u32>>,
-    /// Points inside no area, given to the nearest one.
+    /// The points inside no area, ascending.
     pub outside: Vec<u32>,
 }
 
-/// Assigns every point to an area.
+/// The area holding each point (see [`AreaGrid::assign`]).
 pub fn assign_to_areas(areas: &[MultiPolygon<f64>], points: &[(f64, f64)]) -> AreaAssignment {
     AreaGrid::new(areas, points.len()).assign(points)
 }
@@ -276,27 +276,14 @@ impl<'a> AreaGrid<'a> {
         }
     }
 
-    /// The area of every point; points in no area go to the nearest (planar distance,
-    /// ties to the first) and are listed as outside.
+    /// The area of every point, and the points in no area.
     pub fn assign(&self, points: &[(f64, f64)]) -> AreaAssignment {
-        let mut area: Vec<Option<u32>> = crate::parallel::map_chunks(points, |part| {
+        let area: Vec<Option<u32>> = crate::parallel::map_chunks(points, |part| {
             part.iter().map(|&(x, y)| self.locate(x, y)).collect()
         });
-        let mut outside = Vec::new();
-        if self.areas.is_empty() {
-            return AreaAssignment { area, outside };
-        }
-        for (i, a) in area.iter_mut().enumerate() {
-            if a.is_none() {
-                let p = Point::new(points[i].0, points[i].1);
-                *a = (0..self.areas.len() as u32).min_by(|&a, &b| {
-                    Euclidean
-                        .distance(&p, &self.areas[a as usize])
-                        .total_cmp(&Euclidean.distance(&p, &self.areas[b as usize]))
-                });
-                outside.push(i as u32);
-            }
-        }
+        let outside = (0..points.len() as u32)
+            .filter(|&i| area[i as usize].is_none())
+            .collect();
         AreaAssignment { area, outside }
     }
 }
@@ -356,12 +343,12 @@ fn ring_position(ring: &LineString<f64>, p: Coord<f64>) -> Position {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{Intersects, polygon};
+    use geo::{Intersects, Point, polygon};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
     #[test]
-    fn shared_edges_go_to_the_first_area_and_gaps_to_the_nearest() {
+    fn shared_edges_go_to_the_first_area_and_gaps_to_none() {
         let west = MultiPolygon(vec![
             polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)],
         ]);
@@ -375,7 +362,7 @@ mod tests {
             &[west, east, far],
             &[(0.5, 0.5), (1.0, 0.5), (1.5, 0.5), (2.6, 0.5), (1.0, 0.2)],
         );
-        assert_eq!(got.area, vec![Some(0), Some(0), Some(1), Some(2), Some(0)]);
+        assert_eq!(got.area, vec![Some(0), Some(0), Some(1), None, Some(0)]);
         assert_eq!(got.outside, vec![3]);
     }
 

@@ -265,6 +265,86 @@ pub struct Assigned {
     pub unassigned: bool,
 }
 
+/// Why a point outside every area of an analysis is given none of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeftOut {
+    /// No area lies within [`MAX_SNAP_DEGREES`] of it.
+    TooFar,
+    /// The areas within [`MAX_SNAP_DEGREES`] are all of another country than its own.
+    OtherCountry,
+}
+
+impl LeftOut {
+    /// A short reason, as written in lists of left-out points.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::TooFar => "farther than 0.2° from every area",
+            Self::OtherCountry => "in another country than the areas near it",
+        }
+    }
+}
+
+/// The snapping rule of [`AreaIndex::locate`] for the areas of one analysis (any
+/// levels, any order): a point outside all of them goes to the nearest (planar
+/// distance, ties to the first) within [`MAX_SNAP_DEGREES`] among the areas of its own
+/// country and those whose country is unknown; otherwise it is left out, with the
+/// reason. Meant for the few points in no area, so a scan of the areas' boxes is enough.
+pub struct NearbyAreas<'a> {
+    areas: &'a [Area],
+    countries: Vec<Option<[u8; 2]>>,
+    boxes: Vec<Option<geo::Rect<f64>>>,
+}
+
+impl<'a> NearbyAreas<'a> {
+    /// Prepares `areas` (their countries by [`area_countries`]).
+    pub fn new(areas: &'a [Area]) -> Self {
+        Self {
+            areas,
+            countries: area_countries(areas)
+                .iter()
+                .map(|c| c.as_deref().and_then(crate::model::country_bytes))
+                .collect(),
+            boxes: areas.iter().map(|a| a.geometry.bounding_rect()).collect(),
+        }
+    }
+
+    /// The area (index) for a point of `country` (unknown: any) that lies in none of them.
+    ///
+    /// # Errors
+    /// Why none is given.
+    pub fn snap(&self, lon: f64, lat: f64, country: Option<[u8; 2]>) -> Result<u32, LeftOut> {
+        let point = Point::new(lon, lat);
+        let mut best: Option<(f64, usize)> = None;
+        let mut foreign_in_reach = false;
+        for (i, bounds) in self.boxes.iter().enumerate() {
+            let Some(bounds) = bounds else { continue };
+            let dx = (bounds.min().x - lon).max(lon - bounds.max().x).max(0.0);
+            let dy = (bounds.min().y - lat).max(lat - bounds.max().y).max(0.0);
+            if dx.hypot(dy) > MAX_SNAP_DEGREES {
+                continue;
+            }
+            let d = Euclidean.distance(&point, &self.areas[i].geometry);
+            if d > MAX_SNAP_DEGREES {
+                continue;
+            }
+            let own = match (country, self.countries[i]) {
+                (Some(point_country), Some(area_country)) => point_country == area_country,
+                _ => true,
+            };
+            if !own {
+                foreign_in_reach = true;
+            } else if best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, i));
+            }
+        }
+        match best {
+            Some((_, i)) => Ok(i as u32),
+            None if foreign_in_reach => Err(LeftOut::OtherCountry),
+            None => Err(LeftOut::TooFar),
+        }
+    }
+}
+
 /// The codes for a point: `(country, adm1, adm2)` from levels 0, 1, 2, each `None` when
 /// no area of that level exists, and whether any of them is a nearest-area fallback.
 /// Areas of level ≥ 1 are those of `country` (the record's) when given, else of the

@@ -103,22 +103,37 @@ fn coverage_equals_an_exhaustive_computation() {
     let mut slack = vec![0.0; n];
     let mut nearest_ref = vec![[f64::INFINITY; 4]; settlements.len()];
     let mut outside = 0;
+    let mut left_out = Vec::new();
     for (si, s) in settlements.iter().enumerate() {
         let inside = areas.iter().position(|a| {
             let r = geo::BoundingRect::bounding_rect(&a.geometry).unwrap();
             r.min().x <= s.lon && s.lon <= r.max().x && r.min().y <= s.lat && s.lat <= r.max().y
         });
-        outside += usize::from(inside.is_none());
-        let a = inside.unwrap_or_else(|| {
-            // Outside every district: the nearest one (here the westmost of its row).
-            areas
-                .iter()
-                .position(|a| {
-                    let r = geo::BoundingRect::bounding_rect(&a.geometry).unwrap();
-                    r.min().x == 60.0 && r.min().y <= s.lat && s.lat <= r.max().y
-                })
-                .unwrap()
-        });
+        // Outside every district: the nearest one (here the westmost of its row) when
+        // it is within 0.2°, else none (the point is left out and listed).
+        let snapped = inside.is_none() && s.lon >= 59.8;
+        outside += usize::from(snapped);
+        let Some(a) = inside.or_else(|| {
+            snapped.then(|| {
+                areas
+                    .iter()
+                    .position(|a| {
+                        let r = geo::BoundingRect::bounding_rect(&a.geometry).unwrap();
+                        r.min().x == 60.0 && r.min().y <= s.lat && s.lat <= r.max().y
+                    })
+                    .unwrap()
+            })
+        }) else {
+            left_out.push(si as u32);
+            for (k, sector) in PACKAGE.iter().enumerate() {
+                nearest_ref[si][k] = sites
+                    .iter()
+                    .filter(|f| f.sectors.contains(sector))
+                    .map(|f| Geodesic.distance(Point::new(s.lon, s.lat), Point::new(f.lon, f.lat)))
+                    .fold(f64::INFINITY, f64::min);
+            }
+            continue;
+        };
         total[a] += s.population;
         let mut in_all = true;
         for (k, sector) in PACKAGE.iter().enumerate() {
@@ -147,6 +162,12 @@ fn coverage_equals_an_exhaustive_computation() {
         "the fixture has settlements west of every district"
     );
     assert_eq!(run.outside, outside);
+    assert_eq!(
+        run.left_out.iter().map(|p| p.index).collect::<Vec<_>>(),
+        left_out,
+        "the settlement 0.5° west of every district is left out"
+    );
+    assert_eq!(left_out, [settlements.len() as u32 - 1]);
     for (a, row) in run.table.areas.iter().enumerate() {
         assert_eq!(row.pop_total, total[a], "district {a} total");
         for (k, (got, want)) in row.sectors.iter().zip(covered[a]).enumerate() {
@@ -534,5 +555,64 @@ fn area_membership_from_polygons_or_from_a_column_equals_an_exhaustive_computati
         errors[0].message.contains("adm2_code"),
         "{}",
         errors[0].message
+    );
+}
+
+#[test]
+fn points_across_a_border_or_far_from_every_area_are_left_out_and_listed() {
+    // Two Kazakh districts side by side; Kyrgyzstan lies south of them.
+    let mut west = rectangle("KZ-W", 74.0, 43.0, 75.0, 44.0);
+    let mut east = rectangle("KZ-E", 75.0, 43.0, 76.0, 44.0);
+    west.parent = Some("KZ".into());
+    east.parent = Some("KZ".into());
+    let areas = vec![west, east];
+    let settlement = |id: &str, lon: f64, lat: f64, country: Option<&str>| Settlement {
+        id: id.into(),
+        name: id.into(),
+        name_ru: None,
+        alt_names: vec![],
+        lon,
+        lat,
+        population: 1_000.0,
+        country: country.map(str::to_string),
+        adm1: None,
+        adm2: None,
+    };
+    let settlements = vec![
+        settlement("inside", 74.5, 43.5, Some("KZ")),
+        // Like Tokmok: 0.1° south of the Kazakh district, in Kyrgyzstan.
+        settlement("across", 75.3, 42.9, Some("KG")),
+        // A sliver 0.1° off the border, in Kazakhstan: snapped.
+        settlement("sliver", 75.8, 42.9, Some("KZ")),
+        // Country unknown, 0.1° off: snapped to the nearest, the eastern district.
+        settlement("unknown", 76.1, 43.5, None),
+        // Country unknown but 0.5° off: too far.
+        settlement("far", 76.5, 43.5, None),
+    ];
+    let run = analysis::coverage(
+        &Sites::from_records(&[]),
+        &settlements,
+        &areas,
+        &CoverageOptions {
+            sectors: PACKAGE.to_vec(),
+            package: PACKAGE.to_vec(),
+            thresholds: Thresholds::default(),
+            distances: false,
+        },
+    );
+    let totals: Vec<f64> = run.table.areas.iter().map(|r| r.pop_total).collect();
+    assert_eq!(totals, [1_000.0, 2_000.0]);
+    assert_eq!(run.outside, 2);
+    let listed: Vec<(&str, &str)> = run
+        .left_out
+        .iter()
+        .map(|p| (settlements[p.index as usize].id.as_str(), p.why.reason()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("across", "in another country than the areas near it"),
+            ("far", "farther than 0.2° from every area"),
+        ]
     );
 }

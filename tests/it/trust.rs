@@ -304,6 +304,57 @@ fn coverage_from_a_file_counts_active_facilities_only_like_the_store() {
     assert!(!ok && err.contains("status"), "{err}");
 }
 
+// ---- 3. Points far from every area are left out and listed ----
+
+#[test]
+fn coverage_lists_the_points_it_leaves_out_of_every_area() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let areas = write(
+        d,
+        "areas.geojson",
+        &json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+            "properties": {"code": "D1", "name": "District"},
+            "geometry": {"type": "Polygon", "coordinates": [[[68.0, 42.0], [71.0, 42.0], [71.0, 44.0], [68.0, 44.0], [68.0, 42.0]]]}}]})
+        .to_string(),
+    );
+    // In, 0.1° off (a sliver: counted), 2° off (another country: left out).
+    let population = write(
+        d,
+        "population.csv",
+        "id,lon,lat,population\nA,69.0,43.0,100\nB,71.1,43.0,40\nC,73.0,43.0,71400\n",
+    );
+    let listed = d.join("left-out.csv");
+    let (ok, out, err) = tirek(
+        &d.join("data"),
+        &[
+            "coverage",
+            "--areas",
+            &areas,
+            "--population",
+            &population,
+            "--facilities",
+            &write(
+                d,
+                "none.geojson",
+                r#"{"type":"FeatureCollection","features":[]}"#,
+            ),
+            "--left-out",
+            listed.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(coverage_row(&out, "D1")["pop_total"], "140", "{out}");
+    assert!(
+        err.contains("1 population point(s) (71400 people)"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&listed).unwrap(),
+        "id,name,lon,lat,population,reason\n3,,73,43,71400,farther than 0.2° from every area\n"
+    );
+}
+
 // ---- 4. Areas of one country are never given to records of another ----
 
 /// The planar distance (degrees) from a point to an area, 0 inside.
