@@ -14,6 +14,10 @@ use serde::Serialize;
 /// Most results per sector.
 pub const MAX_K: usize = 50;
 
+/// Public hotlines looked at, nearest first, to find one of a shelter's country: a
+/// country has a few, so the nearest of each is among these.
+const HOTLINES_SEARCHED: usize = 64;
+
 const PARAMS: &[&str] = &[
     "lon",
     "lat",
@@ -80,8 +84,8 @@ fn list<T: std::str::FromStr<Err = crate::model::VocabError>>(
 
 /// For each sector, the `k` nearest services that pass the filters, by exact WGS84
 /// geodesic distance. The public gets the public services, and per sector with
-/// confidential ones (shelters) one masked entry: the nearest public hotline and a
-/// distance band measured to the facility's district-sized anchor cell, never its place
+/// confidential ones (shelters) one masked entry: the nearest public hotline of the
+/// shelter's country and a distance band measured to the facility's district-sized anchor cell, never its place
 /// (see `docs/confidentiality.md`).
 #[utoipa::path(get, path = "/api/nearest", params(NearestParams),
     responses((status = 200, description = "the nearest services of each sector", body = NearestAnswer),
@@ -170,15 +174,21 @@ pub async fn nearest(
             public_only: true,
             ..Filter::default()
         };
-        let hotline = index
-            .nearest(lon, lat, Sector::Hotline, 1, &public_filter)
-            .into_iter()
-            .next()
-            .and_then(|h| h.facility().phone);
+        // The hotline of the shelter's own country: a hotline across a border (the
+        // nearest one from Turkestan is Uzbek) cannot place anyone in this shelter.
+        let hotlines = index.nearest(lon, lat, Sector::Hotline, HOTLINES_SEARCHED, &public_filter);
+        let hotline_of = |country: &str| {
+            hotlines
+                .iter()
+                .map(Hit::facility)
+                .find(|h| h.country == country)
+                .and_then(|h| h.phone)
+        };
         for &sector in &sectors {
             if let Some((record, anchor_m)) = index.nearest_anchor(lon, lat, sector, &filter) {
                 let facility = record.decode();
                 demo |= facility.demo;
+                let hotline = hotline_of(&facility.country);
                 results.push(NearestResult::Masked {
                     sector,
                     distance_band: distance_band(anchor_m),

@@ -581,3 +581,94 @@ async fn a_facility_without_country_or_codes_gets_them_from_the_areas() {
     assert_eq!(status, 422, "{answer}");
     assert!(answer.to_string().contains("no country area"), "{answer}");
 }
+
+// ---- 14. The public shelter answer offers a hotline of the shelter's country ----
+
+#[tokio::test]
+async fn the_masked_shelter_offers_the_nearest_hotline_of_its_own_country() {
+    use geo::{Distance, Geodesic, Point};
+    let app = app_with_defaults().await;
+    let (status, listing) = app.get("/api/facilities?sector=hotline").await;
+    assert_eq!(status, 200, "{listing}");
+    // Every public hotline: (country, phone, lon, lat).
+    let hotlines: Vec<(String, String, f64, f64)> = listing["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            let c = f["geometry"]["coordinates"].as_array().unwrap();
+            (
+                p["country"].as_str().unwrap().to_string(),
+                p["phone"].as_str().unwrap().to_string(),
+                c[0].as_f64().unwrap(),
+                c[1].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(hotlines.len() >= 5, "{listing}");
+    let nearest_of = |country: &str, lon: f64, lat: f64| {
+        hotlines
+            .iter()
+            .filter(|h| h.0 == country)
+            .min_by(|a, b| {
+                let d = |h: &&(String, String, f64, f64)| {
+                    Geodesic.distance(Point::new(lon, lat), Point::new(h.2, h.3))
+                };
+                d(a).total_cmp(&d(b))
+            })
+            .map(|h| h.1.clone())
+    };
+    let masked_hotline = |answer: &Value| {
+        answer["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r.get("distance_band").is_some())
+            .map(|r| r["facility"]["properties"]["hotline"].clone())
+    };
+    // Turkestan (Kazakhstan), 60 km from Uzbekistan: a Kazakh hotline.
+    let (status, answer) = app
+        .get("/api/nearest?lon=68.25&lat=43.3&sector=shelter")
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let hotline = masked_hotline(&answer).expect("a masked shelter");
+    assert_eq!(hotline, json!(nearest_of("KZ", 68.25, 43.3)), "{answer}");
+    assert!(hotline.as_str().unwrap().starts_with("+7"), "{answer}");
+    // Across the settlements: where the two nearest shelters (as staff see them) are of
+    // one country, the public is offered that country's nearest hotline.
+    let mut checked = 0;
+    for s in app.state.registry.places().settlements.iter().step_by(7) {
+        let (_, staff) = app
+            .get_as(&format!(
+                "/api/nearest?lon={}&lat={}&sector=shelter&k=2",
+                s.lon, s.lat
+            ))
+            .await;
+        let countries: Vec<&str> = staff["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["facility"]["properties"]["country"].as_str().unwrap())
+            .collect();
+        if countries.len() < 2 || countries[0] != countries[1] {
+            continue;
+        }
+        let (_, public) = app
+            .get(&format!(
+                "/api/nearest?lon={}&lat={}&sector=shelter",
+                s.lon, s.lat
+            ))
+            .await;
+        assert_eq!(
+            masked_hotline(&public),
+            Some(json!(nearest_of(countries[0], s.lon, s.lat))),
+            "{} ({}, {}): {public}",
+            s.name,
+            s.lon,
+            s.lat
+        );
+        checked += 1;
+    }
+    assert!(checked > 50, "only {checked} settlements checked");
+}
