@@ -40,6 +40,8 @@ pub enum AnalysisKey {
         thresholds: [u64; 6],
         /// Whether confidential sectors are withheld.
         viewer: Viewer,
+        /// Every cell of the region, or only those where someone lives.
+        all_cells: bool,
     },
     /// `GET /api/catchments`.
     Catchments {

@@ -38,6 +38,9 @@ pub struct GridParams {
     sector: Option<String>,
     /// `minlon,minlat,maxlon,maxlat` (default: the countries in the store).
     bbox: Option<String>,
+    /// `populated` (default): only the cells where someone lives; `all`: every cell of
+    /// the region (empty ones carry distances, no people).
+    cells: Option<String>,
     /// Threshold for one sector, km: `threshold_km.health=25` (one parameter per sector).
     #[param(rename = "threshold_km.health")]
     threshold_km_health: Option<f64>,
@@ -133,10 +136,11 @@ fn refuse_confidential_sector(
     Ok(())
 }
 
-/// H3 hexagons over the countries (or `bbox`), each with its population and, per
-/// sector, the exact geodesic km from its centre to the nearest active facility and
-/// whether that is within the threshold. Sectors with confidential facilities are
-/// withheld (null) from the public.
+/// H3 hexagons over the countries (or `bbox`) where people live (`cells=all`: every
+/// one), each with its population, the people beyond some sector's threshold (each
+/// measured from where they live) and, per sector, the exact geodesic km from its
+/// centre to the nearest active facility and whether that is within the threshold.
+/// Sectors with confidential facilities are withheld (null) from the public.
 #[utoipa::path(get, path = "/api/gaps/grid", params(GridParams),
     responses((status = 200, description = "GeoJSON FeatureCollection of H3 Polygons; foreign member `grid`", body = GridCollection),
               (status = 400, description = "bad parameter, or more than 200,000 cells", body = ErrorBody)))]
@@ -145,8 +149,17 @@ pub async fn gaps_grid(
     caller: Caller,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let (thresholds, _) = thresholds_param(&params, &["res", "sector", "bbox"])?;
+    let (thresholds, _) = thresholds_param(&params, &["res", "sector", "bbox", "cells"])?;
     let res: u8 = params.parse("res")?.unwrap_or(5);
+    let all_cells = match params.get("cells").unwrap_or("populated") {
+        "populated" => false,
+        "all" => true,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "cells={other:?}: expected populated or all"
+            )));
+        }
+    };
     grid::resolution(res).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let sectors: Vec<Sector> = match params.get("sector") {
         Some(text) => {
@@ -169,6 +182,7 @@ pub async fn gaps_grid(
         bbox: bbox.as_ref().map(AnalysisKey::bbox_bits),
         thresholds: AnalysisKey::threshold_bits(&thresholds),
         viewer,
+        all_cells,
     };
     let registry = state.registry.clone();
     let analyses = state.analyses.clone();
@@ -185,7 +199,12 @@ pub async fn gaps_grid(
                     if !withheld.is_empty() {
                         note.push_str(" Sectors with confidential facilities are withheld (null) for the public: their cells would trace the locations. Sign in as a caseworker or planner to see them.");
                     }
-                    Ok(grid::to_geojson(&g, &withheld, &note))
+                    let mut collection = grid::to_geojson(&g, &withheld, &note);
+                    if !all_cells {
+                        collection.features.retain(|f| f.properties.population > 0.0);
+                        collection.grid.cells = collection.features.len();
+                    }
+                    Ok(collection)
                 }
                 Err(e) => Err(e.to_string()),
             }

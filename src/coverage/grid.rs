@@ -280,6 +280,10 @@ pub struct GridCell {
     pub population: f64,
     /// Per sector of the grid: the nearest facility (caller's index) and metres.
     pub nearest: Vec<Option<(u32, f64)>>,
+    /// People of the cell's points that are not within reach of every sector, each
+    /// point measured from where it is (not from the cell centre), so the cells sum to
+    /// the coverage table's figure.
+    pub out_of_reach: f64,
 }
 
 /// A computed grid.
@@ -332,13 +336,14 @@ pub fn compute(
             *people.entry(c).or_insert(0.0) += pop;
         }
     }
+    let out_of_reach = people_out_of_reach(input, resolution, nearest);
     let chunk = cells.len().div_ceil(input.threads.max(1)).max(1);
     let sectors = input.sectors;
     let measured: Vec<GridCell> = std::thread::scope(|scope| {
         let handles: Vec<_> = cells
             .chunks(chunk)
             .map(|part| {
-                let people = &people;
+                let (people, out_of_reach) = (&people, &out_of_reach);
                 scope.spawn(move || {
                     part.iter()
                         .map(|&cell| {
@@ -349,6 +354,7 @@ pub fn compute(
                                 lat,
                                 population: people.get(&cell).copied().unwrap_or(0.0),
                                 nearest: sectors.iter().map(|&s| nearest(s, lon, lat)).collect(),
+                                out_of_reach: out_of_reach.get(&cell).copied().unwrap_or(0.0),
                             }
                         })
                         .collect::<Vec<_>>()
@@ -366,6 +372,52 @@ pub fn compute(
         thresholds: input.thresholds,
         cells: measured,
     })
+}
+
+/// Per cell, the people of its points (those the grid counts) that lie beyond the
+/// threshold of some sector, measured from each point.
+fn people_out_of_reach(
+    input: &GridInput<'_>,
+    resolution: Resolution,
+    nearest: &(dyn Fn(Sector, f64, f64) -> Option<(u32, f64)> + Sync),
+) -> BTreeMap<CellIndex, f64> {
+    let counted: Vec<&(f64, f64, f64)> = input
+        .population
+        .iter()
+        .filter(|&&(lon, lat, pop)| {
+            pop > 0.0 && !matches!(input.region, Region::BBox(b) if !b.contains(lon, lat))
+        })
+        .collect();
+    let chunk = counted.len().div_ceil(input.threads.max(1)).max(1);
+    let parts: Vec<(CellIndex, f64)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = counted
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .filter(|&&&(lon, lat, _)| {
+                            input.sectors.iter().any(|&s| {
+                                nearest(s, lon, lat)
+                                    .is_none_or(|(_, d)| d > input.thresholds.get(s))
+                            })
+                        })
+                        .filter_map(|&&(lon, lat, pop)| {
+                            cell_of(lon, lat, resolution).map(|c| (c, pop))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut out: BTreeMap<CellIndex, f64> = BTreeMap::new();
+    for (cell, pop) in parts {
+        *out.entry(cell).or_insert(0.0) += pop;
+    }
+    out
 }
 
 /// The gap grid as GeoJSON: one hexagon per cell.
@@ -464,8 +516,13 @@ pub struct GridCellFigures {
     #[schema(value_type = Option<bool>, nullable = true)]
     /// Hotline: within the threshold.
     pub covered_hotline: Option<Option<bool>>,
-    /// Within reach of every sector measured; null when a sector is withheld.
+    /// The cell centre is within reach of every sector measured; null when a sector is
+    /// withheld.
     pub covered_all: Option<bool>,
+    /// People of the cell beyond the threshold of some sector measured, each measured
+    /// from where they live (so the cells add up to the coverage table's figure); null
+    /// when a sector is withheld.
+    pub people_out_of_reach: Option<f64>,
 }
 
 impl GridCellFigures {
@@ -511,6 +568,7 @@ pub fn to_geojson(grid: &Grid, withheld: &[Sector], note: &str) -> GridCollectio
                 props.set(s, answer.map(|(_, d)| d.round() / 1000.0), Some(covered));
             }
             props.covered_all = all;
+            props.people_out_of_reach = all.map(|_| c.out_of_reach);
             GridFeature {
                 kind: FeatureTag::Feature,
                 geometry: Geometry(geojson::Geometry::new(geojson::GeometryValue::from(

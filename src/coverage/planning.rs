@@ -11,7 +11,7 @@ use crate::model::{Area, Sector, Settlement, Status};
 use serde::Serialize;
 
 /// What the grid notes for its readers.
-pub const GRID_NOTE: &str = "Population is the settlements in each cell (GeoNames unless better data was imported: rural people are under-counted). Distances are exact WGS84 geodesics from the cell centre to the nearest active facility; covered means distance ≤ threshold (inclusive).";
+pub const GRID_NOTE: &str = "Population is the settlements in each cell (GeoNames unless better data was imported: rural people are under-counted). Distances are exact WGS84 geodesics from the cell centre to the nearest active facility; covered means distance ≤ threshold (inclusive). people_out_of_reach counts the cell's people beyond some sector's threshold, each measured from their settlement, so the cells add up to the coverage table's uncovered people.";
 
 /// Why a plan cannot be made.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -238,7 +238,10 @@ describe('Tirek planner and donor views (headless Chromium)', { skip: BASE_URL ?
     }
     assert.equal(state, 'ok', await page.locator('#pl-grid-status').textContent());
     const want = await apiGet('/api/gaps/grid', { res: 5, sector: 'health', 'threshold_km.health': 10 });
-    const gaps = want.features.filter((f) => f.properties.covered_all === false);
+    // Only cells where people live come, and a gap is one with people out of reach.
+    assert.ok(want.features.every((f) => f.properties.population > 0), 'no empty cells');
+    const gaps = want.features.filter((f) => f.properties.people_out_of_reach > 0);
+    assert.match(await page.locator('#pl-grid-status').textContent(), new RegExp(`^${gaps.length} hexagons? `));
     await waitIdle(page);
     // querySourceFeatures sees only the tiles in view: those cells must all be gaps, and
     // the source itself must hold exactly the API's gap cells.

@@ -291,7 +291,7 @@ async fn grid_distances_and_population_equal_an_exhaustive_computation() {
     let (app, features, settlements) = planning_app().await;
     let sectors = ["health", "psychosocial", "police", "shelter"];
     let (status, grid) = app
-        .get_as("/api/gaps/grid?res=5&threshold_km.health=20")
+        .get_as("/api/gaps/grid?res=5&threshold_km.health=20&cells=all")
         .await;
     assert_eq!(status, 200, "{grid}");
     let cells = grid["features"].as_array().unwrap();
@@ -307,6 +307,34 @@ async fn grid_distances_and_population_equal_an_exhaustive_computation() {
         .map(|c| c["properties"]["population"].as_f64().unwrap())
         .sum();
     assert_eq!(sum, total);
+    // Each settlement's people out of reach of some sector, measured from it.
+    let threshold_of = |s: &str| {
+        if s == "health" {
+            20_000.0
+        } else {
+            tirek::coverage::Thresholds::default().get(s.parse().unwrap())
+        }
+    };
+    let out_of_reach: Vec<(&Settlement, f64)> = settlements
+        .iter()
+        .filter(|s| {
+            sectors.iter().any(|&sector| {
+                active_of(&features, sector)
+                    .iter()
+                    .map(|f| geodesic((s.lon, s.lat), lonlat(f)))
+                    .fold(f64::INFINITY, f64::min)
+                    > threshold_of(sector)
+            })
+        })
+        .map(|s| (s, s.population))
+        .collect();
+    let mut out_of_reach_by_cell: BTreeMap<String, f64> = BTreeMap::new();
+    for (s, p) in &out_of_reach {
+        let cell = h3o::LatLng::new(s.lat, s.lon)
+            .unwrap()
+            .to_cell(h3o::Resolution::Five);
+        *out_of_reach_by_cell.entry(cell.to_string()).or_default() += p;
+    }
     let mut by_cell: BTreeMap<String, f64> = BTreeMap::new();
     for s in &settlements {
         let cell = h3o::LatLng::new(s.lat, s.lon)
@@ -318,7 +346,7 @@ async fn grid_distances_and_population_equal_an_exhaustive_computation() {
     for c in cells {
         let p = &c["properties"];
         let keys: Vec<&String> = p.as_object().unwrap().keys().collect();
-        assert_eq!(keys.len(), 2 + 2 * sectors.len() + 1, "{keys:?}");
+        assert_eq!(keys.len(), 2 + 2 * sectors.len() + 2, "{keys:?}");
         let cell: h3o::CellIndex = p["cell"].as_str().unwrap().parse().unwrap();
         assert_eq!(
             p["population"].as_f64().unwrap(),
@@ -349,7 +377,62 @@ async fn grid_distances_and_population_equal_an_exhaustive_computation() {
             all &= covered;
         }
         assert_eq!(p["covered_all"], json!(all));
+        assert_eq!(
+            p["people_out_of_reach"].as_f64().unwrap(),
+            out_of_reach_by_cell
+                .get(&cell.to_string())
+                .copied()
+                .unwrap_or(0.0),
+            "{cell}"
+        );
     }
+
+    // By default only the cells where someone lives, the same figures; their people
+    // out of reach add up to the coverage table's uncovered people plus those of the
+    // settlements it leaves out (farther than 0.2° from the country).
+    let (status, populated) = app
+        .get_as("/api/gaps/grid?res=5&threshold_km.health=20")
+        .await;
+    assert_eq!(status, 200, "{populated}");
+    let wanted: Vec<&Value> = cells
+        .iter()
+        .filter(|c| c["properties"]["population"].as_f64().unwrap() > 0.0)
+        .collect();
+    assert!(wanted.len() < cells.len());
+    assert_eq!(
+        populated["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .collect::<Vec<_>>(),
+        wanted
+    );
+    assert_eq!(populated["grid"]["cells"], json!(wanted.len()));
+    let grid_total: f64 = out_of_reach.iter().map(|(_, p)| p).sum();
+    let (status, coverage) = app
+        .get_as("/api/coverage?level=0&threshold_km.health=20")
+        .await;
+    assert_eq!(status, 200, "{coverage}");
+    let table_total: f64 = coverage["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["uncovered"].as_f64().unwrap())
+        .sum();
+    let far_from_box = |s: &&Settlement| {
+        let dx = (68.0 - s.lon).max(s.lon - 70.0).max(0.0);
+        let dy = (41.0 - s.lat).max(s.lat - 42.5).max(0.0);
+        dx.hypot(dy) > 0.2
+    };
+    let left_out: f64 = out_of_reach
+        .iter()
+        .filter(|(s, _)| far_from_box(s))
+        .map(|(_, p)| p)
+        .sum();
+    assert!(
+        (grid_total - (table_total + left_out)).abs() < 1e-6,
+        "{grid_total} vs {table_total} + {left_out}"
+    );
 
     // With a bbox: only the settlements inside count.
     let (status, boxed) = app

@@ -214,7 +214,9 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
       if (mine !== seq) return;
       grid = {
         ...fc,
-        features: (fc.features || []).map((f) => ({ ...f, properties: { ...f.properties, covered: f.properties?.covered_all === true } })),
+        // A hexagon is a gap when people in it (each measured from where they live)
+        // are beyond some threshold; empty cells are never painted.
+        features: (fc.features || []).map((f) => ({ ...f, properties: { ...f.properties, covered: !(outOfReach(f.properties) > 0) } })),
       };
     } catch (err) {
       grid = null;
@@ -338,6 +340,12 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
     }
   }
 
+  /** People of a grid cell beyond some threshold (the cell's people when not given). */
+  function outOfReach(props) {
+    if (props?.people_out_of_reach != null) return Number(props.people_out_of_reach) || 0;
+    return props?.covered_all === false ? Number(props.population) || 0 : 0;
+  }
+
   function renderGrid() {
     els.grid.checked = !!state.grid;
     els.gridRes.value = String(state.grid || DEFAULT_GRID_RES);
@@ -355,7 +363,7 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
     const gaps = grid.features.filter((f) => !f.properties.covered);
     els.gridStatus.dataset.state = 'ok';
     els.gridStatus.textContent = t('planner.gridSummary', {
-      count: gaps.length, people: formatInt(gaps.reduce((n, f) => n + (Number(f.properties.population) || 0), 0)), res: state.grid,
+      count: gaps.length, people: formatInt(gaps.reduce((n, f) => n + outOfReach(f.properties), 0)), res: state.grid,
     });
   }
 
