@@ -388,29 +388,15 @@ fn people_out_of_reach(
             pop > 0.0 && !matches!(input.region, Region::BBox(b) if !b.contains(lon, lat))
         })
         .collect();
-    let chunk = counted.len().div_ceil(input.threads.max(1)).max(1);
-    let parts: Vec<(CellIndex, f64)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = counted
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .filter(|&&&(lon, lat, _)| {
-                            input.sectors.iter().any(|&s| {
-                                nearest(s, lon, lat)
-                                    .is_none_or(|(_, d)| d > input.thresholds.get(s))
-                            })
-                        })
-                        .filter_map(|&&(lon, lat, pop)| {
-                            cell_of(lon, lat, resolution).map(|c| (c, pop))
-                        })
-                        .collect::<Vec<_>>()
-                })
+    let parts: Vec<(CellIndex, f64)> = crate::parallel::map_chunks(&counted, |part| {
+        part.iter()
+            .filter(|&&&(lon, lat, _)| {
+                input
+                    .sectors
+                    .iter()
+                    .any(|&s| nearest(s, lon, lat).is_none_or(|(_, d)| d > input.thresholds.get(s)))
             })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .filter_map(|&&(lon, lat, pop)| cell_of(lon, lat, resolution).map(|c| (c, pop)))
             .collect()
     });
     let mut out: BTreeMap<CellIndex, f64> = BTreeMap::new();
