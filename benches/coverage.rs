@@ -61,6 +61,7 @@ fn data() -> Data {
                 sectors: vec![Sector::MINIMUM_PACKAGE[rng.random_range(0..4)]],
                 lon,
                 lat,
+                country: None,
             }
         })
         .collect();

@@ -143,6 +143,7 @@ fn bench_batch(c: &mut Criterion) {
                 lon: f.lon,
                 lat: f.lat,
                 sectors: f.sectors,
+                country: None,
             })
             .collect();
         let sites = Sites::from_records(&records);

@@ -116,7 +116,7 @@ pub async fn coverage(
                 sectors,
                 package,
                 thresholds_m: Sector::ALL.iter().map(|s| (*s, thresholds.get(*s))).collect(),
-                model: "WGS84 geodesic distance to the nearest active facility ≤ threshold (inclusive)",
+                model: "WGS84 geodesic distance to the nearest active facility ≤ threshold (inclusive); hotline: an active hotline in the country",
                 population_outside_areas: run.outside,
                 population_left_out: LeftOutFigures::of(&run.left_out),
                 data_version: index.version(),

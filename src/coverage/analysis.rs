@@ -7,9 +7,9 @@ use crate::coverage::{
 };
 use crate::import::sites::SiteRecord;
 use crate::index::records::RecordRef;
-use crate::model::PopulationPoint;
 use crate::model::{Area, Sector, Settlement, Status};
-use crate::spatial::area_index::{LeftOut, NearbyAreas};
+use crate::model::{PopulationPoint, country_bytes};
+use crate::spatial::area_index::{LeftOut, NearbyAreas, area_countries};
 use crate::spatial::geodesy::{GeoPoint, unit_vector};
 use crate::spatial::points::{CoordIndex, NearestCursor};
 
@@ -23,6 +23,9 @@ pub struct Sites {
     pub per_sector: Vec<CoordIndex>,
     /// Per sector, each point's facility (index into `ids`).
     pub members: Vec<Vec<u32>>,
+    /// The countries (ISO 3166-1 alpha-2) with a hotline among the facilities: a
+    /// hotline serves its whole country by phone, not a radius around its office.
+    pub hotline_countries: std::collections::BTreeSet<[u8; 2]>,
 }
 
 impl Sites {
@@ -33,13 +36,23 @@ impl Sites {
 
     /// From analysis records (files) whose status is one of `statuses`.
     pub fn from_records_with_status(records: &[SiteRecord], statuses: &[Status]) -> Self {
-        Self::build(
+        let records: Vec<&SiteRecord> = records
+            .iter()
+            .filter(|r| statuses.contains(&r.status))
+            .collect();
+        let hotline_countries = records
+            .iter()
+            .filter(|r| r.sectors.contains(&Sector::Hotline))
+            .filter_map(|r| r.country.as_deref().and_then(country_bytes))
+            .collect();
+        let mut sites = Self::build(
             records
                 .iter()
-                .filter(|r| statuses.contains(&r.status))
                 .map(|r| (r.id.clone(), r.lon, r.lat, r.sectors.clone()))
                 .collect(),
-        )
+        );
+        sites.hotline_countries = hotline_countries;
+        sites
     }
 
     /// From stored facilities: active ones only.
@@ -52,16 +65,26 @@ impl Sites {
         facilities: impl IntoIterator<Item = RecordRef<'a>>,
         statuses: &[Status],
     ) -> Self {
-        Self::build(
-            facilities
-                .into_iter()
-                .filter(|r| statuses.contains(&r.summary().status))
+        let records: Vec<RecordRef<'a>> = facilities
+            .into_iter()
+            .filter(|r| statuses.contains(&r.summary().status))
+            .collect();
+        let hotline_countries = records
+            .iter()
+            .filter(|r| r.has_sector(Sector::Hotline))
+            .filter_map(|r| country_bytes(&r.decode().country))
+            .collect();
+        let mut sites = Self::build(
+            records
+                .iter()
                 .map(|r| {
                     let (lon, lat) = r.lonlat();
                     (r.id().to_string(), lon, lat, r.sectors())
                 })
                 .collect(),
-        )
+        );
+        sites.hotline_countries = hotline_countries;
+        sites
     }
 
     fn build(items: Vec<(String, f64, f64, Vec<Sector>)>) -> Self {
@@ -83,6 +106,7 @@ impl Sites {
             lonlat,
             per_sector,
             members,
+            hotline_countries: std::collections::BTreeSet::new(),
         }
     }
 
@@ -361,6 +385,24 @@ fn run_coverage(
     }
     let site_areas = located.as_ref().or(site_areas);
     let started_tabulate = std::time::Instant::now();
+    // A hotline serves its whole country by phone: a point is reached when its country
+    // (its record's, else its area's) has one.
+    let mut tests = tests;
+    if options.sectors.contains(&Sector::Hotline) || options.package.contains(&Sector::Hotline) {
+        let area_country: Vec<Option<[u8; 2]>> = area_countries(areas)
+            .iter()
+            .map(|c| c.as_deref().and_then(country_bytes))
+            .collect();
+        tests.set_sector(Sector::Hotline, |i| {
+            let p = &population[i];
+            p.country
+                .or_else(|| {
+                    p.area
+                        .and_then(|a| area_country.get(a as usize).copied().flatten())
+                })
+                .is_some_and(|c| sites.hotline_countries.contains(&c))
+        });
+    }
     let table = coverage::tabulate(
         &model as &dyn AccessModel,
         &CoverageInput {

@@ -103,6 +103,19 @@ pub struct SectorTests {
     bits: Vec<u16>,
 }
 
+impl SectorTests {
+    /// Replaces `sector`'s results (when it was tested) with `covered(point)`, points in
+    /// input order: for a sector whose reach is not a distance (a hotline's country).
+    pub fn set_sector(&mut self, sector: Sector, covered: impl Fn(usize) -> bool) {
+        let Some(k) = self.tested.iter().position(|&s| s == sector) else {
+            return;
+        };
+        for (i, bits) in self.bits.iter_mut().enumerate() {
+            *bits = (*bits & !(1 << k)) | (u16::from(covered(i)) << k);
+        }
+    }
+}
+
 /// Tests every sector of `sectors` and `package` once against the points of `set`.
 pub fn test_sectors(
     model: &dyn AccessModel,

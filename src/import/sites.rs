@@ -21,6 +21,8 @@ pub struct SiteRecord {
     pub lon: f64,
     /// Latitude.
     pub lat: f64,
+    /// ISO 3166-1 alpha-2 country, when the file gives one (a hotline serves it).
+    pub country: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +48,8 @@ struct Properties {
     sectors: Option<serde_json::Value>,
     #[serde(default)]
     status: Option<serde_json::Value>,
+    #[serde(default)]
+    country: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -157,6 +161,11 @@ pub fn read_sites(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>> {
                 status,
                 lon,
                 lat,
+                country: props
+                    .country
+                    .as_ref()
+                    .and_then(|c| c.as_str())
+                    .map(str::to_string),
             });
         }
     }

@@ -50,6 +50,7 @@ fn coverage_equals_an_exhaustive_computation() {
             sectors: vec![PACKAGE[rng.random_range(0..4)]],
             lon: rng.random_range(60.0..72.0),
             lat: rng.random_range(38.0..46.0),
+            country: None,
         })
         .collect();
     // Settlements: some on district edges (shared-edge rule), one outside every district.
@@ -211,6 +212,7 @@ fn a_sector_without_facilities_covers_nobody_and_thresholds_are_inclusive() {
         sectors: vec![Sector::Health],
         lon: 61.0,
         lat: 41.0,
+        country: None,
     };
     let at = |lon: f64| Settlement {
         id: format!("{lon}"),
@@ -379,6 +381,7 @@ fn area_membership_from_polygons_or_from_a_column_equals_an_exhaustive_computati
             sectors: vec![PACKAGE[rng.random_range(0..4)]],
             lon: rng.random_range(62.0..72.0),
             lat: rng.random_range(39.0..45.0),
+            country: None,
         })
         .collect();
     // Settlements strictly inside the grid (off the shared edges); the column names the

@@ -106,6 +106,7 @@ fn batch_nearest_equals_an_exhaustive_geodesic_scan() {
             lon: f.lon,
             lat: f.lat,
             sectors: f.sectors.iter().map(|s| s.parse().unwrap()).collect(),
+            country: None,
         })
         .collect();
     let mut points: Vec<(f64, f64)> = (0..2_000).map(|_| random_point(&mut rng)).collect();

@@ -110,6 +110,7 @@ fn greedy_placement_equals_a_brute_force_greedy() {
                 }],
                 lon,
                 lat,
+                country: None,
             }
         })
         .collect();

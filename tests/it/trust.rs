@@ -672,3 +672,43 @@ async fn the_masked_shelter_offers_the_nearest_hotline_of_its_own_country() {
     }
     assert!(checked > 50, "only {checked} settlements checked");
 }
+
+// ---- 14. A hotline serves its whole country by phone ----
+
+#[tokio::test]
+async fn hotline_coverage_is_the_country_it_serves_not_a_radius() {
+    let app = app_with_defaults().await;
+    // Close Turkmenistan's hotline (the import replaces the record by id).
+    let doc: Value =
+        serde_json::from_slice(&std::fs::read(geodata().join("facilities_demo.geojson")).unwrap())
+            .unwrap();
+    let mut tm = doc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["id"] == "demo-tm-hotline-001")
+        .unwrap()
+        .clone();
+    tm["properties"]["status"] = json!("closed");
+    let (status, body) = app
+        .import(&json!({"type": "FeatureCollection", "features": [tm]}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, answer) = app
+        .get("/api/coverage?level=1&sectors=hotline&package=hotline")
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let areas = answer["areas"].as_array().unwrap();
+    assert_eq!(areas.len(), 48, "{answer}");
+    for area in areas {
+        let code = area["code"].as_str().unwrap();
+        let total = area["pop_total"].as_f64().unwrap();
+        let covered = area["sectors"]["hotline"]["pop_covered"].as_f64().unwrap();
+        // Every region of a country with an active hotline, however far from its
+        // office (Atyrau is 1,500 km from Astana); none in Turkmenistan.
+        let want = if code.starts_with("TM") { 0.0 } else { total };
+        assert_eq!(covered, want, "{code}: {area}");
+        assert_eq!(area["pop_all"].as_f64().unwrap(), want, "{code}");
+    }
+    assert!(areas.iter().any(|a| a["code"] == "KZ-ATY"), "{answer}");
+}
