@@ -112,3 +112,81 @@ async fn gdal_geopackage_and_csv_of_the_export_import_unchanged() {
     let back = ogr2ogr(d, &["-f", "CSV"], "hxl.csv", "export.csv");
     reimports_unchanged(&app, "CSV → CSV", back, records).await;
 }
+
+/// `coverage --areas` takes a shapefile (and a zipped one) as `import areas` does, and
+/// reports the same as from the GeoJSON it was made from.
+#[test]
+fn coverage_reads_areas_from_a_shapefile() {
+    if !ogr2ogr_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let square = |x0: f64| {
+        serde_json::json!([[
+            [x0, 42.0],
+            [x0 + 1.5, 42.0],
+            [x0 + 1.5, 44.0],
+            [x0, 44.0],
+            [x0, 42.0]
+        ]])
+    };
+    let areas = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "D1", "name": "West"},
+         "geometry": {"type": "Polygon", "coordinates": square(68.0)}},
+        {"type": "Feature", "properties": {"code": "D2", "name": "East"},
+         "geometry": {"type": "Polygon", "coordinates": square(69.5)}}]});
+    std::fs::write(d.join("areas.geojson"), areas.to_string()).unwrap();
+    ogr2ogr(d, &["-f", "ESRI Shapefile"], "areas.shp", "areas.geojson");
+    let parts: Vec<(String, Vec<u8>)> = ["shp", "shx", "dbf", "prj", "cpg"]
+        .iter()
+        .filter_map(|e| {
+            let bytes = std::fs::read(d.join(format!("areas.{e}"))).ok()?;
+            Some((format!("districts/areas.{e}"), bytes))
+        })
+        .collect();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in &parts {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, bytes).unwrap();
+    }
+    std::fs::write(d.join("areas.zip"), zip.finish().unwrap().into_inner()).unwrap();
+    std::fs::write(
+        d.join("population.csv"),
+        "id,lon,lat,population\nA,69.0,43.0,100\nB,70.5,43.0,40\n",
+    )
+    .unwrap();
+    let facilities = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [69.0, 43.01]},
+         "properties": {"id": "h", "name": "h", "sectors": ["health"], "country": "KZ"}}]});
+    std::fs::write(d.join("facilities.geojson"), facilities.to_string()).unwrap();
+    let run = |areas: &str| {
+        let path = d.join(areas).display().to_string();
+        let (ok, out, err) = crate::trust::tirek(
+            &d.join("data"),
+            &[
+                "coverage",
+                "--areas",
+                &path,
+                "--population",
+                &d.join("population.csv").display().to_string(),
+                "--facilities",
+                &d.join("facilities.geojson").display().to_string(),
+                "--sectors",
+                "health",
+                "--package",
+                "health",
+            ],
+        );
+        assert!(ok, "{areas}: {err}");
+        out
+    };
+    let from_geojson = run("areas.geojson");
+    assert!(
+        from_geojson.contains("\nD1,") && from_geojson.contains("\nD2,"),
+        "{from_geojson}"
+    );
+    assert_eq!(run("areas.shp"), from_geojson);
+    assert_eq!(run("areas.zip"), from_geojson);
+}
