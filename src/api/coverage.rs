@@ -2,7 +2,7 @@
 
 use super::cache::AnalysisKey;
 use super::extract::{Caller, Params};
-use super::{ApiError, AppState, ErrorBody};
+use super::{ApiError, AppState, ErrorBody, GeoJson};
 use crate::coverage::analysis::{self, CoverageOptions, LeftOutPoint, Sites};
 use crate::coverage::planning;
 use crate::coverage::report::{AreaFigures, figures, row_order};
@@ -11,6 +11,7 @@ use crate::model::{Sector, parse_list};
 use crate::spatial::area_index::LeftOut;
 use axum::Json;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -46,14 +47,14 @@ fn sectors_param(params: &Params, key: &str) -> Result<Vec<Sector>, ApiError> {
 /// whole package, uncovered, facility counts, population-weighted mean and median
 /// distance to the nearest facility, ranks. Cached per data version.
 #[utoipa::path(get, path = "/api/coverage", params(CoverageParams),
-    responses((status = 200, description = "rows, or a FeatureCollection with `format=geojson`", body = CoverageAnswer),
+    responses((status = 200, description = "rows (`application/json`), or a FeatureCollection with `format=geojson` (`application/geo+json`)", content((CoverageAnswer = "application/json"), (CoverageAnswer = "application/geo+json"))),
               (status = 400, description = "bad parameter", body = ErrorBody),
               (status = 403, description = "the public setting the threshold of a sector with confidential facilities", body = ErrorBody)))]
 pub async fn coverage(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-) -> Result<Json<CoverageAnswer>, ApiError> {
+) -> Result<Response, ApiError> {
     let withheld = planning::withheld_sectors(caller.viewer(), &state.registry.index());
     let (thresholds, set) =
         super::plan::thresholds_param(&params, &["level", "sectors", "package", "format"])?;
@@ -161,7 +162,10 @@ pub async fn coverage(
             parents.get(code).cloned().flatten()
         });
     }
-    Ok(Json(body))
+    Ok(match body {
+        CoverageAnswer::Rows { .. } => Json(body).into_response(),
+        CoverageAnswer::Features { .. } => GeoJson(body).into_response(),
+    })
 }
 
 /// The answer of `GET /api/coverage`: rows, or (`format=geojson`) a FeatureCollection

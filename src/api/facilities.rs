@@ -1,7 +1,7 @@
 //! `/api/facilities`, `/api/import`, `/api/export`: the registry's records.
 
 use super::extract::{Body, Caller, Params};
-use super::{ApiError, AppState, ErrorBody};
+use super::{ApiError, AppState, ErrorBody, GeoJson};
 use crate::export::{self, FacilityCollection};
 use crate::import::{ImportFormat, read_facilities_as};
 use crate::model::{Facility, FacilityFeature, Role, Sector, parse_list};
@@ -33,13 +33,13 @@ pub struct ListParams {
 /// The facilities a caller may see, filtered. Confidential facilities are left out for
 /// the public.
 #[utoipa::path(get, path = "/api/facilities", params(ListParams),
-    responses((status = 200, description = "GeoJSON FeatureCollection of facilities", body = FacilityCollection),
+    responses((status = 200, description = "GeoJSON FeatureCollection of facilities", body = FacilityCollection, content_type = "application/geo+json"),
               (status = 400, description = "bad parameter", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-) -> Result<Json<FacilityCollection>, ApiError> {
+) -> Result<GeoJson<FacilityCollection>, ApiError> {
     params.only(&["sector", "bbox", "country", "q", "overdue"])?;
     let overdue = params.flag("overdue")?;
     let max_age = state.settings.verification_max_age_days;
@@ -78,7 +78,7 @@ pub async fn list(
         .into_iter()
         .map(|f| f.into_listed_feature(today, max_age))
         .collect();
-    Ok(Json(FacilityCollection {
+    Ok(GeoJson(FacilityCollection {
         features,
         demo_records: Some(demo),
         verification_max_age_days: Some(max_age),
@@ -119,17 +119,17 @@ fn in_bbox(b: [f64; 4], lon: f64, lat: f64) -> bool {
 
 /// One facility. A confidential one is not found for the public.
 #[utoipa::path(get, path = "/api/facilities/{id}", params(("id" = String, Path, description = "facility id")),
-    responses((status = 200, description = "GeoJSON Feature", body = FacilityFeature), (status = 404, description = "no such facility", body = ErrorBody)))]
+    responses((status = 200, description = "GeoJSON Feature", body = FacilityFeature, content_type = "application/geo+json"), (status = 404, description = "no such facility", body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<FacilityFeature>, ApiError> {
+) -> Result<GeoJson<FacilityFeature>, ApiError> {
     let index = state.registry.index();
     match index.get(&id) {
         Some(f) if caller.viewer().sees(&f) => {
             let today = chrono::Utc::now().date_naive();
-            Ok(Json(f.into_listed_feature(
+            Ok(GeoJson(f.into_listed_feature(
                 today,
                 state.settings.verification_max_age_days,
             )))
@@ -146,7 +146,7 @@ fn read_feature(body: &[u8]) -> Result<Facility, ApiError> {
 
 /// Adds a facility (GeoJSON Feature). Needs the planner role.
 #[utoipa::path(post, path = "/api/facilities", request_body(description = "a GeoJSON Feature with the record's fields as properties", content((FacilityFeature = "application/json"), (FacilityFeature = "application/geo+json"))),
-    responses((status = 201, description = "created", body = FacilityFeature), (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
+    responses((status = 201, description = "created", body = FacilityFeature, content_type = "application/geo+json"), (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
               (status = 409, description = "id exists", body = ErrorBody), (status = 422, description = "invalid record", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
@@ -157,13 +157,13 @@ pub async fn create(
     caller.require(Role::Planner)?;
     let facility = read_feature(&body)?;
     let stored = state.registry.create(facility, caller.actor()).await?;
-    Ok((StatusCode::CREATED, Json(FacilityFeature::from(stored))).into_response())
+    Ok((StatusCode::CREATED, GeoJson(FacilityFeature::from(stored))).into_response())
 }
 
 /// Replaces a facility. Needs the planner role.
 #[utoipa::path(put, path = "/api/facilities/{id}", params(("id" = String, Path, description = "facility id")),
     request_body(description = "a GeoJSON Feature with the record's fields as properties", content((FacilityFeature = "application/json"), (FacilityFeature = "application/geo+json"))),
-    responses((status = 200, description = "updated", body = FacilityFeature), (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
+    responses((status = 200, description = "updated", body = FacilityFeature, content_type = "application/geo+json"), (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
               (status = 404, description = "no such facility", body = ErrorBody), (status = 422, description = "invalid record", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn update(
@@ -171,7 +171,7 @@ pub async fn update(
     caller: Caller,
     Path(id): Path<String>,
     Body(body): Body,
-) -> Result<Json<FacilityFeature>, ApiError> {
+) -> Result<GeoJson<FacilityFeature>, ApiError> {
     caller.require(Role::Planner)?;
     let mut value: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
@@ -198,7 +198,7 @@ pub async fn update(
     }
     let facility = Facility::from_feature(&value).map_err(ApiError::invalid_record)?;
     let stored = state.registry.update(facility, caller.actor()).await?;
-    Ok(Json(FacilityFeature::from(stored)))
+    Ok(GeoJson(FacilityFeature::from(stored)))
 }
 
 /// Removes a facility. Needs the planner role.
@@ -264,7 +264,7 @@ pub async fn import(
 
 /// Every facility the caller may see, as GeoJSON or HXL CSV.
 #[utoipa::path(get, path = "/api/export", params(("format" = Option<String>, Query, description = "geojson (default) | csv")),
-    responses((status = 200, description = "GeoJSON FeatureCollection or CSV with an HXL hashtag row", body = FacilityCollection),
+    responses((status = 200, description = "GeoJSON FeatureCollection or CSV with an HXL hashtag row", content((FacilityCollection = "application/geo+json"), (String = "text/csv"))),
               (status = 400, description = "bad parameter", body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
@@ -295,7 +295,7 @@ pub async fn export(
                     header::CONTENT_DISPOSITION,
                     "attachment; filename=\"tirek-facilities.geojson\"",
                 )],
-                Json(body),
+                GeoJson(body),
             )
                 .into_response())
         }

@@ -10,6 +10,7 @@ mod extract;
 mod facilities;
 mod generated;
 mod geography;
+mod geojson;
 mod guard;
 mod nearest;
 mod nearest_batch;
@@ -18,6 +19,7 @@ mod places;
 mod plan;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail, ErrorDetails};
+pub use geojson::{GEOJSON, GeoJson};
 pub use guard::PublicOrigins;
 
 use crate::basemap::{Basemap, PMTILES_MIME, PMTILES_PATH};

@@ -2,7 +2,7 @@
 //! the services.
 
 use super::extract::Params;
-use super::{ApiError, AppState, ErrorBody};
+use super::{ApiError, AppState, ErrorBody, GeoJson};
 use crate::basemap::{Basemap, BasemapInfo};
 use crate::model::geojson::{CollectionTag, FeatureTag, Geometry, PointGeometry};
 use crate::model::{Language, Sector, Service};
@@ -182,12 +182,12 @@ pub struct SettlementProperties {
 
 /// Admin areas of a level as GeoJSON.
 #[utoipa::path(get, path = "/api/areas", params(("level" = Option<u8>, Query, description = "0 country, 1 region, 2 district; absent: all")),
-    responses((status = 200, description = "FeatureCollection of MultiPolygons", body = AreaCollection),
+    responses((status = 200, description = "FeatureCollection of MultiPolygons", body = AreaCollection, content_type = "application/geo+json"),
               (status = 400, description = "bad parameter", body = ErrorBody)))]
 pub async fn areas(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<AreaCollection>, ApiError> {
+) -> Result<GeoJson<AreaCollection>, ApiError> {
     params.only(&["level"])?;
     let level: Option<u8> = params.parse("level")?;
     let places = state.registry.places();
@@ -210,7 +210,7 @@ pub async fn areas(
             },
         })
         .collect();
-    Ok(Json(AreaCollection {
+    Ok(GeoJson(AreaCollection {
         kind: CollectionTag::FeatureCollection,
         features,
     }))
@@ -220,12 +220,12 @@ pub async fn areas(
 #[utoipa::path(get, path = "/api/settlements", params(
         ("q" = Option<String>, Query, description = "name in Cyrillic or Latin, transliteration-tolerant"),
         ("limit" = Option<usize>, Query, description = "most results (default: all, or 20 with q)")),
-    responses((status = 200, description = "FeatureCollection of Points", body = SettlementCollection),
+    responses((status = 200, description = "FeatureCollection of Points", body = SettlementCollection, content_type = "application/geo+json"),
               (status = 400, description = "bad parameter", body = ErrorBody)))]
 pub async fn settlements(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<SettlementCollection>, ApiError> {
+) -> Result<GeoJson<SettlementCollection>, ApiError> {
     params.only(&["q", "limit"])?;
     let limit: Option<usize> = params.parse("limit")?;
     let places = state.registry.places();
@@ -276,7 +276,7 @@ pub async fn settlements(
             },
         })
         .collect();
-    Ok(Json(SettlementCollection {
+    Ok(GeoJson(SettlementCollection {
         kind: CollectionTag::FeatureCollection,
         features,
     }))

@@ -11,7 +11,7 @@
 
 use super::cache::AnalysisKey;
 use super::extract::{Body, Caller, Params};
-use super::{ApiError, AppState, ErrorBody};
+use super::{ApiError, AppState, ErrorBody, GeoJson};
 use crate::coverage::Thresholds;
 use crate::coverage::analysis::Sites;
 use crate::coverage::grid::{self, BBox, GridCollection, MAX_CELLS};
@@ -82,6 +82,14 @@ fn cached_response<T: Serialize>(answer: &Result<T, String>) -> Result<Response,
     }
 }
 
+/// [`cached_response`] for a GeoJSON answer (`application/geo+json`).
+fn cached_geojson<T: Serialize>(answer: &Result<T, String>) -> Result<Response, ApiError> {
+    match answer {
+        Ok(value) => Ok(GeoJson(value).into_response()),
+        Err(message) => Err(ApiError::bad_request(message.clone())),
+    }
+}
+
 /// A `threshold_km.<sector>` value: km between 0 and 20,000.
 pub(super) fn km_value(key: &str, value: &str) -> Result<f64, ApiError> {
     value
@@ -142,7 +150,7 @@ fn refuse_confidential_sector(
 /// centre to the nearest active facility and whether that is within the threshold.
 /// Sectors with confidential facilities are withheld (null) from the public.
 #[utoipa::path(get, path = "/api/gaps/grid", params(GridParams),
-    responses((status = 200, description = "GeoJSON FeatureCollection of H3 Polygons; foreign member `grid`", body = GridCollection),
+    responses((status = 200, description = "GeoJSON FeatureCollection of H3 Polygons; foreign member `grid`", body = GridCollection, content_type = "application/geo+json"),
               (status = 400, description = "bad parameter, or more than 200,000 cells", body = ErrorBody)))]
 pub async fn gaps_grid(
     State(state): State<AppState>,
@@ -212,7 +220,7 @@ pub async fn gaps_grid(
     })
     .await
     .map_err(|e| ApiError::internal(&e))?;
-    cached_response(&result)
+    cached_geojson(&result)
 }
 
 /// Each settlement's nearest active facility of `sector`: `[{id, name, population,

@@ -123,7 +123,8 @@ pub struct CoverageArgs {
     /// Population CSV (`id,lon,lat,population`, extra columns ignored); absent: the store's settlements.
     #[arg(long)]
     pub population: Option<PathBuf>,
-    /// Areas GeoJSON; absent: the store's areas of `--level`.
+    /// Areas: GeoJSON, an ESRI Shapefile (.shp with .dbf, .prj, .cpg) or a zip holding
+    /// one, WGS84; absent: the store's areas of `--level`.
     #[arg(long)]
     pub areas: Option<PathBuf>,
     /// The areas' code attribute (default: `code`, then the first `ADM*_PCODE`, `shapeID`, `id`).
@@ -307,10 +308,10 @@ pub enum ImportCommand {
         #[arg(long)]
         country: Option<String>,
     },
-    /// Admin areas from GeoJSON or an ESRI Shapefile (.shp with .dbf, .prj, .cpg),
-    /// WGS84 only; replaces the areas of the file's level(s).
+    /// Admin areas from GeoJSON or an ESRI Shapefile (.shp with .dbf, .prj, .cpg, or a
+    /// zip holding one), WGS84 only; replaces the areas of the file's level(s).
     Areas {
-        /// The .geojson/.json or .shp file.
+        /// The .geojson/.json, .shp or .zip file.
         file: PathBuf,
         /// Admin level: 0 country, 1 region, 2 district; inferred from ADMn_PCODE or
         /// shapeType when absent.

@@ -112,16 +112,8 @@ async fn areas(
     options: AreaOptions,
     replace_all: bool,
 ) -> Result<()> {
-    let is_shp = file
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
-    let read = if is_shp {
-        eprintln!("reading shapefile {} …", file.display());
-        import::shapefile::read_path(file, &options)
-    } else {
-        import::areas::read_geojson_with(&read(file)?, &options)
-    }
-    .map_err(|e| rejected(file, e))?;
+    eprintln!("reading {} …", file.display());
+    let read = super::read_areas_file(file, &options)?.map_err(|e| rejected(file, e))?;
     let summary = registry
         .import_areas(read, options.level, replace_all, &cli_actor())
         .await?;

@@ -2,9 +2,9 @@
 //! command line, else the store. Every analysis command resolves its inputs here, so a
 //! file and the store give the same records the same way.
 
-use super::{read_file, record_errors};
+use super::{read_areas_file, read_file, record_errors};
 use crate::coverage::analysis::Sites;
-use crate::import::areas::{AreaOptions, read_geojson_with as read_areas};
+use crate::import::areas::AreaOptions;
 use crate::import::population::{AreaCodes, read_population_points_with_codes};
 use crate::import::settlements::read_csv as read_settlements;
 use crate::import::sites::read_sites;
@@ -75,8 +75,8 @@ impl<'a> Inputs<'a> {
         }
     }
 
-    /// The areas to report on: the file's (at `level`, default 2), else the store's at
-    /// `level` (default its finest).
+    /// The areas to report on: the file's (GeoJSON, a shapefile or a zipped one; at
+    /// `level`, default 2), else the store's at `level` (default its finest).
     pub fn areas(
         &self,
         file: Option<&Path>,
@@ -90,7 +90,7 @@ impl<'a> Inputs<'a> {
                     code_field: code_field.map(str::to_string),
                     name_field: None,
                 };
-                Ok(read_areas(&read_file(path)?, &options)
+                Ok(read_areas_file(path, &options)?
                     .map_err(|e| record_errors(path, e))?
                     .areas)
             }

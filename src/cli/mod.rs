@@ -89,6 +89,29 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))
 }
 
+/// Reads admin areas from `path`: an ESRI Shapefile (the `.shp`, with its `.dbf`,
+/// `.prj` and `.cpg` beside it), a zip archive holding one, or GeoJSON. `import areas`
+/// and every analysis's `--areas` read through here, so they take the same files. The
+/// outer error is the file being unreadable; the inner one, its record errors.
+pub(crate) fn read_areas_file(
+    path: &Path,
+    options: &crate::import::areas::AreaOptions,
+) -> Result<Result<crate::import::areas::AreaRead, Vec<RecordError>>> {
+    use crate::import::{areas, shapefile};
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("shp"))
+    {
+        return Ok(shapefile::read_path(path, options));
+    }
+    let bytes = read_file(path)?;
+    Ok(if shapefile::is_zip(&bytes) {
+        shapefile::read_zip(&bytes, options)
+    } else {
+        areas::read_geojson_with(&bytes, options)
+    })
+}
+
 /// Prints a file's record errors (the first 50, each naming its record and field) and
 /// returns the error that ends the command.
 pub(crate) fn record_errors(path: &Path, errors: Vec<RecordError>) -> anyhow::Error {

@@ -19,9 +19,9 @@
 //! `covered_<s>` as null, and `covered_all` is null. The API withholds every sector
 //! with a confidential facility from the public.
 //!
-//! **Polygons.** RFC 7946: rings are closed and counter-clockwise. A cell crossing the
-//! antimeridian (none in Central Asia) has its longitudes unwrapped past ±180 rather
-//! than being cut.
+//! **Polygons.** RFC 7946: rings are closed and counter-clockwise, and every longitude
+//! is within [-180, 180]: a cell crossing the antimeridian (none in Central Asia) is a
+//! MultiPolygon of its two parts cut at ±180 (§3.1.9), see [`cell_geometry`].
 
 use super::Thresholds;
 use crate::model::Sector;
@@ -267,6 +267,69 @@ pub fn cell_ring(cell: CellIndex) -> Vec<[f64; 2]> {
     ring
 }
 
+/// A cell as a GeoJSON geometry with every longitude within [-180, 180]: its Polygon,
+/// or, for a cell crossing the antimeridian, a MultiPolygon of the part west of 180°
+/// and the part east of it (at -180°), cut along the meridian (RFC 7946 §3.1.9).
+pub fn cell_geometry(cell: CellIndex) -> geojson::GeometryValue {
+    let ring = cell_ring(cell);
+    let polygon = |ring: Vec<[f64; 2]>| {
+        Polygon::new(
+            ring.into_iter()
+                .map(|[lon, lat]| (lon, lat))
+                .collect::<Vec<_>>()
+                .into(),
+            Vec::new(),
+        )
+    };
+    if ring.iter().all(|p| p[0] <= 180.0) {
+        return geojson::GeometryValue::from(&polygon(ring));
+    }
+    let round6 = |v: f64| (v * 1e6).round() / 1e6;
+    let parts: Vec<Polygon<f64>> = [(true, 0.0), (false, -360.0)]
+        .into_iter()
+        .filter_map(|(west, shift)| {
+            let part: Vec<[f64; 2]> = clip_at_180(&ring, west)
+                .into_iter()
+                .map(|[lon, lat]| [round6(lon + shift), round6(lat)])
+                .collect();
+            (part.len() >= 4).then(|| polygon(part))
+        })
+        .collect();
+    geojson::GeometryValue::from(&geo::MultiPolygon::new(parts))
+}
+
+/// The part of a closed ring (longitudes unwrapped past 180) west (`west`) or east of
+/// the 180° meridian, closed (Sutherland–Hodgman against one half-plane; the
+/// orientation is kept).
+fn clip_at_180(ring: &[[f64; 2]], west: bool) -> Vec<[f64; 2]> {
+    let inside = |p: [f64; 2]| if west { p[0] <= 180.0 } else { p[0] >= 180.0 };
+    let open = &ring[..ring.len().saturating_sub(1)];
+    let mut out: Vec<[f64; 2]> = Vec::new();
+    let mut push = |p: [f64; 2]| {
+        if out.last() != Some(&p) {
+            out.push(p);
+        }
+    };
+    for (i, &a) in open.iter().enumerate() {
+        let b = open[(i + 1) % open.len()];
+        if inside(a) {
+            push(a);
+        }
+        if inside(a) != inside(b) {
+            let t = (180.0 - a[0]) / (b[0] - a[0]);
+            push([180.0, a[1] + t * (b[1] - a[1])]);
+        }
+    }
+    if out.len() > 1 && out.first() == out.last() {
+        out.pop();
+    }
+    if out.len() < 3 {
+        return Vec::new();
+    }
+    out.push(out[0]);
+    out
+}
+
 /// One hexagon of the grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GridCell {
@@ -439,7 +502,8 @@ pub struct GridFeature {
     /// Always `"Feature"`.
     #[serde(rename = "type")]
     pub kind: FeatureTag,
-    /// The hexagon: a GeoJSON Polygon.
+    /// The hexagon: a GeoJSON Polygon (a MultiPolygon cut at ±180 for a cell crossing
+    /// the antimeridian).
     pub geometry: Geometry,
     /// Its figures.
     pub properties: GridCellFigures,
@@ -557,16 +621,7 @@ pub fn to_geojson(grid: &Grid, withheld: &[Sector], note: &str) -> GridCollectio
             props.people_out_of_reach = all.map(|_| c.out_of_reach);
             GridFeature {
                 kind: FeatureTag::Feature,
-                geometry: Geometry(geojson::Geometry::new(geojson::GeometryValue::from(
-                    &Polygon::new(
-                        cell_ring(c.cell)
-                            .into_iter()
-                            .map(|[lon, lat]| (lon, lat))
-                            .collect::<Vec<_>>()
-                            .into(),
-                        Vec::new(),
-                    ),
-                ))),
+                geometry: Geometry(geojson::Geometry::new(cell_geometry(c.cell))),
                 properties: props,
             }
         })
@@ -605,6 +660,65 @@ mod tests {
                 .sum();
             assert!(twice > 0.0, "{lon},{lat}");
         }
+    }
+
+    #[test]
+    fn a_cell_across_the_antimeridian_is_cut_at_180() {
+        let shoelace = |ring: &[[f64; 2]]| -> f64 {
+            ring.windows(2)
+                .map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1])
+                .sum::<f64>()
+                / 2.0
+        };
+        let mut crossing = 0;
+        for &(lon, lat) in &[
+            (179.99, 10.0),
+            (-179.99, -60.0),
+            (180.0, 0.0),
+            (179.95, 65.0),
+        ] {
+            let cell = cell_of(lon, lat, Resolution::Five).unwrap();
+            let ring = cell_ring(cell);
+            let value = serde_json::to_value(geojson::Geometry::new(cell_geometry(cell))).unwrap();
+            let all: Vec<f64> = value["coordinates"]
+                .to_string()
+                .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+                .filter(|t| !t.is_empty())
+                .map(|t| t.parse().unwrap())
+                .collect();
+            let lons = all.iter().step_by(2);
+            assert!(
+                lons.clone().all(|x| (-180.0..=180.0).contains(x)),
+                "{lon},{lat}: {value}"
+            );
+            if ring.iter().all(|p| p[0] <= 180.0) {
+                assert_eq!(value["type"], "Polygon");
+                continue;
+            }
+            crossing += 1;
+            assert_eq!(value["type"], "MultiPolygon", "{lon},{lat}");
+            let parts: Vec<Vec<[f64; 2]>> = value["coordinates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| serde_json::from_value(p[0].clone()).unwrap())
+                .collect();
+            assert_eq!(parts.len(), 2, "{value}");
+            // One part ends at 180, the other starts at -180; together, the whole cell.
+            assert!(parts[0].iter().all(|p| p[0] > 0.0) && parts[0].iter().any(|p| p[0] == 180.0));
+            assert!(parts[1].iter().all(|p| p[0] < 0.0) && parts[1].iter().any(|p| p[0] == -180.0));
+            for part in &parts {
+                assert_eq!(part.first(), part.last());
+                assert!(shoelace(part) > 0.0, "counter-clockwise");
+            }
+            let whole = shoelace(&ring);
+            let sum = shoelace(&parts[0]) + shoelace(&parts[1]);
+            assert!(
+                (sum - whole).abs() < 1e-6 * whole.max(1.0),
+                "{sum} vs {whole}"
+            );
+        }
+        assert!(crossing >= 2, "the cells tried cross the antimeridian");
     }
 
     #[test]

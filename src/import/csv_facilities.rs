@@ -7,7 +7,7 @@
 //! validation.
 
 use super::RecordError;
-use crate::model::{Facility, Language};
+use crate::model::{DERIVED_PROPERTY_NAMES, Facility, Language};
 use serde_json::{Map, Value};
 
 /// Column header and HXL hashtag, in the order export writes them.
@@ -52,6 +52,19 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ("demo", "#meta+demo"),
     ("created_at", "#date+created"),
     ("updated_at", "#date+updated"),
+];
+
+/// Columns other tools write for the same fields: GDAL/QGIS CSV (`ogr2ogr -f CSV -lco
+/// GEOMETRY=AS_XY` writes the point as `X`,`Y`; `AS_WKT` as `WKT`; nested objects as
+/// JSON in `names` and `capacity`), header name → field.
+const ALIASES: &[(&str, &str)] = &[
+    ("X", "lon"),
+    ("Y", "lat"),
+    ("x", "lon"),
+    ("y", "lat"),
+    ("WKT", "wkt"),
+    ("names", "names"),
+    ("capacity", "capacity"),
 ];
 
 const BOOLEANS: &[&str] = &[
@@ -113,13 +126,24 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Facility>, Vec<RecordError>> {
             .iter()
             .find(|(name, hxl)| *name == cell || *hxl == tag)
             .map(|(name, _)| *name)
+            .or_else(|| {
+                ALIASES
+                    .iter()
+                    .find(|(alias, _)| *alias == cell)
+                    .map(|(_, field)| *field)
+            })
     };
     let mut fields: Vec<Option<&'static str>> = header.iter().map(field_of).collect();
     let header_is_hxl = header.iter().any(|c| c.trim().starts_with('#'));
     let mut line = 1;
     let mut errors = Vec::new();
     for (i, cell) in header.iter().enumerate() {
-        if fields[i].is_none() && !cell.trim().is_empty() && !header_is_hxl {
+        // What Tirek adds to what it writes (`verification_overdue`) is read and ignored.
+        if fields[i].is_none()
+            && !cell.trim().is_empty()
+            && !header_is_hxl
+            && !DERIVED_PROPERTY_NAMES.contains(&cell.trim())
+        {
             errors.push(RecordError::file(
                 format!("column {}", i + 1),
                 format!("unknown column {cell:?}"),
@@ -209,6 +233,29 @@ fn to_feature(fields: &[Option<&'static str>], record: &csv::StringRecord) -> Va
         match *field {
             "lon" => lon = number(cell),
             "lat" => lat = number(cell),
+            "wkt" => match wkt_point(cell) {
+                Some((x, y)) => (lon, lat) = (Value::from(x), Value::from(y)),
+                None => {
+                    (lon, lat) = (Value::String(cell.to_string()), Value::Null);
+                }
+            },
+            // A nested object as JSON (GDAL): its members join the per-column ones,
+            // which win; anything else is passed on to be refused by name.
+            "names" | "capacity" => match serde_json::from_str::<Value>(cell) {
+                Ok(Value::Object(map)) => {
+                    let into = if *field == "names" {
+                        &mut names
+                    } else {
+                        &mut capacity
+                    };
+                    for (k, v) in map {
+                        into.entry(k).or_insert(v);
+                    }
+                }
+                _ => {
+                    props.insert(field.to_string(), Value::String(cell.to_string()));
+                }
+            },
             "beds_total" | "beds_available" => {
                 let v = cell
                     .parse::<u64>()
@@ -236,10 +283,10 @@ fn to_feature(fields: &[Option<&'static str>], record: &csv::StringRecord) -> Va
             }
         }
     }
-    if !names.is_empty() {
+    if !names.is_empty() && !props.contains_key("names") {
         props.insert("names".into(), Value::Object(names));
     }
-    if !capacity.is_empty() {
+    if !capacity.is_empty() && !props.contains_key("capacity") {
         props.insert("capacity".into(), Value::Object(capacity));
     }
     serde_json::json!({
@@ -247,6 +294,21 @@ fn to_feature(fields: &[Option<&'static str>], record: &csv::StringRecord) -> Va
         "geometry": {"type": "Point", "coordinates": [lon, lat]},
         "properties": props,
     })
+}
+
+/// `POINT (lon lat)` (WKT, as GDAL's `GEOMETRY=AS_WKT` writes it).
+fn wkt_point(text: &str) -> Option<(f64, f64)> {
+    let rest = text.trim();
+    let rest = rest
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("POINT"))
+        .map(|_| rest[5..].trim())?;
+    let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
+    let mut parts = inner.split_whitespace().map(str::parse::<f64>);
+    let (Some(Ok(x)), Some(Ok(y))) = (parts.next(), parts.next()) else {
+        return None;
+    };
+    Some((x, y))
 }
 
 #[cfg(test)]
@@ -269,5 +331,47 @@ mod tests {
         let f = read(csv.as_bytes()).unwrap();
         assert_eq!(f[0].sectors.len(), 2);
         assert_eq!(f[0].lon, 68.1);
+    }
+
+    #[test]
+    fn reads_what_gdal_writes_as_csv() {
+        // `ogr2ogr -f CSV -lco GEOMETRY=AS_XY` of a GeoPackage of the export.
+        let csv = r#"X,Y,id,name,names,organisation,sectors,services,address,country,adm1,adm2,phone,opening_hours,languages,female_staff,child_friendly,wheelchair_access,free_of_charge,no_police_report_required,capacity,status,confidential,verified_at,source,demo,created_at,updated_at,verification_overdue
+74.55448,42.86983,kg-shelter-1,Shelter,"{ ""ru"": ""Убежище"" }",NGO,(1:shelter),"(2:counselling,emergency_shelter)",,KG,,,+996 700 000 045,24/7,"(3:ky,ru,en)","1","1","0","1","0","{ ""beds_total"": 15, ""beds_available"": 3, ""as_of"": ""2026-10-02"" }",active,"1",2026/07/25,demo,"1",2026/12/06 09:25:20+00,2026/12/06 09:25:20+00,"0"
+"#;
+        let f = read(csv.as_bytes()).unwrap();
+        let f = &f[0];
+        assert_eq!((f.lon, f.lat), (74.55448, 42.86983));
+        assert_eq!(f.names[&Language::Ru], "Убежище");
+        assert_eq!(f.services.len(), 2);
+        assert_eq!(f.languages.len(), 3);
+        let capacity = f.capacity.as_ref().unwrap();
+        assert_eq!(
+            (capacity.beds_total, capacity.beds_available),
+            (15, Some(3))
+        );
+        assert_eq!(
+            f.verified_at,
+            chrono::NaiveDate::from_ymd_opt(2026, 7, 25),
+            "GDAL's date form"
+        );
+        assert_eq!(
+            f.created_at.map(|t| crate::model::format_timestamp(&t)),
+            Some("2026-12-06T09:25:20Z".to_string())
+        );
+        // `GEOMETRY=AS_WKT`.
+        let wkt = "WKT,id,name,sectors,country\n\"POINT (74.5 42.8)\",a,A,(1:health),KG\n";
+        let f = read(wkt.as_bytes()).unwrap();
+        assert_eq!((f[0].lon, f[0].lat), (74.5, 42.8));
+        // Bad GDAL values are named by row and column.
+        let bad = "X,Y,id,name,sectors,country,created_at\n74.5,42.8,a,A,(2:health),KG,2026/12/06 05:02:25+00\n74.5,42.8,b,B,(1:health),KG,2026/12/06 05:02:25\n";
+        let errors = read(bad.as_bytes()).unwrap_err();
+        let found: Vec<(Option<usize>, &str)> =
+            errors.iter().map(|e| (e.index, e.field.as_str())).collect();
+        assert_eq!(
+            found,
+            [(Some(2), "sectors"), (Some(3), "created_at")],
+            "{errors:?}"
+        );
     }
 }

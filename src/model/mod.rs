@@ -11,7 +11,10 @@ mod vocab;
 
 pub use account::{Account, Credential, CredentialKind, Role, UnknownRole};
 pub use facility::{Capacity, Facility, FacilityFeature, FacilityProperties, FieldError};
-pub use facility::{PROPERTY_NAMES, format_timestamp};
+pub use facility::{
+    DERIVED_PROPERTY_NAMES, PROPERTY_NAMES, format_timestamp, parse_date, parse_timestamp,
+    split_list,
+};
 pub use hours::{OpeningHours, OpeningHoursError};
 pub use place::{Area, PopulationPoint, Settlement, country_bytes};
 pub use vocab::parse_list;

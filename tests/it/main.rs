@@ -5,6 +5,7 @@ mod basemap;
 mod coverage;
 mod csrf;
 mod fuzz;
+mod gdal;
 mod geography;
 mod layers;
 mod lockout;

@@ -76,7 +76,7 @@ async fn export_then_import_is_lossless_in_both_formats() {
 }
 
 /// Every facility the store holds, sorted by id (timestamps included).
-async fn stored(app: &TestApp) -> Vec<Facility> {
+pub async fn stored(app: &TestApp) -> Vec<Facility> {
     let mut all = app.state.registry.store().facilities().await.unwrap();
     all.sort_by(|a, b| a.id.cmp(&b.id));
     all
@@ -84,7 +84,7 @@ async fn stored(app: &TestApp) -> Vec<Facility> {
 
 /// Imports `body` (format detected) and checks that nothing changed: every record read
 /// is `unchanged`, and the store holds exactly what it held before.
-async fn reimports_unchanged(app: &TestApp, what: &str, body: Vec<u8>, records: usize) {
+pub async fn reimports_unchanged(app: &TestApp, what: &str, body: Vec<u8>, records: usize) {
     let before = stored(app).await;
     let (status, summary) = app
         .send(

@@ -322,6 +322,99 @@ fn read_point(geometry: Option<&Value>, errors: &mut Vec<FieldError>) -> (f64, f
     }
 }
 
+/// The items of a list given as one string: comma-separated (`health,police`), GDAL's
+/// list form `(2:health,police)` (what ogr2ogr writes for a list field in a format that
+/// has none: GeoPackage, CSV, Shapefile; the count must match), or a JSON array in a
+/// string (`["health","police"]`). Blank items are dropped.
+pub fn split_list(text: &str) -> Result<Vec<String>, String> {
+    let text = text.trim();
+    if text.starts_with('[') {
+        return match serde_json::from_str::<Vec<Value>>(text) {
+            Ok(values) => values
+                .into_iter()
+                .filter(|v| !v.is_null())
+                .map(|v| match v {
+                    Value::String(s) => Ok(s.trim().to_string()),
+                    other => Err(format!("{other} in the JSON list is not a string")),
+                })
+                .filter(|s| s.as_ref().map_or(true, |s| !s.is_empty()))
+                .collect(),
+            Err(e) => Err(format!(
+                "{text:?} looks like a JSON list but is not one: {e}"
+            )),
+        };
+    }
+    let gdal = text
+        .strip_prefix('(')
+        .and_then(|t| t.strip_suffix(')'))
+        .and_then(|t| t.split_once(':'))
+        .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    let (declared, body) = match gdal {
+        Some((n, body)) => (n.parse::<usize>().ok(), body),
+        None => (None, text),
+    };
+    let items: Vec<String> = body
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    match declared {
+        Some(n) if n != items.len() => Err(format!(
+            "{text:?}: a GDAL list of {n} item(s) holding {}",
+            items.len()
+        )),
+        _ => Ok(items),
+    }
+}
+
+/// A date `YYYY-MM-DD`, or `YYYY/MM/DD` as GDAL writes a Date field to CSV.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y/%m/%d"))
+        .ok()
+}
+
+/// A timestamp: RFC 3339 (`2026-12-06T05:02:25Z`, what Tirek writes), or the forms GDAL
+/// and spreadsheets write: `/` or `-` between the date's parts, a space or `T` before
+/// the time, fractional seconds, and a zone `Z`, `+HH`, `+HHMM` or `+HH:MM`
+/// (`2026/12/06 05:02:25+00`). A date alone is midnight UTC. A time without a zone is
+/// refused: which zone was meant cannot be known. The error is the hint to append.
+pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, &'static str> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Some(d) = parse_date(text) {
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    let zoned = match text.strip_suffix('Z').or_else(|| text.strip_suffix('z')) {
+        Some(rest) => format!("{rest}+00"),
+        None => text.to_string(),
+    };
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f%#z",
+        "%Y-%m-%d %H:%M:%S%.f%#z",
+        "%Y/%m/%d %H:%M:%S%.f%#z",
+        "%Y/%m/%dT%H:%M:%S%.f%#z",
+    ] {
+        if let Ok(t) = DateTime::parse_from_str(&zoned, format) {
+            return Ok(t.with_timezone(&Utc));
+        }
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y/%m/%d %H:%M:%S%.f",
+    ] {
+        if chrono::NaiveDateTime::parse_from_str(text, format).is_ok() {
+            return Err(" (no time zone: add Z or +00 for UTC)");
+        }
+    }
+    Err("")
+}
+
 /// Reads typed properties, recording an error for every ill-typed one.
 struct PropertyReader<'a> {
     props: &'a Map<String, Value>,
@@ -378,9 +471,9 @@ impl<'a> PropertyReader<'a> {
 
     fn date(&mut self, key: &str) -> Option<NaiveDate> {
         let text = self.string(key)?;
-        match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
+        match parse_date(&text) {
+            Some(d) => Some(d),
+            None => {
                 self.fail(key, format!("{text:?} is not a date YYYY-MM-DD"));
                 None
             }
@@ -389,12 +482,26 @@ impl<'a> PropertyReader<'a> {
 
     fn timestamp(&mut self, key: &str) -> Option<DateTime<Utc>> {
         let text = self.string(key)?;
-        match DateTime::parse_from_rfc3339(&text) {
-            Ok(t) => Some(t.with_timezone(&Utc)),
-            Err(_) => {
-                self.fail(key, format!("{text:?} is not an RFC 3339 timestamp"));
+        match parse_timestamp(&text) {
+            Ok(t) => Some(t),
+            Err(why) => {
+                self.fail(key, format!("{text:?} is not an RFC 3339 timestamp{why}"));
                 None
             }
+        }
+    }
+
+    /// An object property, also given as a string holding a JSON object (what GDAL and
+    /// spreadsheets write for a nested object).
+    fn object(&self, key: &str) -> Option<Value> {
+        match self.get(key)? {
+            Value::String(s) if s.trim_start().starts_with('{') => {
+                match serde_json::from_str::<Value>(s) {
+                    Ok(v @ Value::Object(_)) => Some(v),
+                    _ => Some(Value::String(s.clone())),
+                }
+            }
+            other => Some(other.clone()),
         }
     }
 
@@ -416,13 +523,17 @@ impl<'a> PropertyReader<'a> {
                 }
                 items
             }
-            Some(Value::String(s)) => s
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .enumerate()
-                .map(|(i, s)| (format!("{key}[{i}]"), s.to_string()))
-                .collect(),
+            Some(Value::String(s)) => match split_list(s) {
+                Ok(items) => items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, s)| (format!("{key}[{i}]"), s))
+                    .collect(),
+                Err(message) => {
+                    self.fail(key, message);
+                    return Vec::new();
+                }
+            },
             Some(_) => {
                 self.fail(key, "must be an array of strings");
                 return Vec::new();
@@ -441,10 +552,10 @@ impl<'a> PropertyReader<'a> {
 
     fn names(&mut self) -> BTreeMap<Language, String> {
         let mut names = BTreeMap::new();
-        match self.get("names") {
+        match self.object("names") {
             None => {}
             Some(Value::Object(map)) => {
-                for (lang, name) in map {
+                for (lang, name) in &map {
                     let key = format!("names.{lang}");
                     match (lang.parse::<Language>(), name.as_str()) {
                         (Ok(l), Some(n)) if !n.trim().is_empty() => {
@@ -463,7 +574,7 @@ impl<'a> PropertyReader<'a> {
     }
 
     fn capacity(&mut self) -> Option<Capacity> {
-        let value = self.get("capacity")?.clone();
+        let value = self.object("capacity")?;
         let Value::Object(map) = value else {
             self.fail(
                 "capacity",
@@ -491,9 +602,9 @@ impl<'a> PropertyReader<'a> {
         let beds_available = count("beds_available");
         let as_of = match inner.get("as_of").and_then(Value::as_str) {
             None => None,
-            Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
+            Some(text) => match parse_date(text) {
+                Some(d) => Some(d),
+                None => {
                     self.fail(
                         "capacity.as_of",
                         format!("{text:?} is not a date YYYY-MM-DD"),
@@ -641,5 +752,105 @@ mod tests {
         let errors = Facility::from_feature(&v).unwrap_err();
         assert_eq!(errors[0].field, "geometry.type");
         assert_eq!(errors[1].field, "properties.colour");
+    }
+
+    #[test]
+    fn lists_read_in_gdal_and_json_string_forms() {
+        assert_eq!(split_list("(1:health)").unwrap(), ["health"]);
+        assert_eq!(
+            split_list("(2:cmr_pep,emergency_contraception)").unwrap(),
+            ["cmr_pep", "emergency_contraception"]
+        );
+        assert!(split_list("(0:)").unwrap().is_empty());
+        assert_eq!(split_list(r#"["health"]"#).unwrap(), ["health"]);
+        assert_eq!(
+            split_list(r#"[ "kk", "ru" ]"#).unwrap(),
+            ["kk", "ru"],
+            "JSON list with spaces"
+        );
+        assert!(split_list("[]").unwrap().is_empty());
+        assert_eq!(split_list("health, police").unwrap(), ["health", "police"]);
+        // The count must match; a broken JSON list is named as such.
+        let e = split_list("(3:health,police)").unwrap_err();
+        assert!(e.contains("3 item(s) holding 2"), "{e}");
+        assert!(
+            split_list(r#"["health""#)
+                .unwrap_err()
+                .contains("JSON list")
+        );
+        assert!(split_list("[1]").unwrap_err().contains("not a string"));
+
+        let mut v = feature();
+        v["properties"]["sectors"] = json!("(2:health,psychosocial)");
+        v["properties"]["services"] = json!(r#"["cmr_pep","counselling"]"#);
+        v["properties"]["languages"] = json!("(2:kk,ru)");
+        let f = Facility::from_feature(&v).unwrap();
+        assert_eq!(f.sectors, [Sector::Health, Sector::Psychosocial]);
+        assert_eq!(f.services, [Service::CmrPep, Service::Counselling]);
+        assert_eq!(f.languages, [Language::Kk, Language::Ru]);
+        // A bad item or a wrong count is still named by field.
+        v["properties"]["sectors"] = json!("(2:health,helth)");
+        let errors = Facility::from_feature(&v).unwrap_err();
+        assert_eq!(errors[0].field, "properties.sectors[1]", "{errors:?}");
+        v["properties"]["sectors"] = json!("(1:health,police)");
+        let errors = Facility::from_feature(&v).unwrap_err();
+        assert_eq!(errors[0].field, "properties.sectors", "{errors:?}");
+    }
+
+    #[test]
+    fn timestamps_and_dates_read_in_gdal_forms() {
+        let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let t = utc("2026-12-06T05:02:25Z");
+        for text in [
+            "2026-12-06T05:02:25Z",
+            "2026-12-06T05:02:25+00:00",
+            "2026/12/06 05:02:25+00",
+            "2026/12/06 05:02:25+0000",
+            "2026/12/06 05:02:25.000+00",
+            "2026-12-06 05:02:25Z",
+            "2026-12-06 10:02:25+05",
+            "2026/12/06 10:32:25+0530",
+            "2026-12-06T10:02:25+05:00",
+            "2026/12/06 00:02:25-05",
+        ] {
+            assert_eq!(parse_timestamp(text), Ok(t), "{text}");
+        }
+        assert_eq!(
+            parse_timestamp("2026/12/06"),
+            Ok(utc("2026-12-06T00:00:00Z"))
+        );
+        assert!(
+            parse_timestamp("2026/12/06 05:02:25")
+                .unwrap_err()
+                .contains("no time zone")
+        );
+        assert!(parse_timestamp("yesterday").is_err());
+        assert!(parse_timestamp("2026/13/06 05:02:25+00").is_err());
+        let d = NaiveDate::from_ymd_opt(2026, 7, 10);
+        assert_eq!(parse_date("2026/07/10"), d);
+        assert_eq!(parse_date("2026-07-10"), d);
+        assert_eq!(parse_date("10.07.2026"), None);
+
+        let mut v = feature();
+        v["properties"]["created_at"] = json!("2026/12/06 05:02:25+00");
+        v["properties"]["verified_at"] = json!("2026/07/10");
+        v["properties"]["capacity"] = json!(r#"{ "beds_total": 4, "as_of": "2026/10/01" }"#);
+        v["properties"]["names"] = json!(r#"{ "ru": "Клиника" }"#);
+        let f = Facility::from_feature(&v).unwrap();
+        assert_eq!(f.created_at, Some(t));
+        assert_eq!(f.verified_at, d);
+        assert_eq!(
+            f.capacity.unwrap().as_of,
+            NaiveDate::from_ymd_opt(2026, 10, 1)
+        );
+        assert_eq!(f.names[&Language::Ru], "Клиника");
+        v["properties"]["created_at"] = json!("2026/12/06 05:02:25");
+        let errors = Facility::from_feature(&v).unwrap_err();
+        assert_eq!(errors[0].field, "properties.created_at");
+        assert!(errors[0].message.contains("no time zone"), "{errors:?}");
+        v["properties"]["created_at"] = json!(null);
+        v["properties"]["names"] = json!("{ not json");
+        let errors = Facility::from_feature(&v).unwrap_err();
+        assert_eq!(errors[0].field, "properties.names", "{errors:?}");
     }
 }

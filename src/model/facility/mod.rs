@@ -3,7 +3,10 @@
 
 mod geojson;
 
-pub use geojson::{FacilityFeature, FacilityProperties, PROPERTY_NAMES};
+pub use geojson::{
+    DERIVED_PROPERTY_NAMES, FacilityFeature, FacilityProperties, PROPERTY_NAMES, parse_date,
+    parse_timestamp, split_list,
+};
 
 use super::{Language, OpeningHours, Sector, Service, Status};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
