@@ -176,12 +176,22 @@ pub async fn nearest(
         };
         // The hotline of the shelter's own country: a hotline across a border (the
         // nearest one from Turkestan is Uzbek) cannot place anyone in this shelter.
-        let hotlines = index.nearest(lon, lat, Sector::Hotline, HOTLINES_SEARCHED, &public_filter);
+        // Usually the nearest hotline is of the shelter's country; look wider only when
+        // it is not.
+        let nearest_hotline = index.nearest(lon, lat, Sector::Hotline, 1, &public_filter);
+        let wider = std::cell::OnceCell::new();
         let hotline_of = |country: &str| {
-            hotlines
-                .iter()
-                .map(Hit::facility)
-                .find(|h| h.country == country)
+            let of_country = |hits: &[Hit]| {
+                hits.iter()
+                    .map(Hit::facility)
+                    .find(|h| h.country == country)
+            };
+            of_country(&nearest_hotline)
+                .or_else(|| {
+                    of_country(wider.get_or_init(|| {
+                        index.nearest(lon, lat, Sector::Hotline, HOTLINES_SEARCHED, &public_filter)
+                    }))
+                })
                 .and_then(|h| h.phone)
         };
         for &sector in &sectors {
