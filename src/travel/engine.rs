@@ -3,14 +3,16 @@
 //! minutes; the geodesic depends only on the rows and the direction, so each row's
 //! lengths are computed once ([`FrictionSurface`]'s `RowSteps`). Times are `f64`,
 //! friction `f32`, both flat arrays over the padded grid (the impassable border means
-//! no bounds checks); cells come from a radix heap keyed on the times' bits.
+//! no bounds checks); cells come from a bucket queue, exact because its buckets are
+//! narrower than half the least move cost, or, when move costs span too wide a range
+//! for buckets, from a radix heap keyed on the times' bits (see `heap`).
 //!
 //! [`Moves::Knight`] adds AccessMod's knight's moves (one row and two columns, or two
 //! rows and one column, 16 neighbours in all), charged the same way; such a move also
 //! needs the two cells it passes between to be passable, so that it cannot jump a
 //! one-cell river.
 
-use super::heap::RadixHeap;
+use super::heap::{BucketQueue, RadixHeap};
 use super::surface::FrictionSurface;
 
 /// The moves allowed from a cell.
@@ -51,17 +53,35 @@ impl FrictionSurface {
     /// as infinite (`f64::INFINITY` for the whole surface).
     pub fn travel_times(&self, sources: &[usize], moves: Moves, limit: f64) -> TimeSurface {
         let mut times = vec![f64::INFINITY; self.friction.len()];
-        let mut heap = RadixHeap::default();
-        for &cell in sources {
-            let p = self.padded(cell);
-            if self.friction[p] > 0.0 && times[p] != 0.0 {
-                times[p] = 0.0;
-                heap.push(0.0f64.to_bits(), p as u32);
-            }
+        let starts: Vec<usize> = sources
+            .iter()
+            .map(|&cell| self.padded(cell))
+            .filter(|&p| self.friction[p] > 0.0)
+            .collect();
+        for &p in &starts {
+            times[p] = 0.0;
         }
-        match moves {
-            Moves::King => self.search::<false>(&mut times, &mut heap, limit),
-            Moves::Knight => self.search::<true>(&mut times, &mut heap, limit),
+        let (least, most) = self.move_cost_range(moves);
+        match BucketQueue::new(least, most) {
+            Some(mut queue) => {
+                for &p in &starts {
+                    queue.push(0.0, p as u32);
+                }
+                match moves {
+                    Moves::King => self.search::<false, _>(&mut times, &mut queue, limit),
+                    Moves::Knight => self.search::<true, _>(&mut times, &mut queue, limit),
+                }
+            }
+            None => {
+                let mut heap = RadixHeap::default();
+                for &p in &starts {
+                    heap.push(0.0f64.to_bits(), p as u32);
+                }
+                match moves {
+                    Moves::King => self.search::<false, _>(&mut times, &mut heap, limit),
+                    Moves::Knight => self.search::<true, _>(&mut times, &mut heap, limit),
+                }
+            }
         }
         TimeSurface {
             width: self.width(),
@@ -71,20 +91,39 @@ impl FrictionSurface {
         }
     }
 
-    /// Dijkstra from the items already in `heap`.
-    fn search<const KNIGHT: bool>(&self, times: &mut [f64], heap: &mut RadixHeap, limit: f64) {
+    /// Bounds on the cost of one move, minutes: the least friction times the shortest
+    /// move, the greatest times the longest.
+    fn move_cost_range(&self, moves: Moves) -> (f64, f64) {
+        let (fmin, fmax) = self.friction_range;
+        let (mut short, mut long) = (f64::INFINITY, 0.0f64);
+        for r in &self.rows {
+            let mut lengths = vec![r.east, r.south, r.diagonal];
+            if moves == Moves::Knight {
+                lengths.extend([r.knight_wide, r.knight_tall]);
+            }
+            for l in lengths.into_iter().filter(|&l| l > 0.0) {
+                short = short.min(l);
+                long = long.max(l);
+            }
+        }
+        // Half-lengths times the sum of two frictions.
+        (short * 2.0 * f64::from(fmin), long * 2.0 * f64::from(fmax))
+    }
+
+    /// Dijkstra from the cells already in `queue`.
+    fn search<const KNIGHT: bool, Q: Frontier>(
+        &self,
+        times: &mut [f64],
+        queue: &mut Q,
+        limit: f64,
+    ) {
         let fr = &self.friction[..];
         let rows = &self.rows[..];
         let s = self.stride;
-        while let Some((key, p32)) = heap.pop() {
-            let p = p32 as usize;
-            let t = f64::from_bits(key);
-            if t > times[p] {
-                // A stale entry: the cell was reached sooner since.
-                continue;
-            }
+        while let Some((t, p)) = queue.take(times, limit) {
             if t > limit {
-                break;
+                // Final, but beyond what was asked: nothing to expand.
+                continue;
             }
             let r = p / s;
             let fc = f64::from(fr[p]);
@@ -97,7 +136,7 @@ impl FrictionSurface {
                         let nt = t + $half * (fc + f64::from(fq));
                         if nt < times[q] {
                             times[q] = nt;
-                            heap.push(nt.to_bits(), q as u32);
+                            queue.put(nt, q as u32);
                         }
                     }
                 }};
@@ -143,5 +182,47 @@ impl FrictionSurface {
                 }
             }
         }
+    }
+}
+
+/// The engine's view of a priority queue of cells.
+trait Frontier {
+    /// Adds `cell`, reached at `t` minutes.
+    fn put(&mut self, t: f64, cell: u32);
+    /// A cell whose time is final, with that time; `None` when no cell is left with a
+    /// time up to `limit` (a queue may still return some beyond it).
+    fn take(&mut self, times: &[f64], limit: f64) -> Option<(f64, usize)>;
+}
+
+impl Frontier for BucketQueue {
+    #[inline]
+    fn put(&mut self, t: f64, cell: u32) {
+        self.push(t, cell);
+    }
+
+    #[inline]
+    fn take(&mut self, times: &[f64], limit: f64) -> Option<(f64, usize)> {
+        self.pop(times, limit)
+    }
+}
+
+impl Frontier for RadixHeap {
+    #[inline]
+    fn put(&mut self, t: f64, cell: u32) {
+        self.push(t.to_bits(), cell);
+    }
+
+    #[inline]
+    fn take(&mut self, times: &[f64], limit: f64) -> Option<(f64, usize)> {
+        while let Some((key, cell)) = self.pop() {
+            let t = f64::from_bits(key);
+            if t > times[cell as usize] {
+                // Stale: the cell was reached sooner since.
+                continue;
+            }
+            // Keys come out in order: nothing after this one is within the limit.
+            return (t <= limit).then_some((t, cell as usize));
+        }
+        None
     }
 }

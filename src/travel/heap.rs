@@ -1,10 +1,113 @@
-//! The engine's priority queue: a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan) on
+//! The engine's priority queues.
+//!
+//! [`BucketQueue`], used whenever the surface allows: cells in buckets of times of
+//! width Δ, at most half the least move cost, so that no cell taken from a bucket can
+//! be improved by another cell of the same bucket (a move costs at least 2Δ and lands
+//! two buckets later or more): every cell of the current bucket is final, in any order,
+//! and the answer is Dijkstra's exactly. A ring of buckets spans the greatest move cost.
+//! Pushing and taking cost O(1).
+//!
+//! [`RadixHeap`], when move costs span too wide a range for buckets (more than
+//! [`MAX_BUCKETS`]): a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan) on
 //! 64-bit keys. Dijkstra's keys never fall below the last one taken, and the bit
 //! patterns of non-negative `f64` times order like the times themselves, so a time's
 //! bits are its key. An item goes to the bucket of the highest bit in which its key
 //! differs from the last key taken; emptying bucket 0 refills it from the next
 //! non-empty bucket. Each item moves down at most 64 times and in practice once or
 //! twice, which makes it several times faster than a binary heap on the grids here.
+
+/// Most buckets in a [`BucketQueue`]'s ring.
+pub(crate) const MAX_BUCKETS: usize = 1 << 16;
+
+/// A queue of cells keyed by their current time (see the module documentation).
+#[derive(Debug)]
+pub(crate) struct BucketQueue {
+    /// 1 / Δ.
+    inv: f64,
+    /// Ring size − 1 (a power of two).
+    mask: u64,
+    buckets: Vec<Vec<u32>>,
+    /// The next bucket to take.
+    next: u64,
+    /// The bucket being taken and its cells.
+    taking: u64,
+    draining: Vec<u32>,
+    /// Cells in `buckets`.
+    len: usize,
+}
+
+impl BucketQueue {
+    /// A queue for move costs in [`least`, `most`] minutes, or `None` when they span
+    /// more than [`MAX_BUCKETS`] buckets (or `least` is not positive).
+    pub(crate) fn new(least: f64, most: f64) -> Option<Self> {
+        let delta = least / 2.0;
+        if !(delta > 0.0 && most.is_finite()) {
+            return None;
+        }
+        let span = (most / delta).ceil() + 3.0;
+        if span > MAX_BUCKETS as f64 {
+            return None;
+        }
+        let ring = (span as usize).next_power_of_two();
+        Some(Self {
+            inv: 1.0 / delta,
+            mask: ring as u64 - 1,
+            buckets: (0..ring).map(|_| Vec::new()).collect(),
+            next: 0,
+            taking: u64::MAX,
+            draining: Vec::new(),
+            len: 0,
+        })
+    }
+
+    #[inline]
+    fn bucket(&self, t: f64) -> u64 {
+        (t * self.inv) as u64
+    }
+
+    /// Adds `cell` at time `t` (not before the bucket being taken).
+    #[inline]
+    pub(crate) fn push(&mut self, t: f64, cell: u32) {
+        let b = self.bucket(t);
+        debug_assert!(self.taking == u64::MAX || (b > self.taking && b <= self.taking + self.mask));
+        self.buckets[(b & self.mask) as usize].push(cell);
+        self.len += 1;
+    }
+
+    /// Takes a cell whose time (read from `times`) is final, with that time; cells
+    /// improved since they were pushed are skipped. `None` when the queue is empty or
+    /// the next bucket starts after `limit`.
+    #[inline]
+    pub(crate) fn pop(&mut self, times: &[f64], limit: f64) -> Option<(f64, usize)> {
+        loop {
+            if let Some(cell) = self.draining.pop() {
+                let t = times[cell as usize];
+                if self.bucket(t) == self.taking {
+                    return Some((t, cell as usize));
+                }
+                // Improved into an earlier bucket, and taken there.
+                continue;
+            }
+            if self.len == 0 {
+                return None;
+            }
+            loop {
+                let slot = (self.next & self.mask) as usize;
+                if !self.buckets[slot].is_empty() {
+                    if self.next as f64 / self.inv > limit {
+                        return None;
+                    }
+                    std::mem::swap(&mut self.buckets[slot], &mut self.draining);
+                    self.len -= self.draining.len();
+                    self.taking = self.next;
+                    self.next += 1;
+                    break;
+                }
+                self.next += 1;
+            }
+        }
+    }
+}
 
 /// Buckets: 0 for keys equal to the last key taken, then one per highest differing bit.
 const BUCKETS: usize = 65;
@@ -105,5 +208,12 @@ mod tests {
         }
         assert!(reference.is_empty());
         assert!(heap.pop().is_none());
+    }
+
+    #[test]
+    fn buckets_refuse_too_wide_a_range() {
+        assert!(BucketQueue::new(1.0, 100.0).is_some());
+        assert!(BucketQueue::new(1e-9, 100.0).is_none());
+        assert!(BucketQueue::new(0.0, 100.0).is_none());
     }
 }

@@ -50,6 +50,8 @@ pub struct FrictionSurface {
     /// Per padded row, its steps.
     pub(crate) rows: Vec<RowSteps>,
     passable: usize,
+    /// Least and greatest friction of a passable cell (0 when none is).
+    pub(crate) friction_range: (f32, f32),
     /// Things the user should know that did not stop the reading.
     pub warnings: Vec<String>,
 }
@@ -157,6 +159,7 @@ impl FrictionSurface {
             friction: vec![0.0; cells],
             rows,
             passable: 0,
+            friction_range: (0.0, 0.0),
             warnings: Vec::new(),
         })
     }
@@ -174,7 +177,16 @@ impl FrictionSurface {
                 }
             },
         );
-        self.passable = self.friction.iter().filter(|&&v| v > 0.0).count();
+        let (mut count, mut least, mut most) = (0usize, f32::INFINITY, 0.0f32);
+        for &v in &self.friction {
+            if v > 0.0 {
+                count += 1;
+                least = least.min(v);
+                most = most.max(v);
+            }
+        }
+        self.passable = count;
+        self.friction_range = if count > 0 { (least, most) } else { (0.0, 0.0) };
     }
 
     /// Columns.
