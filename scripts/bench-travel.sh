@@ -16,9 +16,13 @@
 #                        gathered; --timings' compute_ms): the ratios use this
 #   tirek_coverage_s     coverage --friction computation after loading (each sector's
 #                        search stops at its threshold)
+#   tirek_*_cpu_s        CPU time of that computation, all threads (wall time on a
+#                        machine shared with other jobs can be far above CPU / threads)
 #   tirek_*_load_s       reading the GeoTIFF, facilities and points
 #   tirek_*_process_s    wall time of the whole process (output written)
 #   tirek_*_peak_rss_mb  peak resident memory (/usr/bin/time)
+# TRAVEL_REUSE_ANCHORS=1 takes the anchors' figures from their last run on this preset
+# (under $TRAVEL_ROOT/out) instead of running them again (the data must be the same).
 # The binary is copied to a private file first (the target directory may be shared).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +42,16 @@ tirek="$out/tirek"
 cp "${CARGO_TARGET_DIR:-target}/release/tirek" "$tirek"
 
 data="$root/data/$preset"
-if command -v grass >/dev/null; then
+if [ -n "${TRAVEL_REUSE_ANCHORS:-}" ] && [ -f "$root/out/$preset/py/py_travel_timings.json" ] && [ -f "$data/expected/py_travel_time.csv" ]; then
+  echo "== anchors: reusing the last run's figures ($root/out/$preset)" >&2
+  anchor_json="$("$venv/bin/python" -c "
+import json, os; p = json.load(open('$root/out/$preset/py/py_travel_timings.json'))
+g = '$root/out/$preset/grass/grass_timings.json'
+g = json.load(open(g)) if os.path.exists(g) else {}
+print(json.dumps({'preset': '$preset', 'cells': p['cells'], 'python_w3_s': p['python_w3_s'],
+                  'python_w3_dijkstra_s': p['python_w3_dijkstra_s'], 'grass_w3_s': g.get('grass_w3_s'),
+                  'grass_ratio_p50': g.get('ratio_p50'), 'reused': True}))")"
+elif command -v grass >/dev/null; then
   echo "== anchors: run_travel.sh $preset $repeat (Python reference and GRASS r.cost)" >&2
   anchor_json="$(bash "$bench/run_travel.sh" "$preset" "$repeat")"
 else
@@ -86,6 +99,7 @@ def timings(name):
     rows = [json.loads(l.split(" ", 1)[1]) for l in open(f"{out}/{name}.log") if l.startswith("timings ")]
     return {k: statistics.median(r[k] for r in rows) for k in rows[0] if isinstance(rows[0][k], (int, float))}
 travel, cov = timings("travel"), timings("coverage")
+load = open("/proc/loadavg").read().split()[0]
 proc = [l.split() for l in open(f"{out}/process.log") if l.startswith("process ")]
 def process(kind):
     rows = [p for p in proc if p[1] == kind]
@@ -99,11 +113,13 @@ result = {
     "times_mismatch": verdict.get("times", {}).get("mismatch"),
     "coverage_mismatch": verdict.get("coverage", {}).get("mismatch"),
     "tirek_travel_s": round(t, 4), "tirek_coverage_s": round(c, 4),
+    "tirek_travel_cpu_s": round(travel["compute_cpu_ms"] / 1000, 4) if "compute_cpu_ms" in travel else None,
+    "tirek_coverage_cpu_s": round(cov["compute_cpu_ms"] / 1000, 4) if "compute_cpu_ms" in cov else None,
     "tirek_travel_load_s": round(travel["load_ms"] / 1000, 4),
     "tirek_coverage_load_s": round(cov["load_ms"] / 1000, 4),
     "tirek_travel_process_s": round(tw, 3), "tirek_coverage_process_s": round(cw, 3),
     "tirek_travel_peak_rss_mb": round(trss), "tirek_coverage_peak_rss_mb": round(crss),
-    "tirek_threads": travel.get("threads"),
+    "tirek_threads": travel.get("threads"), "load_average_1min": float(load),
     "python_w3_s": anchors.get("python_w3_s"), "grass_w3_s": anchors.get("grass_w3_s"),
     "travel_vs_python": r(anchors.get("python_w3_s"), t),
     "travel_vs_grass": r(anchors.get("grass_w3_s"), t),

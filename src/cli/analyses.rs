@@ -186,6 +186,7 @@ pub fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> 
     }
     let loaded = started.elapsed();
     let computed_at = Instant::now();
+    let cpu_at = super::travel::cpu_seconds();
     let population_count = population.len();
     let geodesic = GeodesicAccess::new(options.thresholds);
     let travel = surface.as_ref().map(|surface| {
@@ -213,6 +214,7 @@ pub fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> 
         area_codes.is_some(),
     );
     let computed = computed_at.elapsed();
+    let cpu = cpu_at.zip(super::travel::cpu_seconds()).map(|(a, b)| b - a);
     let text = coverage_report::csv(&run.table, &run.labels, &sectors, &args.id_column);
     write_output(args.out.as_deref(), &text)?;
     if run.outside > 0 {
@@ -239,6 +241,7 @@ pub fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> 
             "timings {}",
             serde_json::json!({"command": "coverage", "load_ms": ms(loaded),
                                "compute_ms": ms(computed),
+                               "compute_cpu_ms": cpu.map(|c| c * 1e3),
                                "prepare_ms": ms(run.prepare_time),
                                "assign_ms": ms(run.assign_time),
                                "coverage_ms": ms(run.compute_time),

@@ -96,6 +96,19 @@ pub(crate) fn point_cells(surface: &FrictionSurface, coords: &[(f64, f64)]) -> V
     cells
 }
 
+/// CPU time of every thread of this process so far, seconds (Linux: the sum of
+/// `/proc/self/task/*/schedstat`, nanoseconds on CPU), or `None` where that is not
+/// readable. Timings report it beside wall time, which other processes on a busy
+/// machine inflate.
+pub(crate) fn cpu_seconds() -> Option<f64> {
+    let mut ns = 0u64;
+    for entry in std::fs::read_dir("/proc/self/task").ok()? {
+        let text = std::fs::read_to_string(entry.ok()?.path().join("schedstat")).ok()?;
+        ns += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(ns as f64 / 1e9)
+}
+
 /// `tirek travel-time`.
 pub fn travel_time(registry: Option<&Registry>, args: &TravelTimeArgs) -> Result<()> {
     let started = Instant::now();
@@ -123,6 +136,7 @@ pub fn travel_time(registry: Option<&Registry>, args: &TravelTimeArgs) -> Result
     })?;
     let loaded = started.elapsed();
     let computed_at = Instant::now();
+    let cpu_at = cpu_seconds();
     let placed = sources(&surface, &sites, &sectors);
     let coords: Vec<(f64, f64)> = points.iter().map(|p| (p.lon, p.lat)).collect();
     let cells = point_cells(&surface, &coords);
@@ -136,6 +150,7 @@ pub fn travel_time(registry: Option<&Registry>, args: &TravelTimeArgs) -> Result
         &limits,
     );
     let computed = computed_at.elapsed();
+    let cpu = cpu_at.zip(cpu_seconds()).map(|(a, b)| b - a);
     let write = |out: &mut dyn Write| -> std::io::Result<()> {
         let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
         out.write_all(b"point_id,sector,minutes\n")?;
@@ -178,6 +193,7 @@ pub fn travel_time(registry: Option<&Registry>, args: &TravelTimeArgs) -> Result
             serde_json::json!({"command": "travel-time", "cells": surface.cells(),
                                "points": points.len(), "sectors": sectors.len(),
                                "load_ms": ms(loaded), "compute_ms": ms(computed),
+                               "compute_cpu_ms": cpu.map(|c| c * 1e3),
                                "threads": crate::parallel::threads(),
                                "total_ms": ms(started.elapsed())})
         );
