@@ -5,7 +5,8 @@
 //! be improved by another cell of the same bucket (a move costs at least 2Δ and lands
 //! two buckets later or more): every cell of the current bucket is final, in any order,
 //! and the answer is Dijkstra's exactly. A ring of buckets spans the greatest move cost.
-//! Pushing and taking cost O(1).
+//! Pushing costs O(1); a bucket's cells are taken in memory order (sorted, each once),
+//! which keeps a large grid's reads in cache.
 //!
 //! [`RadixHeap`], when move costs span too wide a range for buckets (more than
 //! [`MAX_BUCKETS`]): a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan) on
@@ -99,6 +100,11 @@ impl BucketQueue {
                     }
                     std::mem::swap(&mut self.buckets[slot], &mut self.draining);
                     self.len -= self.draining.len();
+                    // Every cell of the bucket is final, so any order is exact: take
+                    // them in memory order (popped from the end), each once, so that
+                    // neighbouring cells share cache lines on a large grid.
+                    self.draining.sort_unstable_by(|a, b| b.cmp(a));
+                    self.draining.dedup();
                     self.taking = self.next;
                     self.next += 1;
                     break;
