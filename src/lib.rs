@@ -17,6 +17,7 @@ pub mod registry;
 pub mod search;
 pub mod spatial;
 pub mod store;
+pub mod travel;
 pub mod visibility;
 
 pub use api::{AppState, Settings, app};

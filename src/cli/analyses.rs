@@ -3,13 +3,18 @@
 
 use super::args::{CoverageArgs, NearestArgs};
 use super::inputs::Inputs;
-use super::{parse_statuses, parse_thresholds, read_file, record_errors, write_output};
+use super::{
+    parse_minute_thresholds, parse_statuses, parse_thresholds, read_file, record_errors,
+    write_output,
+};
 use crate::coverage::analysis::{self, CoverageOptions, LeftOutPoint, SiteAreas, Sites};
 use crate::coverage::report as coverage_report;
+use crate::coverage::{AccessModel, GeodesicAccess};
 use crate::import::query_points::read_points;
 use crate::index::Filter;
 use crate::model::{Area, Sector, Settlement, parse_list};
 use crate::registry::Registry;
+use crate::travel::TravelTimeAccess;
 use anyhow::{Result, bail};
 use std::path::Path;
 use std::time::Instant;
@@ -128,9 +133,14 @@ pub fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> 
     };
     // Facilities then areas, and the population, load side by side; the facilities are
     // placed in the areas as soon as both are in (they do not depend on the thresholds).
+    let minutes = parse_minute_thresholds(args.threshold_min.as_deref())?;
     let statuses = parse_statuses(args.status.as_deref())?;
     let inputs = Inputs::new(registry);
-    let ((sites, areas, site_areas), population) = std::thread::scope(|scope| {
+    let ((sites, areas, site_areas), population, surface) = std::thread::scope(|scope| {
+        let surface = args
+            .friction
+            .as_deref()
+            .map(|path| scope.spawn(|| super::travel::load_friction(path)));
         let sites = scope.spawn(|| -> Result<(Sites, Vec<Area>, SiteAreas)> {
             let sites = inputs.sites(args.facilities.as_deref(), &statuses)?;
             let areas = inputs.areas(
@@ -150,7 +160,15 @@ pub fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> 
         let population = population
             .join()
             .map_err(|_| anyhow::anyhow!("the population loader failed"))??;
-        Ok::<_, anyhow::Error>((sites, population))
+        let surface = match surface {
+            Some(handle) => Some(
+                handle
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("the friction surface loader failed"))??,
+            ),
+            None => None,
+        };
+        Ok::<_, anyhow::Error>((sites, population, surface))
     })?;
     let (mut population, area_codes) = population;
     if let Some(codes) = &area_codes {
@@ -168,19 +186,35 @@ pub fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> 
     }
     let loaded = started.elapsed();
     let computed_at = Instant::now();
+    let cpu_at = super::travel::cpu_seconds();
     let population_count = population.len();
-    let run = if area_codes.is_some() {
-        analysis::coverage_of_points_in_areas(
-            &sites,
-            Some(&site_areas),
-            population,
-            &areas,
-            &options,
-        )
-    } else {
-        analysis::coverage_of_points(&sites, Some(&site_areas), population, &areas, &options)
+    let geodesic = GeodesicAccess::new(options.thresholds);
+    let travel = surface.as_ref().map(|surface| {
+        // Reported once here; the model places them again per sector.
+        super::travel::sources(surface, &sites, &sectors);
+        let coords: Vec<(f64, f64)> = population.iter().map(|p| (p.lon, p.lat)).collect();
+        super::travel::point_cells(surface, &coords);
+        TravelTimeAccess {
+            surface,
+            thresholds: minutes,
+            moves: super::travel::moves(args.knight_moves),
+        }
+    });
+    let model: &dyn AccessModel = match &travel {
+        Some(t) => t,
+        None => &geodesic,
     };
+    let run = analysis::coverage_by(
+        model,
+        &sites,
+        Some(&site_areas),
+        population,
+        &areas,
+        &options,
+        area_codes.is_some(),
+    );
     let computed = computed_at.elapsed();
+    let cpu = cpu_at.zip(super::travel::cpu_seconds()).map(|(a, b)| b - a);
     let text = coverage_report::csv(&run.table, &run.labels, &sectors, &args.id_column);
     write_output(args.out.as_deref(), &text)?;
     if run.outside > 0 {
@@ -229,6 +263,7 @@ pub fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> 
             "timings {}",
             serde_json::json!({"command": "coverage", "load_ms": ms(loaded),
                                "compute_ms": ms(computed),
+                               "compute_cpu_ms": cpu.map(|c| c * 1e3),
                                "prepare_ms": ms(run.prepare_time),
                                "assign_ms": ms(run.assign_time),
                                "coverage_ms": ms(run.compute_time),

@@ -33,8 +33,12 @@ pub enum Command {
     Export(ExportCommand),
     /// Print the nearest services of each sector for a point.
     Nearest(NearestArgs),
-    /// Population coverage per admin area, on the store or on files without a server.
+    /// Population coverage per admin area, on the store or on files without a server;
+    /// by distance, or by travel time over a friction surface (`--friction`).
     Coverage(CoverageArgs),
+    /// Travel time (minutes) from each sector's nearest facility in time to every point,
+    /// over a friction surface (GeoTIFF, minutes per metre).
+    TravelTime(TravelTimeArgs),
     /// Where to add k facilities of a sector to cover the most people (greedy maximal
     /// covering), on the store or on files without a server.
     PlanSites(PlanSitesArgs),
@@ -113,7 +117,8 @@ pub struct AuditArgs {
 /// `tirek coverage`.
 #[derive(Debug, Args)]
 pub struct CoverageArgs {
-    /// Facilities GeoJSON (Points; properties `id` and `sector` or `sectors`); absent: the store.
+    /// Facilities GeoJSON (Points; properties `id` and `sector` or `sectors`) or CSV
+    /// (`id,sector,lon,lat`, optional `status`); absent: the store.
     #[arg(long)]
     pub facilities: Option<PathBuf>,
     /// Facility statuses to count, comma-separated (`active`, `temporarily_closed`,
@@ -147,12 +152,25 @@ pub struct CoverageArgs {
     pub package: Option<String>,
     /// Thresholds in km, e.g. `health=30,police=20` (defaults: health 30, psychosocial 50,
     /// police 20, shelter 100, legal 50).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "friction")]
     pub threshold_km: Option<String>,
     /// Also compute population-weighted mean and median distance (one exact nearest
     /// search per point and sector).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "friction")]
     pub distances: bool,
+    /// Coverage by travel time over this friction surface (GeoTIFF in EPSG:4326,
+    /// minutes per metre; NoData, NaN and ≤ 0 impassable) instead of distance.
+    #[arg(long)]
+    pub friction: Option<PathBuf>,
+    /// Travel-time thresholds in minutes with `--friction`, e.g.
+    /// `health=120,police=60` (defaults: health 120, psychosocial 120, police 60,
+    /// shelter 240, legal 120, hotline 120).
+    #[arg(long, requires = "friction")]
+    pub threshold_min: Option<String>,
+    /// With `--friction`: also allow knight's moves (16 neighbours, as AccessMod's
+    /// option) instead of the 8 neighbours of the definition.
+    #[arg(long, requires = "friction")]
+    pub knight_moves: bool,
     /// Name of the first CSV column.
     #[arg(long, default_value = "area_id")]
     pub id_column: String,
@@ -164,6 +182,40 @@ pub struct CoverageArgs {
     /// every area of their own country. From a file, `id` is the point's data row number.
     #[arg(long, value_name = "FILE")]
     pub left_out: Option<PathBuf>,
+    /// Print load and compute times to standard error.
+    #[arg(long)]
+    pub timings: bool,
+}
+
+/// `tirek travel-time`.
+#[derive(Debug, Args)]
+pub struct TravelTimeArgs {
+    /// The friction surface: GeoTIFF in EPSG:4326, north up, minutes per metre (NoData,
+    /// NaN and ≤ 0 impassable), e.g. a Malaria Atlas Project friction surface.
+    #[arg(long)]
+    pub friction: PathBuf,
+    /// Facilities GeoJSON (Points; properties `id` and `sector` or `sectors`) or CSV
+    /// (`id,sector,lon,lat`, optional `status`); absent: the store.
+    #[arg(long)]
+    pub facilities: Option<PathBuf>,
+    /// Facility statuses to count, comma-separated (`active`, `temporarily_closed`,
+    /// `closed`); default `active`, from a file as from the store.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Points CSV with header `id,lon,lat` (other columns ignored).
+    #[arg(long)]
+    pub points: PathBuf,
+    /// Sectors, comma-separated (default: the minimum package).
+    #[arg(long)]
+    pub sectors: Option<String>,
+    /// Also allow knight's moves (16 neighbours, as AccessMod's option) instead of the
+    /// 8 neighbours of the definition.
+    #[arg(long)]
+    pub knight_moves: bool,
+    /// Write `point_id,sector,minutes` here (empty minutes: unreachable) instead of
+    /// standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Print load and compute times to standard error.
     #[arg(long)]
     pub timings: bool,
@@ -188,7 +240,8 @@ pub struct PlanSitesArgs {
     /// Coverage threshold, km (default: the sector's).
     #[arg(long)]
     pub threshold_km: Option<f64>,
-    /// Facilities GeoJSON (Points; properties `id` and `sector` or `sectors`); absent: the store.
+    /// Facilities GeoJSON (Points; properties `id` and `sector` or `sectors`) or CSV
+    /// (`id,sector,lon,lat`, optional `status`); absent: the store.
     #[arg(long)]
     pub facilities: Option<PathBuf>,
     /// Facility statuses to count, comma-separated (`active`, `temporarily_closed`,
@@ -372,7 +425,8 @@ pub struct NearestArgs {
     /// Many points: CSV with header `id,lon,lat`; writes `point_id,sector,facility_id,distance_m`.
     #[arg(long, conflicts_with_all = ["lon", "lat"])]
     pub points: Option<PathBuf>,
-    /// Facilities GeoJSON for `--points` (properties `id`, `sector`/`sectors`); absent: the store.
+    /// Facilities GeoJSON for `--points` (properties `id`, `sector`/`sectors`) or CSV
+    /// (`id,sector,lon,lat`); absent: the store.
     #[arg(long, requires = "points")]
     pub facilities: Option<PathBuf>,
     /// Facility statuses to count for `--points`, comma-separated (`active`,

@@ -7,7 +7,7 @@ use crate::coverage::analysis::Sites;
 use crate::import::areas::AreaOptions;
 use crate::import::population::{AreaCodes, read_population_points_with_codes};
 use crate::import::settlements::read_csv as read_settlements;
-use crate::import::sites::read_sites;
+use crate::import::sites::read_sites_any;
 use crate::model::{Area, PopulationPoint, Settlement, Status};
 use crate::registry::Registry;
 use anyhow::{Result, bail};
@@ -31,7 +31,8 @@ impl<'a> Inputs<'a> {
     pub fn sites(&self, file: Option<&Path>, statuses: &[Status]) -> Result<Sites> {
         match (file, self.registry) {
             (Some(path), _) => {
-                let records = read_sites(&read_file(path)?).map_err(|e| record_errors(path, e))?;
+                let records =
+                    read_sites_any(&read_file(path)?).map_err(|e| record_errors(path, e))?;
                 Ok(Sites::from_records_with_status(&records, statuses))
             }
             (None, Some(r)) => Ok(Sites::from_facilities_with_status(

@@ -9,11 +9,12 @@ mod import;
 mod inputs;
 mod plan;
 mod serve;
+mod travel;
 mod users;
 
 pub use args::{
     AuditArgs, Cli, Command, CoverageArgs, ExportCommand, ExportFormat, GridArgs, ImportCommand,
-    ImportFileFormat, NearestArgs, PlanSitesArgs, ServeArgs, UserCommand,
+    ImportFileFormat, NearestArgs, PlanSitesArgs, ServeArgs, TravelTimeArgs, UserCommand,
 };
 
 use crate::basemap::Basemap;
@@ -39,6 +40,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             if args.facilities.is_some() && args.population.is_some() && args.areas.is_some() =>
         {
             return analyses::coverage(None, args);
+        }
+        Command::TravelTime(args) if args.facilities.is_some() => {
+            return travel::travel_time(None, args);
         }
         Command::PlanSites(args) if args.facilities.is_some() && args.population.is_some() => {
             return plan::plan_sites(None, args);
@@ -76,6 +80,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             None => analyses::nearest(&registry, &args),
         },
         Command::Coverage(args) => analyses::coverage(Some(&registry), &args),
+        Command::TravelTime(args) => travel::travel_time(Some(&registry), &args),
         Command::PlanSites(args) => plan::plan_sites(Some(&registry), &args),
         Command::Grid(args) => plan::grid(&registry, &args),
         Command::Openapi => Ok(()),
@@ -161,6 +166,33 @@ pub(crate) fn parse_thresholds(text: Option<&str>) -> Result<Thresholds> {
             bail!("threshold for {sector} must be a distance ≥ 0 km");
         }
         thresholds.set(sector, km * 1000.0);
+    }
+    Ok(thresholds)
+}
+
+/// `--threshold-min`: per-sector travel-time thresholds, minutes.
+pub(crate) fn parse_minute_thresholds(
+    text: Option<&str>,
+) -> Result<crate::travel::MinuteThresholds> {
+    let mut thresholds = crate::travel::MinuteThresholds::default();
+    for part in text
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let (sector, minutes) = part
+            .split_once('=')
+            .context("--threshold-min takes sector=minutes pairs, e.g. health=120")?;
+        let sector: Sector = sector.trim().parse()?;
+        let minutes: f64 = minutes
+            .trim()
+            .parse()
+            .with_context(|| format!("{minutes:?} is not a number of minutes"))?;
+        if !(minutes.is_finite() && minutes >= 0.0) {
+            bail!("threshold for {sector} must be a time ≥ 0 minutes");
+        }
+        thresholds.set(sector, minutes);
     }
     Ok(thresholds)
 }

@@ -260,7 +260,8 @@ pub fn coverage_of_points(
     areas: &[Area],
     options: &CoverageOptions,
 ) -> CoverageRun {
-    run_coverage(sites, site_areas, population, areas, options, false)
+    let model = GeodesicAccess::new(options.thresholds);
+    coverage_by(&model, sites, site_areas, population, areas, options, false)
 }
 
 /// Coverage of population points that already carry their area (every `area` an index
@@ -277,16 +278,20 @@ pub fn coverage_of_points_in_areas(
     areas: &[Area],
     options: &CoverageOptions,
 ) -> CoverageRun {
-    // Checked while the sums are taken, not in a pass of its own.
-    let run = run_coverage(sites, site_areas, population, areas, options, true);
-    assert_eq!(
-        run.table.unplaced, 0,
-        "every population point needs an area"
-    );
-    run
+    let model = GeodesicAccess::new(options.thresholds);
+    coverage_by(&model, sites, site_areas, population, areas, options, true)
 }
 
-fn run_coverage(
+/// Coverage of population points per area with any access model (e.g. travel time
+/// over a friction surface, [`crate::travel::TravelTimeAccess`]): as
+/// [`coverage_of_points`], or as [`coverage_of_points_in_areas`] when `areas_given`
+/// (every point's `area` set). `options.thresholds` is the geodesic model's and is not
+/// read here.
+///
+/// # Panics
+/// With `areas_given`, when a point has no area or one out of range.
+pub fn coverage_by(
+    model: &dyn AccessModel,
     sites: &Sites,
     site_areas: Option<&SiteAreas>,
     mut population: Vec<PopulationPoint>,
@@ -300,7 +305,6 @@ fn run_coverage(
     } else {
         Vec::new()
     };
-    let model = GeodesicAccess::new(options.thresholds);
     // Two halves run at the same time: the area assignment (grid build, facilities
     // placed unless `site_areas` has them, then point-in-polygon of the points in the
     // visiting order, for locality) on a thread of its own, while this thread prepares
@@ -339,7 +343,7 @@ fn run_coverage(
         let prepare_time = started.elapsed();
         let started = std::time::Instant::now();
         let tests = coverage::test_sectors(
-            &model as &dyn AccessModel,
+            model,
             &sites.per_sector,
             &options.sectors,
             &options.package,
@@ -404,7 +408,7 @@ fn run_coverage(
         });
     }
     let table = coverage::tabulate(
-        &model as &dyn AccessModel,
+        model,
         &CoverageInput {
             sites: &sites.per_sector,
             population: &population,
@@ -419,6 +423,11 @@ fn run_coverage(
     );
     let compute_time = coverage_time + started_tabulate.elapsed();
     crate::parallel::drop_later((population, set));
+    // Checked while the sums are taken, not in a pass of its own.
+    assert!(
+        !areas_given || table.unplaced == 0,
+        "every population point needs an area"
+    );
     CoverageRun {
         table,
         labels: areas

@@ -30,7 +30,7 @@ pub enum RasterError {
     NotGeoreferenced,
     /// The raster is in another coordinate system.
     #[error(
-        "the raster is in {0}; Tirek reads population rasters in WGS84 longitude/latitude (EPSG:4326) only — reproject it first (e.g. gdalwarp -t_srs EPSG:4326)"
+        "the raster is in {0}; Tirek reads rasters (population, friction) in WGS84 longitude/latitude (EPSG:4326) only — reproject it first (e.g. gdalwarp -t_srs EPSG:4326)"
     )]
     NotWgs84(String),
     /// A layout Tirek does not read (several bands, rotation, …).
@@ -83,13 +83,17 @@ pub fn read_geotiff(bytes: &[u8], id_prefix: &str) -> Result<RasterRead, Vec<Rec
 }
 
 /// How cell (col, row) maps to lon/lat: `lon = x0 + col * dx`, `lat = y0 + row * dy`,
-/// for the cell centre.
+/// for the cell centre; the outer corner of cell (0, 0) is (`x_edge`, `y_edge`) (so a
+/// north-up raster has `dy < 0` and its top edge at `y_edge`). Shared with the friction
+/// surfaces of [`crate::travel`].
 #[derive(Debug, Clone, Copy)]
-struct Grid {
-    x0: f64,
-    dx: f64,
-    y0: f64,
-    dy: f64,
+pub(crate) struct Grid {
+    pub(crate) x0: f64,
+    pub(crate) dx: f64,
+    pub(crate) y0: f64,
+    pub(crate) dy: f64,
+    pub(crate) x_edge: f64,
+    pub(crate) y_edge: f64,
 }
 
 fn read_inner(bytes: &[u8], id_prefix: &str) -> Result<RasterRead, Vec<RecordError>> {
@@ -108,16 +112,7 @@ fn read_inner(bytes: &[u8], id_prefix: &str) -> Result<RasterRead, Vec<RecordErr
     let mut read = RasterRead::default();
     let raster_type_point = check_geokeys(&mut decoder, &mut read.warnings)?;
     let grid = grid(&mut decoder, raster_type_point)?;
-    let nodata: Option<f64> = match decoder.find_tag(Tag::GdalNodata).map_err(tiff)? {
-        Some(v) => {
-            let text = v.into_string().map_err(tiff)?;
-            let text = text.trim_matches(char::from(0)).trim();
-            Some(text.parse::<f64>().map_err(|_| {
-                RasterError::Unsupported(format!("GDAL_NODATA {text:?} is not a number"))
-            })?)
-        }
-        None => None,
-    };
+    let nodata = gdal_nodata(&mut decoder)?;
     // Corners first: a projected raster without GeoKeys shows here.
     let (w, h) = (f64::from(width), f64::from(height));
     for (c, r) in [
@@ -211,7 +206,7 @@ fn read_inner(bytes: &[u8], id_prefix: &str) -> Result<RasterRead, Vec<RecordErr
 
 /// Checks the GeoKey directory describes WGS84 lon/lat; returns whether the raster type
 /// is PixelIsPoint.
-fn check_geokeys(
+pub(crate) fn check_geokeys(
     decoder: &mut Decoder<Cursor<&[u8]>>,
     warnings: &mut Vec<String>,
 ) -> Result<bool, RasterError> {
@@ -266,7 +261,11 @@ fn check_geokeys(
     Ok(key(RASTER_TYPE) == Some(2))
 }
 
-fn grid(decoder: &mut Decoder<Cursor<&[u8]>>, pixel_is_point: bool) -> Result<Grid, RasterError> {
+/// The raster's georeferencing (see [`Grid`]); a rotated raster is refused.
+pub(crate) fn grid(
+    decoder: &mut Decoder<Cursor<&[u8]>>,
+    pixel_is_point: bool,
+) -> Result<Grid, RasterError> {
     let f64s =
         |decoder: &mut Decoder<Cursor<&[u8]>>, tag: Tag| -> Result<Option<Vec<f64>>, RasterError> {
             match decoder.find_tag(tag) {
@@ -292,11 +291,15 @@ fn grid(decoder: &mut Decoder<Cursor<&[u8]>>, pixel_is_point: bool) -> Result<Gr
                 "cell size {sx} × {sy} is not positive"
             )));
         }
+        // The tie point is a cell's corner (pixel is area) or its centre (pixel is point).
+        let edge = 0.5 - half;
         return Ok(Grid {
             x0: x + (half - i) * sx,
             dx: sx,
             y0: y - (half - j) * sy,
             dy: -sy,
+            x_edge: x - (i + edge) * sx,
+            y_edge: y + (j + edge) * sy,
         });
     }
     if let Some(m) = f64s(decoder, Tag::ModelTransformationTag)? {
@@ -310,14 +313,34 @@ fn grid(decoder: &mut Decoder<Cursor<&[u8]>>, pixel_is_point: bool) -> Result<Gr
                 "the raster is rotated (ModelTransformation with shear terms); warp it to a north-up grid".into(),
             ));
         }
+        let edge = 0.5 - half;
         return Ok(Grid {
             x0: d + half * a,
             dx: a,
             y0: h + half * f,
             dy: f,
+            x_edge: d - edge * a,
+            y_edge: h - edge * f,
         });
     }
     Err(RasterError::NotGeoreferenced)
+}
+
+/// Reads the `GDAL_NODATA` tag (42113) as a number, when present.
+pub(crate) fn gdal_nodata(
+    decoder: &mut Decoder<Cursor<&[u8]>>,
+) -> Result<Option<f64>, RasterError> {
+    let tiff = |e: tiff::TiffError| RasterError::Tiff(e.to_string());
+    match decoder.find_tag(Tag::GdalNodata).map_err(tiff)? {
+        Some(v) => {
+            let text = v.into_string().map_err(tiff)?;
+            let text = text.trim_matches(char::from(0)).trim();
+            Ok(Some(text.parse::<f64>().map_err(|_| {
+                RasterError::Unsupported(format!("GDAL_NODATA {text:?} is not a number"))
+            })?))
+        }
+        None => Ok(None),
+    }
 }
 
 fn samples(result: DecodingResult) -> Vec<f64> {

@@ -2,7 +2,9 @@
 //! properties need just `id` and `sector` or `sectors`, with `status` (default
 //! `active`, as in a record) so that analysis counts the same facilities from a file as
 //! from the store; everything else is ignored. Fast and lenient, for files with hundreds
-//! of thousands of points.
+//! of thousands of points. The same fields in a CSV (`id`, `sector` or `sectors`, `lon`,
+//! `lat`, optional `status`; other columns ignored) are read too; [`read_sites_any`]
+//! tells the two apart.
 
 use super::RecordError;
 use crate::model::{Sector, Status, parse_list};
@@ -166,6 +168,130 @@ pub fn read_sites(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>> {
                     .as_ref()
                     .and_then(|c| c.as_str())
                     .map(str::to_string),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(sites)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Reads sites from a GeoJSON FeatureCollection ([`read_sites`]) or a CSV
+/// ([`read_sites_csv`]), told apart by the first character.
+pub fn read_sites_any(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>> {
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match text.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => read_sites(text),
+        _ => read_sites_csv(text),
+    }
+}
+
+/// Reads sites from a CSV with a header naming `id`, `sector` or `sectors` (several
+/// separated by commas inside quotes), `lon`, `lat` and optionally `status` (default
+/// `active`); other columns are ignored. Every bad row is reported.
+pub fn read_sites_csv(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let header = reader
+        .headers()
+        .map_err(|e| vec![RecordError::file("", format!("unreadable CSV header: {e}"))])?
+        .clone();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let (id, lon, lat) = (column("id"), column("lon"), column("lat"));
+    let sector = column("sectors").or_else(|| column("sector"));
+    let status = column("status");
+    let country = column("country");
+    let (Some(id), Some(lon), Some(lat), Some(sector)) = (id, lon, lat, sector) else {
+        return Err(vec![RecordError::file(
+            "header",
+            "a facilities CSV needs the columns id, sector (or sectors), lon, lat".to_string(),
+        )]);
+    };
+    let mut sites = Vec::new();
+    let mut errors = Vec::new();
+    for (index, row) in reader.records().enumerate() {
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(RecordError {
+                    index: Some(index),
+                    id: None,
+                    field: "".into(),
+                    message: format!("unreadable row: {e}"),
+                });
+                continue;
+            }
+        };
+        let cell = |k: usize| row.get(k).unwrap_or("").trim();
+        let site_id = cell(id).to_string();
+        let mut fail = |field: &str, message: String| {
+            errors.push(RecordError {
+                index: Some(index),
+                id: (!site_id.is_empty()).then(|| site_id.clone()),
+                field: field.into(),
+                message,
+            })
+        };
+        if site_id.is_empty() {
+            fail("id", "missing".into());
+        }
+        let coordinate = |k: usize, range: f64| {
+            cell(k)
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && v.abs() <= range)
+        };
+        let (x, y) = (coordinate(lon, 180.0), coordinate(lat, 90.0));
+        if x.is_none() {
+            fail(
+                "lon",
+                format!("{:?} is not a longitude in -180..180", cell(lon)),
+            );
+        }
+        if y.is_none() {
+            fail(
+                "lat",
+                format!("{:?} is not a latitude in -90..90", cell(lat)),
+            );
+        }
+        let sectors = match parse_list::<Sector>(cell(sector)) {
+            Ok(s) if !s.is_empty() => Some(s),
+            Ok(_) => {
+                fail("sector", "missing".into());
+                None
+            }
+            Err(e) => {
+                fail("sector", e.to_string());
+                None
+            }
+        };
+        let state = match status.map(cell).filter(|s| !s.is_empty()) {
+            None => Some(Status::Active),
+            Some(text) => match text.parse::<Status>() {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    fail("status", e.to_string());
+                    None
+                }
+            },
+        };
+        if let (false, Some(lon), Some(lat), Some(sectors), Some(status)) =
+            (site_id.is_empty(), x, y, sectors, state)
+        {
+            sites.push(SiteRecord {
+                id: site_id,
+                sectors,
+                status,
+                lon,
+                lat,
+                country: country
+                    .map(|k| cell(k).to_string())
+                    .filter(|c| !c.is_empty()),
             });
         }
     }

@@ -21,4 +21,5 @@ mod server;
 mod storage;
 mod support;
 mod tokens;
+mod travel;
 mod trust;

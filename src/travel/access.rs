@@ -1,0 +1,188 @@
+//! Facilities and points on the surface, times per sector at many points, and the
+//! coverage module's access model by minutes ([`TravelTimeAccess`]).
+
+use super::engine::Moves;
+use super::surface::FrictionSurface;
+use crate::coverage::{AccessModel, PointSet, TravelMode};
+use crate::model::Sector;
+use crate::spatial::points::CoordIndex;
+
+/// Where a facility or point lies on the surface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// In a passable cell (row-major index).
+    Cell(usize),
+    /// In an impassable cell (row-major index): a source there reaches nothing, a point
+    /// there is reached by nothing.
+    Impassable(usize),
+    /// Outside the surface.
+    OffSurface,
+}
+
+/// Where (`lon`, `lat`) lies on `surface`.
+pub fn place(surface: &FrictionSurface, lon: f64, lat: f64) -> Placement {
+    match surface.cell_of(lon, lat) {
+        None => Placement::OffSurface,
+        Some(cell) if surface.friction(cell).is_some() => Placement::Cell(cell),
+        Some(cell) => Placement::Impassable(cell),
+    }
+}
+
+/// The start cells of one sector's facilities.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SectorSources {
+    /// Passable cells holding at least one facility, each once, ascending.
+    pub cells: Vec<usize>,
+    /// Facilities (indices into the input) in an impassable cell: they reach nothing.
+    pub impassable: Vec<usize>,
+    /// Facilities (indices into the input) off the surface: they reach nothing.
+    pub off_surface: Vec<usize>,
+}
+
+/// Places the facilities at `coords` (lon, lat) on `surface`.
+pub fn sector_sources(
+    surface: &FrictionSurface,
+    coords: impl IntoIterator<Item = (f64, f64)>,
+) -> SectorSources {
+    let mut out = SectorSources::default();
+    for (i, (lon, lat)) in coords.into_iter().enumerate() {
+        match place(surface, lon, lat) {
+            Placement::Cell(c) => out.cells.push(c),
+            Placement::Impassable(_) => out.impassable.push(i),
+            Placement::OffSurface => out.off_surface.push(i),
+        }
+    }
+    out.cells.sort_unstable();
+    out.cells.dedup();
+    out
+}
+
+/// For each source set (one per sector), the least time, minutes, to each of `cells`
+/// (`None`: off the surface, infinite), searching up to `limits[k]` minutes for set `k`
+/// (times above it read as infinite). The sets run in parallel, each on one thread; the
+/// grid of times of a set lives only while its search runs.
+pub fn times_at_cells(
+    surface: &FrictionSurface,
+    sources: &[&[usize]],
+    cells: &[Option<usize>],
+    moves: Moves,
+    limits: &[f64],
+) -> Vec<Vec<f64>> {
+    let tasks: Vec<usize> = (0..sources.len()).collect();
+    crate::parallel::each_task(tasks, |k| {
+        if sources[k].is_empty() {
+            return vec![f64::INFINITY; cells.len()];
+        }
+        let limit = limits.get(k).copied().unwrap_or(f64::INFINITY);
+        let times = surface.travel_times(sources[k], moves, limit);
+        let out = cells
+            .iter()
+            .map(|c| c.map_or(f64::INFINITY, |c| times.minutes(c)))
+            .collect();
+        crate::parallel::drop_later(times);
+        out
+    })
+}
+
+/// Travel-time thresholds per sector, minutes (a point is covered when its time is at
+/// most this: inclusive).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MinuteThresholds {
+    minutes: [f64; 6],
+}
+
+impl Default for MinuteThresholds {
+    /// Health 120, psychosocial 120, police 60, shelter 240, legal aid 120, hotline 120
+    /// minutes.
+    fn default() -> Self {
+        Self {
+            minutes: [120.0, 120.0, 60.0, 240.0, 120.0, 120.0],
+        }
+    }
+}
+
+impl MinuteThresholds {
+    /// The threshold of `sector`, minutes.
+    pub fn get(&self, sector: Sector) -> f64 {
+        self.minutes[sector.index()]
+    }
+
+    /// Sets the threshold of `sector`, minutes.
+    pub fn set(&mut self, sector: Sector, minutes: f64) {
+        self.minutes[sector.index()] = minutes;
+    }
+}
+
+/// Coverage by travel time over a friction surface: a point is covered for a sector
+/// when its least time from the sector's facilities is at most the sector's threshold
+/// in minutes. Each sector's search stops at its threshold.
+pub struct TravelTimeAccess<'a> {
+    /// The surface.
+    pub surface: &'a FrictionSurface,
+    /// The thresholds.
+    pub thresholds: MinuteThresholds,
+    /// The moves.
+    pub moves: Moves,
+}
+
+impl AccessModel for TravelTimeAccess<'_> {
+    fn describe(&self) -> String {
+        "least travel time over the friction surface ≤ the sector's threshold in minutes".into()
+    }
+
+    fn covered(&self, sector: Sector, sites: &CoordIndex, points: &PointSet) -> Vec<bool> {
+        self.covered_bits(&[(sector, sites)], points)
+            .into_iter()
+            .map(|b| b & 1 != 0)
+            .collect()
+    }
+
+    fn covered_many(&self, tests: &[(Sector, &CoordIndex)], points: &PointSet) -> Vec<Vec<bool>> {
+        tests
+            .chunks(16)
+            .flat_map(|part| {
+                let bits = self.covered_bits(part, points);
+                (0..part.len()).map(move |k| bits.iter().map(|&b| b >> k & 1 != 0).collect())
+            })
+            .collect()
+    }
+
+    fn covered_bits(&self, tests: &[(Sector, &CoordIndex)], points: &PointSet) -> Vec<u16> {
+        assert!(tests.len() <= 16, "at most 16 tests");
+        let cells: Vec<Option<usize>> = points
+            .lonlat
+            .iter()
+            .map(|&(lon, lat)| self.surface.cell_of(lon, lat))
+            .collect();
+        let sources: Vec<SectorSources> = tests
+            .iter()
+            .map(|(_, sites)| {
+                sector_sources(
+                    self.surface,
+                    sites.in_tree_order().map(|(_, lon, lat)| (lon, lat)),
+                )
+            })
+            .collect();
+        let source_cells: Vec<&[usize]> = sources.iter().map(|s| &s.cells[..]).collect();
+        let limits: Vec<f64> = tests.iter().map(|&(s, _)| self.thresholds.get(s)).collect();
+        let times = times_at_cells(self.surface, &source_cells, &cells, self.moves, &limits);
+        let mut bits = vec![0u16; points.len()];
+        for (k, (times, &limit)) in times.iter().zip(&limits).enumerate() {
+            for (i, &t) in points.order().zip(times) {
+                if t <= limit {
+                    bits[i as usize] |= 1 << k;
+                }
+            }
+        }
+        bits
+    }
+
+    /// Distances are not what this model measures: no nearest facility by distance.
+    fn nearest(&self, _sites: &CoordIndex, _lon: f64, _lat: f64) -> Option<(u32, f64)> {
+        None
+    }
+
+    fn estimated_minutes(&self, distance_m: f64, mode: TravelMode) -> f64 {
+        distance_m / 1000.0 / mode.speed_kmh() * 60.0
+    }
+}
