@@ -148,23 +148,7 @@ pub(crate) fn write_output(out: Option<&Path>, text: &str) -> Result<()> {
 
 pub(crate) fn parse_thresholds(text: Option<&str>) -> Result<Thresholds> {
     let mut thresholds = Thresholds::default();
-    for part in text
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        let (sector, km) = part
-            .split_once('=')
-            .context("--threshold-km takes sector=km pairs, e.g. health=30")?;
-        let sector: Sector = sector.trim().parse()?;
-        let km: f64 = km
-            .trim()
-            .parse()
-            .with_context(|| format!("{km:?} is not a number of km"))?;
-        if !(km.is_finite() && km >= 0.0) {
-            bail!("threshold for {sector} must be a distance ≥ 0 km");
-        }
+    for (sector, km) in sector_values(text, "--threshold-km", "km", "health=30")? {
         thresholds.set(sector, km * 1000.0);
     }
     Ok(thresholds)
@@ -175,26 +159,38 @@ pub(crate) fn parse_minute_thresholds(
     text: Option<&str>,
 ) -> Result<crate::travel::MinuteThresholds> {
     let mut thresholds = crate::travel::MinuteThresholds::default();
-    for part in text
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        let (sector, minutes) = part
-            .split_once('=')
-            .context("--threshold-min takes sector=minutes pairs, e.g. health=120")?;
-        let sector: Sector = sector.trim().parse()?;
-        let minutes: f64 = minutes
-            .trim()
-            .parse()
-            .with_context(|| format!("{minutes:?} is not a number of minutes"))?;
-        if !(minutes.is_finite() && minutes >= 0.0) {
-            bail!("threshold for {sector} must be a time ≥ 0 minutes");
-        }
+    for (sector, minutes) in sector_values(text, "--threshold-min", "minutes", "health=120")? {
         thresholds.set(sector, minutes);
     }
     Ok(thresholds)
+}
+
+/// `sector=value` pairs, comma-separated, each value a finite number ≥ 0 in `unit`.
+fn sector_values(
+    text: Option<&str>,
+    flag: &str,
+    unit: &str,
+    example: &str,
+) -> Result<Vec<(Sector, f64)>> {
+    text.unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|part| {
+            let (sector, value) = part
+                .split_once('=')
+                .with_context(|| format!("{flag} takes sector={unit} pairs, e.g. {example}"))?;
+            let sector: Sector = sector.trim().parse()?;
+            let value: f64 = value
+                .trim()
+                .parse()
+                .with_context(|| format!("{value:?} is not a number of {unit}"))?;
+            if !(value.is_finite() && value >= 0.0) {
+                bail!("threshold for {sector} must be ≥ 0 {unit}");
+            }
+            Ok((sector, value))
+        })
+        .collect()
 }
 
 /// Who the audit log names for a command-line write: `cli:<login name>`.

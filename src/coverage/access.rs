@@ -69,28 +69,28 @@ pub trait AccessModel: Send + Sync {
     fn describe(&self) -> String;
 
     /// For each point, whether some facility in `sites` reaches it for `sector`.
-    fn covered(&self, sector: Sector, sites: &CoordIndex, points: &PointSet) -> Vec<bool>;
+    fn covered(&self, sector: Sector, sites: &CoordIndex, points: &PointSet) -> Vec<bool> {
+        self.covered_many(&[(sector, sites)], points)
+            .pop()
+            .unwrap_or_default()
+    }
 
-    /// [`AccessModel::covered`] for several sectors at once (an implementation may
-    /// share work between them); one vector per test, in the tests' order.
+    /// [`AccessModel::covered`] for several sectors at once; one vector per test, in
+    /// the tests' order.
     fn covered_many(&self, tests: &[(Sector, &CoordIndex)], points: &PointSet) -> Vec<Vec<bool>> {
         tests
-            .iter()
-            .map(|&(sector, sites)| self.covered(sector, sites, points))
+            .chunks(16)
+            .flat_map(|part| {
+                let bits = self.covered_bits(part, points);
+                (0..part.len()).map(move |k| bits.iter().map(|&b| b >> k & 1 != 0).collect())
+            })
             .collect()
     }
 
-    /// [`AccessModel::covered_many`] as one bit set per point (input order): bit `k` for
-    /// test `k` (at most 16 tests).
-    fn covered_bits(&self, tests: &[(Sector, &CoordIndex)], points: &PointSet) -> Vec<u16> {
-        let mut bits = vec![0u16; points.len()];
-        for (k, covered) in self.covered_many(tests, points).iter().enumerate() {
-            for (b, &yes) in bits.iter_mut().zip(covered) {
-                *b |= u16::from(yes) << k;
-            }
-        }
-        bits
-    }
+    /// Whether each point is reached, for up to 16 tests at once (an implementation
+    /// shares work between them): one bit set per point (input order), bit `k` for
+    /// test `k`.
+    fn covered_bits(&self, tests: &[(Sector, &CoordIndex)], points: &PointSet) -> Vec<u16>;
 
     /// The nearest facility (index in `sites`) and its distance in metres.
     fn nearest(&self, sites: &CoordIndex, lon: f64, lat: f64) -> Option<(u32, f64)>;
@@ -124,22 +124,6 @@ impl GeodesicAccess {
 impl AccessModel for GeodesicAccess {
     fn describe(&self) -> String {
         "WGS84 geodesic distance to the nearest facility ≤ the sector's threshold".into()
-    }
-
-    fn covered(&self, sector: Sector, sites: &CoordIndex, points: &PointSet) -> Vec<bool> {
-        self.covered_many(&[(sector, sites)], points)
-            .pop()
-            .unwrap_or_default()
-    }
-
-    fn covered_many(&self, tests: &[(Sector, &CoordIndex)], points: &PointSet) -> Vec<Vec<bool>> {
-        tests
-            .chunks(16)
-            .flat_map(|part| {
-                let bits = self.covered_bits(part, points);
-                (0..part.len()).map(move |k| bits.iter().map(|&b| b >> k & 1 != 0).collect())
-            })
-            .collect()
     }
 
     fn covered_bits(&self, tests: &[(Sector, &CoordIndex)], points: &PointSet) -> Vec<u16> {

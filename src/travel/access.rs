@@ -130,23 +130,6 @@ impl AccessModel for TravelTimeAccess<'_> {
         "least travel time over the friction surface ≤ the sector's threshold in minutes".into()
     }
 
-    fn covered(&self, sector: Sector, sites: &CoordIndex, points: &PointSet) -> Vec<bool> {
-        self.covered_bits(&[(sector, sites)], points)
-            .into_iter()
-            .map(|b| b & 1 != 0)
-            .collect()
-    }
-
-    fn covered_many(&self, tests: &[(Sector, &CoordIndex)], points: &PointSet) -> Vec<Vec<bool>> {
-        tests
-            .chunks(16)
-            .flat_map(|part| {
-                let bits = self.covered_bits(part, points);
-                (0..part.len()).map(move |k| bits.iter().map(|&b| b >> k & 1 != 0).collect())
-            })
-            .collect()
-    }
-
     fn covered_bits(&self, tests: &[(Sector, &CoordIndex)], points: &PointSet) -> Vec<u16> {
         assert!(tests.len() <= 16, "at most 16 tests");
         let cells: Vec<Option<usize>> = points
