@@ -278,13 +278,14 @@ pub fn coverage(registry: Option<&Registry>, args: &CoverageArgs) -> Result<()> 
 /// `settlements` (the population, in the same order) when given, else the row number.
 fn left_out_csv(points: &[LeftOutPoint], settlements: Option<&[Settlement]>) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut rows = vec![["id", "name", "lon", "lat", "population", "reason"].map(String::from)];
+    // Writing to memory cannot fail.
+    let _ = writer.write_record(["id", "name", "lon", "lat", "population", "reason"]);
     for p in points {
         let (id, name) = match settlements.and_then(|s| s.get(p.index as usize)) {
             Some(s) => (s.id.clone(), s.name.clone()),
             None => ((p.index + 1).to_string(), String::new()),
         };
-        rows.push([
+        let _ = writer.write_record([
             id,
             name,
             p.lon.to_string(),
@@ -292,10 +293,6 @@ fn left_out_csv(points: &[LeftOutPoint], settlements: Option<&[Settlement]>) -> 
             p.population.to_string(),
             p.why.reason().to_string(),
         ]);
-    }
-    for row in rows {
-        // Writing to memory cannot fail.
-        let _ = writer.write_record(&row);
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -9,7 +9,7 @@ use crate::import::sites::SiteRecord;
 use crate::index::records::RecordRef;
 use crate::model::{Area, Sector, Settlement, Status};
 use crate::model::{PopulationPoint, country_bytes};
-use crate::spatial::area_index::{LeftOut, NearbyAreas, area_countries};
+use crate::spatial::area_index::{LeftOut, NearbyAreas, area_country_codes};
 use crate::spatial::geodesy::{GeoPoint, unit_vector};
 use crate::spatial::points::{CoordIndex, NearestCursor};
 
@@ -361,12 +361,17 @@ pub fn coverage_by(
     let (assignment, located, assign_time) = assigned;
     let mut outside = 0;
     let mut left_out = Vec::new();
+    // Areas' countries: for snapping points outside every area, and for hotlines.
+    let area_country = std::cell::OnceCell::new();
     if let Some(assignment) = assignment {
         for (i, a) in set.order().zip(&assignment.area) {
             population[i as usize].area = *a;
         }
         if !assignment.outside.is_empty() {
-            let nearby = NearbyAreas::new(areas);
+            let nearby = NearbyAreas::new(
+                areas,
+                area_country.get_or_init(|| area_country_codes(areas)),
+            );
             for (i, p) in population.iter_mut().enumerate() {
                 if p.area.is_some() {
                     continue;
@@ -393,10 +398,7 @@ pub fn coverage_by(
     // (its record's, else its area's) has one.
     let mut tests = tests;
     if options.sectors.contains(&Sector::Hotline) || options.package.contains(&Sector::Hotline) {
-        let area_country: Vec<Option<[u8; 2]>> = area_countries(areas)
-            .iter()
-            .map(|c| c.as_deref().and_then(country_bytes))
-            .collect();
+        let area_country = area_country.get_or_init(|| area_country_codes(areas));
         tests.set_sector(Sector::Hotline, |i| {
             let p = &population[i];
             p.country

@@ -388,18 +388,19 @@ pub fn compute(
     let resolution = resolution(input.res)?;
     let coords: Vec<(f64, f64)> = input.population.iter().map(|p| (p.0, p.1)).collect();
     let cells = region_cells(input.region, input.res, &coords, input.limit)?;
+    // The points the grid counts (inside the box, or every one for polygons), each
+    // with its cell.
+    let counted: Vec<(CellIndex, (f64, f64, f64))> = input
+        .population
+        .iter()
+        .filter(|&&(lon, lat, _)| !matches!(input.region, Region::BBox(b) if !b.contains(lon, lat)))
+        .filter_map(|&p| cell_of(p.0, p.1, resolution).map(|c| (c, p)))
+        .collect();
     let mut people: BTreeMap<CellIndex, f64> = BTreeMap::new();
-    for &(lon, lat, pop) in input.population {
-        if let Region::BBox(b) = input.region
-            && !b.contains(lon, lat)
-        {
-            continue;
-        }
-        if let Some(c) = cell_of(lon, lat, resolution) {
-            *people.entry(c).or_insert(0.0) += pop;
-        }
+    for &(cell, (_, _, pop)) in &counted {
+        *people.entry(cell).or_insert(0.0) += pop;
     }
-    let out_of_reach = people_out_of_reach(input, resolution, nearest);
+    let out_of_reach = people_out_of_reach(input, &counted, nearest);
     let chunk = cells.len().div_ceil(input.threads.max(1)).max(1);
     let sectors = input.sectors;
     let measured: Vec<GridCell> = std::thread::scope(|scope| {
@@ -437,29 +438,22 @@ pub fn compute(
     })
 }
 
-/// Per cell, the people of its points (those the grid counts) that lie beyond the
-/// threshold of some sector, measured from each point.
+/// Per cell, the people of the `counted` points that lie beyond the threshold of some
+/// sector, measured from each point.
 fn people_out_of_reach(
     input: &GridInput<'_>,
-    resolution: Resolution,
+    counted: &[(CellIndex, (f64, f64, f64))],
     nearest: &(dyn Fn(Sector, f64, f64) -> Option<(u32, f64)> + Sync),
 ) -> BTreeMap<CellIndex, f64> {
-    let counted: Vec<&(f64, f64, f64)> = input
-        .population
-        .iter()
-        .filter(|&&(lon, lat, pop)| {
-            pop > 0.0 && !matches!(input.region, Region::BBox(b) if !b.contains(lon, lat))
-        })
-        .collect();
-    let parts: Vec<(CellIndex, f64)> = crate::parallel::map_chunks(&counted, |part| {
+    let parts: Vec<(CellIndex, f64)> = crate::parallel::map_chunks(counted, |part| {
         part.iter()
-            .filter(|&&&(lon, lat, _)| {
-                input
-                    .sectors
-                    .iter()
-                    .any(|&s| nearest(s, lon, lat).is_none_or(|(_, d)| d > input.thresholds.get(s)))
+            .filter(|&&(_, (lon, lat, pop))| {
+                pop > 0.0
+                    && input.sectors.iter().any(|&s| {
+                        nearest(s, lon, lat).is_none_or(|(_, d)| d > input.thresholds.get(s))
+                    })
             })
-            .filter_map(|&&(lon, lat, pop)| cell_of(lon, lat, resolution).map(|c| (c, pop)))
+            .map(|&(cell, (_, _, pop))| (cell, pop))
             .collect()
     });
     let mut out: BTreeMap<CellIndex, f64> = BTreeMap::new();

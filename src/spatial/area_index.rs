@@ -291,19 +291,16 @@ impl LeftOut {
 /// reason. Meant for the few points in no area, so a scan of the areas' boxes is enough.
 pub struct NearbyAreas<'a> {
     areas: &'a [Area],
-    countries: Vec<Option<[u8; 2]>>,
+    countries: &'a [Option<[u8; 2]>],
     boxes: Vec<Option<geo::Rect<f64>>>,
 }
 
 impl<'a> NearbyAreas<'a> {
-    /// Prepares `areas` (their countries by [`area_countries`]).
-    pub fn new(areas: &'a [Area]) -> Self {
+    /// Prepares `areas`, whose countries are `countries` ([`area_country_codes`]).
+    pub fn new(areas: &'a [Area], countries: &'a [Option<[u8; 2]>]) -> Self {
         Self {
             areas,
-            countries: area_countries(areas)
-                .iter()
-                .map(|c| c.as_deref().and_then(crate::model::country_bytes))
-                .collect(),
+            countries,
             boxes: areas.iter().map(|a| a.geometry.bounding_rect()).collect(),
         }
     }
@@ -416,6 +413,14 @@ pub fn area_countries(areas: &[Area]) -> Vec<Option<String>> {
             }
             code_prefix_country(&step.code).or_else(|| code_prefix_country(&a.code))
         })
+        .collect()
+}
+
+/// [`area_countries`] as two upper-case bytes each.
+pub fn area_country_codes(areas: &[Area]) -> Vec<Option<[u8; 2]>> {
+    area_countries(areas)
+        .iter()
+        .map(|c| c.as_deref().and_then(crate::model::country_bytes))
         .collect()
 }
 
