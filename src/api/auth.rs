@@ -118,7 +118,7 @@ pub struct IssuedToken {
 pub struct AccountRow {
     /// User name.
     username: String,
-    /// Role.
+    /// What the account may do.
     role: Role,
     /// Whether a one-time password is still to be replaced.
     must_change_password: bool,

@@ -3,9 +3,12 @@
 //! whole-dataset computations, and every write (here, in another instance or on the
 //! command line) moves the version on, so a kept answer never outlives its data.
 
+use super::ApiError;
 use crate::coverage::Thresholds;
 use crate::coverage::grid::BBox;
+use crate::index::ServiceIndex;
 use crate::model::Sector;
+use crate::registry::Places;
 use crate::visibility::Viewer;
 use std::any::Any;
 use std::collections::HashMap;
@@ -45,13 +48,13 @@ pub enum AnalysisKey {
     },
     /// `GET /api/catchments`.
     Catchments {
-        /// The sector.
+        /// Whose facilities the settlements are assigned to.
         sector: Sector,
     },
     /// `POST /api/plan/sites` with settlements or grid cells as candidates (a list of
     /// the caller's own candidates is not kept).
     Plan {
-        /// The sector.
+        /// Whose new sites are placed.
         sector: Sector,
         /// Sites placed.
         k: usize,
@@ -108,6 +111,30 @@ impl AnalysisCache {
         }
         answers.1.insert(key, value.clone());
         value
+    }
+}
+
+impl super::AppState {
+    /// The answer to `key` for the current data: kept, or computed now on a blocking
+    /// thread by `compute` from one snapshot of the index and places (taken together,
+    /// so the answer is kept under the version it was computed from).
+    ///
+    /// # Errors
+    /// 500 when the computation panicked.
+    pub async fn analysis<T: Send + Sync + 'static>(
+        &self,
+        key: AnalysisKey,
+        compute: impl FnOnce(&ServiceIndex, &Places) -> T + Send + 'static,
+    ) -> Result<Arc<T>, ApiError> {
+        let registry = self.registry.clone();
+        let analyses = self.analyses.clone();
+        tokio::task::spawn_blocking(move || {
+            let index = registry.index();
+            let places = registry.places();
+            analyses.get_or_compute(index.version(), key, || compute(&index, &places))
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))
     }
 }
 

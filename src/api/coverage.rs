@@ -84,12 +84,8 @@ pub async fn coverage(
         thresholds: AnalysisKey::threshold_bits(&thresholds),
         geojson,
     };
-    let registry = state.registry.clone();
-    let analyses = state.analyses.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        analyses.get_or_compute(registry.index().version(), key, || {
-            let index = registry.index();
-            let places = registry.places();
+    let result = state
+        .analysis(key, move |index, places| {
             let areas: Vec<_> = places
                 .areas
                 .iter()
@@ -147,9 +143,7 @@ pub async fn coverage(
                 }
             }
         })
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))?;
+        .await?;
     let mut body = Arc::unwrap_or_clone(result);
     if !withheld.is_empty() {
         let places = state.registry.places();
@@ -278,7 +272,7 @@ impl LeftOutFigures {
 pub struct Withheld {
     /// The sectors (those with confidential facilities).
     sectors: Vec<Sector>,
-    /// Why.
+    /// Why they are withheld, in words to show the reader.
     why: &'static str,
 }
 

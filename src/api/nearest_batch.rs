@@ -408,9 +408,9 @@ pub struct BatchLine<'a> {
 pub enum BatchResult<'a> {
     /// A facility the caller may see.
     Found {
-        /// Its sector.
+        /// Which sector of the line this answers.
         sector: Sector,
-        /// Its id.
+        /// The nearest facility's id.
         facility_id: &'a str,
         /// Exact WGS84 geodesic distance, metres (to the millimetre).
         distance_m: f64,
@@ -419,7 +419,7 @@ pub enum BatchResult<'a> {
     },
     /// A confidential facility, for the public: a band only.
     Masked {
-        /// Its sector.
+        /// Which sector of the line this answers.
         sector: Sector,
         /// e.g. `"10–25 km"`.
         distance_band: String,

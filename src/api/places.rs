@@ -43,21 +43,21 @@ pub struct Meta {
     demo_facilities: usize,
     /// A notice to show while demo records are loaded.
     demo_notice: Option<&'static str>,
-    /// Facilities per sector.
+    /// Facilities per sector (one with several sectors counts in each).
     facilities_per_sector: BTreeMap<Sector, usize>,
     /// Admin areas per level (0 country, 1 region, 2 district).
     areas_per_level: [usize; 3],
     /// Settlements loaded.
     settlements: usize,
-    /// The data version.
+    /// Version of the data answered from; it moves on with every write.
     data_version: i64,
     /// `sqlite` or `postgres`.
     backend: &'static str,
-    /// The sectors.
+    /// Every sector code the API accepts, in display order.
     sectors: &'static [Sector],
-    /// The services.
+    /// Every service code the API accepts.
     services: &'static [Service],
-    /// The languages.
+    /// Every language code a facility may list.
     languages: &'static [Language],
     /// The operator's basemap; null when none is configured.
     basemap: Option<BasemapInfo>,

@@ -51,7 +51,7 @@ pub struct GridParams {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct CatchmentParams {
-    /// The sector.
+    /// Whose facilities the settlements are assigned to (a sector code).
     sector: String,
 }
 
@@ -192,14 +192,10 @@ pub async fn gaps_grid(
         viewer,
         all_cells,
     };
-    let registry = state.registry.clone();
-    let analyses = state.analyses.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        analyses.get_or_compute(registry.index().version(), key, || {
-            let index = registry.index();
-            let places = registry.places();
+    let result = state
+        .analysis(key, move |index, places| {
             let sites = Sites::from_facilities(index.facilities());
-            let withheld = planning::withheld_sectors(viewer, &index);
+            let withheld = planning::withheld_sectors(viewer, index);
             let region = planning::grid_region(bbox, &places.areas);
             match planning::grid(&sites, &places.settlements, &region, res, &sectors, thresholds, MAX_CELLS) {
                 Ok(g) => {
@@ -217,9 +213,7 @@ pub async fn gaps_grid(
                 Err(e) => Err(e.to_string()),
             }
         })
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))?;
+        .await?;
     cached_geojson(&result)
 }
 
@@ -241,18 +235,12 @@ pub async fn catchments(
         .ok_or_else(|| ApiError::bad_request("parameter sector is required"))?;
     refuse_confidential_sector(caller.viewer(), sector, &state.registry.index())?;
     let key = AnalysisKey::Catchments { sector };
-    let registry = state.registry.clone();
-    let analyses = state.analyses.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        analyses.get_or_compute(registry.index().version(), key, || {
-            let index = registry.index();
-            let places = registry.places();
+    let result = state
+        .analysis(key, move |index, places| {
             let sites = Sites::from_facilities(index.facilities());
             Ok::<_, String>(planning::catchments(&sites, &places.settlements, sector))
         })
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))?;
+        .await?;
     cached_response(&result)
 }
 

@@ -41,7 +41,7 @@ pub const MAX_FAILURES_PER_ADDRESS: usize = 30;
 /// Failures allowed per name (over all addresses) within [`WINDOW`] before it may be
 /// tried only from addresses it is known at.
 pub const MAX_FAILURES_PER_NAME: usize = 20;
-/// The window.
+/// How far back failed sign-ins are counted.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 /// How long a successful sign-in makes an address known for its name.
 pub const KNOWN_FOR: Duration = Duration::from_secs(30 * 24 * 3600);

@@ -102,7 +102,7 @@ pub trait AccessModel: Send + Sync {
 /// Exact WGS84 geodesic distance against per-sector thresholds.
 #[derive(Debug, Clone, Copy)]
 pub struct GeodesicAccess {
-    /// The thresholds.
+    /// Per-sector distances within which a point counts as covered.
     pub thresholds: Thresholds,
     /// Road distance ÷ straight distance, for the travel-time estimate.
     pub detour_factor: f64,

@@ -150,7 +150,7 @@ pub struct CoverageOptions {
     pub sectors: Vec<Sector>,
     /// The minimum package.
     pub package: Vec<Sector>,
-    /// Thresholds.
+    /// Per-sector distances within which people count as covered.
     pub thresholds: Thresholds,
     /// Whether to compute distances.
     pub distances: bool,
@@ -158,7 +158,7 @@ pub struct CoverageOptions {
 
 /// A finished coverage run.
 pub struct CoverageRun {
-    /// The table.
+    /// People covered per area and sector.
     pub table: CoverageTable,
     /// Area labels, in area order.
     pub labels: Vec<AreaLabel>,

@@ -54,7 +54,7 @@ pub enum GridError {
         res: u8,
         /// Cells counted or estimated.
         cells: usize,
-        /// The limit.
+        /// The most cells one grid may have.
         limit: usize,
     },
     /// A bounding box that is not one.
@@ -352,11 +352,11 @@ pub struct GridCell {
 /// A computed grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grid {
-    /// Resolution.
+    /// H3 resolution of the cells.
     pub res: u8,
     /// Sectors, in the order of [`GridCell::nearest`].
     pub sectors: Vec<Sector>,
-    /// Thresholds.
+    /// Per-sector distances within which a cell's people count as covered.
     pub thresholds: Thresholds,
     /// Cells, sorted by index.
     pub cells: Vec<GridCell>,
@@ -370,7 +370,7 @@ pub struct GridInput<'a> {
     pub sectors: &'a [Sector],
     /// Thresholds for `covered_<s>`.
     pub thresholds: Thresholds,
-    /// The region.
+    /// Where cells are laid: only cells whose centre is in it.
     pub region: &'a Region,
     /// Population points `(lon, lat, people)`.
     pub population: &'a [(f64, f64, f64)],

@@ -27,7 +27,7 @@ pub enum PlanError {
     TooManyCandidates {
         /// Given or generated.
         count: usize,
-        /// The limit.
+        /// The most candidates one plan may weigh.
         limit: usize,
     },
 }
@@ -174,7 +174,7 @@ pub fn grid_candidates(
 
 /// A finished site plan.
 pub struct SitePlan {
-    /// The sector.
+    /// Whose new sites are placed.
     pub sector: Sector,
     /// Threshold, metres.
     pub threshold_m: f64,

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 /// An area as the report names it.
 #[derive(Debug, Clone)]
 pub struct AreaLabel {
-    /// Its code.
+    /// The area's code (P-code or ISO), as the input names it.
     pub code: String,
-    /// Its name.
+    /// The area's name, as shown in reports.
     pub name: String,
 }
 

@@ -47,9 +47,9 @@ pub enum SitingError {
     /// `covered` does not match the population.
     #[error("{covered} coverage flags for {points} population points")]
     Mismatch {
-        /// Flags.
+        /// Coverage flags given.
         covered: usize,
-        /// Points.
+        /// Population points they should describe.
         points: usize,
     },
 }

@@ -27,7 +27,7 @@ pub struct CoverageInput<'a> {
 /// One sector in one area.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SectorCoverage {
-    /// The sector.
+    /// Which sector these figures are for.
     pub sector: Sector,
     /// People within reach.
     pub pop_covered: f64,

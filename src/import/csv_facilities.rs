@@ -156,12 +156,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Facility>, Vec<RecordError>> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.push(RecordError {
-                    index: Some(line),
-                    id: None,
-                    field: "".into(),
-                    message: format!("unreadable CSV row: {e}"),
-                });
+                errors.push(RecordError::unreadable_row(line, &e));
                 continue;
             }
         };

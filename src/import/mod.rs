@@ -45,6 +45,47 @@ impl RecordError {
     }
 }
 
+/// The header row of a CSV: where each named column is (names trimmed, any case).
+pub(crate) struct CsvHeader(csv::StringRecord);
+
+impl CsvHeader {
+    /// Reads the header row of `reader`.
+    ///
+    /// # Errors
+    /// A file-level error when the header cannot be read.
+    pub fn read<R: std::io::Read>(reader: &mut csv::Reader<R>) -> Result<Self, Vec<RecordError>> {
+        reader
+            .headers()
+            .map(|h| Self(h.clone()))
+            .map_err(|e| vec![RecordError::file("", format!("unreadable CSV header: {e}"))])
+    }
+
+    /// The position of column `name`.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.0
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    }
+}
+
+/// The line in the file of the `i`th (0-based) data row of a CSV whose header is line 1:
+/// what [`RecordError::index`] names for CSV rows.
+pub(crate) fn csv_line(i: usize) -> usize {
+    i + 2
+}
+
+impl RecordError {
+    /// A CSV row at `line` that the CSV reader could not read.
+    pub fn unreadable_row(line: usize, error: &csv::Error) -> Self {
+        Self {
+            index: Some(line),
+            id: None,
+            field: String::new(),
+            message: format!("unreadable CSV row: {error}"),
+        }
+    }
+}
+
 /// The facility formats Tirek reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -2,7 +2,7 @@
 //! optional `name`, `name_ru`, `country`, `alt_names` (`|`-separated); other columns are
 //! ignored. What `geodata/settlements.csv` holds and what planners' population tables give.
 
-use super::RecordError;
+use super::{CsvHeader, RecordError, csv_line};
 use crate::model::Settlement;
 
 /// Parses settlements CSV.
@@ -15,15 +15,8 @@ pub(super) fn read_table(
     with_population: bool,
 ) -> Result<Vec<Settlement>, Vec<RecordError>> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let header = reader
-        .headers()
-        .map_err(|e| vec![RecordError::file("", format!("unreadable CSV header: {e}"))])?
-        .clone();
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(name))
-    };
+    let header = CsvHeader::read(&mut reader)?;
+    let column = |name: &str| header.column(name);
     let required: &[&str] = if with_population {
         &["id", "lon", "lat", "population"]
     } else {
@@ -55,16 +48,11 @@ pub(super) fn read_table(
     let mut settlements = Vec::new();
     let mut errors = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
+        let line = csv_line(i);
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.push(RecordError {
-                    index: Some(line),
-                    id: None,
-                    field: "".into(),
-                    message: format!("unreadable row: {e}"),
-                });
+                errors.push(RecordError::unreadable_row(line, &e));
                 continue;
             }
         };

@@ -6,7 +6,7 @@
 //! `lat`, optional `status`; other columns ignored) are read too; [`read_sites_any`]
 //! tells the two apart.
 
-use super::RecordError;
+use super::{CsvHeader, RecordError, csv_line};
 use crate::model::{Sector, Status, parse_list};
 use serde::Deserialize;
 
@@ -193,15 +193,8 @@ pub fn read_sites_any(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>>
 /// `active`); other columns are ignored. Every bad row is reported.
 pub fn read_sites_csv(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let header = reader
-        .headers()
-        .map_err(|e| vec![RecordError::file("", format!("unreadable CSV header: {e}"))])?
-        .clone();
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(name))
-    };
+    let header = CsvHeader::read(&mut reader)?;
+    let column = |name: &str| header.column(name);
     let (id, lon, lat) = (column("id"), column("lon"), column("lat"));
     let sector = column("sectors").or_else(|| column("sector"));
     let status = column("status");
@@ -214,16 +207,12 @@ pub fn read_sites_csv(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>>
     };
     let mut sites = Vec::new();
     let mut errors = Vec::new();
-    for (index, row) in reader.records().enumerate() {
+    for (i, row) in reader.records().enumerate() {
+        let line = csv_line(i);
         let row = match row {
             Ok(r) => r,
             Err(e) => {
-                errors.push(RecordError {
-                    index: Some(index),
-                    id: None,
-                    field: "".into(),
-                    message: format!("unreadable row: {e}"),
-                });
+                errors.push(RecordError::unreadable_row(line, &e));
                 continue;
             }
         };
@@ -231,7 +220,7 @@ pub fn read_sites_csv(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>>
         let site_id = cell(id).to_string();
         let mut fail = |field: &str, message: String| {
             errors.push(RecordError {
-                index: Some(index),
+                index: Some(line),
                 id: (!site_id.is_empty()).then(|| site_id.clone()),
                 field: field.into(),
                 message,
@@ -299,5 +288,21 @@ pub fn read_sites_csv(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>>
         Ok(sites)
     } else {
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_csv_row_is_named_by_its_line_in_the_file() {
+        let csv = "id,sector,lon,lat\na,health,68.0,43.0\nb,hospital,68.0,43.0\n";
+        let errors = read_sites_csv(csv.as_bytes()).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        // Header on line 1, `a` on line 2: `b` is on line 3.
+        assert_eq!(errors[0].index, Some(3));
+        assert_eq!(errors[0].id.as_deref(), Some("b"));
+        assert_eq!(errors[0].field, "sector");
     }
 }

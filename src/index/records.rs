@@ -36,7 +36,7 @@ pub struct Summary {
     pub languages: u16,
     /// The five eligibility flags as bits, in [`eligibility_bits`] order.
     pub eligibility: u8,
-    /// Status.
+    /// Whether it takes survivors now (filters keep active ones by default).
     pub status: Status,
     /// [`OPEN_24_7`], [`CONFIDENTIAL`], [`DEMO`], [`LIVE`] (8 bytes in all).
     bits: u8,
@@ -190,7 +190,7 @@ impl<'a> RecordRef<'a> {
         self.summary
     }
 
-    /// The id.
+    /// The facility's id, read without decoding the rest of the record.
     pub fn id(&self) -> &'a str {
         let mut r = Reader::new(&self.bytes[16..]);
         r.str()

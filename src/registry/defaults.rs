@@ -41,13 +41,13 @@ pub enum DefaultsError {
 /// What was loaded.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Loaded {
-    /// Countries.
+    /// Country outlines loaded.
     pub countries: usize,
     /// First-level regions.
     pub regions: usize,
-    /// Settlements.
+    /// Population points loaded.
     pub settlements: usize,
-    /// Facilities.
+    /// Facilities loaded (the synthetic demo set in `geodata/`).
     pub facilities: usize,
 }
 

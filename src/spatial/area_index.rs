@@ -47,7 +47,7 @@ pub const MAX_SNAP_DEGREES: f64 = 0.2;
 /// Where a point was placed.
 #[derive(Debug, Clone, Copy)]
 pub struct Location<'a> {
-    /// The area.
+    /// The area the point was placed in.
     pub area: &'a Area,
     /// `true` when the area covers the point (interior or boundary); `false` when the
     /// point is outside every area of the level and this is the nearest.
@@ -214,16 +214,10 @@ impl AreaIndex {
             if !allowed(i) {
                 continue;
             }
-            let d = self.areas[i]
-                .geometry
-                .0
-                .iter()
-                .map(|p| Euclidean.distance(&point, p))
-                .fold(f64::INFINITY, f64::min);
-            best = match best {
-                Some((bd, bi)) if bd < d || (bd == d && bi < i) => Some((bd, bi)),
-                _ => Some((d, i)),
-            };
+            let d = snap_distance(&self.areas[i], &point);
+            if nearer(best, d, i) {
+                best = Some((d, i));
+            }
         }
         best.filter(|(d, _)| *d <= MAX_SNAP_DEGREES)
             .map(|(distance, i)| Location {
@@ -253,6 +247,18 @@ impl AreaIndex {
         found.sort_unstable();
         found.into_iter().map(|i| &self.areas[i]).collect()
     }
+}
+
+/// The snapping rule's distance from `point` to `area`: planar, in degrees, to its
+/// nearest edge (0 inside).
+fn snap_distance(area: &Area, point: &Point) -> f64 {
+    Euclidean.distance(point, &area.geometry)
+}
+
+/// Whether area `i` at distance `d` is nearer than `best` under the snapping rule:
+/// ties go to the area listed first, so the answer never depends on search order.
+fn nearer(best: Option<(f64, usize)>, d: f64, i: usize) -> bool {
+    best.is_none_or(|(bd, bi)| d < bd || (d == bd && i < bi))
 }
 
 /// What assigning a point to areas did.
@@ -320,7 +326,7 @@ impl<'a> NearbyAreas<'a> {
             if dx.hypot(dy) > MAX_SNAP_DEGREES {
                 continue;
             }
-            let d = Euclidean.distance(&point, &self.areas[i].geometry);
+            let d = snap_distance(&self.areas[i], &point);
             if d > MAX_SNAP_DEGREES {
                 continue;
             }
@@ -330,7 +336,7 @@ impl<'a> NearbyAreas<'a> {
             };
             if !own {
                 foreign_in_reach = true;
-            } else if best.is_none_or(|(bd, _)| d < bd) {
+            } else if nearer(best, d, i) {
                 best = Some((d, i));
             }
         }

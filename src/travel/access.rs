@@ -117,11 +117,11 @@ impl MinuteThresholds {
 /// when its least time from the sector's facilities is at most the sector's threshold
 /// in minutes. Each sector's search stops at its threshold.
 pub struct TravelTimeAccess<'a> {
-    /// The surface.
+    /// Minutes per metre in each cell; where the times are measured.
     pub surface: &'a FrictionSurface,
-    /// The thresholds.
+    /// Per-sector minutes within which a point counts as covered.
     pub thresholds: MinuteThresholds,
-    /// The moves.
+    /// Which neighbours a step may reach (8, or 16 with knight's moves).
     pub moves: Moves,
 }
 

@@ -199,7 +199,7 @@ impl FrictionSurface {
         self.height
     }
 
-    /// Cells.
+    /// How many cells the grid has (width × height).
     pub fn cells(&self) -> usize {
         self.width * self.height
     }
