@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod basemap;
 pub mod cli;

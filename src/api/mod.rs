@@ -17,10 +17,12 @@ mod nearest_batch;
 pub mod openapi;
 mod places;
 mod plan;
+mod web;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail, ErrorDetails};
 pub use geojson::{GEOJSON, GeoJson};
 pub use guard::PublicOrigins;
+pub use web::WebFiles;
 
 use crate::basemap::{Basemap, PMTILES_MIME, PMTILES_PATH};
 use crate::registry::Registry;
@@ -30,14 +32,13 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeFile;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -49,8 +50,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Records not verified for longer than this many days are flagged.
     pub verification_max_age_days: u32,
-    /// The folder with the web front end (`web/`), if it is to be served.
-    pub web_dir: Option<PathBuf>,
+    /// Where the web front end comes from (built in unless told otherwise).
+    pub web: WebFiles,
     /// Largest accepted import body, bytes.
     pub max_import_bytes: usize,
     /// The optional basemap (off by default).
@@ -74,7 +75,7 @@ impl Default for Settings {
         Self {
             secure_cookies: false,
             verification_max_age_days: VERIFICATION_MAX_AGE_DAYS,
-            web_dir: None,
+            web: WebFiles::default(),
             max_import_bytes: 64 * 1024 * 1024,
             basemap: None,
             quick_exit_url: None,
@@ -225,10 +226,7 @@ pub fn app(state: AppState) -> Router {
         ),
         _ => api.route(PMTILES_PATH, axum::routing::any(no_basemap)),
     };
-    let router = match &state.settings.web_dir {
-        Some(web) => web_files(api, web),
-        None => api.fallback(not_found),
-    };
+    let router = web::with_web_files(api, &state.settings.web);
     let csp = HeaderValue::from_str(&content_security_policy(&state.settings))
         .expect("the CSP is visible ASCII");
     let public = Arc::new(state.settings.public_origins.clone());
@@ -258,40 +256,6 @@ pub fn app(state: AppState) -> Router {
             ))
             .layer(from_fn_with_state(public, guard::same_origin)),
     )
-}
-
-/// The web front end: exactly the app's files (`index.html` at `/`, `app.css`,
-/// `favicon.svg`, `js/`, `i18n/`) and the two vendor packages from `node_modules`, so
-/// nothing else in the folder (`package.json`, `README.md`, the rest of
-/// `node_modules`) is ever served. Anything else is a JSON 404.
-fn web_files(api: Router, web: &std::path::Path) -> Router {
-    let dir = |path: PathBuf| ServeDir::new(path).append_index_html_on_directories(false);
-    let index = ServeFile::new(web.join("index.html"));
-    api.route_service("/", index.clone())
-        .route_service("/index.html", index)
-        .route_service("/app.css", ServeFile::new(web.join("app.css")))
-        .route_service("/favicon.svg", ServeFile::new(web.join("favicon.svg")))
-        .route_service(
-            "/manifest.webmanifest",
-            ServeFile::new(web.join("manifest.webmanifest")),
-        )
-        // The service worker is served from the root so that its scope is the app.
-        .route_service("/sw.js", ServeFile::new(web.join("sw.js")))
-        .nest_service("/js", dir(web.join("js")))
-        .nest_service("/i18n", dir(web.join("i18n")))
-        .nest_service(
-            "/vendor/maplibre-gl",
-            dir(web.join("node_modules/maplibre-gl/dist")),
-        )
-        .nest_service(
-            "/vendor/pmtiles",
-            dir(web.join("node_modules/pmtiles/dist")),
-        )
-        .nest_service(
-            "/vendor/geographiclib-geodesic",
-            dir(web.join("node_modules/geographiclib-geodesic")),
-        )
-        .fallback(not_found)
 }
 
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

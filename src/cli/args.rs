@@ -312,12 +312,15 @@ pub struct ServeArgs {
     /// Records not verified for longer than this many days are flagged.
     #[arg(long, env = "TIREK_VERIFICATION_MAX_AGE_DAYS", default_value_t = tirek_default_age())]
     pub verification_max_age_days: u32,
-    /// The web front end folder.
-    #[arg(long, env = "TIREK_WEB_DIR", default_value = "web")]
-    pub web_dir: PathBuf,
-    /// The default data folder loaded into an empty store.
-    #[arg(long, env = "TIREK_GEODATA_DIR", default_value = "geodata")]
-    pub geodata_dir: PathBuf,
+    /// Serve the web front end from this folder (laid out as `web/`, with its
+    /// `node_modules`) instead of the copy built into the binary: for development,
+    /// where edits show on reload.
+    #[arg(long, env = "TIREK_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+    /// Load an empty store from this folder (the files of `geodata/`) instead of the
+    /// copy of `geodata/` built into the binary.
+    #[arg(long, env = "TIREK_GEODATA_DIR")]
+    pub geodata_dir: Option<PathBuf>,
     /// Do not load the default data into an empty store.
     #[arg(long)]
     pub no_default_data: bool,

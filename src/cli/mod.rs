@@ -22,6 +22,7 @@ use crate::coverage::Thresholds;
 use crate::import::RecordError;
 use crate::model::Sector;
 use crate::registry::Registry;
+use crate::registry::defaults::{self, DefaultData};
 use crate::store;
 use anyhow::{Context, Result, bail};
 use std::io::Write;
@@ -71,6 +72,23 @@ pub async fn run(cli: Cli) -> Result<()> {
             .await
             .context("loading the registry")?,
     );
+    // An analysis on a store that was never written answers on the default data, as
+    // the server does after its first start, rather than on nothing.
+    if matches!(
+        cli.command,
+        Command::Export(_)
+            | Command::Nearest(_)
+            | Command::Coverage(_)
+            | Command::TravelTime(_)
+            | Command::PlanSites(_)
+            | Command::Grid(_)
+    ) && let Some(loaded) = defaults::load_if_empty(&registry, &DefaultData::BuiltIn).await?
+    {
+        eprintln!(
+            "the store was empty: loaded the built-in default data ({} facilities, {} settlements)",
+            loaded.facilities, loaded.settlements
+        );
+    }
     match cli.command {
         Command::Serve(args) => serve::serve(registry, args, basemap).await,
         Command::Import(command) => import::import(&registry, command).await,

@@ -3,8 +3,10 @@
 //! connections and lets the requests in flight finish (for at most `--drain-seconds`).
 
 use super::args::ServeArgs;
+use crate::api::WebFiles;
 use crate::basemap::Basemap;
-use crate::registry::{Registry, defaults};
+use crate::registry::Registry;
+use crate::registry::defaults::{self, DefaultData};
 use crate::{AppState, Settings, app};
 use anyhow::{Context, Result};
 use std::sync::Arc;
@@ -16,7 +18,11 @@ pub async fn serve(
     basemap: Option<Basemap>,
 ) -> Result<()> {
     if !args.no_default_data {
-        match defaults::load_if_empty(&registry, &args.geodata_dir).await {
+        let source = args
+            .geodata_dir
+            .clone()
+            .map_or(DefaultData::BuiltIn, DefaultData::Dir);
+        match defaults::load_if_empty(&registry, &source).await {
             Ok(Some(loaded)) => {
                 tracing::info!(?loaded, "loaded the default data (demo facilities)")
             }
@@ -24,13 +30,14 @@ pub async fn serve(
             Err(e) => tracing::warn!("default data not loaded: {e}"),
         }
     }
-    let web_dir = args.web_dir.is_dir().then_some(args.web_dir.clone());
-    if web_dir.is_none() {
-        tracing::warn!(
-            "no web folder at {}: serving the API only",
-            args.web_dir.display()
-        );
-    }
+    let web = match &args.web_dir {
+        None => WebFiles::BuiltIn,
+        Some(dir) if dir.join("index.html").is_file() => WebFiles::Dir(dir.clone()),
+        Some(dir) => anyhow::bail!(
+            "TIREK_WEB_DIR / --web-dir {} holds no index.html; leave it unset to serve the map built into the binary",
+            dir.display()
+        ),
+    };
     match &basemap {
         None => tracing::info!("no basemap configured (TIREK_BASEMAP_PMTILES / TIREK_BASEMAP_XYZ)"),
         Some(b) => tracing::info!("basemap: {:?}", b.describe()),
@@ -42,7 +49,7 @@ pub async fn serve(
         Settings {
             secure_cookies: args.secure_cookies,
             verification_max_age_days: args.verification_max_age_days,
-            web_dir,
+            web,
             max_import_bytes: args.max_import_mb * 1024 * 1024,
             basemap,
             quick_exit_url: args.quick_exit_url.clone(),

@@ -1,11 +1,12 @@
-//! The embedded default: on first start with an empty store, load `geodata/`
-//! (country and region outlines, GeoNames settlements, the demo facility set). The
-//! settlements and facilities go through the registry's imports, so they are placed in
-//! the regions (`adm1`) like any imported data.
+//! The embedded default: on first start with an empty store, load `geodata/` (country
+//! and region outlines, GeoNames settlements, the demo facility set), as built into the
+//! binary or from a folder. The settlements and facilities go through the registry's
+//! imports, so they are placed in the regions (`adm1`) like any imported data.
 
 use crate::import::{self, RecordError};
 use crate::registry::{Registry, RegistryError};
 use crate::store::StoreError;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 /// The audit log's name for writes Tirek makes itself (loading the default data).
@@ -51,43 +52,75 @@ pub struct Loaded {
     pub facilities: usize,
 }
 
-fn read(dir: &Path, name: &str) -> Result<Vec<u8>, DefaultsError> {
-    let path = dir.join(name);
-    std::fs::read(&path).map_err(|source| DefaultsError::Read { path, source })
+/// Where the default data comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum DefaultData {
+    /// The files of `geodata/` built into the binary.
+    #[default]
+    BuiltIn,
+    /// A folder with the same files (`TIREK_GEODATA_DIR`), e.g. an operator's own.
+    Dir(PathBuf),
 }
 
-fn invalid(dir: &Path, name: &str, errors: Vec<RecordError>) -> DefaultsError {
-    DefaultsError::Invalid {
-        path: dir.join(name),
-        first: errors.into_iter().next(),
+impl DefaultData {
+    fn read(&self, name: &str) -> Result<Cow<'static, [u8]>, DefaultsError> {
+        match self {
+            Self::BuiltIn => crate::assets::geodata_file(name)
+                .map(|f| Cow::Borrowed(f.bytes))
+                .ok_or_else(|| DefaultsError::Read {
+                    path: self.path(name),
+                    source: std::io::ErrorKind::NotFound.into(),
+                }),
+            Self::Dir(dir) => {
+                let path = dir.join(name);
+                std::fs::read(&path)
+                    .map(Cow::Owned)
+                    .map_err(|source| DefaultsError::Read { path, source })
+            }
+        }
+    }
+
+    /// How a file is named in messages.
+    fn path(&self, name: &str) -> PathBuf {
+        match self {
+            Self::BuiltIn => Path::new("geodata (built in)").join(name),
+            Self::Dir(dir) => dir.join(name),
+        }
+    }
+
+    fn invalid(&self, name: &str, errors: Vec<RecordError>) -> DefaultsError {
+        DefaultsError::Invalid {
+            path: self.path(name),
+            first: errors.into_iter().next(),
+        }
     }
 }
 
-/// Loads the default data from `dir` if the store has never held anything.
+/// Loads the default data from `source` if the store has never held anything.
 /// Returns `None` when the store was not empty.
 pub async fn load_if_empty(
     registry: &Registry,
-    dir: &Path,
+    source: &DefaultData,
 ) -> Result<Option<Loaded>, DefaultsError> {
     if registry.store().version().await? != 0 {
         return Ok(None);
     }
-    load(registry, dir).await.map(Some)
+    load(registry, source).await.map(Some)
 }
 
-/// Loads the default data from `dir` (replacing areas and settlements).
-pub async fn load(registry: &Registry, dir: &Path) -> Result<Loaded, DefaultsError> {
-    let countries = import::areas::read_geojson(&read(dir, "countries.geojson")?, Some(0))
-        .map_err(|e| invalid(dir, "countries.geojson", e))?;
-    let regions = import::areas::read_geojson(&read(dir, "regions.geojson")?, Some(1))
-        .map_err(|e| invalid(dir, "regions.geojson", e))?;
-    let settlements = import::settlements::read_csv(&read(dir, "settlements.csv")?)
-        .map_err(|e| invalid(dir, "settlements.csv", e))?;
+/// Loads the default data from `source` (replacing areas and settlements).
+pub async fn load(registry: &Registry, source: &DefaultData) -> Result<Loaded, DefaultsError> {
+    let countries = import::areas::read_geojson(&source.read("countries.geojson")?, Some(0))
+        .map_err(|e| source.invalid("countries.geojson", e))?;
+    let regions = import::areas::read_geojson(&source.read("regions.geojson")?, Some(1))
+        .map_err(|e| source.invalid("regions.geojson", e))?;
+    let settlements = import::settlements::read_csv(&source.read("settlements.csv")?)
+        .map_err(|e| source.invalid("settlements.csv", e))?;
     let facilities = import::read_facilities(
-        &read(dir, "facilities_demo.geojson")?,
+        &source.read("facilities_demo.geojson")?,
         import::FacilityFormat::Geojson,
     )
-    .map_err(|e| invalid(dir, "facilities_demo.geojson", e))?;
+    .map_err(|e| source.invalid("facilities_demo.geojson", e))?;
     registry.replace_areas(0, &countries, SYSTEM).await?;
     registry.replace_areas(1, &regions, SYSTEM).await?;
     let loaded = Loaded {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts real Tirek servers (debug build, fresh SQLite stores with the default data) on
-# free loopback ports, runs the browser tests against them, stops them:
+# free loopback ports, each a copy of the binary run from a folder of its own (so the
+# map and the default data are those built in), runs the browser tests against them,
+# stops them:
 # - TIREK_URL: no basemap (the default), plus two fixtures: a confidential shelter and a
 #   facility with an HTML-injection name; its caseworker account's one-time password
 #   goes to the tests as TIREK_E2E_CASEWORKER_PASSWORD (signin.test.mjs);
@@ -28,7 +30,11 @@ start() {
   mkdir -p "$data/$name"
   "$bin" --data-dir "$data/$name" user add e2e-planner --role planner | tail -n1 >"$data/$name.planner"
   "$bin" --data-dir "$data/$name" user add e2e-caseworker --role caseworker | tail -n1 >"$data/$name.caseworker"
-  "$bin" --data-dir "$data/$name" serve --listen 127.0.0.1:0 "$@" >"$data/$name.log" 2>&1 &
+  # A copy of the binary, started in a folder holding nothing else: the web map and the
+  # default data it serves must be the ones built into it.
+  mkdir -p "$data/$name.bin"
+  cp "$bin" "$data/$name.bin/tirek"
+  (cd "$data/$name.bin" && exec ./tirek --data-dir "$data/$name" serve --listen 127.0.0.1:0 "$@") >"$data/$name.log" 2>&1 &
   pids+=("$!")
 }
 

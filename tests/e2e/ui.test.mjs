@@ -118,6 +118,13 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     assert.ok(metrics.bytesExcludingMaplibre < 2 * 1024 * 1024, 'first load under 2 MB excluding MapLibre');
   });
 
+  it('serves the default data built into the binary (run-with-server.sh starts a copy in an empty folder)', async () => {
+    // The figures of geodata/ (README): 5 countries, 48 regions, 892 settlements, 490 demo facilities.
+    assert.deepEqual(meta.areas_per_level.slice(0, 2), [5, 48]);
+    assert.equal(meta.settlements, 892);
+    assert.ok(meta.demo_facilities >= 490, `demo facilities: ${meta.demo_facilities}`);
+  });
+
   it('renders a map canvas that is not blank, with the attribution and a scale bar', async () => {
     const canvas = page.locator('canvas.maplibregl-canvas');
     await canvas.waitFor();

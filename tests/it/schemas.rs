@@ -10,7 +10,6 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::path::Path;
 use tower::ServiceExt;
 
 /// One request of the sample and the documented path it exercises.
@@ -84,8 +83,8 @@ fn check(validator: &jsonschema::Validator, what: &str, instance: &Value) {
 
 async fn app_on_default_data() -> TestApp {
     let app = TestApp::new().await;
-    let geodata = Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
-    tirek::registry::defaults::load_if_empty(&app.state.registry, &geodata)
+    let built_in = tirek::registry::defaults::DefaultData::BuiltIn;
+    tirek::registry::defaults::load_if_empty(&app.state.registry, &built_in)
         .await
         .unwrap()
         .expect("the default data loads into an empty store");

@@ -1,4 +1,5 @@
-//! The server as a whole: it serves only the web app's own files, every error it makes
+//! The server as a whole: it serves only the web app's own files (built in by default),
+//! a fresh folder answers on the built-in default data, every error it makes
 //! itself has the JSON error body, and `tirek serve` stops gracefully on SIGTERM and
 //! Ctrl-C.
 
@@ -60,7 +61,7 @@ async fn the_web_root_serves_only_the_apps_files() {
     web_folder(dir.path());
     let mut app = TestApp::new().await;
     let mut settings = tirek::Settings::clone(&app.state.settings);
-    settings.web_dir = Some(dir.path().to_path_buf());
+    settings.web = tirek::api::WebFiles::Dir(dir.path().to_path_buf());
     app.state.settings = std::sync::Arc::new(settings);
     for uri in [
         "/",
@@ -76,22 +77,30 @@ async fn the_web_root_serves_only_the_apps_files() {
         let (status, _, _) = request(&app, "GET", uri).await;
         assert_eq!(status, 200, "{uri}");
     }
-    for uri in [
-        "/package.json",
-        "/package-lock.json",
-        "/README.md",
-        "/.env",
-        "/node_modules/",
-        "/node_modules/left-pad/index.js",
-        "/node_modules/maplibre-gl/dist/maplibre-gl.mjs",
-        "/node_modules/.package-lock.json",
-        "/vendor/maplibre-gl/../package.json",
-        "/vendor/",
-        "/js/",
-        "/js/../package.json",
-        "/i18n/",
-    ] {
-        let (status, headers, body) = request(&app, "GET", uri).await;
+    assert_only_the_app_is_served(&app).await;
+}
+
+/// What must never be served from the web root, whatever serves it.
+const NOT_THE_APP: &[&str] = &[
+    "/package.json",
+    "/package-lock.json",
+    "/README.md",
+    "/.env",
+    "/node_modules/",
+    "/node_modules/left-pad/index.js",
+    "/node_modules/maplibre-gl/dist/maplibre-gl.mjs",
+    "/node_modules/.package-lock.json",
+    "/vendor/maplibre-gl/../package.json",
+    "/vendor/maplibre-gl/maplibre-gl.mjs.map",
+    "/vendor/",
+    "/js/",
+    "/js/../package.json",
+    "/i18n/",
+];
+
+async fn assert_only_the_app_is_served(app: &TestApp) {
+    for uri in NOT_THE_APP {
+        let (status, headers, body) = request(app, "GET", uri).await;
         assert_eq!(status, 404, "{uri}: {}", String::from_utf8_lossy(&body));
         let json: Value = serde_json::from_slice(&body)
             .unwrap_or_else(|_| panic!("{uri}: not JSON: {}", String::from_utf8_lossy(&body)));
@@ -101,12 +110,71 @@ async fn the_web_root_serves_only_the_apps_files() {
 }
 
 #[tokio::test]
+async fn the_map_built_into_the_binary_is_served_with_its_types_and_tags() {
+    // The default: no folder at all.
+    let app = TestApp::new().await;
+    assert_eq!(app.state.settings.web, tirek::api::WebFiles::BuiltIn);
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    for (uri, file, content_type) in [
+        ("/", "index.html", "text/html; charset=utf-8"),
+        ("/app.css", "app.css", "text/css; charset=utf-8"),
+        (
+            "/js/main.js",
+            "js/main.js",
+            "text/javascript; charset=utf-8",
+        ),
+        ("/i18n/kk.json", "i18n/kk.json", "application/json"),
+        ("/sw.js", "sw.js", "text/javascript; charset=utf-8"),
+        (
+            "/manifest.webmanifest",
+            "manifest.webmanifest",
+            "application/manifest+json",
+        ),
+        (
+            "/vendor/maplibre-gl/maplibre-gl.mjs",
+            "node_modules/maplibre-gl/dist/maplibre-gl.mjs",
+            "text/javascript; charset=utf-8",
+        ),
+        (
+            "/vendor/pmtiles/pmtiles.js",
+            "node_modules/pmtiles/dist/pmtiles.js",
+            "text/javascript; charset=utf-8",
+        ),
+    ] {
+        let (status, headers, body) = request(&app, "GET", uri).await;
+        assert_eq!(status, 200, "{uri}");
+        assert_eq!(body, std::fs::read(web.join(file)).unwrap(), "{uri}");
+        assert_eq!(headers["content-type"], content_type, "{uri}");
+        // A second visit revalidates: the tag answers 304 with no body.
+        let tag = headers["etag"].to_str().unwrap().to_string();
+        let req = Request::builder()
+            .uri(uri)
+            .header("if-none-match", &tag)
+            .body(Body::empty())
+            .unwrap();
+        let resp = tirek::app(app.state.clone()).oneshot(req).await.unwrap();
+        assert_eq!(resp.status().as_u16(), 304, "{uri}");
+        assert!(
+            resp.into_body()
+                .collect()
+                .await
+                .unwrap()
+                .to_bytes()
+                .is_empty()
+        );
+    }
+    let (status, _, body) = request(&app, "POST", "/index.html").await;
+    assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
+    assert_only_the_app_is_served(&app).await;
+}
+
+#[tokio::test]
 async fn every_error_the_server_makes_has_the_json_body() {
     let dir = tempfile::tempdir().unwrap();
     web_folder(dir.path());
     let mut app = TestApp::new().await;
     let mut settings = tirek::Settings::clone(&app.state.settings);
-    settings.web_dir = Some(dir.path().to_path_buf());
+    settings.web = tirek::api::WebFiles::Dir(dir.path().to_path_buf());
     app.state.settings = std::sync::Arc::new(settings);
     let long = format!("/api/nearest?lon=1&lat=1&q={}", "a".repeat(9000));
     for (method, uri, expected, code) in [
@@ -142,14 +210,7 @@ fn start_server(dir: &Path, extra: &[&str]) -> (Child, String, Log) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tirek"))
         .arg("--data-dir")
         .arg(dir.join("data"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--no-default-data",
-            "--web-dir",
-        ])
-        .arg(dir.join("no-web"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-default-data"])
         .args(extra)
         .env("RUST_LOG", "info,sqlx=warn")
         .env_remove("DATABASE_URL")
@@ -279,4 +340,46 @@ fn ctrl_c_waits_for_a_stuck_request_only_as_long_as_the_drain_time() {
     let log = log.lock().unwrap().join("\n");
     assert!(log.contains("Ctrl-C: no new connections"), "{log}");
     assert!(log.contains("drain time (1 s) over"), "{log}");
+}
+
+#[test]
+fn a_command_on_a_fresh_folder_answers_on_the_default_data_built_in() {
+    // An empty folder, nothing beside it: no geodata/, no web/.
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tirek"))
+        .current_dir(dir.path())
+        .args(["export", "facilities", "--format", "geojson"])
+        .env_remove("DATABASE_URL")
+        .env_remove("TIREK_DATA_DIR")
+        .env_remove("TIREK_GEODATA_DIR")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("loaded the built-in default data"),
+        "{stderr}"
+    );
+    let exported: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata/facilities_demo.geojson");
+    let demo: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    let ids = |doc: &Value| -> std::collections::BTreeSet<String> {
+        doc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["properties"]["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&exported), ids(&demo));
+    // Loaded once: the second run finds the store written and says nothing of it.
+    let again = Command::new(env!("CARGO_BIN_EXE_tirek"))
+        .current_dir(dir.path())
+        .args(["export", "facilities", "--format", "csv"])
+        .env_remove("DATABASE_URL")
+        .env_remove("TIREK_DATA_DIR")
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert!(!String::from_utf8_lossy(&again.stderr).contains("default data"));
 }

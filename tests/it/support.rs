@@ -36,7 +36,9 @@ impl TestApp {
     pub async fn with_web() -> Self {
         let mut app = Self::new().await;
         let mut settings = Settings::clone(&app.state.settings);
-        settings.web_dir = Some(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"));
+        settings.web = tirek::api::WebFiles::Dir(
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"),
+        );
         app.state.settings = Arc::new(settings);
         app
     }

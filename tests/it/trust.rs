@@ -14,7 +14,8 @@ pub fn geodata() -> PathBuf {
 /// demo facilities).
 pub async fn app_with_defaults() -> TestApp {
     let app = TestApp::new().await;
-    tirek::registry::defaults::load(&app.state.registry, &geodata())
+    let folder = tirek::registry::defaults::DefaultData::Dir(geodata());
+    tirek::registry::defaults::load(&app.state.registry, &folder)
         .await
         .unwrap();
     app

@@ -1,0 +1,115 @@
+//! The web front end: the files built into the binary (the default) or, for development,
+//! a `web/` folder on disk. Either way exactly the app's files are served (`index.html`
+//! at `/`, `app.css`, `favicon.svg`, `manifest.webmanifest`, `sw.js`, `js/`, `i18n/`)
+//! and the three vendor packages at `/vendor/`, never `package.json`, `README.md` or the
+//! rest of `node_modules`. Anything else is a JSON 404.
+
+use crate::assets;
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use std::path::{Path, PathBuf};
+use tower_http::services::{ServeDir, ServeFile};
+
+/// Where the web front end comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum WebFiles {
+    /// The files built into the binary.
+    #[default]
+    BuiltIn,
+    /// A folder laid out as `web/` with its `node_modules` (`TIREK_WEB_DIR`): edits show
+    /// on reload, without a rebuild.
+    Dir(PathBuf),
+    /// No web front end: the API only.
+    Off,
+}
+
+/// `api` with the web front end as its fallback.
+pub fn with_web_files(api: Router, web: &WebFiles) -> Router {
+    match web {
+        WebFiles::BuiltIn => api.fallback(built_in),
+        WebFiles::Dir(dir) => from_dir(api, dir),
+        WebFiles::Off => api.fallback(super::not_found),
+    }
+}
+
+async fn built_in(method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let path = match uri.path() {
+        "/" => "index.html",
+        other => other.trim_start_matches('/'),
+    };
+    let Some(file) =
+        assets::web_file(path).filter(|_| method == Method::GET || method == Method::HEAD)
+    else {
+        return super::not_found().await.into_response();
+    };
+    let etag = HeaderValue::from_static(file.etag);
+    // Revalidated on every use: the tag makes that a 304 with no body, and a new
+    // binary's files are never mistaken for the old ones.
+    let cache = HeaderValue::from_static("no-cache");
+    if headers.get(header::IF_NONE_MATCH).is_some_and(|tags| {
+        tags.as_bytes()
+            .split(|&b| b == b',')
+            .any(|t| t.trim_ascii() == file.etag.as_bytes())
+    }) {
+        return (
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
+        )
+            .into_response();
+    }
+    let body = if method == Method::HEAD {
+        &[][..]
+    } else {
+        file.bytes
+    };
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type(path)),
+            ),
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, cache),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map_or("", |(_, ext)| ext) {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "svg" => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
+}
+
+fn from_dir(api: Router, web: &Path) -> Router {
+    let dir = |path: PathBuf| ServeDir::new(path).append_index_html_on_directories(false);
+    let index = ServeFile::new(web.join("index.html"));
+    let modules = web.join("node_modules");
+    api.route_service("/", index.clone())
+        .route_service("/index.html", index)
+        .route_service("/app.css", ServeFile::new(web.join("app.css")))
+        .route_service("/favicon.svg", ServeFile::new(web.join("favicon.svg")))
+        .route_service(
+            "/manifest.webmanifest",
+            ServeFile::new(web.join("manifest.webmanifest")),
+        )
+        // The service worker is served from the root so that its scope is the app.
+        .route_service("/sw.js", ServeFile::new(web.join("sw.js")))
+        .nest_service("/js", dir(web.join("js")))
+        .nest_service("/i18n", dir(web.join("i18n")))
+        .nest_service("/vendor/maplibre-gl", dir(modules.join("maplibre-gl/dist")))
+        .nest_service("/vendor/pmtiles", dir(modules.join("pmtiles/dist")))
+        .nest_service(
+            "/vendor/geographiclib-geodesic",
+            dir(modules.join("geographiclib-geodesic")),
+        )
+        .fallback(super::not_found)
+}
