@@ -64,7 +64,7 @@ fi
 
 # The server logs the address it bound ("Tirek serving http://…") at info level.
 env RUST_LOG=warn,tirek::cli::serve=info ${SERVER_THREADS:+TOKIO_WORKER_THREADS=$SERVER_THREADS} \
-  "$bin" --data-dir "$work/data" serve --listen "127.0.0.1:$PORT" --web-dir "$work/no-web" "${serve_args[@]}" \
+  "$bin" --data-dir "$work/data" serve --listen "127.0.0.1:$PORT" "${serve_args[@]}" \
   >"$work/server.log" 2>&1 &
 server=$!
 address=""
