@@ -63,17 +63,46 @@ pub fn public_anchor(lon: f64, lat: f64) -> (f64, f64) {
     }
 }
 
-/// The band a distance falls in, e.g. `"10–25 km"`.
-pub fn distance_band(distance_m: f64) -> String {
-    let km = distance_m / 1000.0;
-    let mut lower = 0.0;
-    for &upper in BANDS_KM {
-        if km <= upper {
-            return format!("{lower}–{upper} km");
+/// The band a distance falls in, in km: from the band's lower bound to its upper one
+/// (inclusive), or to no bound past the last.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct DistanceBand {
+    /// Lower bound, km (exclusive, except 0).
+    pub from_km: f64,
+    /// Upper bound, km (inclusive); null: farther than `from_km`.
+    pub to_km: Option<f64>,
+}
+
+impl DistanceBand {
+    /// The band of `distance_m`.
+    pub fn of(distance_m: f64) -> Self {
+        let km = distance_m / 1000.0;
+        let mut from_km = 0.0;
+        for &upper in BANDS_KM {
+            if km <= upper {
+                return Self {
+                    from_km,
+                    to_km: Some(upper),
+                };
+            }
+            from_km = upper;
         }
-        lower = upper;
+        Self {
+            from_km,
+            to_km: None,
+        }
     }
-    format!("more than {lower} km")
+}
+
+/// The band a distance falls in, in words, e.g. `"10–25 km"`.
+pub fn distance_band(distance_m: f64) -> String {
+    match DistanceBand::of(distance_m) {
+        DistanceBand {
+            from_km,
+            to_km: Some(to_km),
+        } => format!("{from_km}–{to_km} km"),
+        DistanceBand { from_km, .. } => format!("more than {from_km} km"),
+    }
 }
 
 /// The public stand-in for a confidential facility: no geometry, no address, no phone,

@@ -5,7 +5,7 @@ use super::{ApiError, AppState, ErrorBody};
 use crate::index::{Filter, Hit};
 use crate::model::FacilityFeature;
 use crate::model::{Language, Sector, Service, Status, parse_list};
-use crate::visibility::{MaskedFeature, Viewer, distance_band, masked_feature};
+use crate::visibility::{DistanceBand, MaskedFeature, Viewer, distance_band, masked_feature};
 use axum::extract::State;
 
 use axum::Json;
@@ -202,6 +202,7 @@ pub async fn nearest(
                 results.push(NearestResult::Masked {
                     sector,
                     distance_band: distance_band(anchor_m),
+                    distance_band_km: DistanceBand::of(anchor_m),
                     facility: masked_feature(&facility, hotline.as_deref()),
                 });
             }
@@ -262,8 +263,10 @@ pub enum NearestResult {
     Masked {
         /// The sector it answers for.
         sector: Sector,
-        /// e.g. `"10–25 km"`.
+        /// e.g. `"10–25 km"` or `"more than 250 km"` (English; see `distance_band_km`).
         distance_band: String,
+        /// The same band as numbers, for a client to word in its own language.
+        distance_band_km: DistanceBand,
         /// The masked service.
         facility: MaskedFeature,
     },

@@ -74,6 +74,17 @@ describe('interface languages (headless Chromium)', { skip: BASE_URL ? false : '
           const heading = await page.locator('#sector-health-heading').textContent();
           assert.equal(heading, table.sector.health);
         }
+        // A masked shelter's distance band, worded in the language ("примерно 0–10 км",
+        // "более 250 км"), not the server's English band.
+        const answer = await apiGet('/api/nearest', { lon: POINT_LON, lat: POINT_LAT });
+        const masked = answer.results.filter((r) => !r.facility.geometry);
+        assert.ok(masked.length > 0, 'the public answer here has a masked shelter');
+        const band = masked[0].distance_band_km;
+        const words = band.to_km === null
+          ? table.result.beyond.replace('{km}', String(band.from_km))
+          : table.result.distanceBand.replace('{band}', table.result.distance.replace('{km}', `${band.from_km}–${band.to_km}`));
+        const shown = await page.locator(`section[data-sector="${masked[0].sector}"] li.result.confidential .distance`).first().textContent();
+        assert.equal(shown, words, `${l.code}: the band in words`);
         // Numbers through Intl in the chosen language: the place's coordinates.
         const place = await page.locator('#cw-place-text').textContent();
         const lat = POINT_LAT.toFixed(3);

@@ -84,4 +84,4 @@ TIREK_URL="$url" TIREK_BASEMAP_URL="$basemap_url" TIREK_E2E_TOKEN="$(cat "$data/
   TIREK_XYZ_URL="$xyz_url" TIREK_XYZ_TILES_PORT="$xyz_port" \
   TIREK_E2E_CASEWORKER_PASSWORD="$(cat "$data/main.caseworker")" \
   TIREK_E2E_FIRST_LOAD_BASELINE="${TIREK_E2E_FIRST_LOAD_BASELINE:-778206}" \
-  node --test --test-concurrency=1 .
+  node --test --test-concurrency=1 ${TIREK_E2E_ONLY:-.}

@@ -56,6 +56,32 @@ export function formatKm(metres) {
   return t('result.distance', { km });
 }
 
+/**
+ * The band of a masked (confidential) service, in the interface language: "about
+ * 10–25 km", or "more than 250 km" past the last band. Split around the band's own
+ * words (`parts`) so a view can keep them on one line. Older answers without
+ * `distance_band_km` show the server's English band.
+ */
+export function formatBandParts(item) {
+  const band = item.distance_band_km;
+  if (!band || !isNumber(band.from_km)) {
+    const [before, after = ''] = t('result.distanceBand', { band: '\u0001' }).split('\u0001');
+    return { before, band: item.distance_band || '', after };
+  }
+  const n = (km) => number(Number(km), { maximumFractionDigits: 0 });
+  if (!isNumber(band.to_km)) {
+    return { before: '', band: t('result.beyond', { km: n(band.from_km) }), after: '' };
+  }
+  const [before, after = ''] = t('result.distanceBand', { band: '\u0001' }).split('\u0001');
+  return { before, band: t('result.distance', { km: `${n(band.from_km)}–${n(band.to_km)}` }), after };
+}
+
+/** The band of a masked service as one string (see formatBandParts). */
+export function formatBand(item) {
+  const { before, band, after } = formatBandParts(item);
+  return `${before}${band}${after}`;
+}
+
 /** Metres as a bare number of km (at most one decimal), for text with its own "km". */
 export function formatKmValue(metres) {
   if (!isNumber(metres)) return MISSING;

@@ -11,7 +11,7 @@ import {
 } from '../lib/config.js';
 import { roundCoord, shareLink } from '../lib/url-state.js';
 import { evaluate } from '../lib/opening-hours.js';
-import { formatKm, formatDate, olderThanMonths, formatCoord } from '../lib/format.js';
+import { formatKm, formatBand, formatBandParts, formatDate, olderThanMonths, formatCoord } from '../lib/format.js';
 import { initSearch } from '../lib/search.js';
 import {
   referralModel, referralText, renderSlip, isConfidentialExact, displayName,
@@ -246,7 +246,7 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
     // A confidential shelter a caseworker may see exactly: address and phone shown, marked.
     const exact = located && isConfidentialExact(f);
     const distance = typeof item.distance_m === 'number' ? formatKm(item.distance_m)
-      : item.distance_band ? t('result.distanceBand', { band: item.distance_band }) : '';
+      : item.distance_band ? formatBand(item) : '';
     const hours = p.opening_hours ? evaluate(p.opening_hours, now, COUNTRY_TIME_ZONES[p.country]) : { state: 'unknown' };
     const hoursLabel = hours.is247 ? t('hours.always') : hours.state === 'open'
       ? (hours.until ? t('hours.openUntil', { time: hours.until }) : t('hours.open'))
@@ -299,8 +299,8 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
   /** The distance; a band ("about 10–25 km") may wrap before the band, never inside it. */
   function distanceEl(item, text) {
     if (typeof item.distance_m === 'number' || !item.distance_band) return h('span', { class: 'distance', text });
-    const [before, after = ''] = t('result.distanceBand', { band: '\u0001' }).split('\u0001');
-    return h('span', { class: 'distance band' }, before, h('span', { class: 'nowrap', text: item.distance_band }), after);
+    const { before, band, after } = formatBandParts(item);
+    return h('span', { class: 'distance band' }, before, h('span', { class: 'nowrap', text: band }), after);
   }
 
   function swatch(sector) {

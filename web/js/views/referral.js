@@ -6,7 +6,7 @@
 
 import { h, append, clear } from '../lib/dom.js';
 import { t, localName } from '../lib/i18n.js';
-import { formatKm, formatDate, formatDateTime, formatCoord, olderThanMonths } from '../lib/format.js';
+import { formatKm, formatBand, formatDate, formatDateTime, formatCoord, olderThanMonths } from '../lib/format.js';
 import { evaluate } from '../lib/opening-hours.js';
 import { COUNTRY_TIME_ZONES } from '../lib/config.js';
 
@@ -39,7 +39,7 @@ export function displayName(facility) {
 
 function distanceText(item) {
   if (typeof item.distance_m === 'number') return formatKm(item.distance_m);
-  if (item.distance_band) return t('result.distanceBand', { band: item.distance_band });
+  if (item.distance_band) return formatBand(item);
   return '';
 }
 
