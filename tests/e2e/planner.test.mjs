@@ -304,6 +304,26 @@ describe('Tirek planner and donor views (headless Chromium)', { skip: BASE_URL ?
     if (DOCS) await page.screenshot({ path: join(DOCS, 'planner.png') });
   });
 
+  it('"where to add" does not offer the public a sector with confidential shelters, and says why', async () => {
+    const withheld = coverage.coverage.withheld?.sectors || [];
+    assert.ok(withheld.includes('shelter'), 'the public coverage answer withholds shelter');
+    for (const sector of withheld) {
+      assert.equal(await page.locator(`#pl-sites-sector option[value="${sector}"]`).isDisabled(), true, sector);
+    }
+    assert.equal(await page.locator('#pl-sites-sector option[value="health"]').isDisabled(), false);
+    assert.equal(await page.locator('#pl-sites-withheld').textContent(), en.planner.sitesWithheld);
+    assert.ok(await page.locator('#pl-sites-withheld').isVisible());
+    // Forced anyway (an old page, a crafted form): the refusal is said in words, not as raw text.
+    await page.evaluate(() => {
+      const select = document.querySelector('#pl-sites-sector');
+      select.querySelector('option[value="shelter"]').disabled = false;
+      select.value = 'shelter';
+    });
+    await page.locator('#pl-sites-form button[type="submit"]').click();
+    await page.waitForFunction(() => document.querySelector('#pl-sites-status').dataset.state === 'error', null, { timeout: 60000 });
+    assert.equal(await page.locator('#pl-sites-status').textContent(), en.planner.forbidden);
+  });
+
   it('draws the gap grid and suggested sites of the documented contract (answers stubbed in the browser)', async () => {
     // The real endpoints are tested above; this checks the drawing of their contract even
     // before they exist. page.route answers inside the browser: nothing leaves it.

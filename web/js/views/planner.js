@@ -37,6 +37,7 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
     tbody: $('#pl-table tbody', root),
     sitesForm: $('#pl-sites-form', root),
     sitesSector: $('#pl-sites-sector', root),
+    sitesWithheld: $('#pl-sites-withheld', root),
     sitesK: $('#pl-sites-k', root),
     sitesStatus: $('#pl-sites-status', root),
     sitesList: $('#pl-sites-list', root),
@@ -69,7 +70,8 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
   els.subject.addEventListener('change', () => {
     state.subject = els.subject.value;
     onStateChange();
-    if (state.subject !== 'package') els.sitesSector.value = state.subject;
+    const option = [...els.sitesSector.options].find((o) => o.value === state.subject);
+    if (option && !option.disabled) els.sitesSector.value = state.subject;
     reload();
   });
   els.form.addEventListener('submit', (ev) => {
@@ -249,6 +251,7 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
   // --- rendering
   function errorText(err, what) {
     if (isMissing(err)) return t('planner.notAvailable', { endpoint: what });
+    if (err.status === 403) return t('planner.forbidden');
     if (err.code === 'network') return t('error.network');
     return t('error.api', { message: err.message });
   }
@@ -275,6 +278,21 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
     renderTable();
     renderGrid();
     renderSites();
+    offerPlannableSectors();
+  }
+
+  /**
+   * The public cannot plan a sector with confidential shelters (the server refuses: new
+   * sites would trace them), so such sectors are not offered, and a line says why.
+   */
+  function offerPlannableSectors() {
+    const withheld = new Set(answer?.coverage?.withheld?.sectors || []);
+    for (const option of els.sitesSector.options) option.disabled = withheld.has(option.value);
+    if (withheld.has(els.sitesSector.value)) {
+      const first = [...els.sitesSector.options].find((o) => !o.disabled);
+      if (first) els.sitesSector.value = first.value;
+    }
+    els.sitesWithheld.hidden = withheld.size === 0;
   }
 
   function subjectLabel() {
