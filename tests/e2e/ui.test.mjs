@@ -289,6 +289,11 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     if (clip !== null) assert.equal(clip, text);
     const names = await page.locator('li.result .name').allTextContents();
     for (const n of names) assert.ok(text.includes(n), `referral names ${n}`);
+    // Each service's services (CMR/PEP …) and access flags, as its card shows them.
+    const rows = await page.locator('li.result .row').evaluateAll((els) => els.map((r) => [r.querySelector('dt').textContent, r.querySelector('dd').textContent]));
+    const offered = rows.filter(([label]) => label === en.result.services || label === en.result.features);
+    assert.ok(offered.length > 0, 'some result lists services or access');
+    for (const [label, value] of offered) assert.ok(text.includes(`${label}: ${value}`), `referral has "${label}: ${value}"`);
     assert.ok(text.startsWith(en.referral.title.toUpperCase()));
     await page.emulateMedia({ media: 'print' });
     assert.equal(await page.locator('#referral-slip').isVisible(), true);

@@ -8,7 +8,7 @@ import { h, append, clear } from '../lib/dom.js';
 import { t, localName } from '../lib/i18n.js';
 import { formatKm, formatBand, formatDate, formatDateTime, formatCoord, olderThanMonths } from '../lib/format.js';
 import { evaluate } from '../lib/opening-hours.js';
-import { COUNTRY_TIME_ZONES } from '../lib/config.js';
+import { COUNTRY_TIME_ZONES, FEATURE_FLAGS } from '../lib/config.js';
 
 function hoursLine(p, now) {
   if (!p.opening_hours) return t('hours.unknown');
@@ -68,6 +68,11 @@ export function referralModel({ place, point, filters, svcLang, groups, demo, no
         if (phone) lines.push(`${t(p.phone ? 'result.phone' : 'result.hotline')}: ${phone}`);
         if (p.hotline && p.phone && p.hotline !== p.phone) lines.push(`${t('result.hotline')}: ${p.hotline}`);
         lines.push(`${t('result.hours')}: ${hoursLine(p, now)}`);
+        // What the service offers and how it can be reached decide the referral (CMR/PEP
+        // within 72 h, female staff, no police report): the slip says so, as the card does.
+        if (p.services?.length) lines.push(`${t('result.services')}: ${p.services.map((c) => t(`service.${c}`)).join(', ')}`);
+        const access = FEATURE_FLAGS.filter((k) => p[k] === true).map((k) => t(`feature.${k}`));
+        if (access.length) lines.push(`${t('result.features')}: ${access.join(', ')}`);
         if (!confidential && p.address) lines.push(`${t('result.address')}: ${p.address}`);
         if (p.languages?.length) lines.push(`${t('result.languages')}: ${p.languages.map((c) => t(`language.${c}`)).join(', ')}`);
         if (p.verified_at) {
