@@ -2,7 +2,7 @@
 // in node: the module is plain ES and uses no DOM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseOpeningHours, evaluate, localParts } from '../../web/js/lib/opening-hours.js';
+import { parseOpeningHours, evaluate, localParts, describeOpeningHours } from '../../web/js/lib/opening-hours.js';
 
 // 2026-11-30 is a Monday. Times below are UTC; evaluated in UTC unless a zone is given.
 const at = (day, hh, mm = 0) => new Date(Date.UTC(2026, 10, 30 + day, hh, mm));
@@ -70,4 +70,17 @@ test('evaluated in the facility time zone', () => {
   assert.deepEqual(localParts(at(MON, 4, 30), 'Asia/Tashkent'), { weekday: 0, minute: 9 * 60 + 30 });
   assert.equal(state('Mo-Fr 10:00-18:00', at(MON, 4, 30), 'Asia/Tashkent'), 'closed');
   assert.equal(state('Mo-Fr 10:00-18:00', at(MON, 4, 30), 'Asia/Bishkek'), 'open');
+});
+
+test('hours are described in the reader\'s language; what is not understood stays as written', () => {
+  const ru = { locale: 'ru', off: 'выходной', holidays: 'праздники' };
+  // Weekday names from Intl itself, so the expectation does not restate the code's table.
+  const day = (locale, i) => new Intl.DateTimeFormat(locale, { weekday: 'short', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, 0, 1 + i)));
+  assert.equal(describeOpeningHours('Mo-Sa 08:00-20:00; Su off', ru), `${day('ru', 0)}–${day('ru', 5)} 08:00–20:00; ${day('ru', 6)} выходной`);
+  assert.equal(describeOpeningHours('Mo-Sa 08:00-20:00; Su off', ru), 'пн–сб 08:00–20:00; вс выходной');
+  assert.equal(describeOpeningHours('Mo,We 09:00-13:00,14:00-18:00; PH off', ru), 'пн, ср 09:00–13:00, 14:00–18:00; праздники выходной');
+  assert.equal(describeOpeningHours('09:00-18:00', ru), '09:00–18:00');
+  assert.equal(describeOpeningHours('24/7', ru), null);
+  assert.equal(describeOpeningHours('Mo-Fr 08:00-12:00 || "by appointment"', ru), null);
+  assert.equal(describeOpeningHours('sunrise-sunset', ru), null);
 });

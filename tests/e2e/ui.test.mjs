@@ -272,6 +272,10 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     assert.deepEqual(mismatches, []);
     const distances = await page.locator('li.result .distance').allTextContents();
     if (distances.length) assert.match(distances[0], /км$/);
+    // Opening hours in Russian too ("пн–сб 08:00–20:00"), not OSM's "Mo-Sa 08:00-20:00".
+    const hoursTexts = await page.locator('li.result .hours-text').allTextContents();
+    assert.ok(hoursTexts.length > 0, 'some result shows its hours');
+    for (const text of hoursTexts) assert.doesNotMatch(text, /\b(Mo|Tu|We|Th|Fr|Sa|Su|off|PH)\b/, text);
     await page.screenshot({ path: shot('09-caseworker-ru.png') });
     await page.locator('#lang-select').selectOption('en');
     await page.waitForFunction(() => document.documentElement.lang === 'en');

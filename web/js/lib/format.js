@@ -5,6 +5,7 @@
 // i18n.intlLocale). Number helpers that take API values show a missing or non-numeric
 // value as "–".
 import { intlLocale, t } from './i18n.js';
+import { describeOpeningHours } from './opening-hours.js';
 
 const MISSING = '–';
 
@@ -80,6 +81,13 @@ export function formatBandParts(item) {
 export function formatBand(item) {
   const { before, band, after } = formatBandParts(item);
   return `${before}${band}${after}`;
+}
+
+/** OSM `opening_hours` in the interface language, or as written when not understood. */
+export function formatHours(text) {
+  return describeOpeningHours(text, {
+    locale: intlLocale().locale, off: t('hours.dayOff'), holidays: t('hours.holidays'),
+  }) ?? text;
 }
 
 /** Metres as a bare number of km (at most one decimal), for text with its own "km". */

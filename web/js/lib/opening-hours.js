@@ -138,3 +138,24 @@ export function evaluate(text, date = new Date(), timeZone = undefined) {
   }
   return { state: 'open', is247: false, until: end >= 2 * DAY_MINUTES ? null : hhmm(end) };
 }
+
+/**
+ * `text` for reading in the interface language: weekday codes as `locale`'s short
+ * names, "off" and "PH" as the words given, ranges with an en dash ("Mo-Sa
+ * 08:00-20:00; Su off" in Russian: "пн–сб 08:00–20:00; вс выходной"). Null for what the
+ * evaluator does not read (those are shown as written, never guessed at) and for
+ * "24/7" (which the caller words itself).
+ */
+export function describeOpeningHours(text, { locale, off, holidays }) {
+  const parsed = parseOpeningHours(text);
+  if (!parsed || text.trim() === '24/7') return null;
+  const format = new Intl.DateTimeFormat(locale, { weekday: 'short', timeZone: 'UTC' });
+  // 1 January 2024 was a Monday.
+  const names = DAY_CODES.map((_, i) => format.format(new Date(Date.UTC(2024, 0, 1 + i))));
+  return text.split(';').map((rule) => rule.trim()).filter(Boolean).map((rule) => rule
+    .replace(/\b(Mo|Tu|We|Th|Fr|Sa|Su)\b/g, (code) => names[DAY_CODES.indexOf(code)])
+    .replace(/\bPH\b/g, holidays)
+    .replace(/\b(off|closed)\b/g, off)
+    .replace(/(\S)\s*-\s*(\S)/g, '$1–$2')
+    .replace(/\s*,\s*/g, ', ')).join('; ');
+}

@@ -11,7 +11,7 @@ import {
 } from '../lib/config.js';
 import { roundCoord, shareLink } from '../lib/url-state.js';
 import { evaluate } from '../lib/opening-hours.js';
-import { formatKm, formatBand, formatBandParts, formatDate, olderThanMonths, formatCoord } from '../lib/format.js';
+import { formatKm, formatBand, formatBandParts, formatHours, formatDate, olderThanMonths, formatCoord } from '../lib/format.js';
 import { initSearch } from '../lib/search.js';
 import {
   referralModel, referralText, renderSlip, isConfidentialExact, displayName,
@@ -259,7 +259,7 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
     if (p.hotline && p.hotline !== p.phone) row(t('result.hotline'), telLink(p.hotline));
     row(t('result.hours'),
       h('span', { class: `hours hours-${hours.state}`, text: hoursLabel }),
-      p.opening_hours && !hours.is247 ? h('span', { class: 'hours-text', text: ` · ${p.opening_hours}` }) : null);
+      p.opening_hours && !hours.is247 ? h('span', { class: 'hours-text', text: ` · ${formatHours(p.opening_hours)}` }) : null);
     if (!confidential && p.address) row(t('result.address'), p.address);
     if (p.languages?.length) row(t('result.languages'), p.languages.map((c) => t(`language.${c}`)).join(', '));
     if (p.services?.length) row(t('result.services'), p.services.map((c) => t(`service.${c}`)).join(', '));

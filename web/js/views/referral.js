@@ -6,7 +6,7 @@
 
 import { h, append, clear } from '../lib/dom.js';
 import { t, localName } from '../lib/i18n.js';
-import { formatKm, formatBand, formatDate, formatDateTime, formatCoord, olderThanMonths } from '../lib/format.js';
+import { formatKm, formatBand, formatHours, formatDate, formatDateTime, formatCoord, olderThanMonths } from '../lib/format.js';
 import { evaluate } from '../lib/opening-hours.js';
 import { COUNTRY_TIME_ZONES, FEATURE_FLAGS } from '../lib/config.js';
 
@@ -16,7 +16,7 @@ function hoursLine(p, now) {
   const status = ev.is247 ? t('hours.always') : ev.state === 'open'
     ? (ev.until ? t('hours.openUntil', { time: ev.until }) : t('hours.open'))
     : ev.state === 'closed' ? t('hours.closed') : t('hours.unknown');
-  return ev.is247 ? status : `${p.opening_hours} (${status})`;
+  return ev.is247 ? status : `${formatHours(p.opening_hours)} (${status})`;
 }
 
 /**
