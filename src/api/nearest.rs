@@ -14,10 +14,6 @@ use serde::Serialize;
 /// Most results per sector.
 pub const MAX_K: usize = 50;
 
-/// Public hotlines looked at, nearest first, to find one of a shelter's country: a
-/// country has a few, so the nearest of each is among these.
-const HOTLINES_SEARCHED: usize = 64;
-
 const PARAMS: &[&str] = &[
     "lon",
     "lat",
@@ -138,6 +134,7 @@ pub async fn nearest(
             statuses.clone()
         },
         public_only: false,
+        country: None,
     };
     let index = state.registry.index();
     let public = caller.viewer() == Viewer::Public;
@@ -174,25 +171,19 @@ pub async fn nearest(
             public_only: true,
             ..Filter::default()
         };
-        // The hotline of the shelter's own country: a hotline across a border (the
-        // nearest one from Turkestan is Uzbek) cannot place anyone in this shelter.
-        // Usually the nearest hotline is of the shelter's country; look wider only when
-        // it is not.
-        let nearest_hotline = index.nearest(lon, lat, Sector::Hotline, 1, &public_filter);
-        let wider = std::cell::OnceCell::new();
+        // The nearest public hotline of the shelter's own country: a hotline across a
+        // border (the nearest one from Turkestan is Uzbek) cannot place anyone in this
+        // shelter. The search skips other countries' hotlines by their summary, so it
+        // decodes only the one it answers with.
         let hotline_of = |country: &str| {
-            let of_country = |hits: &[Hit]| {
-                hits.iter()
-                    .map(Hit::facility)
-                    .find(|h| h.country == country)
+            let of_country = Filter {
+                country: Some(crate::model::country_bytes(country)?),
+                ..public_filter.clone()
             };
-            of_country(&nearest_hotline)
-                .or_else(|| {
-                    of_country(wider.get_or_init(|| {
-                        index.nearest(lon, lat, Sector::Hotline, HOTLINES_SEARCHED, &public_filter)
-                    }))
-                })
-                .and_then(|h| h.phone)
+            index
+                .nearest(lon, lat, Sector::Hotline, 1, &of_country)
+                .first()
+                .and_then(|h| h.facility().phone)
         };
         for &sector in &sectors {
             if let Some((record, anchor_m)) = index.nearest_anchor(lon, lat, sector, &filter) {

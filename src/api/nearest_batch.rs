@@ -247,6 +247,7 @@ pub async fn batch(
             },
             // The public's searches never use a confidential facility's location.
             public_only: caller.viewer() == Viewer::Public,
+            country: None,
         },
         viewer: caller.viewer(),
         format,

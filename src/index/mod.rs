@@ -43,6 +43,8 @@ pub struct Filter {
     pub statuses: Vec<Status>,
     /// Leave confidential facilities out (what the public's searches use).
     pub public_only: bool,
+    /// Only facilities of this country (ISO 3166-1 alpha-2, upper case); none: any.
+    pub country: Option<[u8; 2]>,
 }
 
 impl Default for Filter {
@@ -58,6 +60,7 @@ impl Default for Filter {
             no_police_report_required: false,
             statuses: vec![Status::Active],
             public_only: false,
+            country: None,
         }
     }
 }
@@ -70,6 +73,7 @@ struct Compiled {
     open_24_7: bool,
     statuses: Vec<Status>,
     public_only: bool,
+    country: Option<[u8; 2]>,
 }
 
 impl Compiled {
@@ -87,6 +91,7 @@ impl Compiled {
             open_24_7: f.open_24_7,
             statuses: f.statuses.clone(),
             public_only: f.public_only,
+            country: f.country,
         }
     }
 
@@ -98,6 +103,7 @@ impl Compiled {
             && (!self.open_24_7 || t.open_24_7())
             && self.statuses.contains(&t.status)
             && !(self.public_only && t.confidential())
+            && self.country.is_none_or(|c| t.country == c)
     }
 }
 

@@ -38,8 +38,12 @@ pub struct Summary {
     pub eligibility: u8,
     /// Whether it takes survivors now (filters keep active ones by default).
     pub status: Status,
-    /// [`OPEN_24_7`], [`CONFIDENTIAL`], [`DEMO`], [`LIVE`] (8 bytes in all).
+    /// [`OPEN_24_7`], [`CONFIDENTIAL`], [`DEMO`], [`LIVE`].
     bits: u8,
+    /// ISO 3166-1 alpha-2 country code, upper case (`[0, 0]` when unknown): a search
+    /// for the nearest service of one country (a shelter's hotline) reads it here
+    /// rather than decoding every record on the way (10 bytes in all).
+    pub country: [u8; 2],
 }
 
 const OPEN_24_7: u8 = 1;
@@ -69,6 +73,7 @@ impl Summary {
                 }
                 | if f.confidential { CONFIDENTIAL } else { 0 }
                 | if f.demo { DEMO } else { 0 },
+            country: crate::model::country_bytes(&f.country).unwrap_or([0, 0]),
         }
     }
 
@@ -105,6 +110,7 @@ impl Summary {
             eligibility: 0,
             status: Status::Closed,
             bits: CONFIDENTIAL,
+            country: [0, 0],
         }
     }
 }
@@ -553,7 +559,11 @@ mod tests {
         }
         let s = records.find("a").unwrap().summary();
         assert!(s.open_24_7() && s.confidential() && !s.demo() && s.live());
-        assert_eq!(size_of::<Summary>(), 8);
+        assert_eq!(size_of::<Summary>(), 10);
+        assert_eq!(
+            s.country, *b"KZ",
+            "the record's country, for country searches"
+        );
         assert!(s.has_sector(Sector::Shelter) && !s.has_sector(Sector::Police));
     }
 

@@ -1,7 +1,8 @@
 //! Issue #20, "Trust": no silent data loss, numbers that mean what they say. Each test
 //! checks one policy against an independent computation.
 
-use crate::support::{TOKEN, TestApp};
+use crate::support::{TOKEN, TestApp, collection};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -672,6 +673,40 @@ async fn the_masked_shelter_offers_the_nearest_hotline_of_its_own_country() {
         checked += 1;
     }
     assert!(checked > 50, "only {checked} settlements checked");
+}
+
+#[tokio::test]
+async fn a_shelters_hotline_is_found_past_any_number_of_nearer_foreign_ones() {
+    let app = TestApp::new().await;
+    let mut features = vec![
+        json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [70.0, 45.0]},
+               "properties": {"id": "kz-shelter", "name": "S", "sectors": ["shelter"],
+                              "country": "KZ", "confidential": true}}),
+        json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [80.0, 50.0]},
+               "properties": {"id": "kz-hotline", "name": "KZ line", "sectors": ["hotline"],
+                              "country": "KZ", "phone": "+7 800 000 00 00"}}),
+    ];
+    // A crowd of Uzbek hotlines, every one nearer the asker than the Kazakh one.
+    for i in 0..200 {
+        features.push(json!({"type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [70.01 + f64::from(i) * 1e-3, 45.0]},
+            "properties": {"id": format!("uz-hotline-{i:03}"), "name": "UZ line",
+                           "sectors": ["hotline"], "country": "UZ", "phone": "+998 71 000 00 00"}}));
+    }
+    let (status, body) = app.import(&collection(features)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, answer) = app.get("/api/nearest?lon=70&lat=45&sector=shelter").await;
+    let masked: Vec<&Value> = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["facility"]["geometry"].is_null())
+        .collect();
+    assert_eq!(masked.len(), 1, "{answer}");
+    assert_eq!(
+        masked[0]["facility"]["properties"]["hotline"], "+7 800 000 00 00",
+        "{answer}"
+    );
 }
 
 // ---- 14. A hotline serves its whole country by phone ----
