@@ -57,6 +57,37 @@ pub fn each_in_reader(
     walk(serde_json::Deserializer::from_reader(reader), each)
 }
 
+/// For readers that take any document with a `features` array (whatever its `type`):
+/// hands out its features like [`each_in_slice`] and returns the other top-level
+/// members (`crs`, …). Errors as [`each_in_slice`]'s.
+pub fn each_in_collection(
+    bytes: &[u8],
+    each: &mut EachFeature<'_>,
+) -> Result<Map<String, Value>, FeaturesError> {
+    let mut doc = Doc {
+        each,
+        // Never "Feature": a `features` member is always streamed.
+        kind: Some(String::new()),
+        others: Map::new(),
+        object: false,
+        streamed: false,
+        count: 0,
+        stopped: false,
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let walked = de::Deserializer::deserialize_any(&mut de, &mut doc).and_then(|()| de.end());
+    match walked {
+        _ if doc.stopped => Ok(doc.others),
+        Err(e) => Err(FeaturesError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        }),
+        Ok(()) if doc.streamed => Ok(doc.others),
+        Ok(()) => Err(FeaturesError::NotFeatures),
+    }
+}
+
 fn walk<'de, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
     each: &mut dyn FnMut(usize, Value) -> ControlFlow<()>,
@@ -160,7 +191,7 @@ impl<'de> Visitor<'de> for &mut Doc<'_> {
                 self.streamed |= map.next_value_seed(Features(&mut *self))?;
             } else {
                 let value: Value = map.next_value()?;
-                if key == "type" {
+                if key == "type" && self.kind.as_deref() != Some("") {
                     self.kind = value.as_str().map(str::to_string);
                 }
                 self.others.insert(key, value);
@@ -273,6 +304,23 @@ mod tests {
             all(r#"{"type":"FeatureCollection","features":[]} x"#),
             Err(FeaturesError::Syntax { .. })
         ));
+    }
+
+    #[test]
+    fn a_collection_needs_only_its_features_array() {
+        let text = r#"{"crs":{"type":"name"},"features":[{"a":1},{"b":2}],"type":"Feature"}"#;
+        let mut seen = Vec::new();
+        let others = each_in_collection(text.as_bytes(), &mut |i, f| {
+            seen.push((i, f));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(others["crs"]["type"], "name");
+        for text in ["[]", r#"{"type":"FeatureCollection"}"#, r#"{"features":3}"#] {
+            let r = each_in_collection(text.as_bytes(), &mut |_, _| ControlFlow::Continue(()));
+            assert!(matches!(r, Err(FeaturesError::NotFeatures)), "{text}");
+        }
     }
 
     #[test]
