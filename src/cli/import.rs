@@ -87,6 +87,8 @@ async fn facilities(
         import::read_facilities_each(&input, format, country.as_deref(), index.as_ref(), each)
     });
     eprintln!("checking every record, then writing in one transaction …");
+    // The command ends with the import: no index to refresh for it.
+    registry.set_refresh_after_import(false);
     let report = |done: usize| {
         if done % 50_000 < WRITE_BATCH {
             eprintln!("… {done} written");

@@ -192,7 +192,12 @@ impl Registry {
             .map_err(RegistryError::Aborted)?;
         if let Some(w) = writes {
             w.commit().await?;
-            self.catch_up().await?;
+            if self
+                .refresh_after_import
+                .load(std::sync::atomic::Ordering::Relaxed)
+            {
+                self.catch_up().await?;
+            }
         }
         let skipped: usize = notes.skipped.values().sum();
         Ok(ImportSummary {

@@ -94,6 +94,7 @@ pub struct Registry {
     index: ArcSwap<ServiceIndex>,
     places: ArcSwap<Places>,
     catch_up_lock: Mutex<()>,
+    refresh_after_import: std::sync::atomic::AtomicBool,
 }
 
 impl Registry {
@@ -107,6 +108,7 @@ impl Registry {
                 settlements: Vec::new(),
             }),
             catch_up_lock: Mutex::new(()),
+            refresh_after_import: std::sync::atomic::AtomicBool::new(true),
         };
         registry.reload().await?;
         Ok(registry)
@@ -116,6 +118,15 @@ impl Registry {
     /// other processes (see [`follow`]); it stops when the handle is dropped.
     pub fn follow(self: &Arc<Self>) -> follow::Follower {
         follow::follow(self.clone(), follow::FollowOptions::default())
+    }
+
+    /// Whether a facility import swaps in a new index when it is done (the default).
+    /// The command line, which exits after its import, turns it off: rebuilding a
+    /// million records' index only to drop it would double its memory at the very end,
+    /// and running servers catch up through the change log anyway.
+    pub fn set_refresh_after_import(&self, on: bool) {
+        self.refresh_after_import
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The store underneath.

@@ -324,3 +324,22 @@ async fn an_import_body_is_read_in_chunks_and_limited_by_its_size() {
         assert_eq!(resp.status(), 413, "declared {length:?}");
     }
 }
+
+#[tokio::test]
+async fn the_command_line_import_leaves_the_index_to_the_followers() {
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::connect_url("sqlite::memory:").await.unwrap());
+    let registry = Registry::open(store.clone()).await.unwrap();
+    registry.set_refresh_after_import(false);
+    let summary = registry
+        .import_from(changing_source(200, None), None, "cli")
+        .await
+        .unwrap();
+    assert_eq!(summary.created, 200);
+    // Written and logged, but this registry's index was not rebuilt for it …
+    assert_eq!(store.facilities().await.unwrap().len(), 200);
+    assert_eq!(registry.index().len(), 0);
+    // … which a catch-up (what every running server does) brings in.
+    registry.catch_up().await.unwrap();
+    assert_eq!(registry.index().len(), 200);
+}
