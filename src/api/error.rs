@@ -204,6 +204,8 @@ impl From<RegistryError> for ApiError {
             RegistryError::Refused(message) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message)
             }
+            RegistryError::Records(errors) => Self::invalid_records(errors),
+            RegistryError::Aborted(reason) => Self::internal(&reason),
             RegistryError::Store(e) => e.into(),
         }
     }

@@ -126,6 +126,52 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     }
 }
 
+/// An import's request body, collected into one buffer reserved from `Content-Length`
+/// (trusted only up to the import limit): axum's `Bytes` gathers the chunks and then
+/// copies them into one buffer, twice the body at the peak. Over the limit (declared or
+/// counted) is a JSON 413.
+pub struct ImportBody(pub Bytes);
+
+impl FromRequest<AppState> for ImportBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        use tokio_stream::StreamExt;
+        let limit = state.settings.max_import_bytes.max(super::MAX_BODY_BYTES);
+        let too_large = || {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is larger than this endpoint accepts",
+            )
+        };
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<usize>().ok());
+        if declared.is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(declared.unwrap_or(0));
+        let mut chunks = req.into_body().into_data_stream();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    format!("cannot read the request body: {e}"),
+                )
+            })?;
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(ImportBody(Bytes::from(body)))
+    }
+}
+
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "tirek_session";
 

@@ -1,10 +1,11 @@
 //! `/api/facilities`, `/api/import`, `/api/export`: the registry's records.
 
-use super::extract::{Body, Caller, Params};
+use super::extract::{Body, Caller, ImportBody, Params};
 use super::{ApiError, AppState, ErrorBody, GeoJson};
 use crate::export::{self, FacilityCollection};
-use crate::import::{ImportFormat, read_facilities_as};
+use crate::import::{ImportFormat, Input, read_facilities_each};
 use crate::model::{Facility, FacilityFeature, Role, Sector, parse_list};
+use crate::registry::FacilitySource;
 use crate::registry::ImportSummary;
 use crate::visibility::Viewer;
 use axum::Json;
@@ -12,6 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Query of `GET /api/facilities`.
 #[derive(utoipa::IntoParams)]
@@ -233,7 +235,7 @@ pub async fn import(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-    Body(body): Body,
+    ImportBody(body): ImportBody,
 ) -> Result<Json<ImportSummary>, ApiError> {
     caller.require(Role::Planner)?;
     params.only(&["format", "country"])?;
@@ -245,21 +247,20 @@ pub async fn import(
         })?,
         None => ImportFormat::detect(&body),
     };
-    let country = params.get("country");
+    let country = params.get("country").map(str::to_string);
     let areas =
         (format == ImportFormat::Osm && country.is_none()).then(|| state.registry.area_index());
-    let read = read_facilities_as(&body, format, country, areas.as_ref())
-        .map_err(ApiError::invalid_records)?;
-    let skipped: usize = read.skipped.values().sum();
-    let mut summary = state
-        .registry
-        .import(read.facilities, caller.actor())
-        .await?;
-    summary.read += skipped;
-    summary.skipped += skipped;
-    summary.skipped_kinds = read.skipped;
-    summary.warnings.extend(read.warnings);
-    Ok(Json(summary))
+    // The body is read twice (checked, then written) and its records never all held.
+    let input = Input::memory(body);
+    let source: Arc<FacilitySource> = Arc::new(move |each| {
+        read_facilities_each(&input, format, country.as_deref(), areas.as_ref(), each)
+    });
+    Ok(Json(
+        state
+            .registry
+            .import_from(source, None, caller.actor())
+            .await?,
+    ))
 }
 
 /// Every facility the caller may see, as GeoJSON or HXL CSV.

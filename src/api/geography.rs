@@ -2,7 +2,7 @@
 //! all or nothing, behind the same bearer token and 422 record-error answer as
 //! `/api/import`.
 
-use super::extract::{Body, Caller, Params};
+use super::extract::{Caller, ImportBody, Params};
 use super::places::{AreaCollection, SettlementCollection};
 use super::{ApiError, AppState, ErrorBody};
 use crate::import::{self, areas::AreaOptions};
@@ -31,7 +31,7 @@ pub async fn import_areas(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-    Body(body): Body,
+    ImportBody(body): ImportBody,
 ) -> Result<Json<AreaImportSummary>, ApiError> {
     caller.require(crate::model::Role::Planner)?;
     params.only(&["level", "code_field", "name_field", "replace"])?;
@@ -76,7 +76,7 @@ pub async fn import_population(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-    Body(body): Body,
+    ImportBody(body): ImportBody,
 ) -> Result<Json<PopulationImportSummary>, ApiError> {
     caller.require(crate::model::Role::Planner)?;
     params.only(&["replace"])?;

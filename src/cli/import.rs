@@ -6,10 +6,11 @@ use super::args::{ExportCommand, ImportCommand};
 use super::{cli_actor, write_output};
 use crate::export;
 use crate::import::areas::AreaOptions;
-use crate::import::{self, FacilityFormat, ImportFormat, RecordError};
-use crate::registry::Registry;
+use crate::import::{self, FacilityFormat, ImportFormat, Input, RecordError};
+use crate::registry::{FacilitySource, Registry, RegistryError, WRITE_BATCH};
 use anyhow::{Context, Result};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Runs one `tirek import` command.
 pub async fn import(registry: &Registry, command: ImportCommand) -> Result<()> {
@@ -63,35 +64,56 @@ fn rejected(file: &Path, errors: Vec<RecordError>) -> anyhow::Error {
     super::record_errors(file, errors).context("nothing was written")
 }
 
-/// `tirek import facilities FILE [--format geojson|csv|hxl|osm] [--country CC]`.
+/// `tirek import facilities FILE [--format geojson|csv|hxl|osm] [--country CC]`. The
+/// file is read twice, a record at a time (checked, then written), never held whole.
 async fn facilities(
     registry: &Registry,
     file: &Path,
     format: Option<ImportFormat>,
     country: Option<String>,
 ) -> Result<()> {
-    let bytes = read(file)?;
-    let format = format.unwrap_or_else(|| ImportFormat::detect(&bytes));
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    eprintln!("reading {} ({size} bytes) …", file.display());
+    let input = Input::File(file.to_path_buf());
+    let format = match format {
+        Some(f) => f,
+        None => ImportFormat::detect_input(&input)
+            .with_context(|| format!("reading {}", file.display()))?,
+    };
     let index = (format == ImportFormat::Osm && country.is_none()).then(|| registry.area_index());
-    let read = import::read_facilities_as(&bytes, format, country.as_deref(), index.as_ref())
-        .map_err(|e| rejected(file, e))?;
-    for w in &read.warnings {
+    let source: Arc<FacilitySource> = Arc::new(move |each| {
+        import::read_facilities_each(&input, format, country.as_deref(), index.as_ref(), each)
+    });
+    eprintln!("checking every record, then writing in one transaction …");
+    // The command ends with the import: no index to refresh for it.
+    registry.set_refresh_after_import(false);
+    let report = |done: usize| {
+        if done % 50_000 < WRITE_BATCH {
+            eprintln!("… {done} written");
+        }
+    };
+    let summary = match registry
+        .import_from(source, Some(&report), &cli_actor())
+        .await
+    {
+        Err(RegistryError::Records(errors)) => return Err(rejected(file, errors)),
+        Err(RegistryError::Invalid(errors)) => {
+            let errors = errors
+                .into_iter()
+                .map(|e| RecordError::file(e.field, e.message))
+                .collect();
+            return Err(rejected(file, errors));
+        }
+        other => other?,
+    };
+    for w in &summary.warnings {
         eprintln!("note: {w}");
     }
-    eprintln!(
-        "writing {} records in one transaction …",
-        read.facilities.len()
-    );
-    let skipped: usize = read.skipped.values().sum();
-    let total = read.facilities.len();
-    let report = move |done: usize| eprintln!("… {done} of {total} written");
-    let mut summary = registry
-        .import_with_progress(read.facilities, Some(&report), &cli_actor())
-        .await?;
-    summary.skipped += skipped;
     println!(
         "read {}, created {}, updated {}, unchanged {}, skipped {}; area codes filled for {} ({} outside every area)",
-        summary.read + skipped,
+        summary.read,
         summary.created,
         summary.updated,
         summary.unchanged,
@@ -99,7 +121,7 @@ async fn facilities(
         summary.assigned_areas,
         summary.outside_areas
     );
-    for (kind, n) in &read.skipped {
+    for (kind, n) in &summary.skipped_kinds {
         println!("  skipped {kind}: {n}");
     }
     Ok(())

@@ -79,19 +79,12 @@ pub fn read_geojson_with(
     bytes: &[u8],
     options: &AreaOptions,
 ) -> Result<AreaRead, Vec<RecordError>> {
-    let doc: Value = serde_json::from_slice(bytes)
-        .map_err(|e| vec![RecordError::file("", format!("not valid JSON: {e}"))])?;
-    let Some(features) = doc["features"].as_array() else {
-        return Err(vec![RecordError::file(
-            "type",
-            "expected a GeoJSON FeatureCollection",
-        )]);
-    };
-    check_geojson_crs(&doc)?;
     let mut read = AreaRead::default();
     let mut errors = Vec::new();
     let empty = Map::new();
-    for (index, feature) in features.iter().enumerate() {
+    // Feature by feature: the document is never held as a JSON tree (an outline's
+    // coordinates take ~10× their text as `Value`s).
+    let others = super::features::each_in_collection(bytes, &mut |index, feature| {
         let props = feature["properties"].as_object().unwrap_or(&empty);
         let geometry = geojson_multipolygon(&feature["geometry"]);
         match area_from_record(index, props, geometry, options) {
@@ -101,7 +94,19 @@ pub fn read_geojson_with(
             }
             Err(e) => errors.extend(e),
         }
-    }
+        std::ops::ControlFlow::Continue(())
+    })
+    .map_err(|e| match e {
+        super::features::FeaturesError::Syntax { message, .. } => {
+            vec![RecordError::file("", format!("not valid JSON: {message}"))]
+        }
+        super::features::FeaturesError::NotFeatures => vec![RecordError::file(
+            "type",
+            "expected a GeoJSON FeatureCollection",
+        )],
+    })?;
+    // A wrong `crs` is the one error reported, whatever the features hold.
+    check_geojson_crs(&Value::Object(others))?;
     finish(read, errors)
 }
 

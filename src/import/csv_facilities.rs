@@ -7,8 +7,10 @@
 //! validation.
 
 use super::RecordError;
+use super::geojson_facilities::MAX_ERRORS;
 use crate::model::{DERIVED_PROPERTY_NAMES, Facility, Language};
 use serde_json::{Map, Value};
+use std::ops::ControlFlow;
 
 /// Column header and HXL hashtag, in the order export writes them.
 pub const COLUMNS: &[(&str, &str)] = &[
@@ -108,10 +110,25 @@ pub fn row(f: &Facility) -> Vec<String> {
 
 /// Parses CSV bytes into facilities.
 pub fn read(bytes: &[u8]) -> Result<Vec<Facility>, Vec<RecordError>> {
+    let mut facilities = Vec::new();
+    read_each(bytes, &mut |f| {
+        facilities.push(f);
+        ControlFlow::Continue(())
+    })?;
+    Ok(facilities)
+}
+
+/// Reads facilities row by row from `input` (never holding more than a row), handing
+/// each valid one to `each` in order until it returns `Break`. Fails with every problem
+/// found, up to [`MAX_ERRORS`]; `each` may have been called before an error is found.
+pub fn read_each(
+    input: impl std::io::Read,
+    each: &mut dyn FnMut(Facility) -> ControlFlow<()>,
+) -> Result<usize, Vec<RecordError>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(bytes);
+        .from_reader(input);
     let mut records = reader.records();
     let header = match records.next() {
         Some(Ok(h)) => h,
@@ -150,8 +167,15 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Facility>, Vec<RecordError>> {
             ));
         }
     }
-    let mut facilities = Vec::new();
+    let mut read = 0;
     for record in records {
+        if errors.len() >= MAX_ERRORS {
+            errors.push(RecordError::file(
+                "",
+                format!("stopped after {MAX_ERRORS} errors at line {line}"),
+            ));
+            break;
+        }
         line += 1;
         let record = match record {
             Ok(r) => r,
@@ -174,7 +198,12 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Facility>, Vec<RecordError>> {
         }
         let feature = to_feature(&fields, &record);
         match Facility::from_feature(&feature) {
-            Ok(f) => facilities.push(f),
+            Ok(f) => {
+                read += 1;
+                if errors.is_empty() && each(f).is_break() {
+                    break;
+                }
+            }
             Err(problems) => {
                 let id = feature["properties"]["id"].as_str().map(str::to_string);
                 errors.extend(problems.into_iter().map(|p| RecordError {
@@ -187,7 +216,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Facility>, Vec<RecordError>> {
         }
     }
     if errors.is_empty() {
-        Ok(facilities)
+        Ok(read)
     } else {
         Err(errors)
     }

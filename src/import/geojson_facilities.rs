@@ -2,44 +2,43 @@
 //! fields (what `export --format geojson` writes), or one such Feature.
 
 use super::RecordError;
+use super::features::{self, EachFeature, FeaturesError};
 use crate::model::Facility;
-use serde_json::Value;
+use std::ops::ControlFlow;
 
 /// The most errors listed before the rest are summarised.
-const MAX_ERRORS: usize = 1000;
+pub const MAX_ERRORS: usize = 1000;
 
 /// Parses `bytes` as a FeatureCollection of facilities.
 pub fn read(bytes: &[u8]) -> Result<Vec<Facility>, Vec<RecordError>> {
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| {
-        vec![RecordError::file(
-            "",
-            format!(
-                "not valid JSON (line {}, column {}): {e}",
-                e.line(),
-                e.column()
-            ),
-        )]
+    let mut facilities = Vec::new();
+    read_each(&mut |each| features::each_in_slice(bytes, each), &mut |f| {
+        facilities.push(f);
+        ControlFlow::Continue(())
     })?;
-    let one;
-    let features = match (&doc["type"], &doc["features"]) {
-        (Value::String(t), Value::Array(features)) if t == "FeatureCollection" => features,
-        // One Feature (what `GET /api/facilities/{id}` answers) is a collection of one.
-        (Value::String(t), _) if t == "Feature" => {
-            one = vec![doc.clone()];
-            &one
-        }
-        _ => {
-            return Err(vec![RecordError::file(
-                "type",
-                "expected a GeoJSON FeatureCollection with a \"features\" array",
-            )]);
-        }
-    };
-    let mut facilities = Vec::with_capacity(features.len());
+    Ok(facilities)
+}
+
+/// Reads facilities feature by feature from `walk` (a walk over a slice or a reader,
+/// see [`features`]), handing each valid one to `each` in order until it returns
+/// `Break`. Fails with every problem found: all record errors (up to [`MAX_ERRORS`]),
+/// or the one error of a document that is not a FeatureCollection or not JSON (then
+/// any record errors found before it are dropped, as when the document was parsed
+/// whole first). `each` may have been called before an error is found.
+pub fn read_each(
+    walk: &mut dyn FnMut(&mut EachFeature<'_>) -> Result<features::Walked, FeaturesError>,
+    each: &mut dyn FnMut(Facility) -> ControlFlow<()>,
+) -> Result<usize, Vec<RecordError>> {
     let mut errors = Vec::new();
-    for (index, feature) in features.iter().enumerate() {
-        match Facility::from_feature(feature) {
-            Ok(f) => facilities.push(f),
+    let mut read = 0;
+    let walked = walk(&mut |index, feature| {
+        match Facility::from_feature(&feature) {
+            Ok(f) => {
+                read += 1;
+                if errors.is_empty() && each(f).is_break() {
+                    return ControlFlow::Break(());
+                }
+            }
             Err(problems) => {
                 let id = feature["properties"]["id"]
                     .as_str()
@@ -58,13 +57,15 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Facility>, Vec<RecordError>> {
                 "",
                 format!("stopped after {MAX_ERRORS} errors at feature {index}"),
             ));
-            break;
+            return ControlFlow::Break(());
         }
-    }
-    if errors.is_empty() {
-        Ok(facilities)
-    } else {
-        Err(errors)
+        ControlFlow::Continue(())
+    });
+    match walked {
+        Err(e @ FeaturesError::Syntax { .. }) => Err(vec![RecordError::file("", e.to_string())]),
+        Err(e @ FeaturesError::NotFeatures) => Err(vec![RecordError::file("type", e.to_string())]),
+        Ok(_) if !errors.is_empty() => Err(errors),
+        Ok(_) => Ok(read),
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod areas;
 pub mod csv_facilities;
+pub mod features;
 pub mod geojson_facilities;
 pub mod osm;
 pub mod population;
@@ -16,6 +17,9 @@ pub mod sites;
 use crate::model::Facility;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 /// One problem in an input file, precise enough to fix the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -122,30 +126,60 @@ pub enum ImportFormat {
 impl ImportFormat {
     /// Guesses the format from the content: CSV unless it starts like JSON; JSON whose
     /// features carry OSM tags (`osm_id`, `@id`, `amenity`, …) and no `sectors` is OSM.
+    /// Looks at the first 100 features only, streamed (the document is not parsed whole).
     pub fn detect(bytes: &[u8]) -> Self {
         match FacilityFormat::detect(bytes) {
             FacilityFormat::Csv => ImportFormat::Csv,
             FacilityFormat::Geojson => {
-                let Ok(doc) = serde_json::from_slice::<serde_json::Value>(bytes) else {
-                    return ImportFormat::Geojson;
-                };
-                let features = doc["features"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-                let osm = features.iter().take(100).any(|f| {
-                    let p = &f["properties"];
-                    ["osm_id", "osm_type", "@id", "amenity", "healthcare", "tags"]
-                        .iter()
-                        .any(|k| !p[*k].is_null())
-                });
-                let tirek = features
-                    .iter()
-                    .take(100)
-                    .any(|f| !f["properties"]["sectors"].is_null());
-                if osm && !tirek {
-                    ImportFormat::Osm
-                } else {
-                    ImportFormat::Geojson
-                }
+                Self::detect_json(&mut |each| features::each_in_slice(bytes, each))
             }
+        }
+    }
+
+    /// [`ImportFormat::detect`] for an [`Input`] (a file is read only as far as needed).
+    pub fn detect_input(input: &Input) -> std::io::Result<Self> {
+        match input {
+            Input::Memory(bytes) => Ok(Self::detect((**bytes).as_ref())),
+            Input::File(path) => {
+                let mut head = Vec::new();
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(std::fs::File::open(path)?, 4096),
+                    &mut head,
+                )?;
+                Ok(match FacilityFormat::detect(&head) {
+                    FacilityFormat::Csv => ImportFormat::Csv,
+                    FacilityFormat::Geojson => {
+                        let file = std::fs::File::open(path)?;
+                        Self::detect_json(&mut |each| features::each_in_reader(&file, each))
+                    }
+                })
+            }
+        }
+    }
+
+    fn detect_json(
+        walk: &mut dyn FnMut(
+            &mut features::EachFeature<'_>,
+        ) -> Result<features::Walked, features::FeaturesError>,
+    ) -> Self {
+        let (mut osm, mut tirek) = (false, false);
+        let walked = walk(&mut |index, f| {
+            let p = &f["properties"];
+            osm |= ["osm_id", "osm_type", "@id", "amenity", "healthcare", "tags"]
+                .iter()
+                .any(|k| !p[*k].is_null());
+            tirek |= !p["sectors"].is_null();
+            if index + 1 >= 100 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        // Not JSON: the GeoJSON reader says where.
+        if walked.is_ok() && osm && !tirek {
+            ImportFormat::Osm
+        } else {
+            ImportFormat::Geojson
         }
     }
 
@@ -171,6 +205,48 @@ pub struct FacilitiesRead {
     pub warnings: Vec<String>,
 }
 
+/// The bytes of an import, readable more than once: an import reads its input once to
+/// check every record and once more to write, and holds neither the input's records
+/// nor (for a file) its bytes.
+#[derive(Clone)]
+pub enum Input {
+    /// Bytes in memory (a request body).
+    Memory(Arc<dyn AsRef<[u8]> + Send + Sync>),
+    /// A file, opened again on each reading.
+    File(PathBuf),
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Input::Memory(bytes) => write!(f, "Memory({} bytes)", (**bytes).as_ref().len()),
+            Input::File(path) => write!(f, "File({})", path.display()),
+        }
+    }
+}
+
+impl Input {
+    /// Bytes in memory.
+    pub fn memory(bytes: impl AsRef<[u8]> + Send + Sync + 'static) -> Self {
+        Input::Memory(Arc::new(bytes))
+    }
+}
+
+fn unreadable(path: &std::path::Path, e: &std::io::Error) -> RecordError {
+    RecordError::file("", format!("cannot read {}: {e}", path.display()))
+}
+
+/// What a reading of facilities found besides the records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadNotes {
+    /// Records handed out.
+    pub read: usize,
+    /// Input records not imported, by kind (OSM: `amenity=pharmacy` …).
+    pub skipped: std::collections::BTreeMap<String, usize>,
+    /// Things that did not stop the import.
+    pub warnings: Vec<String>,
+}
+
 /// Reads facilities in any import format. `country` and `areas` serve OSM exports
 /// (the country of every record; the level-0 areas that give it per point otherwise).
 pub fn read_facilities_as(
@@ -179,26 +255,154 @@ pub fn read_facilities_as(
     country: Option<&str>,
     areas: Option<&crate::spatial::area_index::AreaIndex>,
 ) -> Result<FacilitiesRead, Vec<RecordError>> {
-    let read = match format {
-        ImportFormat::Geojson => FacilitiesRead {
-            facilities: read_facilities(bytes, FacilityFormat::Geojson)?,
-            ..FacilitiesRead::default()
-        },
-        ImportFormat::Csv => FacilitiesRead {
-            facilities: read_facilities(bytes, FacilityFormat::Csv)?,
-            ..FacilitiesRead::default()
-        },
-        ImportFormat::Osm => {
-            let read = osm::read(bytes, country, areas)?;
-            check_unique_ids(&read.facilities)?;
-            FacilitiesRead {
-                facilities: read.facilities,
-                skipped: read.skipped,
-                warnings: read.warnings,
-            }
+    let mut facilities = Vec::new();
+    let notes = read_facilities_from(Source::Slice(bytes), format, country, areas, &mut |f| {
+        facilities.push(f);
+        ControlFlow::Continue(())
+    })?;
+    Ok(FacilitiesRead {
+        facilities,
+        skipped: notes.skipped,
+        warnings: notes.warnings,
+    })
+}
+
+/// Reads facilities in any import format record by record, handing each to `each` in
+/// order until it returns `Break`; GeoJSON and CSV are streamed (a record at a time),
+/// OSM exports are read whole. Fails with every problem found: record errors first
+/// (capped at [`geojson_facilities::MAX_ERRORS`]), else ids used twice. `each` may have
+/// been called before an error is found: whoever writes must read once to check, then
+/// again to write.
+pub fn read_facilities_each(
+    input: &Input,
+    format: ImportFormat,
+    country: Option<&str>,
+    areas: Option<&crate::spatial::area_index::AreaIndex>,
+    each: &mut dyn FnMut(Facility) -> ControlFlow<()>,
+) -> Result<ReadNotes, Vec<RecordError>> {
+    let source = match input {
+        Input::Memory(bytes) => Source::Slice((**bytes).as_ref()),
+        Input::File(path) => Source::File(path),
+    };
+    read_facilities_from(source, format, country, areas, each)
+}
+
+/// An [`Input`] borrowed, or bytes that are not one.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Slice(&'a [u8]),
+    File(&'a std::path::Path),
+}
+
+fn read_facilities_from(
+    source: Source<'_>,
+    format: ImportFormat,
+    country: Option<&str>,
+    areas: Option<&crate::spatial::area_index::AreaIndex>,
+    each: &mut dyn FnMut(Facility) -> ControlFlow<()>,
+) -> Result<ReadNotes, Vec<RecordError>> {
+    let mut ids = UniqueIds::default();
+    let mut notes = ReadNotes::default();
+    let mut checked = |f: Facility| {
+        if ids.check(&f) {
+            each(f)
+        } else {
+            // A repeated id fails the import: no more records are needed.
+            ControlFlow::Continue(())
         }
     };
-    Ok(read)
+    notes.read = match format {
+        ImportFormat::Geojson => match source {
+            Source::Slice(bytes) => geojson_facilities::read_each(
+                &mut |walk| features::each_in_slice(bytes, walk),
+                &mut checked,
+            )?,
+            Source::File(path) => {
+                let file = std::fs::File::open(path).map_err(|e| vec![unreadable(path, &e)])?;
+                geojson_facilities::read_each(
+                    &mut |walk| features::each_in_reader(&file, walk),
+                    &mut checked,
+                )?
+            }
+        },
+        ImportFormat::Csv => match source {
+            Source::Slice(bytes) => csv_facilities::read_each(bytes, &mut checked)?,
+            Source::File(path) => {
+                let file = std::fs::File::open(path).map_err(|e| vec![unreadable(path, &e)])?;
+                csv_facilities::read_each(file, &mut checked)?
+            }
+        },
+        ImportFormat::Osm => {
+            let bytes = match source {
+                Source::Slice(bytes) => std::borrow::Cow::Borrowed(bytes),
+                Source::File(path) => std::fs::read(path)
+                    .map(std::borrow::Cow::Owned)
+                    .map_err(|e| vec![unreadable(path, &e)])?,
+            };
+            let read = osm::read(&bytes, country, areas)?;
+            notes.skipped = read.skipped;
+            notes.warnings = read.warnings;
+            let n = read.facilities.len();
+            for f in read.facilities {
+                if checked(f).is_break() {
+                    break;
+                }
+            }
+            n
+        }
+    };
+    ids.finish()?;
+    Ok(notes)
+}
+
+/// Finds ids used by more than one record, remembering each id once (not the records).
+#[derive(Default)]
+struct UniqueIds {
+    first: HashMap<String, usize>,
+    next: usize,
+    errors: Vec<RecordError>,
+    more: usize,
+}
+
+impl UniqueIds {
+    /// Whether `f`'s id is new (records count from 0 in the order seen).
+    fn check(&mut self, f: &Facility) -> bool {
+        let i = self.next;
+        self.next += 1;
+        match self.first.get(f.id.as_str()) {
+            None => {
+                self.first.insert(f.id.clone(), i);
+                true
+            }
+            Some(&prev) => {
+                if self.errors.len() < geojson_facilities::MAX_ERRORS {
+                    self.errors.push(RecordError {
+                        index: Some(i),
+                        id: Some(f.id.clone()),
+                        field: "id".into(),
+                        message: format!("the id is used by record {prev} too"),
+                    });
+                } else {
+                    self.more += 1;
+                }
+                false
+            }
+        }
+    }
+
+    fn finish(mut self) -> Result<(), Vec<RecordError>> {
+        if self.more > 0 {
+            self.errors.push(RecordError::file(
+                "id",
+                format!("{} more records repeat an id", self.more),
+            ));
+        }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
+    }
 }
 
 /// Population in any of the formats `import population` reads, detected from the
@@ -286,30 +490,9 @@ pub fn read_facilities(
     bytes: &[u8],
     format: FacilityFormat,
 ) -> Result<Vec<Facility>, Vec<RecordError>> {
-    let facilities = match format {
-        FacilityFormat::Geojson => geojson_facilities::read(bytes)?,
-        FacilityFormat::Csv => csv_facilities::read(bytes)?,
+    let format = match format {
+        FacilityFormat::Geojson => ImportFormat::Geojson,
+        FacilityFormat::Csv => ImportFormat::Csv,
     };
-    check_unique_ids(&facilities)?;
-    Ok(facilities)
-}
-
-fn check_unique_ids(facilities: &[Facility]) -> Result<(), Vec<RecordError>> {
-    let mut first: HashMap<&str, usize> = HashMap::new();
-    let mut errors = Vec::new();
-    for (i, f) in facilities.iter().enumerate() {
-        if let Some(prev) = first.insert(&f.id, i) {
-            errors.push(RecordError {
-                index: Some(i),
-                id: Some(f.id.clone()),
-                field: "id".into(),
-                message: format!("the id is used by record {prev} too"),
-            });
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    Ok(read_facilities_as(bytes, format, None, None)?.facilities)
 }

@@ -148,18 +148,12 @@ pub struct PointsRead {
 /// population that is not a non-negative number is a record error.
 pub fn read_geojson(bytes: &[u8]) -> Result<PointsRead, Vec<RecordError>> {
     use serde_json::Value;
-    let doc: Value = serde_json::from_slice(bytes)
-        .map_err(|e| vec![RecordError::file("", format!("not valid JSON: {e}"))])?;
-    let Some(features) = doc["features"].as_array() else {
-        return Err(vec![RecordError::file(
-            "type",
-            "expected a GeoJSON FeatureCollection",
-        )]);
-    };
+    use std::ops::ControlFlow;
     let mut out = PointsRead::default();
     let mut errors = Vec::new();
     let empty = serde_json::Map::new();
-    for (index, feature) in features.iter().enumerate() {
+    // Feature by feature: the document is never held as a JSON tree.
+    let walked = super::features::each_in_collection(bytes, &mut |index, feature| {
         let props = feature["properties"].as_object().unwrap_or(&empty);
         let text = |k: &str| {
             props.get(k).and_then(|v| match v {
@@ -198,12 +192,12 @@ pub fn read_geojson(bytes: &[u8]) -> Result<PointsRead, Vec<RecordError>> {
         let population = match props.get("population") {
             None | Some(Value::Null) => {
                 out.without_population += 1;
-                continue;
+                return ControlFlow::Continue(());
             }
             Some(Value::Number(n)) => n.as_f64(),
             Some(Value::String(s)) if s.trim().is_empty() => {
                 out.without_population += 1;
-                continue;
+                return ControlFlow::Continue(());
             }
             Some(Value::String(s)) => s
                 .chars()
@@ -218,7 +212,7 @@ pub fn read_geojson(bytes: &[u8]) -> Result<PointsRead, Vec<RecordError>> {
                 "properties.population",
                 format!("{} is not a number of people", props["population"]),
             );
-            continue;
+            return ControlFlow::Continue(());
         };
         let coords = &feature["geometry"]["coordinates"];
         let (Some("Point"), Some(lon), Some(lat)) = (
@@ -227,14 +221,14 @@ pub fn read_geojson(bytes: &[u8]) -> Result<PointsRead, Vec<RecordError>> {
             coords[1].as_f64(),
         ) else {
             fail("geometry", "a Point geometry is required".into());
-            continue;
+            return ControlFlow::Continue(());
         };
         if !(lon.abs() <= 180.0 && lat.abs() <= 90.0) {
             fail(
                 "geometry.coordinates",
                 format!("({lon}, {lat}) is not a WGS84 longitude/latitude"),
             );
-            continue;
+            return ControlFlow::Continue(());
         }
         out.settlements.push(Settlement {
             name: text("name")
@@ -253,6 +247,22 @@ pub fn read_geojson(bytes: &[u8]) -> Result<PointsRead, Vec<RecordError>> {
             lat,
             population,
         });
+        ControlFlow::Continue(())
+    });
+    match walked {
+        Err(super::features::FeaturesError::Syntax { message, .. }) => {
+            return Err(vec![RecordError::file(
+                "",
+                format!("not valid JSON: {message}"),
+            )]);
+        }
+        Err(super::features::FeaturesError::NotFeatures) => {
+            return Err(vec![RecordError::file(
+                "type",
+                "expected a GeoJSON FeatureCollection",
+            )]);
+        }
+        Ok(_) => {}
     }
     if errors.is_empty() {
         Ok(out)

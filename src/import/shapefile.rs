@@ -102,7 +102,24 @@ pub fn is_zip(bytes: &[u8]) -> bool {
 
 /// Reads a zipped shapefile (the `.shp` with its `.dbf`, `.prj`, `.cpg` beside it, in
 /// any folder of the archive): what a planner uploads through the API.
+///
+/// Archives are read one at a time (others wait): each may unpack to
+/// [`MAX_UNZIPPED_BYTES`] before it is refused, and four uploads at once must not hold
+/// four times that.
 pub fn read_zip(bytes: &[u8], options: &AreaOptions) -> Result<AreaRead, Vec<RecordError>> {
+    read_zip_within(bytes, options, MAX_UNZIPPED_BYTES)
+}
+
+/// [`read_zip`] with another limit on the bytes unpacked.
+pub fn read_zip_within(
+    bytes: &[u8],
+    options: &AreaOptions,
+    max_unzipped: u64,
+) -> Result<AreaRead, Vec<RecordError>> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _unpacking = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let bad = |message: String| vec![RecordError::file("zip", message)];
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| bad(format!("not a readable zip archive: {e}")))?;
@@ -130,7 +147,9 @@ pub fn read_zip(bytes: &[u8], options: &AreaOptions) -> Result<AreaRead, Vec<Rec
         }
     };
     let stem = &shp_name[..shp_name.len() - 4];
-    let mut budget = MAX_UNZIPPED_BYTES;
+    // Counted as unpacked, whatever the archive declares: a declared size is the
+    // archive's claim, the bytes are what memory holds.
+    let mut budget = max_unzipped;
     let mut part = |ext: &str| -> Result<Option<Vec<u8>>, Vec<RecordError>> {
         let Some(name) = names.iter().find(|n| {
             n.len() == stem.len() + 4
@@ -147,7 +166,7 @@ pub fn read_zip(bytes: &[u8], options: &AreaOptions) -> Result<AreaRead, Vec<Rec
             .map_err(|e| bad(format!("cannot unpack {name}: {e}")))?;
         if read as u64 > budget {
             return Err(bad(format!(
-                "the archive unpacks to more than {MAX_UNZIPPED_BYTES} bytes"
+                "the archive unpacks to more than {max_unzipped} bytes"
             )));
         }
         budget -= read as u64;
@@ -352,6 +371,61 @@ fn number(n: f64) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A zip of `a.shp` (`shp_bytes` zeros, compressing to almost nothing) and a small
+    /// `a.dbf`; with `declared`, the archive claims the `.shp` unpacks to that many bytes.
+    fn zipped(shp_bytes: usize, declared: Option<u32>) -> Vec<u8> {
+        use std::io::Write;
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("a.shp", deflated).unwrap();
+        zip.write_all(&vec![0; shp_bytes]).unwrap();
+        zip.start_file("a.dbf", deflated).unwrap();
+        zip.write_all(b"not a dbf").unwrap();
+        zip.finish().unwrap();
+        let mut bytes = out.into_inner();
+        if let Some(size) = declared {
+            // The uncompressed size of the first entry, in its local header (offset 22)
+            // and its central directory record (offset 24).
+            let local = 0;
+            let central = memchr::memmem::find(&bytes, b"PK\x01\x02").unwrap();
+            assert_eq!(&bytes[local..local + 4], b"PK\x03\x04");
+            bytes[local + 22..local + 26].copy_from_slice(&size.to_le_bytes());
+            bytes[central + 24..central + 28].copy_from_slice(&size.to_le_bytes());
+        }
+        bytes
+    }
+
+    fn unzip_error(bytes: &[u8], limit: u64) -> String {
+        match read_zip_within(bytes, &AreaOptions::default(), limit) {
+            Ok(_) => String::new(),
+            Err(errors) => errors[0].message.clone(),
+        }
+    }
+
+    #[test]
+    fn a_zip_is_refused_by_what_it_unpacks_to_not_what_it_declares() {
+        let limit = 1 << 20;
+        let refused = format!("the archive unpacks to more than {limit} bytes");
+        // 4 MB of zeros are a few kB zipped; the archive may claim anything.
+        assert_eq!(unzip_error(&zipped(4 << 20, None), limit), refused);
+        // An archive that understates is stopped once it unpacks past its claim.
+        let lying = zipped(4 << 20, Some(1000));
+        assert!(lying.len() < 64 * 1024, "{} bytes", lying.len());
+        let understated = unzip_error(&lying, limit);
+        assert!(
+            understated == refused || understated.contains("larger than its declared"),
+            "{understated}"
+        );
+        // Within the limit, unpacking goes on (and the zeros fail as a shapefile),
+        // also when the archive claims more than the limit.
+        for declared in [None, Some(2_000_000_000)] {
+            let small = unzip_error(&zipped(100_000, declared), limit);
+            assert!(!small.contains("unpacks to"), "{declared:?}: {small}");
+        }
+    }
 
     #[test]
     fn prj_check() {

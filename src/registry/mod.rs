@@ -6,10 +6,12 @@
 
 mod areas;
 pub mod defaults;
+mod facility_import;
 mod follow;
 mod population;
 
 pub use areas::AreaImportSummary;
+pub use facility_import::{FacilitySource, WRITE_BATCH};
 pub use follow::{FollowOptions, Follower, follow};
 pub use population::PopulationImportSummary;
 
@@ -37,6 +39,13 @@ pub enum RegistryError {
     /// kind without being asked to); nothing was written.
     #[error("{0}")]
     Refused(String),
+    /// The input has record errors (reading it); nothing was written.
+    #[error("the input has invalid records")]
+    Records(Vec<crate::import::RecordError>),
+    /// An import stopped half-way (e.g. its input changed between checking and
+    /// writing) and was rolled back; nothing was written.
+    #[error("the import was abandoned: {0}")]
+    Aborted(String),
 }
 
 /// What an import did.
@@ -85,6 +94,7 @@ pub struct Registry {
     index: ArcSwap<ServiceIndex>,
     places: ArcSwap<Places>,
     catch_up_lock: Mutex<()>,
+    refresh_after_import: std::sync::atomic::AtomicBool,
 }
 
 impl Registry {
@@ -98,6 +108,7 @@ impl Registry {
                 settlements: Vec::new(),
             }),
             catch_up_lock: Mutex::new(()),
+            refresh_after_import: std::sync::atomic::AtomicBool::new(true),
         };
         registry.reload().await?;
         Ok(registry)
@@ -107,6 +118,15 @@ impl Registry {
     /// other processes (see [`follow`]); it stops when the handle is dropped.
     pub fn follow(self: &Arc<Self>) -> follow::Follower {
         follow::follow(self.clone(), follow::FollowOptions::default())
+    }
+
+    /// Whether a facility import swaps in a new index when it is done (the default).
+    /// The command line, which exits after its import, turns it off: rebuilding a
+    /// million records' index only to drop it would double its memory at the very end,
+    /// and running servers catch up through the change log anyway.
+    pub fn set_refresh_after_import(&self, on: bool) {
+        self.refresh_after_import
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The store underneath.
@@ -158,7 +178,22 @@ impl Registry {
     pub async fn catch_up(&self) -> Result<i64, StoreError> {
         let _guard = self.catch_up_lock.lock().await;
         let current = self.index.load_full();
-        let changes = self.store.changes_since(current.version()).await?;
+        // Past this many changes the index is rebuilt from the store rather than
+        // patched, so the change log is read only this far: after an import of a
+        // million records, holding its million entries would cost hundreds of MB.
+        let patch_limit = current.len() / 4 + 64;
+        let changes = self
+            .store
+            .changes_since_at_most(current.version(), patch_limit as i64 + 1)
+            .await?;
+        if changes.len() > patch_limit {
+            let version = self.store.version().await?;
+            let next = self.load_index(version).await?;
+            drop(current);
+            self.index.store(Arc::new(next));
+            self.reload_places().await?;
+            return Ok(version);
+        }
         let Some(last) = changes.last().map(|c| c.seq) else {
             return Ok(current.version());
         };
@@ -169,7 +204,7 @@ impl Registry {
             .collect();
         // Each changed record is read as it is now: applying a change twice, or one
         // the store has already moved past, gives the same result.
-        let next = if changed.len() > current.len() / 4 + 64 {
+        let next = if changed.len() > patch_limit {
             self.load_index(last).await?
         } else {
             let (mut upserts, mut deletes) = (Vec::new(), Vec::new());
@@ -228,71 +263,27 @@ impl Registry {
         Ok(())
     }
 
-    /// Writes a batch of already-validated facilities in one transaction. Records equal
-    /// to the stored ones (timestamps aside) are left alone; timestamps given in the
-    /// input are kept, so an export imported back is unchanged.
+    /// Writes already-read facilities (see [`Registry::import_from`]): one
+    /// transaction; records equal to the stored ones (timestamps aside) are left alone;
+    /// timestamps given in the input are kept, so an export imported back is unchanged.
     pub async fn import(
         &self,
         facilities: Vec<Facility>,
         actor: &str,
     ) -> Result<ImportSummary, RegistryError> {
-        self.import_with_progress(facilities, None, actor).await
-    }
-
-    /// [`Registry::import`], telling `progress` how many records are written now and
-    /// then (for long imports on the command line).
-    pub async fn import_with_progress(
-        &self,
-        facilities: Vec<Facility>,
-        progress: Option<&crate::store::Progress>,
-        actor: &str,
-    ) -> Result<ImportSummary, RegistryError> {
-        let mut summary = ImportSummary {
-            read: facilities.len(),
-            ..ImportSummary::default()
-        };
-        // Areas first: they fill a missing country, which validation then requires.
-        let (facilities, assigned, outside) = self.assign_facility_areas(facilities);
-        let errors: Vec<FieldError> = facilities
-            .iter()
-            .flat_map(|f| {
-                f.validate()
-                    .into_iter()
-                    .map(|e| FieldError::new(format!("{}: {}", f.id, e.field), e.message))
-            })
-            .collect();
-        if !errors.is_empty() {
-            return Err(RegistryError::Invalid(errors));
-        }
-        summary.assigned_areas = assigned;
-        summary.outside_areas = outside;
-        let index = self.index();
-        let now = now();
-        let mut writes = Vec::new();
-        for mut f in facilities {
-            match index.get(&f.id) {
-                Some(old) if same_record(&old, &f) => summary.unchanged += 1,
-                Some(old) => {
-                    f.created_at = f.created_at.or(old.created_at);
-                    f.updated_at = Some(now);
-                    summary.updated += 1;
-                    writes.push(f);
-                }
-                None => {
-                    f.created_at = f.created_at.or(Some(now));
-                    f.updated_at = f.updated_at.or(Some(now));
-                    summary.created += 1;
-                    writes.push(f);
+        let facilities = Arc::new(facilities);
+        let source: Arc<FacilitySource> = Arc::new(move |each| {
+            for f in facilities.iter() {
+                if each(f.clone()).is_break() {
+                    break;
                 }
             }
-        }
-        if !writes.is_empty() {
-            self.store
-                .upsert_facilities(&writes, progress, actor)
-                .await?;
-            self.catch_up().await?;
-        }
-        Ok(summary)
+            Ok(crate::import::ReadNotes {
+                read: facilities.len(),
+                ..crate::import::ReadNotes::default()
+            })
+        });
+        self.import_from(source, None, actor).await
     }
 }
 

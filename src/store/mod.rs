@@ -140,6 +140,17 @@ impl ChangeWatch for PollWatch {
     }
 }
 
+/// An open transaction writing facilities batch by batch (see
+/// [`Store::begin_facility_writes`]). Each batch is written as
+/// [`Store::upsert_facilities`] writes it: rows, audit entries and change-log entries.
+#[async_trait]
+pub trait FacilityWrites: Send {
+    /// Inserts or replaces these facilities inside the transaction.
+    async fn write(&mut self, facilities: &[Facility]) -> Result<(), StoreError>;
+    /// Commits everything written.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
 /// What Tirek keeps: facilities, admin areas and settlements.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -170,6 +181,14 @@ pub trait Store: Send + Sync {
         actor: &str,
     ) -> Result<(), StoreError>;
 
+    /// Starts a write of many facilities in one transaction, batch by batch (an
+    /// import too large to hold at once): nothing is visible to others until
+    /// [`FacilityWrites::commit`]; dropped without it, everything is rolled back.
+    async fn begin_facility_writes(
+        &self,
+        actor: &str,
+    ) -> Result<Box<dyn FacilityWrites>, StoreError>;
+
     /// Replaces every area of `level` in one transaction.
     async fn replace_areas(&self, level: u8, areas: &[Area], actor: &str)
     -> Result<(), StoreError>;
@@ -188,6 +207,9 @@ pub trait Store: Send + Sync {
     async fn version(&self) -> Result<i64, StoreError>;
     /// Changes after `seq`, oldest first.
     async fn changes_since(&self, seq: i64) -> Result<Vec<Change>, StoreError>;
+    /// The first `limit` changes after `seq`, oldest first (a caller that only needs
+    /// to know whether there are many need not read a million).
+    async fn changes_since_at_most(&self, seq: i64, limit: i64) -> Result<Vec<Change>, StoreError>;
 
     /// Every account, by name.
     async fn accounts(&self) -> Result<Vec<Account>, StoreError>;

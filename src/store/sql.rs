@@ -232,6 +232,25 @@ macro_rules! sql_backend {
             })
         }
 
+        /// A transaction writing facilities batch by batch; dropped uncommitted, sqlx
+        /// rolls it back.
+        struct BulkWrites {
+            tx: Transaction<'static, $db>,
+            actor: String,
+        }
+
+        #[async_trait]
+        impl super::FacilityWrites for BulkWrites {
+            async fn write(&mut self, facilities: &[Facility]) -> Result<(), StoreError> {
+                upsert_many(&mut self.tx, facilities, &self.actor).await
+            }
+
+            async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+                self.tx.commit().await?;
+                Ok(())
+            }
+        }
+
         #[async_trait]
         impl Store for $store {
             fn backend(&self) -> &'static str {
@@ -325,6 +344,16 @@ macro_rules! sql_backend {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn begin_facility_writes(
+                &self,
+                actor: &str,
+            ) -> Result<Box<dyn super::FacilityWrites>, StoreError> {
+                Ok(Box::new(BulkWrites {
+                    tx: self.pool.begin().await?,
+                    actor: actor.to_string(),
+                }))
             }
 
             async fn replace_areas(&self, level: u8, areas: &[Area], actor: &str) -> Result<(), StoreError> {
@@ -442,6 +471,25 @@ macro_rules! sql_backend {
                         .bind(seq)
                         .fetch_all(&self.pool)
                         .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| Change {
+                        seq: r.get("seq"),
+                        kind: r.get("kind"),
+                        entity_id: r.get("entity_id"),
+                        op: r.get("op"),
+                    })
+                    .collect())
+            }
+
+            async fn changes_since_at_most(&self, seq: i64, limit: i64) -> Result<Vec<Change>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT seq, kind, entity_id, op FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(seq)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
                 Ok(rows
                     .into_iter()
                     .map(|r| Change {

@@ -19,6 +19,7 @@ mod schemas;
 mod security;
 mod server;
 mod storage;
+mod streaming;
 mod support;
 mod tokens;
 mod travel;
