@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod basemap;
 pub mod cli;
+pub mod coordination;
 pub mod coverage;
 pub mod export;
 pub mod import;

@@ -17,6 +17,7 @@ mod nearest_batch;
 pub mod openapi;
 mod places;
 mod plan;
+mod stewardship;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail, ErrorDetails};
 pub use geojson::{GEOJSON, GeoJson};
@@ -95,6 +96,8 @@ pub struct AppState {
     pub accounts: Arc<crate::auth::Accounts>,
     /// Analysis answers of the current data version.
     pub analyses: Arc<cache::AnalysisCache>,
+    /// Organisations, agency editors' proposals and their review.
+    pub coordination: Arc<crate::coordination::Coordination>,
 }
 
 impl AppState {
@@ -102,6 +105,7 @@ impl AppState {
     pub fn new(registry: Arc<Registry>, settings: Settings) -> Self {
         Self {
             accounts: Arc::new(crate::auth::Accounts::new(registry.store().clone())),
+            coordination: Arc::new(crate::coordination::Coordination::new(registry.clone())),
             registry,
             settings: Arc::new(settings),
             analyses: Arc::default(),
@@ -174,6 +178,28 @@ pub fn app(state: AppState) -> Router {
                 .put(facilities::update)
                 .delete(facilities::delete)
                 .layer(takes(guard::GEOJSON)),
+        )
+        .route(
+            "/api/organisations",
+            get(stewardship::organisations)
+                .post(stewardship::create_organisation)
+                .layer(takes(guard::JSON)),
+        )
+        .route(
+            "/api/organisations/{id}",
+            get(stewardship::organisation)
+                .put(stewardship::update_organisation)
+                .layer(takes(guard::JSON)),
+        )
+        .route("/api/proposals", get(stewardship::proposals))
+        .route("/api/proposals/{id}", get(stewardship::proposal))
+        .route(
+            "/api/proposals/{id}/approve",
+            post(stewardship::approve).layer(takes(guard::JSON)),
+        )
+        .route(
+            "/api/proposals/{id}/reject",
+            post(stewardship::reject).layer(takes(guard::JSON)),
         )
         .route("/api/nearest", get(nearest::nearest))
         .route(

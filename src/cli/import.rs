@@ -85,9 +85,15 @@ async fn facilities(
     let skipped: usize = read.skipped.values().sum();
     let total = read.facilities.len();
     let report = move |done: usize| eprintln!("… {done} of {total} written");
-    let mut summary = registry
+    let mut summary = match registry
         .import_with_progress(read.facilities, Some(&report), &cli_actor())
-        .await?;
+        .await
+    {
+        Err(crate::registry::RegistryError::InvalidRecords(errors)) => {
+            return Err(rejected(file, errors));
+        }
+        other => other?,
+    };
     summary.skipped += skipped;
     println!(
         "read {}, created {}, updated {}, unchanged {}, skipped {}; area codes filled for {} ({} outside every area)",

@@ -1,5 +1,6 @@
 //! The embedded default: on first start with an empty store, load `geodata/`
-//! (country and region outlines, GeoNames settlements, the demo facility set). The
+//! (country and region outlines, GeoNames settlements, the demo organisations and the
+//! demo facility set they run). The
 //! settlements and facilities go through the registry's imports, so they are placed in
 //! the regions (`adm1`) like any imported data.
 
@@ -47,6 +48,8 @@ pub struct Loaded {
     pub regions: usize,
     /// Settlements.
     pub settlements: usize,
+    /// Organisations.
+    pub organisations: usize,
     /// Facilities.
     pub facilities: usize,
 }
@@ -88,14 +91,43 @@ pub async fn load(registry: &Registry, dir: &Path) -> Result<Loaded, DefaultsErr
         import::FacilityFormat::Geojson,
     )
     .map_err(|e| invalid(dir, "facilities_demo.geojson", e))?;
+    let organisations: Vec<crate::model::Organisation> =
+        serde_json::from_slice(&read(dir, "organisations_demo.json")?).map_err(|e| {
+            DefaultsError::Invalid {
+                path: dir.join("organisations_demo.json"),
+                first: Some(RecordError::file("organisations", e.to_string())),
+            }
+        })?;
+    if let Some((o, e)) = organisations
+        .iter()
+        .find_map(|o| o.validate().into_iter().next().map(|e| (o, e)))
+    {
+        return Err(DefaultsError::Invalid {
+            path: dir.join("organisations_demo.json"),
+            first: Some(RecordError {
+                index: None,
+                id: Some(o.id.clone()),
+                field: e.field,
+                message: e.message,
+            }),
+        });
+    }
     registry.replace_areas(0, &countries, SYSTEM).await?;
     registry.replace_areas(1, &regions, SYSTEM).await?;
     let loaded = Loaded {
         countries: countries.len(),
         regions: regions.len(),
         settlements: settlements.len(),
+        organisations: organisations.len(),
         facilities: facilities.len(),
     };
+    // Before the facilities, which name them.
+    let now = crate::registry::now();
+    for mut o in organisations {
+        o.created_at = Some(now);
+        o.updated_at = Some(now);
+        registry.store().put_organisation(&o, SYSTEM).await?;
+    }
     // Through the population import, so that each settlement gets its region (`adm1`)
     // by the same rules as any imported population.
     let read = import::PopulationRead {

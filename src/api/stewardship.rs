@@ -1,0 +1,265 @@
+//! `/api/organisations` and `/api/proposals`: the agencies, and the review of agency
+//! editors' proposals by planners (the coordinators). The rules are in
+//! [`crate::coordination`]; this module only maps requests and answers.
+
+use super::extract::{Body, Caller, Params};
+use super::{ApiError, AppState, ErrorBody};
+use crate::model::{FacilityFeature, Organisation, Proposal, ProposalKind, ProposalStatus, Role};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+/// Every organisation.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OrganisationList {
+    /// By id.
+    organisations: Vec<Organisation>,
+}
+
+/// A proposal as editors and planners see it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProposalView {
+    /// The proposal's number.
+    id: i64,
+    /// The facility it is about.
+    facility_id: String,
+    /// The organisation the proposer acts for.
+    organisation_id: String,
+    /// The agency editor who proposed it.
+    proposer: String,
+    /// `create`, `update` or `close`.
+    kind: ProposalKind,
+    /// `pending` (the public sees the record as it was), `approved`, `rejected` (with a
+    /// reason) or `published` (a trusted organisation's, live at once; reviewed when
+    /// `decided_by` is set).
+    status: ProposalStatus,
+    /// The stored record when it was proposed (null for a creation).
+    before: Option<FacilityFeature>,
+    /// The record as proposed.
+    after: FacilityFeature,
+    /// The coordinator's reason.
+    reason: Option<String>,
+    /// Who decided.
+    decided_by: Option<String>,
+    /// When it was proposed (RFC 3339).
+    created_at: String,
+    /// When it was decided (RFC 3339).
+    decided_at: Option<String>,
+}
+
+impl From<Proposal> for ProposalView {
+    fn from(p: Proposal) -> Self {
+        Self {
+            id: p.id,
+            facility_id: p.facility_id,
+            organisation_id: p.organisation_id,
+            proposer: p.proposer,
+            kind: p.kind,
+            status: p.status,
+            before: p.before.map(FacilityFeature::from),
+            after: FacilityFeature::from(p.after),
+            reason: p.reason,
+            decided_by: p.decided_by,
+            created_at: crate::model::format_timestamp(&p.created_at),
+            decided_at: p.decided_at.as_ref().map(crate::model::format_timestamp),
+        }
+    }
+}
+
+/// Proposals, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProposalList {
+    /// The proposals the caller may see.
+    proposals: Vec<ProposalView>,
+}
+
+/// Body of `POST /api/proposals/{id}/approve` and `…/reject`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    /// Why (required to reject; shown to the editor). At most 2,000 characters.
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("the body: {e}")))
+}
+
+/// Every organisation (the agencies that run facilities). Public.
+#[utoipa::path(get, path = "/api/organisations",
+    responses((status = 200, description = "the organisations", body = OrganisationList)))]
+pub async fn organisations(
+    State(state): State<AppState>,
+) -> Result<Json<OrganisationList>, ApiError> {
+    Ok(Json(OrganisationList {
+        organisations: state.coordination.organisations().await?,
+    }))
+}
+
+/// One organisation. Public.
+#[utoipa::path(get, path = "/api/organisations/{id}", params(("id" = String, Path, description = "organisation id")),
+    responses((status = 200, description = "the organisation", body = Organisation), (status = 404, description = "no such organisation", body = ErrorBody)))]
+pub async fn organisation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Organisation>, ApiError> {
+    Ok(Json(state.coordination.organisation(&id).await?))
+}
+
+/// Adds an organisation. Needs the planner role.
+#[utoipa::path(post, path = "/api/organisations", request_body = Organisation,
+    responses((status = 201, description = "created", body = Organisation), (status = 401, description = "not signed in", body = ErrorBody),
+              (status = 403, description = "not a planner", body = ErrorBody), (status = 409, description = "id exists", body = ErrorBody),
+              (status = 422, description = "invalid record", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_organisation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Planner)?;
+    let organisation: Organisation = json_body(&body)?;
+    let stored = state
+        .coordination
+        .create_organisation(organisation, caller.actor())
+        .await?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// Replaces an organisation (also how a coordinator marks it `trusted`). Needs the
+/// planner role.
+#[utoipa::path(put, path = "/api/organisations/{id}", params(("id" = String, Path, description = "organisation id")), request_body = Organisation,
+    responses((status = 200, description = "updated", body = Organisation), (status = 401, description = "not signed in", body = ErrorBody),
+              (status = 403, description = "not a planner", body = ErrorBody), (status = 404, description = "no such organisation", body = ErrorBody),
+              (status = 422, description = "invalid record", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update_organisation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<Json<Organisation>, ApiError> {
+    caller.require(Role::Planner)?;
+    let organisation: Organisation = json_body(&body)?;
+    if organisation.id != id {
+        return Err(ApiError::bad_request(format!(
+            "the body's id {:?} differs from the path's {id:?}",
+            organisation.id
+        )));
+    }
+    Ok(Json(
+        state
+            .coordination
+            .update_organisation(organisation, caller.actor())
+            .await?,
+    ))
+}
+
+/// Proposals, newest first: every organisation's for planners, its own organisation's
+/// for an agency editor (who sees the coordinator's reasons there).
+#[utoipa::path(get, path = "/api/proposals",
+    params(("status" = Option<String>, Query, description = "pending | approved | rejected | published")),
+    responses((status = 200, description = "the proposals", body = ProposalList), (status = 400, description = "bad parameter", body = ErrorBody),
+              (status = 401, description = "not signed in", body = ErrorBody),
+              (status = 403, description = "neither an editor nor a planner", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn proposals(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Json<ProposalList>, ApiError> {
+    caller.require(Role::Editor)?;
+    params.only(&["status"])?;
+    let status = params
+        .get("status")
+        .map(|s| s.parse::<ProposalStatus>())
+        .transpose()
+        .map_err(|e| ApiError::bad_request(format!("parameter status: {e}")))?;
+    let list = state
+        .coordination
+        .proposals(&caller.steward(), status)
+        .await?;
+    Ok(Json(ProposalList {
+        proposals: list.into_iter().map(ProposalView::from).collect(),
+    }))
+}
+
+fn proposal_id(text: &str) -> Result<i64, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::not_found(format!("no proposal {text:?}")))
+}
+
+/// One proposal (an editor sees only its organisation's).
+#[utoipa::path(get, path = "/api/proposals/{id}", params(("id" = i64, Path, description = "proposal number")),
+    responses((status = 200, description = "the proposal", body = ProposalView), (status = 401, description = "not signed in", body = ErrorBody),
+              (status = 403, description = "neither an editor nor a planner", body = ErrorBody), (status = 404, description = "no such proposal", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn proposal(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ProposalView>, ApiError> {
+    caller.require(Role::Editor)?;
+    let p = state
+        .coordination
+        .proposal(&caller.steward(), proposal_id(&id)?)
+        .await?;
+    Ok(Json(p.into()))
+}
+
+/// Approves a proposal: a pending one is written (every instance serves it within a
+/// second) and becomes `approved`; a published one is marked reviewed. Needs the
+/// planner role, and nobody approves their own.
+#[utoipa::path(post, path = "/api/proposals/{id}/approve", params(("id" = i64, Path, description = "proposal number")), request_body = DecisionBody,
+    responses((status = 200, description = "the decided proposal", body = ProposalView), (status = 401, description = "not signed in", body = ErrorBody),
+              (status = 403, description = "not a planner, or one's own proposal", body = ErrorBody), (status = 404, description = "no such proposal", body = ErrorBody),
+              (status = 409, description = "decided already, or the record changed since", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<Json<ProposalView>, ApiError> {
+    caller.require(Role::Planner)?;
+    let DecisionBody { reason } = json_body(&body)?;
+    let p = state
+        .coordination
+        .approve(&caller.steward(), proposal_id(&id)?, reason.as_deref())
+        .await?;
+    Ok(Json(p.into()))
+}
+
+/// Rejects a pending proposal with a reason the editor sees; nothing is written. Needs
+/// the planner role.
+#[utoipa::path(post, path = "/api/proposals/{id}/reject", params(("id" = i64, Path, description = "proposal number")), request_body = DecisionBody,
+    responses((status = 200, description = "the decided proposal", body = ProposalView), (status = 401, description = "not signed in", body = ErrorBody),
+              (status = 403, description = "not a planner, or one's own proposal", body = ErrorBody), (status = 404, description = "no such proposal", body = ErrorBody),
+              (status = 409, description = "decided already", body = ErrorBody), (status = 422, description = "no reason given", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn reject(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<Json<ProposalView>, ApiError> {
+    caller.require(Role::Planner)?;
+    let DecisionBody { reason } = json_body(&body)?;
+    let p = state
+        .coordination
+        .reject(
+            &caller.steward(),
+            proposal_id(&id)?,
+            reason.as_deref().unwrap_or(""),
+        )
+        .await?;
+    Ok(Json(p.into()))
+}
+
+/// The answer to an agency editor's facility write: 202 with the proposal.
+pub(super) fn proposed(p: Box<Proposal>) -> Response {
+    (StatusCode::ACCEPTED, Json(ProposalView::from(*p))).into_response()
+}
