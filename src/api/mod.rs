@@ -191,6 +191,12 @@ pub fn app(state: AppState) -> Router {
                 .put(stewardship::update_organisation)
                 .layer(takes(guard::JSON)),
         )
+        .route("/api/organisations/{id}/due", get(stewardship::due))
+        .route(
+            "/api/organisations/{id}/verify",
+            post(stewardship::verify).layer(takes(guard::JSON)),
+        )
+        .route("/api/freshness", get(stewardship::freshness))
         .route("/api/proposals", get(stewardship::proposals))
         .route("/api/proposals/{id}", get(stewardship::proposal))
         .route(

@@ -20,13 +20,14 @@ use utoipa::{Modify, OpenApi};
         auth::login, auth::logout, auth::me, auth::change_password, auth::create_token, auth::users, auth::audit,
         stewardship::organisations, stewardship::organisation, stewardship::create_organisation, stewardship::update_organisation,
         stewardship::proposals, stewardship::proposal, stewardship::approve, stewardship::reject,
+        stewardship::due, stewardship::verify, stewardship::freshness,
     ),
     components(schemas(crate::registry::ImportSummary, crate::registry::AreaImportSummary,
                        crate::registry::PopulationImportSummary, crate::import::areas::Repair, crate::import::RecordError, crate::model::Sector,
                        crate::model::Service, crate::model::Status, crate::model::Language, plan::PlanRequest,
                        crate::model::Role, crate::store::AuditEntry, auth::LoginBody, auth::PasswordBody, auth::TokenBody,
                        nearest_batch::BatchRequest, nearest_batch::BatchPoint, crate::model::ProposalKind,
-                       crate::model::ProposalStatus, stewardship::DecisionBody)),
+                       crate::model::ProposalStatus, stewardship::DecisionBody, stewardship::VerifyBody)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

@@ -263,3 +263,172 @@ pub async fn reject(
 pub(super) fn proposed(p: Box<Proposal>) -> Response {
     (StatusCode::ACCEPTED, Json(ProposalView::from(*p))).into_response()
 }
+
+/// A record due for verification.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DueRecord {
+    /// Facility id.
+    id: String,
+    /// Its name.
+    name: String,
+    /// When it was last verified (null: never).
+    verified_at: Option<chrono::NaiveDate>,
+    /// Days since then (null: never verified).
+    days_since_verified: Option<i64>,
+}
+
+/// An organisation's records due for verification, oldest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DueList {
+    /// The organisation.
+    organisation_id: String,
+    /// Records not verified for longer than this are due.
+    verification_max_age_days: u32,
+    /// The records.
+    due: Vec<DueRecord>,
+}
+
+/// Body of `POST /api/organisations/{id}/verify`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyBody {
+    /// The records to confirm (the organisation's); absent: every one due.
+    #[serde(default)]
+    ids: Option<Vec<String>>,
+}
+
+/// What a confirmation wrote.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Verified {
+    /// The day recorded as `verified_at`.
+    verified_at: chrono::NaiveDate,
+    /// The records confirmed (records already verified today are left alone).
+    ids: Vec<String>,
+}
+
+fn verification_today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// An organisation's records due for verification (last verified longer ago than the
+/// verification age, or never): for its editors and planners.
+#[utoipa::path(get, path = "/api/organisations/{id}/due", params(("id" = String, Path, description = "organisation id")),
+    responses((status = 200, description = "the records due", body = DueList), (status = 401, description = "not signed in", body = ErrorBody),
+              (status = 403, description = "neither a planner nor an editor of this organisation", body = ErrorBody), (status = 404, description = "no such organisation", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn due(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DueList>, ApiError> {
+    caller.require(Role::Editor)?;
+    let today = verification_today();
+    let max_age = state.settings.verification_max_age_days;
+    let due = state
+        .coordination
+        .due(&caller.steward(), &id, today, max_age)
+        .await?;
+    Ok(Json(DueList {
+        organisation_id: id,
+        verification_max_age_days: max_age,
+        due: due
+            .into_iter()
+            .map(|f| DueRecord {
+                days_since_verified: f.verified_at.map(|d| (today - d).num_days()),
+                id: f.id,
+                name: f.name,
+                verified_at: f.verified_at,
+            })
+            .collect(),
+    }))
+}
+
+/// Confirms an organisation's records as still correct: `verified_at` becomes today
+/// for the records named (`{"ids": [...]}`, each the organisation's) or for every one
+/// due (`{}`); audited per record. For its editors and planners.
+#[utoipa::path(post, path = "/api/organisations/{id}/verify", params(("id" = String, Path, description = "organisation id")), request_body = VerifyBody,
+    responses((status = 200, description = "the records confirmed", body = Verified), (status = 401, description = "not signed in", body = ErrorBody),
+              (status = 403, description = "neither a planner nor an editor of this organisation, or a record of another", body = ErrorBody),
+              (status = 404, description = "no such organisation or record", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn verify(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<Json<Verified>, ApiError> {
+    caller.require(Role::Editor)?;
+    let VerifyBody { ids } = json_body(&body)?;
+    let today = verification_today();
+    let ids = state
+        .coordination
+        .verify(
+            &caller.steward(),
+            &id,
+            ids.as_deref(),
+            today,
+            state.settings.verification_max_age_days,
+        )
+        .await?;
+    Ok(Json(Verified {
+        verified_at: today,
+        ids,
+    }))
+}
+
+/// How fresh the registry is: per organisation, sector and region, the records, how
+/// many are past the verification age and the last verification. `?format=csv`: the
+/// overdue records to chase, with their organisation and its contact. Planners only.
+#[utoipa::path(get, path = "/api/freshness", params(("format" = Option<String>, Query, description = "json (default) | csv (the overdue records)")),
+    responses((status = 200, description = "freshness per group, or the overdue records as CSV",
+               content((crate::coordination::freshness::Freshness = "application/json"), (String = "text/csv"))),
+              (status = 400, description = "bad parameter", body = ErrorBody),
+              (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn freshness(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Planner)?;
+    params.only(&["format"])?;
+    let today = verification_today();
+    let max_age = state.settings.verification_max_age_days;
+    let facilities: Vec<crate::model::Facility> = state
+        .registry
+        .index()
+        .facilities()
+        .map(|r| r.decode())
+        .collect();
+    match params.get("format").unwrap_or("json") {
+        "json" => Ok(Json(crate::coordination::freshness::freshness(
+            &facilities,
+            today,
+            max_age,
+        ))
+        .into_response()),
+        "csv" => {
+            let organisations = state.coordination.organisations().await?;
+            let text = crate::coordination::freshness::chase_list_csv(
+                &facilities,
+                &organisations,
+                today,
+                max_age,
+            );
+            Ok((
+                [
+                    (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"tirek-overdue.csv\"",
+                    ),
+                ],
+                text,
+            )
+                .into_response())
+        }
+        other => Err(ApiError::bad_request(format!(
+            "format={other:?}: expected json or csv"
+        ))),
+    }
+}

@@ -4,7 +4,11 @@
 //! writes only its own organisation's facilities, and each write becomes a
 //! [`Proposal`] that the public does not see until a planner approves it (or, for a
 //! trusted organisation, one that is published at once and listed for review after
-//! the fact). No HTTP or CLI here; every write goes through the [`Registry`].
+//! the fact). Verification campaigns ([`freshness`]): an organisation confirms its
+//! records, coordinators see how fresh the registry is. No HTTP or CLI here; every
+//! write goes through the [`Registry`].
+
+pub mod freshness;
 
 use crate::model::{
     Facility, FieldError, MAX_REASON_CHARS, Organisation, Proposal, ProposalKind, ProposalStatus,
@@ -115,6 +119,23 @@ pub fn write_scope(
     Ok(WriteMode::Propose(own.to_string()))
 }
 
+/// Whether `who` may keep organisation `organisation`'s records (see what is due,
+/// confirm them): planners any, an editor only its own.
+pub fn organisation_scope(who: &Steward<'_>, organisation: &str) -> Result<(), CoordinationError> {
+    match who.role {
+        r if r >= Role::Planner => Ok(()),
+        Role::Editor if who.organisation == Some(organisation) => Ok(()),
+        Role::Editor => Err(CoordinationError::Forbidden(format!(
+            "an editor of {} may keep only its own organisation's records, not {organisation:?}'s",
+            who.organisation
+                .map_or_else(|| "no organisation".to_string(), |o| format!("{o:?}"))
+        ))),
+        other => Err(CoordinationError::Forbidden(format!(
+            "this needs the editor or planner role; you are signed in as {other}"
+        ))),
+    }
+}
+
 /// What a facility write did.
 #[derive(Debug, Clone)]
 // One per write request, moved once into the answer: the size does not matter.
@@ -207,6 +228,76 @@ impl Coordination {
         let mut organisation = self.organisation(id).await?;
         organisation.trusted = trusted;
         self.update_organisation(organisation, actor).await
+    }
+
+    /// The organisation's records due for verification on `today` (last verified more
+    /// than `max_age_days` ago, or never), oldest first.
+    pub async fn due(
+        &self,
+        who: &Steward<'_>,
+        organisation: &str,
+        today: chrono::NaiveDate,
+        max_age_days: u32,
+    ) -> Result<Vec<Facility>, CoordinationError> {
+        organisation_scope(who, organisation)?;
+        self.organisation(organisation).await?;
+        let mut due: Vec<Facility> = self
+            .registry
+            .index()
+            .facilities()
+            .map(|r| r.decode())
+            .filter(|f| {
+                f.organisation_id.as_deref() == Some(organisation)
+                    && f.verification_overdue(today, max_age_days)
+            })
+            .collect();
+        due.sort_by(|a, b| a.verified_at.cmp(&b.verified_at).then(a.id.cmp(&b.id)));
+        Ok(due)
+    }
+
+    /// Confirms records of `organisation` as still correct on `today` (`verified_at`
+    /// set to it, written in one transaction and audited per record): those named by
+    /// `ids` (each must be the organisation's), or else every one due. A confirmation
+    /// changes no content, so an editor's is written at once. Returns the ids written.
+    pub async fn verify(
+        &self,
+        who: &Steward<'_>,
+        organisation: &str,
+        ids: Option<&[String]>,
+        today: chrono::NaiveDate,
+        max_age_days: u32,
+    ) -> Result<Vec<String>, CoordinationError> {
+        organisation_scope(who, organisation)?;
+        let records = match ids {
+            None => self.due(who, organisation, today, max_age_days).await?,
+            Some(ids) => {
+                self.organisation(organisation).await?;
+                let mut records = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let f = self.stored(id).await?;
+                    if f.organisation_id.as_deref() != Some(organisation) {
+                        return Err(CoordinationError::Forbidden(format!(
+                            "facility {id:?} is not organisation {organisation:?}'s"
+                        )));
+                    }
+                    records.push(f);
+                }
+                records
+            }
+        };
+        let records: Vec<Facility> = records
+            .into_iter()
+            .filter(|f| f.verified_at != Some(today))
+            .map(|f| Facility {
+                verified_at: Some(today),
+                ..f
+            })
+            .collect();
+        let ids = records.iter().map(|f| f.id.clone()).collect();
+        if !records.is_empty() {
+            self.registry.import(records, who.username).await?;
+        }
+        Ok(ids)
     }
 
     /// Adds a facility: written by a planner, proposed by an editor.

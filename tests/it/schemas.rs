@@ -264,6 +264,26 @@ async fn answers_validate_against_the_documented_schemas() {
             .by(CASEWORKER_TOKEN)
             .with(r#"{"reason": "x"}"#, "application/json"),
         case("POST", "/api/proposals/{id}/reject", "/api/proposals/3/reject", 401).with(r#"{"reason": "x"}"#, "application/json"),
+        case("GET", "/api/organisations/{id}/due", "/api/organisations/demo-kz-health/due", 200).by(EDITOR_TOKEN),
+        case("GET", "/api/organisations/{id}/due", "/api/organisations/demo-kz-police/due", 403).by(EDITOR_TOKEN),
+        case("GET", "/api/organisations/{id}/due", "/api/organisations/nope/due", 404).by(TOKEN),
+        case("GET", "/api/organisations/{id}/due", "/api/organisations/nope/due", 401),
+        case("POST", "/api/organisations/{id}/verify", "/api/organisations/demo-kz-health/verify", 200)
+            .by(EDITOR_TOKEN)
+            .with("{}", "application/json"),
+        case("POST", "/api/organisations/{id}/verify", "/api/organisations/demo-kz-police/verify", 403)
+            .by(EDITOR_TOKEN)
+            .with("{}", "application/json"),
+        case("POST", "/api/organisations/{id}/verify", "/api/organisations/demo-kz-health/verify", 404)
+            .by(EDITOR_TOKEN)
+            .with(r#"{"ids": ["nope"]}"#, "application/json"),
+        case("POST", "/api/organisations/{id}/verify", "/api/organisations/demo-kz-health/verify", 401)
+            .with("{}", "application/json"),
+        case("GET", "/api/freshness", "/api/freshness", 200).by(TOKEN),
+        case("GET", "/api/freshness", "/api/freshness?format=csv", 200).by(TOKEN),
+        case("GET", "/api/freshness", "/api/freshness?format=xml", 400).by(TOKEN),
+        case("GET", "/api/freshness", "/api/freshness", 401),
+        case("GET", "/api/freshness", "/api/freshness", 403).by(EDITOR_TOKEN),
     ];
     let mut exercised = BTreeSet::new();
     for c in &cases {

@@ -235,6 +235,9 @@ fn public_requests() -> Vec<String> {
         "/api/proposals",
         "/api/proposals?status=pending",
         "/api/proposals/1",
+        "/api/organisations/org-none/due",
+        "/api/freshness",
+        "/api/freshness?format=csv",
     ]
     .into_iter()
     .map(String::from)
@@ -486,6 +489,13 @@ fn writes() -> Vec<Write> {
             uri: "/api/proposals/2/reject",
             body: br#"{"reason": "not this way"}"#.to_vec(),
             audit: "proposal.reject/proposal",
+        },
+        // After the decisions: confirming p-1 changes it (the proposals would be stale).
+        Write {
+            method: "POST",
+            uri: "/api/organisations/org-p/verify",
+            body: b"{}".to_vec(),
+            audit: "update/facility",
         },
     ]
 }

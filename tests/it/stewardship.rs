@@ -1076,3 +1076,189 @@ fn the_org_and_user_commands_set_up_an_agency_editor() {
         ]
     );
 }
+
+#[tokio::test]
+async fn an_organisation_confirms_its_due_records_and_coordinators_see_freshness() {
+    let app = setup().await;
+    let store = app.state.registry.store().clone();
+    let today = chrono::Utc::now().date_naive();
+    let recent = (today - chrono::Days::new(10)).to_string();
+    for (id, org, lon, lat, verified) in [
+        ("a1", "org-a", 69.60, 42.30, recent.as_str()),
+        ("b1", "org-b", 71.40, 51.10, "2020-01-01"),
+    ] {
+        let mut f = with_org(feature(id, &["health"], lon, lat), org);
+        f["properties"]["verified_at"] = json!(verified);
+        let (status, _) = app
+            .send(
+                "PUT",
+                &format!("/api/facilities/{id}"),
+                Some(TOKEN),
+                Some(body(&f)),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    // Due: never verified, or more than 183 days ago.
+    let (status, due) = app
+        .send("GET", "/api/organisations/org-a/due", Some(EDITOR_A), None)
+        .await;
+    assert_eq!(status, 200, "{due}");
+    let ids: Vec<&str> = due["due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["a-shelter"]);
+    let (_, due_b) = app.get_as("/api/organisations/org-b/due").await;
+    assert_eq!(due_b["due"][0]["id"], "b-shelter");
+    assert_eq!(due_b["due"][1]["id"], "b1");
+    let since = (today - chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()).num_days();
+    assert_eq!(due_b["due"][1]["days_since_verified"], since);
+    for (token, uri, expected) in [
+        (Some(EDITOR_B), "/api/organisations/org-a/due", 403),
+        (Some(CASEWORKER_TOKEN), "/api/organisations/org-a/due", 403),
+        (None, "/api/organisations/org-a/due", 401),
+        (Some(TOKEN), "/api/organisations/nope/due", 404),
+    ] {
+        assert_eq!(
+            app.send("GET", uri, token, None).await.0.as_u16(),
+            expected,
+            "{uri} as {token:?}"
+        );
+    }
+    // Denied confirmations write nothing.
+    let before = snapshot(&app).await;
+    for (token, uri, payload, expected) in [
+        (
+            Some(EDITOR_B),
+            "/api/organisations/org-b/verify",
+            json!({"ids": ["a1"]}),
+            403,
+        ),
+        (
+            Some(EDITOR_A),
+            "/api/organisations/org-b/verify",
+            json!({}),
+            403,
+        ),
+        (
+            Some(CASEWORKER_TOKEN),
+            "/api/organisations/org-a/verify",
+            json!({}),
+            403,
+        ),
+        (None, "/api/organisations/org-a/verify", json!({}), 401),
+        (
+            Some(EDITOR_A),
+            "/api/organisations/org-a/verify",
+            json!({"ids": ["nope"]}),
+            404,
+        ),
+    ] {
+        let (status, answer) = app.send("POST", uri, token, Some(body(&payload))).await;
+        assert_eq!(status.as_u16(), expected, "{uri} as {token:?}: {answer}");
+    }
+    assert_eq!(
+        snapshot(&app).await,
+        before,
+        "a denied confirmation wrote something"
+    );
+    // "Still correct", all at once: the due record gets today's date, audited as the editor's.
+    let (status, verified) = app
+        .send(
+            "POST",
+            "/api/organisations/org-a/verify",
+            Some(EDITOR_A),
+            Some(body(&json!({}))),
+        )
+        .await;
+    assert_eq!(status, 200, "{verified}");
+    assert_eq!(verified["ids"], json!(["a-shelter"]));
+    let shelter = store.facility("a-shelter").await.unwrap().unwrap();
+    assert_eq!(shelter.verified_at, Some(today));
+    let log = store.audit_log(0, 100_000).await.unwrap();
+    let last = log.iter().rfind(|e| e.entity_id == "a-shelter").unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.actor.as_str()),
+        ("update", "editor-a")
+    );
+    assert!(
+        last.after
+            .as_deref()
+            .unwrap()
+            .contains(&format!("\"verified_at\":\"{today}\""))
+    );
+    let (_, due) = app
+        .send("GET", "/api/organisations/org-a/due", Some(EDITOR_A), None)
+        .await;
+    assert_eq!(due["due"], json!([]));
+    // One record by id (a planner may confirm any organisation's).
+    let (status, verified) = app
+        .send(
+            "POST",
+            "/api/organisations/org-b/verify",
+            Some(TOKEN),
+            Some(body(&json!({"ids": ["b1"]}))),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), verified["ids"].clone()),
+        (200, json!(["b1"]))
+    );
+    // Freshness per organisation, sector and region, against a count of the store.
+    let (status, fresh) = app.get_as("/api/freshness").await;
+    assert_eq!(status, 200, "{fresh}");
+    let stored = store.facilities().await.unwrap();
+    for org in ["org-a", "org-b"] {
+        let mine: Vec<&Facility> = stored
+            .iter()
+            .filter(|f| f.organisation_id.as_deref() == Some(org))
+            .collect();
+        let overdue = mine
+            .iter()
+            .filter(|f| f.verified_at.is_none_or(|d| (today - d).num_days() > 183))
+            .count();
+        let row = fresh["organisations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["group"] == org)
+            .unwrap();
+        assert_eq!(
+            (row["facilities"].as_u64(), row["overdue"].as_u64()),
+            (Some(mine.len() as u64), Some(overdue as u64)),
+            "{org}"
+        );
+        assert_eq!(row["last_verified"], today.to_string());
+    }
+    let shelters = fresh["sectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["group"] == "shelter")
+        .unwrap();
+    assert_eq!(
+        (
+            shelters["facilities"].as_u64(),
+            shelters["overdue"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    // The list to chase: b-shelter, never verified, with its organisation's contact.
+    let (status, ctype, csv) = raw(&app, "GET", "/api/freshness?format=csv", Some(TOKEN)).await;
+    assert_eq!((status, ctype.as_str()), (200, "text/csv; charset=utf-8"));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[1].starts_with(
+            "b-shelter,Facility b-shelter,org-b,Agency org-b,+7 700 000 0000,shelter,KZ,"
+        ),
+        "{csv}"
+    );
+    for token in [Some(EDITOR_A), Some(CASEWORKER_TOKEN)] {
+        assert_eq!(app.send("GET", "/api/freshness", token, None).await.0, 403);
+    }
+    assert_eq!(app.get("/api/freshness?format=csv").await.0, 401);
+}
