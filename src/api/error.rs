@@ -168,7 +168,8 @@ impl From<StoreError> for ApiError {
             StoreError::NoOrganisation(_) | StoreError::NoProposal(_) => {
                 Self::not_found(e.to_string())
             }
-            StoreError::Decided { .. } | StoreError::Stale(_) => {
+            StoreError::NoReport(_) => Self::not_found(e.to_string()),
+            StoreError::Decided { .. } | StoreError::Stale(_) | StoreError::ReportClosed(_) => {
                 Self::new(StatusCode::CONFLICT, "conflict", e.to_string())
             }
             StoreError::Conflict(id) => Self::new(

@@ -98,6 +98,8 @@ pub struct AppState {
     pub analyses: Arc<cache::AnalysisCache>,
     /// Organisations, agency editors' proposals and their review.
     pub coordination: Arc<crate::coordination::Coordination>,
+    /// Problem reports per client address (no account needed, so limited).
+    pub report_limiter: Arc<crate::auth::limiter::WindowLimiter>,
 }
 
 impl AppState {
@@ -106,12 +108,19 @@ impl AppState {
         Self {
             accounts: Arc::new(crate::auth::Accounts::new(registry.store().clone())),
             coordination: Arc::new(crate::coordination::Coordination::new(registry.clone())),
+            report_limiter: Arc::new(crate::auth::limiter::WindowLimiter::new(
+                REPORTS_PER_HOUR,
+                Duration::from_secs(3600),
+            )),
             registry,
             settings: Arc::new(settings),
             analyses: Arc::default(),
         }
     }
 }
+
+/// Problem reports one client address may send per hour.
+pub const REPORTS_PER_HOUR: usize = 10;
 
 /// Body limit for ordinary requests.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -197,6 +206,19 @@ pub fn app(state: AppState) -> Router {
             post(stewardship::verify).layer(takes(guard::JSON)),
         )
         .route("/api/freshness", get(stewardship::freshness))
+        .route(
+            "/api/facilities/{id}/reports",
+            post(stewardship::report_problem).layer(takes(guard::JSON)),
+        )
+        .route("/api/reports", get(stewardship::reports))
+        .route(
+            "/api/reports/{id}/resolve",
+            post(stewardship::resolve_report).layer(takes(guard::JSON)),
+        )
+        .route(
+            "/api/reports/{id}/dismiss",
+            post(stewardship::dismiss_report).layer(takes(guard::JSON)),
+        )
         .route("/api/proposals", get(stewardship::proposals))
         .route("/api/proposals/{id}", get(stewardship::proposal))
         .route(

@@ -21,13 +21,15 @@ use utoipa::{Modify, OpenApi};
         stewardship::organisations, stewardship::organisation, stewardship::create_organisation, stewardship::update_organisation,
         stewardship::proposals, stewardship::proposal, stewardship::approve, stewardship::reject,
         stewardship::due, stewardship::verify, stewardship::freshness,
+        stewardship::report_problem, stewardship::reports, stewardship::resolve_report, stewardship::dismiss_report,
     ),
     components(schemas(crate::registry::ImportSummary, crate::registry::AreaImportSummary,
                        crate::registry::PopulationImportSummary, crate::import::areas::Repair, crate::import::RecordError, crate::model::Sector,
                        crate::model::Service, crate::model::Status, crate::model::Language, plan::PlanRequest,
                        crate::model::Role, crate::store::AuditEntry, auth::LoginBody, auth::PasswordBody, auth::TokenBody,
                        nearest_batch::BatchRequest, nearest_batch::BatchPoint, crate::model::ProposalKind,
-                       crate::model::ProposalStatus, stewardship::DecisionBody, stewardship::VerifyBody)),
+                       crate::model::ProposalStatus, stewardship::DecisionBody, stewardship::VerifyBody,
+                       stewardship::ReportBody, stewardship::ReportDecisionBody)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

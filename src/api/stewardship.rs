@@ -432,3 +432,215 @@ pub async fn freshness(
         ))),
     }
 }
+
+/// Body of `POST /api/facilities/{id}/reports`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBody {
+    /// What is wrong.
+    kind: crate::model::ProblemKind,
+    /// In a few words (at most 500 characters; no personal data needed).
+    #[serde(default)]
+    text: String,
+}
+
+/// The answer to a problem report: received (nothing of it is shown publicly).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReportReceipt {
+    /// Always true.
+    received: bool,
+}
+
+/// A problem report as the facility's organisation and coordinators see it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReportView {
+    /// The report's number.
+    id: i64,
+    /// The facility.
+    facility_id: String,
+    /// The facility's organisation.
+    organisation_id: Option<String>,
+    /// What is wrong.
+    kind: crate::model::ProblemKind,
+    /// The reporter's words.
+    text: String,
+    /// `open`, `resolved` or `dismissed`.
+    status: crate::model::ReportStatus,
+    /// The resolver's note.
+    note: Option<String>,
+    /// Who resolved or dismissed it.
+    decided_by: Option<String>,
+    /// When it was received (RFC 3339).
+    created_at: String,
+    /// When it was resolved or dismissed (RFC 3339).
+    decided_at: Option<String>,
+}
+
+impl From<crate::model::Report> for ReportView {
+    fn from(r: crate::model::Report) -> Self {
+        Self {
+            id: r.id,
+            facility_id: r.facility_id,
+            organisation_id: r.organisation_id,
+            kind: r.kind,
+            text: r.text,
+            status: r.status,
+            note: r.note,
+            decided_by: r.decided_by,
+            created_at: crate::model::format_timestamp(&r.created_at),
+            decided_at: r.decided_at.as_ref().map(crate::model::format_timestamp),
+        }
+    }
+}
+
+/// Problem reports, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReportList {
+    /// The reports the caller may see.
+    reports: Vec<ReportView>,
+}
+
+/// Body of `POST /api/reports/{id}/resolve` and `…/dismiss`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportDecisionBody {
+    /// What was done (at most 2,000 characters).
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// "Report a problem with this listing": anyone, without an account, may tell the
+/// facility's organisation and the coordinators that its listing is wrong. Limited
+/// per client address (10 an hour: 429 with `Retry-After`). A facility the caller may
+/// not see is not found. Nothing of a report is ever shown to the public.
+#[utoipa::path(post, path = "/api/facilities/{id}/reports", params(("id" = String, Path, description = "facility id")), request_body = ReportBody,
+    responses((status = 202, description = "received", body = ReportReceipt), (status = 400, description = "unreadable body or unknown kind", body = ErrorBody),
+              (status = 404, description = "no such facility", body = ErrorBody), (status = 422, description = "text too long", body = ErrorBody),
+              (status = 429, description = "too many reports from this address (Retry-After)", body = ErrorBody)))]
+pub async fn report_problem(
+    State(state): State<AppState>,
+    caller: Caller,
+    super::extract::ClientAddr(client): super::extract::ClientAddr,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let ReportBody { kind, text } = json_body(&body)?;
+    let facility = match state.registry.index().get(&id) {
+        Some(f) if caller.viewer().sees(&f) => f,
+        _ => return Err(ApiError::not_found("no such facility")),
+    };
+    if let Err(wait) = state
+        .report_limiter
+        .allow(client.as_deref(), std::time::Instant::now())
+    {
+        return Err(ApiError {
+            retry_after: Some(wait.as_secs().max(1)),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many reports from this address; try again later",
+            )
+        });
+    }
+    state
+        .coordination
+        .report_problem(&facility, kind, &text, caller.actor())
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(ReportReceipt { received: true })).into_response())
+}
+
+/// Problem reports, newest first: every one for planners, its organisation's
+/// facilities' for an agency editor.
+#[utoipa::path(get, path = "/api/reports",
+    params(("status" = Option<String>, Query, description = "open | resolved | dismissed")),
+    responses((status = 200, description = "the reports", body = ReportList), (status = 400, description = "bad parameter", body = ErrorBody),
+              (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "neither an editor nor a planner", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn reports(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<Json<ReportList>, ApiError> {
+    caller.require(Role::Editor)?;
+    params.only(&["status"])?;
+    let status = params
+        .get("status")
+        .map(|s| {
+            crate::model::ReportStatus::parse(s).ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "parameter status={s:?}: expected open, resolved or dismissed"
+                ))
+            })
+        })
+        .transpose()?;
+    let list = state
+        .coordination
+        .reports(&caller.steward(), status)
+        .await?;
+    Ok(Json(ReportList {
+        reports: list.into_iter().map(ReportView::from).collect(),
+    }))
+}
+
+async fn decide_report(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &[u8],
+    to: crate::model::ReportStatus,
+) -> Result<Json<ReportView>, ApiError> {
+    caller.require(Role::Editor)?;
+    let ReportDecisionBody { note } = json_body(body)?;
+    let id = id
+        .parse()
+        .map_err(|_| ApiError::not_found(format!("no report {id:?}")))?;
+    let report = state
+        .coordination
+        .decide_report(&caller.steward(), id, to, note.as_deref())
+        .await?;
+    Ok(Json(report.into()))
+}
+
+/// Marks an open report resolved (audited): the organisation's editors and planners.
+#[utoipa::path(post, path = "/api/reports/{id}/resolve", params(("id" = i64, Path, description = "report number")), request_body = ReportDecisionBody,
+    responses((status = 200, description = "the report", body = ReportView), (status = 401, description = "not signed in", body = ErrorBody),
+              (status = 403, description = "neither an editor nor a planner", body = ErrorBody), (status = 404, description = "no such report (or another organisation's)", body = ErrorBody),
+              (status = 409, description = "resolved or dismissed already", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn resolve_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<Json<ReportView>, ApiError> {
+    decide_report(
+        &state,
+        &caller,
+        &id,
+        &body,
+        crate::model::ReportStatus::Resolved,
+    )
+    .await
+}
+
+/// Dismisses an open report (audited): the organisation's editors and planners.
+#[utoipa::path(post, path = "/api/reports/{id}/dismiss", params(("id" = i64, Path, description = "report number")), request_body = ReportDecisionBody,
+    responses((status = 200, description = "the report", body = ReportView), (status = 401, description = "not signed in", body = ErrorBody),
+              (status = 403, description = "neither an editor nor a planner", body = ErrorBody), (status = 404, description = "no such report (or another organisation's)", body = ErrorBody),
+              (status = 409, description = "resolved or dismissed already", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn dismiss_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<Json<ReportView>, ApiError> {
+    decide_report(
+        &state,
+        &caller,
+        &id,
+        &body,
+        crate::model::ReportStatus::Dismissed,
+    )
+    .await
+}

@@ -11,8 +11,8 @@
 pub mod freshness;
 
 use crate::model::{
-    Facility, FieldError, MAX_REASON_CHARS, Organisation, Proposal, ProposalKind, ProposalStatus,
-    Role, Status,
+    Facility, FieldError, MAX_REASON_CHARS, MAX_REPORT_CHARS, Organisation, ProblemKind, Proposal,
+    ProposalKind, ProposalStatus, Report, ReportStatus, Role, Status,
 };
 use crate::registry::{Registry, RegistryError, now};
 use crate::store::StoreError;
@@ -538,6 +538,86 @@ impl Coordination {
             )
             .await?;
         self.proposal(who, id).await
+    }
+
+    /// Receives a problem report about a facility's listing from anyone (the caller
+    /// checks that the facility is public to them). The text is trimmed and at most
+    /// [`MAX_REPORT_CHARS`] characters. Returns the report's number.
+    pub async fn report_problem(
+        &self,
+        facility: &Facility,
+        kind: ProblemKind,
+        text: &str,
+        actor: &str,
+    ) -> Result<i64, CoordinationError> {
+        let text = text.trim();
+        if text.chars().count() > MAX_REPORT_CHARS {
+            return Err(CoordinationError::Invalid(vec![FieldError::new(
+                "text",
+                format!("longer than {MAX_REPORT_CHARS} characters"),
+            )]));
+        }
+        let report = Report {
+            id: 0,
+            facility_id: facility.id.clone(),
+            organisation_id: facility.organisation_id.clone(),
+            kind,
+            text: text.to_string(),
+            status: ReportStatus::Open,
+            note: None,
+            decided_by: None,
+            created_at: now(),
+            decided_at: None,
+        };
+        Ok(self.registry.store().add_report(&report, actor).await?)
+    }
+
+    /// The problem reports `who` may see: all for planners, its organisation's for an
+    /// editor; newest first, of `status` when given.
+    pub async fn reports(
+        &self,
+        who: &Steward<'_>,
+        status: Option<ReportStatus>,
+    ) -> Result<Vec<Report>, CoordinationError> {
+        let organisation = review_scope(who)?;
+        Ok(self.registry.store().reports(status, organisation).await?)
+    }
+
+    /// Resolves or dismisses an open report: planners any, an editor its
+    /// organisation's (another organisation's is not found, as one that does not exist).
+    pub async fn decide_report(
+        &self,
+        who: &Steward<'_>,
+        id: i64,
+        to: ReportStatus,
+        note: Option<&str>,
+    ) -> Result<Report, CoordinationError> {
+        let scope = review_scope(who)?;
+        let not_found = || CoordinationError::NotFound(format!("no report {id}"));
+        let report = self
+            .registry
+            .store()
+            .report(id)
+            .await?
+            .ok_or_else(not_found)?;
+        if scope.is_some_and(|o| report.organisation_id.as_deref() != Some(o)) {
+            return Err(not_found());
+        }
+        if note.is_some_and(|n| n.chars().count() > MAX_REASON_CHARS) {
+            return Err(CoordinationError::Invalid(vec![FieldError::new(
+                "note",
+                format!("longer than {MAX_REASON_CHARS} characters"),
+            )]));
+        }
+        self.registry
+            .store()
+            .decide_report(id, to, note, who.username)
+            .await?;
+        self.registry
+            .store()
+            .report(id)
+            .await?
+            .ok_or_else(not_found)
     }
 
     /// The proposal `who` is about to decide on: only planners decide, never on their

@@ -15,7 +15,8 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::model::{
-    Account, Area, Credential, Facility, Organisation, Proposal, ProposalStatus, Settlement,
+    Account, Area, Credential, Facility, Organisation, Proposal, ProposalStatus, Report,
+    ReportStatus, Settlement,
 };
 use async_trait::async_trait;
 use std::path::Path;
@@ -53,6 +54,12 @@ pub enum StoreError {
         "facility {0:?} changed since the proposal was made; reject it and propose again on the current record"
     )]
     Stale(String),
+    /// No problem report with that number.
+    #[error("no report {0}")]
+    NoReport(i64),
+    /// The report is not open any more.
+    #[error("report {0} is resolved or dismissed already")]
+    ReportClosed(i64),
     /// A stored record could not be read back.
     #[error("stored record {id:?} is unreadable: {reason}")]
     Corrupt {
@@ -286,6 +293,27 @@ pub trait Store: Send + Sync {
         actor: &str,
     ) -> Result<(), StoreError>;
 
+    /// Stores a problem report (its `id` is ignored; the stored number is returned),
+    /// audited as `report.create` by `actor`.
+    async fn add_report(&self, report: &Report, actor: &str) -> Result<i64, StoreError>;
+    /// Problem reports, newest first, of one status and/or organisation.
+    async fn reports(
+        &self,
+        status: Option<ReportStatus>,
+        organisation: Option<&str>,
+    ) -> Result<Vec<Report>, StoreError>;
+    /// One problem report.
+    async fn report(&self, id: i64) -> Result<Option<Report>, StoreError>;
+    /// Resolves or dismisses an open report ([`StoreError::ReportClosed`] otherwise),
+    /// audited as `report.resolve` or `report.dismiss`.
+    async fn decide_report(
+        &self,
+        id: i64,
+        to: ReportStatus,
+        note: Option<&str>,
+        actor: &str,
+    ) -> Result<(), StoreError>;
+
     /// A watch that wakes when any process may have changed the data. Listening starts
     /// before this returns, so a catch-up after it misses nothing.
     async fn watch(&self) -> Result<Box<dyn ChangeWatch>, StoreError>;
@@ -470,6 +498,49 @@ impl ProposalRow {
             organisation_id: self.organisation,
             proposer: self.proposer,
             reason: self.reason,
+            decided_by: self.decided_by,
+        })
+    }
+}
+
+/// The row form of a problem report shared by both backends.
+struct ReportRow {
+    id: i64,
+    facility_id: String,
+    organisation: Option<String>,
+    kind: String,
+    text: String,
+    status: String,
+    note: Option<String>,
+    decided_by: Option<String>,
+    created_at: String,
+    decided_at: Option<String>,
+}
+
+impl ReportRow {
+    fn into_report(self) -> Result<Report, StoreError> {
+        let id = format!("report {}", self.id);
+        let corrupt = |reason: String| StoreError::Corrupt {
+            id: id.clone(),
+            reason,
+        };
+        Ok(Report {
+            id: self.id,
+            kind: crate::model::ProblemKind::parse(&self.kind)
+                .ok_or_else(|| corrupt(format!("kind {:?}", self.kind)))?,
+            status: ReportStatus::parse(&self.status)
+                .ok_or_else(|| corrupt(format!("status {:?}", self.status)))?,
+            created_at: parse_time(&self.created_at).map_err(corrupt)?,
+            decided_at: self
+                .decided_at
+                .as_deref()
+                .map(parse_time)
+                .transpose()
+                .map_err(corrupt)?,
+            facility_id: self.facility_id,
+            organisation_id: self.organisation,
+            text: self.text,
+            note: self.note,
             decided_by: self.decided_by,
         })
     }

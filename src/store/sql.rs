@@ -23,6 +23,10 @@ pub(super) const BULK_ROWS: usize = 500;
 /// One account by name.
 pub(super) const SELECT_ACCOUNT: &str = "SELECT username, role, password_hash, must_change, created_at, organisation FROM users WHERE username = $1";
 
+/// Problem reports' columns, in the order [`ReportRow`](super::ReportRow) takes them.
+pub(super) const REPORT_COLUMNS: &str =
+    "id, facility_id, organisation, kind, text, status, note, decided_by, created_at, decided_at";
+
 /// Proposals' columns, in the order [`ProposalRow`](super::ProposalRow) takes them.
 pub(super) const PROPOSAL_COLUMNS: &str = "id, facility_id, organisation, proposer, kind, status, before, after, reason, decided_by, created_at, decided_at";
 
@@ -251,6 +255,22 @@ macro_rules! sql_backend {
                 decided_at: r.get("decided_at"),
             }
             .into_proposal()
+        }
+
+        fn report_from_row(r: &<$db as sqlx::Database>::Row) -> Result<Report, StoreError> {
+            ReportRow {
+                id: r.get("id"),
+                facility_id: r.get("facility_id"),
+                organisation: r.get("organisation"),
+                kind: r.get("kind"),
+                text: r.get("text"),
+                status: r.get("status"),
+                note: r.get("note"),
+                decided_by: r.get("decided_by"),
+                created_at: r.get("created_at"),
+                decided_at: r.get("decided_at"),
+            }
+            .into_report()
         }
 
         async fn organisation_in(
@@ -812,6 +832,88 @@ macro_rules! sql_backend {
                 .to_string();
                 let before = serde_json::json!({"status": proposal.status}).to_string();
                 audit(&mut tx, actor, action, ("proposal", &id.to_string()), Some(before), Some(after)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn add_report(&self, report: &Report, actor: &str) -> Result<i64, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(
+                    "INSERT INTO reports (facility_id, organisation, kind, text, status, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(&report.facility_id)
+                .bind(&report.organisation_id)
+                .bind(report.kind.as_str())
+                .bind(&report.text)
+                .bind(ReportStatus::Open.as_str())
+                .bind(crate::model::format_timestamp(&report.created_at))
+                .fetch_one(&mut *tx)
+                .await?;
+                let number: i64 = row.get("id");
+                let after = serde_json::json!({
+                    "facility_id": report.facility_id,
+                    "organisation": report.organisation_id,
+                    "kind": report.kind,
+                    "text": report.text,
+                })
+                .to_string();
+                audit(&mut tx, actor, "report.create", ("report", &number.to_string()), None, Some(after)).await?;
+                tx.commit().await?;
+                Ok(number)
+            }
+
+            async fn reports(&self, status: Option<ReportStatus>, organisation: Option<&str>) -> Result<Vec<Report>, StoreError> {
+                let mut query = QueryBuilder::<$db>::new(format!("SELECT {REPORT_COLUMNS} FROM reports WHERE 1 = 1"));
+                if let Some(status) = status {
+                    query.push(" AND status = ").push_bind(status.as_str());
+                }
+                if let Some(organisation) = organisation {
+                    query.push(" AND organisation = ").push_bind(organisation.to_string());
+                }
+                query.push(" ORDER BY id DESC");
+                let rows = query.build().fetch_all(&self.pool).await?;
+                rows.iter().map(report_from_row).collect()
+            }
+
+            async fn report(&self, id: i64) -> Result<Option<Report>, StoreError> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1")))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| report_from_row(&r)).transpose()
+            }
+
+            async fn decide_report(&self, id: i64, to: ReportStatus, note: Option<&str>, actor: &str) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1")))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NoReport(id))?;
+                let report = report_from_row(&row)?;
+                // Conditional on still being open: of two deciding at once, one wins.
+                let done = sqlx::query(
+                    "UPDATE reports SET status = $1, note = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = $6",
+                )
+                .bind(to.as_str())
+                .bind(note)
+                .bind(actor)
+                .bind(now_text())
+                .bind(id)
+                .bind(ReportStatus::Open.as_str())
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::ReportClosed(id));
+                }
+                let action = match to {
+                    ReportStatus::Dismissed => "report.dismiss",
+                    _ => "report.resolve",
+                };
+                let before = serde_json::json!({"status": report.status, "facility_id": report.facility_id}).to_string();
+                let after = serde_json::json!({"status": to, "note": note, "facility_id": report.facility_id}).to_string();
+                audit(&mut tx, actor, action, ("report", &id.to_string()), Some(before), Some(after)).await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -1,13 +1,14 @@
 //! The embedded default backend: one SQLite file (WAL mode) in the data directory.
 
-use super::sql::{BULK_ROWS, PROPOSAL_COLUMNS, SELECT_ACCOUNT, UPSERT_FACILITIES};
+use super::sql::{BULK_ROWS, PROPOSAL_COLUMNS, REPORT_COLUMNS, SELECT_ACCOUNT, UPSERT_FACILITIES};
 use super::{
-    AreaRow, AuditEntry, Change, FacilityRow, ProposalRow, Store, StoreError, facility_from_doc,
-    now_text, organisation_from_doc, parse_time, same_facility, settlement_from_doc,
+    AreaRow, AuditEntry, Change, FacilityRow, ProposalRow, ReportRow, Store, StoreError,
+    facility_from_doc, now_text, organisation_from_doc, parse_time, same_facility,
+    settlement_from_doc,
 };
 use crate::model::{
     Account, Area, Credential, CredentialKind, Facility, Organisation, Proposal, ProposalStatus,
-    Settlement,
+    Report, ReportStatus, Settlement,
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};

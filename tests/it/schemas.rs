@@ -284,6 +284,37 @@ async fn answers_validate_against_the_documented_schemas() {
         case("GET", "/api/freshness", "/api/freshness?format=xml", 400).by(TOKEN),
         case("GET", "/api/freshness", "/api/freshness", 401),
         case("GET", "/api/freshness", "/api/freshness", 403).by(EDITOR_TOKEN),
+        case("POST", "/api/facilities/{id}/reports", "/api/facilities/demo-kz-health-002/reports", 202)
+            .with(r#"{"kind": "wrong_phone", "text": "no answer"}"#, "application/json"),
+        case("POST", "/api/facilities/{id}/reports", "/api/facilities/demo-kz-health-002/reports", 202)
+            .with(r#"{"kind": "closed"}"#, "application/json"),
+        case("POST", "/api/facilities/{id}/reports", "/api/facilities/demo-kz-health-002/reports", 400)
+            .with(r#"{"kind": "burnt"}"#, "application/json"),
+        case("POST", "/api/facilities/{id}/reports", "/api/facilities/nope/reports", 404)
+            .with(r#"{"kind": "moved"}"#, "application/json"),
+        case("POST", "/api/facilities/{id}/reports", "/api/facilities/demo-kz-health-002/reports", 422)
+            .with(json!({"kind": "other", "text": "x".repeat(501)}).to_string(), "application/json"),
+        case("GET", "/api/reports", "/api/reports?status=open", 200).by(TOKEN),
+        case("GET", "/api/reports", "/api/reports", 200).by(EDITOR_TOKEN),
+        case("GET", "/api/reports", "/api/reports?status=x", 400).by(TOKEN),
+        case("GET", "/api/reports", "/api/reports", 401),
+        case("GET", "/api/reports", "/api/reports", 403).by(CASEWORKER_TOKEN),
+        case("POST", "/api/reports/{id}/resolve", "/api/reports/1/resolve", 401).with("{}", "application/json"),
+        case("POST", "/api/reports/{id}/resolve", "/api/reports/1/resolve", 403)
+            .by(CASEWORKER_TOKEN)
+            .with("{}", "application/json"),
+        case("POST", "/api/reports/{id}/resolve", "/api/reports/1/resolve", 200)
+            .by(EDITOR_TOKEN)
+            .with(r#"{"note": "phone corrected"}"#, "application/json"),
+        case("POST", "/api/reports/{id}/resolve", "/api/reports/1/resolve", 409)
+            .by(TOKEN)
+            .with("{}", "application/json"),
+        case("POST", "/api/reports/{id}/resolve", "/api/reports/99/resolve", 404)
+            .by(TOKEN)
+            .with("{}", "application/json"),
+        case("POST", "/api/reports/{id}/dismiss", "/api/reports/2/dismiss", 200)
+            .by(TOKEN)
+            .with("{}", "application/json"),
     ];
     let mut exercised = BTreeSet::new();
     for c in &cases {

@@ -238,6 +238,8 @@ fn public_requests() -> Vec<String> {
         "/api/organisations/org-none/due",
         "/api/freshness",
         "/api/freshness?format=csv",
+        "/api/reports",
+        "/api/reports?status=open",
     ]
     .into_iter()
     .map(String::from)
@@ -490,6 +492,19 @@ fn writes() -> Vec<Write> {
             body: br#"{"reason": "not this way"}"#.to_vec(),
             audit: "proposal.reject/proposal",
         },
+        // Reports 1 and 2 are sent by the public before the table runs.
+        Write {
+            method: "POST",
+            uri: "/api/reports/1/resolve",
+            body: br#"{"note": "fixed"}"#.to_vec(),
+            audit: "report.resolve/report",
+        },
+        Write {
+            method: "POST",
+            uri: "/api/reports/2/dismiss",
+            body: b"{}".to_vec(),
+            audit: "report.dismiss/report",
+        },
         // After the decisions: confirming p-1 changes it (the proposals would be stale).
         Write {
             method: "POST",
@@ -551,6 +566,18 @@ async fn every_write_needs_the_planner_role_and_is_audited() {
             .await;
         assert_eq!(status, 202, "{body}");
     }
+    for _ in 0..2 {
+        let report = json!({"kind": "wrong_phone", "text": "no answer"});
+        let (status, body) = app
+            .send(
+                "POST",
+                "/api/facilities/p-1/reports",
+                None,
+                Some(report.to_string().into_bytes()),
+            )
+            .await;
+        assert_eq!(status, 202, "{body}");
+    }
 
     // The table covers every write the API documents (besides signing in and out,
     // passwords, tokens, and the read-only planning computation).
@@ -562,6 +589,8 @@ async fn every_write_needs_the_planner_role_and_is_audited() {
         "/api/tokens",
         "/api/plan/sites",
         "/api/nearest/batch",
+        // Public by design (rate-limited; tests/it/stewardship.rs).
+        "/api/facilities/{id}/reports",
     ];
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in ["post", "put", "delete", "patch"] {

@@ -1262,3 +1262,188 @@ async fn an_organisation_confirms_its_due_records_and_coordinators_see_freshness
     }
     assert_eq!(app.get("/api/freshness?format=csv").await.0, 401);
 }
+
+#[tokio::test]
+async fn problem_reports_reach_the_organisation_and_never_the_public() {
+    let app = setup().await;
+    let store = app.state.registry.store().clone();
+    let public_before = public_answers(&app).await;
+    let marker = "<script>alert(1)</script> the number is dead";
+    let report = |kind: &str, text: &str| Some(body(&json!({"kind": kind, "text": text})));
+    let (status, receipt) = app
+        .send(
+            "POST",
+            "/api/facilities/a1/reports",
+            None,
+            report("wrong_phone", marker),
+        )
+        .await;
+    assert_eq!(status, 202, "{receipt}");
+    assert_eq!(receipt, json!({"received": true}));
+    // What the public cannot see cannot be reported by it; bad input is refused.
+    for (uri, payload, expected) in [
+        (
+            "/api/facilities/a-shelter/reports",
+            report("moved", "x"),
+            404,
+        ),
+        ("/api/facilities/nope/reports", report("moved", "x"), 404),
+        ("/api/facilities/b1/reports", report("burnt", "x"), 400),
+        (
+            "/api/facilities/b1/reports",
+            Some(br#"{"kind": "other", "text": "x", "email": "a@b"}"#.to_vec()),
+            400,
+        ),
+        (
+            "/api/facilities/b1/reports",
+            report("other", &"й".repeat(501)),
+            422,
+        ),
+    ] {
+        let (status, answer) = app.send("POST", uri, None, payload).await;
+        assert_eq!(status.as_u16(), expected, "{uri}: {answer}");
+    }
+    let (status, _) = app
+        .send(
+            "POST",
+            "/api/facilities/b1/reports",
+            None,
+            report("closed", &"й".repeat(500)),
+        )
+        .await;
+    assert_eq!(status, 202, "500 characters are allowed");
+    let (status, _) = app
+        .send(
+            "POST",
+            "/api/facilities/a-shelter/reports",
+            Some(CASEWORKER_TOKEN),
+            report("moved", "moved to the next street"),
+        )
+        .await;
+    assert_eq!(status, 202, "staff may report what they see");
+    assert_eq!(store.reports(None, None).await.unwrap().len(), 3);
+    // Never public: no answer changed, the list needs an editor or a planner.
+    assert_eq!(public_answers(&app).await, public_before);
+    assert_eq!(app.get("/api/reports").await.0, 401);
+    assert_eq!(
+        app.send("GET", "/api/reports", Some(CASEWORKER_TOKEN), None)
+            .await
+            .0,
+        403
+    );
+    // Each organisation's editors see its facilities' reports, escaped as JSON.
+    let (status, ctype, text) = raw(&app, "GET", "/api/reports?status=open", Some(EDITOR_A)).await;
+    assert_eq!((status, ctype.as_str()), (200, "application/json"));
+    let mine: Value = serde_json::from_str(&text).unwrap();
+    let facilities: Vec<&str> = mine["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["facility_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(facilities, ["a-shelter", "a1"]);
+    assert_eq!(mine["reports"][1]["text"], marker);
+    assert!(
+        text.contains(&serde_json::to_string(marker).unwrap()),
+        "{text}"
+    );
+    let (_, theirs) = app.send("GET", "/api/reports", Some(EDITOR_B), None).await;
+    assert_eq!(theirs["reports"].as_array().unwrap().len(), 1);
+    let (_, all) = app.get_as("/api/reports").await;
+    assert_eq!(all["reports"].as_array().unwrap().len(), 3);
+    // Resolved by its organisation (another's is not found), once; audited.
+    let id = mine["reports"][1]["id"].as_i64().unwrap();
+    let before = snapshot(&app).await;
+    let (status, _) = app
+        .send(
+            "POST",
+            &format!("/api/reports/{id}/resolve"),
+            Some(EDITOR_B),
+            Some(body(&json!({}))),
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        app.send(
+            "POST",
+            &format!("/api/reports/{id}/dismiss"),
+            None,
+            Some(body(&json!({})))
+        )
+        .await
+        .0,
+        401
+    );
+    assert_eq!(snapshot(&app).await, before);
+    let (status, resolved) = app
+        .send(
+            "POST",
+            &format!("/api/reports/{id}/resolve"),
+            Some(EDITOR_A),
+            Some(body(&json!({"note": "phone corrected"}))),
+        )
+        .await;
+    assert_eq!(status, 200, "{resolved}");
+    assert_eq!(
+        (resolved["status"].as_str(), resolved["decided_by"].as_str()),
+        (Some("resolved"), Some("editor-a"))
+    );
+    let (status, _) = app
+        .send(
+            "POST",
+            &format!("/api/reports/{id}/dismiss"),
+            Some(TOKEN),
+            Some(body(&json!({}))),
+        )
+        .await;
+    assert_eq!(status, 409);
+    let b_id = theirs["reports"][0]["id"].as_i64().unwrap();
+    let (status, dismissed) = app
+        .send(
+            "POST",
+            &format!("/api/reports/{b_id}/dismiss"),
+            Some(TOKEN),
+            Some(body(&json!({}))),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), dismissed["status"].as_str()),
+        (200, Some("dismissed"))
+    );
+    let log = store.audit_log(0, 100_000).await.unwrap();
+    let trail: Vec<(&str, &str)> = log
+        .iter()
+        .filter(|e| e.entity_kind == "report" && e.entity_id == id.to_string())
+        .map(|e| (e.action.as_str(), e.actor.as_str()))
+        .collect();
+    assert_eq!(
+        trail,
+        [("report.create", "public"), ("report.resolve", "editor-a")]
+    );
+    assert_eq!(public_answers(&app).await, public_before);
+}
+
+#[tokio::test]
+async fn problem_reports_are_limited_per_address() {
+    let app = setup().await;
+    let report = Some(body(&json!({"kind": "other", "text": "x"})));
+    for i in 0..tirek::api::REPORTS_PER_HOUR {
+        let (status, _) = app
+            .send("POST", "/api/facilities/b1/reports", None, report.clone())
+            .await;
+        assert_eq!(status, 202, "report {i}");
+    }
+    let (status, answer) = app
+        .send("POST", "/api/facilities/b1/reports", None, report)
+        .await;
+    assert_eq!(status, 429, "{answer}");
+    assert_eq!(answer["error"]["code"], "rate_limited");
+    let stored = app
+        .state
+        .registry
+        .store()
+        .reports(None, None)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), tirek::api::REPORTS_PER_HOUR);
+}
