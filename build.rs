@@ -43,6 +43,7 @@ const GEODATA_FILES: &[&str] = &[
     "regions.geojson",
     "settlements.csv",
     "facilities_demo.geojson",
+    "organisations_demo.json",
 ];
 
 fn main() {

@@ -21,6 +21,7 @@ fn synthetic(n: usize, seed: u64) -> Vec<Facility> {
         name: "Synthetic".into(),
         names: Default::default(),
         organisation: None,
+        organisation_id: None,
         sectors: vec![],
         services: vec![],
         lon: 0.0,

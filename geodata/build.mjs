@@ -360,12 +360,12 @@ function rngFor(seed) {
 }
 
 const SECTORS = {
-  health: { en: 'health facility', ru: 'медицинское учреждение', org: 'Demo regional health department', orgRu: 'Демо управление здравоохранения' },
-  psychosocial: { en: 'psycho-social support centre', ru: 'центр психосоциальной поддержки', org: 'Demo crisis centre NGO', orgRu: 'Демо кризисный центр (НПО)' },
-  police: { en: 'police unit', ru: 'отдел полиции', org: 'Demo police department', orgRu: 'Демо департамент полиции' },
-  shelter: { en: 'shelter', ru: 'убежище', org: 'Demo crisis centre NGO', orgRu: 'Демо кризисный центр (НПО)' },
-  legal: { en: 'legal aid office', ru: 'юридическая консультация', org: 'Demo legal aid centre', orgRu: 'Демо центр правовой помощи' },
-  hotline: { en: 'national hotline', ru: 'национальная горячая линия', org: 'Demo national hotline', orgRu: 'Демо национальная горячая линия' },
+  health: { en: 'health facility', ru: 'медицинское учреждение', org: 'Demo regional health department', orgRu: 'Демо управление здравоохранения', orgId: 'health' },
+  psychosocial: { en: 'psycho-social support centre', ru: 'центр психосоциальной поддержки', org: 'Demo crisis centre NGO', orgRu: 'Демо кризисный центр (НПО)', orgId: 'crisis' },
+  police: { en: 'police unit', ru: 'отдел полиции', org: 'Demo police department', orgRu: 'Демо департамент полиции', orgId: 'police' },
+  shelter: { en: 'shelter', ru: 'убежище', org: 'Demo crisis centre NGO', orgRu: 'Демо кризисный центр (НПО)', orgId: 'crisis' },
+  legal: { en: 'legal aid office', ru: 'юридическая консультация', org: 'Demo legal aid centre', orgRu: 'Демо центр правовой помощи', orgId: 'legal' },
+  hotline: { en: 'national hotline', ru: 'национальная горячая линия', org: 'Demo national hotline', orgRu: 'Демо национальная горячая линия', orgId: 'hotline' },
 };
 // fake numbers with the right country code and length: +7 + 10 digits, +996/+992/+998 + 9, +993 + 8
 const PHONE = { KZ: ['+7 700 000 ', 4], KG: ['+996 700 000 ', 3], TJ: ['+992 90 000 ', 4], TM: ['+993 60 000 ', 3], UZ: ['+998 90 000 ', 4] };
@@ -488,7 +488,7 @@ function buildFacilities(settlements, regionsByCode) {
     const confidential = sector === 'shelter';
 
     const props = {
-      id, name, names: { ru: nameRu }, organisation: `${S.org} (${s.name})`,
+      id, name, names: { ru: nameRu }, organisation: `${S.org} (${s.name})`, organisation_id: `demo-${cc.toLowerCase()}-${S.orgId}`,
       sectors, services,
       address: confidential || sector === 'hotline' ? null : `${s.name}, demo street ${1 + r.int(99)}`,
       country: cc, adm1: null, adm2: null, phone, opening_hours: hours, languages: langs,
@@ -507,6 +507,26 @@ function buildFacilities(settlements, regionsByCode) {
 }
 
 // ---------------------------------------------------------------- finish
+
+// The demo organisations the demo facilities name (`organisation_id`): per country one
+// for each kind of agency in SECTORS (the crisis centre NGO runs psycho-social centres and
+// shelters), sorted by id, one per line.
+function writeOrganisations() {
+  const COUNTRY = { KG: ['Kyrgyzstan', 'Кыргызстан'], KZ: ['Kazakhstan', 'Казахстан'], TJ: ['Tajikistan', 'Таджикистан'], TM: ['Turkmenistan', 'Туркменистан'], UZ: ['Uzbekistan', 'Узбекистан'] };
+  const orgs = new Map();
+  for (const [sector, S] of Object.entries(SECTORS)) {
+    if (!orgs.has(S.orgId)) orgs.set(S.orgId, { en: S.org, ru: S.orgRu, sectors: [] });
+    orgs.get(S.orgId).sectors.push(sector);
+  }
+  const lines = [];
+  for (const [cc, [en, ru]] of Object.entries(COUNTRY)) {
+    for (const key of [...orgs.keys()].sort()) {
+      const o = orgs.get(key);
+      lines.push(JSON.stringify({ id: `demo-${cc.toLowerCase()}-${key}`, names: { en: `${o.en}, ${en}`, ru: `${o.ru}, ${ru}` }, sectors: o.sectors, country: cc, contact: null, website: null, trusted: false, demo: true }));
+    }
+  }
+  fs.writeFileSync(path.join(HERE, 'organisations_demo.json'), `[\n${lines.join(',\n')}\n]\n`);
+}
 
 function loadLayer(file, label, log) {
   const fc = readJSON(path.join(TMP, file));
@@ -582,6 +602,7 @@ function finish() {
   const regionsByCode = new Map(regions.map((r) => [r.code, r]));
   const facilities = buildFacilities(settlements, regionsByCode);
   writeFeatureCollection('facilities_demo.geojson', facilities);
+  writeOrganisations();
   let facOutside = 0;
   for (const f of facilities) {
     const [lon, lat] = f.geometry.coordinates;

@@ -8,6 +8,7 @@ pub mod assets;
 pub mod auth;
 pub mod basemap;
 pub mod cli;
+pub mod coordination;
 pub mod coverage;
 pub mod export;
 pub mod import;

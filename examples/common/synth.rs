@@ -161,6 +161,7 @@ pub fn facility(rng: &mut ChaCha8Rng, i: usize) -> Facility {
                 _ => "Union of crisis centres",
             }
         )),
+        organisation_id: None,
         sectors,
         services: services.to_vec(),
         lon: round6(lon),

@@ -165,6 +165,13 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(id) => Self::not_found(format!("no facility with id {id:?}")),
             StoreError::NoAccount(name) => Self::not_found(format!("no account {name:?}")),
+            StoreError::NoOrganisation(_) | StoreError::NoProposal(_) => {
+                Self::not_found(e.to_string())
+            }
+            StoreError::NoReport(_) => Self::not_found(e.to_string()),
+            StoreError::Decided { .. } | StoreError::Stale(_) | StoreError::ReportClosed(_) => {
+                Self::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            }
             StoreError::Conflict(id) => Self::new(
                 StatusCode::CONFLICT,
                 "conflict",
@@ -191,8 +198,26 @@ impl From<AuthError> for ApiError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
             }
             AuthError::Exists(_) => Self::new(StatusCode::CONFLICT, "conflict", e.to_string()),
-            AuthError::NoAccount(_) => Self::not_found(e.to_string()),
+            AuthError::NoAccount(_) | AuthError::NoOrganisation(_) => {
+                Self::not_found(e.to_string())
+            }
+            AuthError::EditorWithoutOrganisation => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
+            }
             AuthError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::coordination::CoordinationError> for ApiError {
+    fn from(e: crate::coordination::CoordinationError) -> Self {
+        use crate::coordination::CoordinationError as E;
+        match e {
+            E::Forbidden(message) => Self::forbidden(message),
+            E::Invalid(errors) => Self::invalid_record(errors),
+            E::NotFound(message) => Self::not_found(message),
+            E::Conflict(message) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            E::Registry(e) => e.into(),
         }
     }
 }

@@ -237,6 +237,15 @@ impl Caller {
         }
     }
 
+    /// Who is acting, for the stewardship rules (`crate::coordination`).
+    pub fn steward(&self) -> crate::coordination::Steward<'_> {
+        crate::coordination::Steward {
+            username: self.actor(),
+            role: self.role(),
+            organisation: self.signed.as_ref().and_then(|s| s.organisation.as_deref()),
+        }
+    }
+
     /// What the caller may see of confidential records.
     pub fn viewer(&self) -> Viewer {
         Viewer::of(self.role())

@@ -2,6 +2,7 @@
 
 use super::extract::{Body, Caller, ImportBody, Params};
 use super::{ApiError, AppState, ErrorBody, GeoJson};
+use crate::coordination::Outcome;
 use crate::export::{self, FacilityCollection};
 use crate::import::{ImportFormat, Input, read_facilities_each};
 use crate::model::{Facility, FacilityFeature, Role, Sector, parse_list};
@@ -146,9 +147,24 @@ fn read_feature(body: &[u8]) -> Result<Facility, ApiError> {
     Facility::from_feature(&value).map_err(ApiError::invalid_record)
 }
 
-/// Adds a facility (GeoJSON Feature). Needs the planner role.
+/// The answer to a facility write: the stored record (planners), or the proposal an
+/// agency editor's write became (202).
+fn written(outcome: Outcome, status: StatusCode) -> Response {
+    match outcome {
+        Outcome::Written(Some(f)) => (status, GeoJson(FacilityFeature::from(f))).into_response(),
+        Outcome::Written(None) => StatusCode::NO_CONTENT.into_response(),
+        Outcome::Proposed(p) => super::stewardship::proposed(p),
+    }
+}
+
+/// Adds a facility (GeoJSON Feature). A planner's is written at once; an agency
+/// editor's (for its own organisation only) becomes a proposal, answered 202, that the
+/// public does not see until a planner approves it (a trusted organisation's is
+/// published at once).
 #[utoipa::path(post, path = "/api/facilities", request_body(description = "a GeoJSON Feature with the record's fields as properties", content((FacilityFeature = "application/json"), (FacilityFeature = "application/geo+json"))),
-    responses((status = 201, description = "created", body = FacilityFeature, content_type = "application/geo+json"), (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
+    responses((status = 201, description = "created", body = FacilityFeature, content_type = "application/geo+json"),
+              (status = 202, description = "an agency editor's write, recorded as a proposal", body = super::stewardship::ProposalView),
+              (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "neither a planner nor an editor of the facility's organisation", body = ErrorBody),
               (status = 409, description = "id exists", body = ErrorBody), (status = 422, description = "invalid record", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
@@ -156,16 +172,22 @@ pub async fn create(
     caller: Caller,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
-    caller.require(Role::Planner)?;
+    caller.require(Role::Editor)?;
     let facility = read_feature(&body)?;
-    let stored = state.registry.create(facility, caller.actor()).await?;
-    Ok((StatusCode::CREATED, GeoJson(FacilityFeature::from(stored))).into_response())
+    let outcome = state
+        .coordination
+        .create_facility(&caller.steward(), facility)
+        .await?;
+    Ok(written(outcome, StatusCode::CREATED))
 }
 
-/// Replaces a facility. Needs the planner role.
+/// Replaces a facility: a planner's at once, an agency editor's (of the facility's
+/// organisation) as a proposal (202).
 #[utoipa::path(put, path = "/api/facilities/{id}", params(("id" = String, Path, description = "facility id")),
     request_body(description = "a GeoJSON Feature with the record's fields as properties", content((FacilityFeature = "application/json"), (FacilityFeature = "application/geo+json"))),
-    responses((status = 200, description = "updated", body = FacilityFeature, content_type = "application/geo+json"), (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
+    responses((status = 200, description = "updated", body = FacilityFeature, content_type = "application/geo+json"),
+              (status = 202, description = "an agency editor's write, recorded as a proposal", body = super::stewardship::ProposalView),
+              (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "neither a planner nor an editor of the facility's organisation", body = ErrorBody),
               (status = 404, description = "no such facility", body = ErrorBody), (status = 422, description = "invalid record", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn update(
@@ -173,8 +195,8 @@ pub async fn update(
     caller: Caller,
     Path(id): Path<String>,
     Body(body): Body,
-) -> Result<GeoJson<FacilityFeature>, ApiError> {
-    caller.require(Role::Planner)?;
+) -> Result<Response, ApiError> {
+    caller.require(Role::Editor)?;
     let mut value: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
     // The path names the record; an id in the body must agree.
@@ -199,23 +221,33 @@ pub async fn update(
         ));
     }
     let facility = Facility::from_feature(&value).map_err(ApiError::invalid_record)?;
-    let stored = state.registry.update(facility, caller.actor()).await?;
-    Ok(GeoJson(FacilityFeature::from(stored)))
+    let outcome = state
+        .coordination
+        .update_facility(&caller.steward(), facility)
+        .await?;
+    Ok(written(outcome, StatusCode::OK))
 }
 
-/// Removes a facility. Needs the planner role.
+/// Removes a facility (planners). An agency editor's DELETE (of its organisation's
+/// facility) proposes to close it instead (202): on approval its status becomes
+/// `closed`.
 #[utoipa::path(delete, path = "/api/facilities/{id}", params(("id" = String, Path, description = "facility id")),
-    responses((status = 204, description = "deleted"), (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
+    responses((status = 204, description = "deleted"),
+              (status = 202, description = "an agency editor's closure, recorded as a proposal", body = super::stewardship::ProposalView),
+              (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "neither a planner nor an editor of the facility's organisation", body = ErrorBody),
               (status = 404, description = "no such facility", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    caller.require(Role::Planner)?;
-    state.registry.delete(&id, caller.actor()).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response, ApiError> {
+    caller.require(Role::Editor)?;
+    let outcome = state
+        .coordination
+        .remove_facility(&caller.steward(), &id)
+        .await?;
+    Ok(written(outcome, StatusCode::NO_CONTENT))
 }
 
 /// Imports facilities: GeoJSON FeatureCollection, HXL CSV, or an OpenStreetMap GeoJSON

@@ -17,6 +17,7 @@ mod nearest_batch;
 pub mod openapi;
 mod places;
 mod plan;
+mod stewardship;
 mod web;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail, ErrorDetails};
@@ -96,6 +97,10 @@ pub struct AppState {
     pub accounts: Arc<crate::auth::Accounts>,
     /// Analysis answers of the current data version.
     pub analyses: Arc<cache::AnalysisCache>,
+    /// Organisations, agency editors' proposals and their review.
+    pub coordination: Arc<crate::coordination::Coordination>,
+    /// Problem reports per client address (no account needed, so limited).
+    pub report_limiter: Arc<crate::auth::limiter::WindowLimiter>,
 }
 
 impl AppState {
@@ -103,12 +108,20 @@ impl AppState {
     pub fn new(registry: Arc<Registry>, settings: Settings) -> Self {
         Self {
             accounts: Arc::new(crate::auth::Accounts::new(registry.store().clone())),
+            coordination: Arc::new(crate::coordination::Coordination::new(registry.clone())),
+            report_limiter: Arc::new(crate::auth::limiter::WindowLimiter::new(
+                REPORTS_PER_HOUR,
+                Duration::from_secs(3600),
+            )),
             registry,
             settings: Arc::new(settings),
             analyses: Arc::default(),
         }
     }
 }
+
+/// Problem reports one client address may send per hour.
+pub const REPORTS_PER_HOUR: usize = 10;
 
 /// Body limit for ordinary requests.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -175,6 +188,47 @@ pub fn app(state: AppState) -> Router {
                 .put(facilities::update)
                 .delete(facilities::delete)
                 .layer(takes(guard::GEOJSON)),
+        )
+        .route(
+            "/api/organisations",
+            get(stewardship::organisations)
+                .post(stewardship::create_organisation)
+                .layer(takes(guard::JSON)),
+        )
+        .route(
+            "/api/organisations/{id}",
+            get(stewardship::organisation)
+                .put(stewardship::update_organisation)
+                .layer(takes(guard::JSON)),
+        )
+        .route("/api/organisations/{id}/due", get(stewardship::due))
+        .route(
+            "/api/organisations/{id}/verify",
+            post(stewardship::verify).layer(takes(guard::JSON)),
+        )
+        .route("/api/freshness", get(stewardship::freshness))
+        .route(
+            "/api/facilities/{id}/reports",
+            post(stewardship::report_problem).layer(takes(guard::JSON)),
+        )
+        .route("/api/reports", get(stewardship::reports))
+        .route(
+            "/api/reports/{id}/resolve",
+            post(stewardship::resolve_report).layer(takes(guard::JSON)),
+        )
+        .route(
+            "/api/reports/{id}/dismiss",
+            post(stewardship::dismiss_report).layer(takes(guard::JSON)),
+        )
+        .route("/api/proposals", get(stewardship::proposals))
+        .route("/api/proposals/{id}", get(stewardship::proposal))
+        .route(
+            "/api/proposals/{id}/approve",
+            post(stewardship::approve).layer(takes(guard::JSON)),
+        )
+        .route(
+            "/api/proposals/{id}/reject",
+            post(stewardship::reject).layer(takes(guard::JSON)),
         )
         .route("/api/nearest", get(nearest::nearest))
         .route(

@@ -2,7 +2,9 @@
 //! committed as `openapi.json`; a test fails when it drifts from the code
 //! (`tirek openapi > openapi.json` refreshes it).
 
-use super::{auth, coverage, facilities, geography, nearest, nearest_batch, places, plan};
+use super::{
+    auth, coverage, facilities, geography, nearest, nearest_batch, places, plan, stewardship,
+};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -16,12 +18,18 @@ use utoipa::{Modify, OpenApi};
         facilities::import, geography::import_areas, geography::import_population, facilities::export, nearest::nearest, nearest_batch::batch, coverage::coverage,
         plan::gaps_grid, plan::plan_sites, plan::catchments,
         auth::login, auth::logout, auth::me, auth::change_password, auth::create_token, auth::users, auth::audit,
+        stewardship::organisations, stewardship::organisation, stewardship::create_organisation, stewardship::update_organisation,
+        stewardship::proposals, stewardship::proposal, stewardship::approve, stewardship::reject,
+        stewardship::due, stewardship::verify, stewardship::freshness,
+        stewardship::report_problem, stewardship::reports, stewardship::resolve_report, stewardship::dismiss_report,
     ),
     components(schemas(crate::registry::ImportSummary, crate::registry::AreaImportSummary,
                        crate::registry::PopulationImportSummary, crate::import::areas::Repair, crate::import::RecordError, crate::model::Sector,
                        crate::model::Service, crate::model::Status, crate::model::Language, plan::PlanRequest,
                        crate::model::Role, crate::store::AuditEntry, auth::LoginBody, auth::PasswordBody, auth::TokenBody,
-                       nearest_batch::BatchRequest, nearest_batch::BatchPoint)),
+                       nearest_batch::BatchRequest, nearest_batch::BatchPoint, crate::model::ProposalKind,
+                       crate::model::ProposalStatus, stewardship::DecisionBody, stewardship::VerifyBody,
+                       stewardship::ReportBody, stewardship::ReportDecisionBody)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

@@ -202,3 +202,79 @@ mod tests {
         assert!(limiter.blocked("staff", Some("bot-new"), t0).is_some());
     }
 }
+
+/// A plain rate limit: at most `max` events per key within `window` (a sliding
+/// window), for anonymous writes such as problem reports (per client address, found
+/// the same way as for sign-ins). Memory is bounded like the sign-in limiter's.
+pub struct WindowLimiter {
+    max: usize,
+    window: Duration,
+    events: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl WindowLimiter {
+    /// At most `max` events per key within `window`.
+    pub fn new(max: usize, window: Duration) -> Self {
+        Self {
+            max,
+            window,
+            events: Mutex::default(),
+        }
+    }
+
+    /// Counts an event for `key` at `now` if the limit allows it; otherwise counts
+    /// nothing and returns how long until it would.
+    pub fn allow(&self, key: Option<&str>, now: Instant) -> Result<(), Duration> {
+        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        if events.len() >= MAX_ENTRIES {
+            let window = self.window;
+            events.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.saturating_duration_since(*t) < window)
+            });
+        }
+        let times = events.entry(address(key).to_string()).or_default();
+        while times
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= self.window)
+        {
+            times.pop_front();
+        }
+        if times.len() >= self.max {
+            let oldest = times.front().copied().unwrap_or(now);
+            return Err(self.window - now.saturating_duration_since(oldest));
+        }
+        times.push_back(now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    #[test]
+    fn a_window_limit_per_key() {
+        let limiter = WindowLimiter::new(3, Duration::from_secs(60));
+        let t0 = Instant::now();
+        for i in 0..3 {
+            assert!(
+                limiter
+                    .allow(Some("10.0.0.1"), t0 + Duration::from_secs(i))
+                    .is_ok()
+            );
+        }
+        let wait = limiter
+            .allow(Some("10.0.0.1"), t0 + Duration::from_secs(10))
+            .unwrap_err();
+        assert_eq!(wait, Duration::from_secs(50));
+        // Another address is not affected; the first one may again once the window moved.
+        assert!(limiter.allow(Some("10.0.0.2"), t0).is_ok());
+        assert!(
+            limiter
+                .allow(Some("10.0.0.1"), t0 + Duration::from_secs(60))
+                .is_ok()
+        );
+    }
+}

@@ -44,6 +44,12 @@ pub enum AuthError {
         "account {0:?} still has a one-time password: it must sign in and choose its own before an API token can be issued"
     )]
     OneTimePasswordPending(String),
+    /// An editor account needs an organisation.
+    #[error("an editor works for an organisation: give one (--organisation ORG)")]
+    EditorWithoutOrganisation,
+    /// No organisation with that id.
+    #[error("no organisation with id {0:?} (see `tirek org list`)")]
+    NoOrganisation(String),
     /// A trusted-proxy network that does not parse.
     #[error("trusted proxy {0:?}: expected an address or CIDR network such as 10.0.0.0/8")]
     TrustedProxy(String),
@@ -72,6 +78,8 @@ pub struct Signed {
     pub must_change: bool,
     /// Session (cookie) or token (bearer).
     pub kind: CredentialKind,
+    /// The organisation the account works for.
+    pub organisation: Option<String>,
 }
 
 /// Accounts and credentials over the store, with sign-in rate limiting.
@@ -100,9 +108,22 @@ impl Accounts {
 
     /// Creates an account with a one-time password, returned to be handed over.
     pub async fn add(&self, username: &str, role: Role, actor: &str) -> Result<String, AuthError> {
+        self.add_in(username, role, None, actor).await
+    }
+
+    /// Creates an account working for `organisation` (required for an editor, and it
+    /// must exist) with a one-time password, returned to be handed over.
+    pub async fn add_in(
+        &self,
+        username: &str,
+        role: Role,
+        organisation: Option<&str>,
+        actor: &str,
+    ) -> Result<String, AuthError> {
         if !Account::valid_username(username) {
             return Err(AuthError::InvalidUsername(username.to_string()));
         }
+        self.check_organisation(role, organisation).await?;
         if self.store.account(username).await?.is_some() {
             return Err(AuthError::Exists(username.to_string()));
         }
@@ -113,6 +134,7 @@ impl Accounts {
             password_hash: hash_blocking(one_time.clone()).await,
             must_change: true,
             created_at: Utc::now(),
+            organisation: organisation.map(str::to_string),
         };
         self.store.put_account(&account, "user.add", actor).await?;
         Ok(one_time)
@@ -134,8 +156,43 @@ impl Accounts {
     /// Changes an account's role (ending its sessions and revoking its tokens).
     pub async fn set_role(&self, username: &str, role: Role, actor: &str) -> Result<(), AuthError> {
         let mut account = self.account(username).await?;
+        self.check_organisation(role, account.organisation.as_deref())
+            .await?;
         account.role = role;
         Ok(self.store.put_account(&account, "user.role", actor).await?)
+    }
+
+    /// Sets (or clears) the organisation an account works for, ending its sessions and
+    /// revoking its tokens (what they may write changes).
+    pub async fn set_organisation(
+        &self,
+        username: &str,
+        organisation: Option<&str>,
+        actor: &str,
+    ) -> Result<(), AuthError> {
+        let mut account = self.account(username).await?;
+        self.check_organisation(account.role, organisation).await?;
+        account.organisation = organisation.map(str::to_string);
+        Ok(self
+            .store
+            .put_account(&account, "user.organisation", actor)
+            .await?)
+    }
+
+    /// An editor must belong to an organisation, and any organisation named must exist.
+    async fn check_organisation(
+        &self,
+        role: Role,
+        organisation: Option<&str>,
+    ) -> Result<(), AuthError> {
+        match organisation {
+            None if role == Role::Editor => Err(AuthError::EditorWithoutOrganisation),
+            None => Ok(()),
+            Some(id) => match self.store.organisation(id).await? {
+                Some(_) => Ok(()),
+                None => Err(AuthError::NoOrganisation(id.to_string())),
+            },
+        }
     }
 
     /// Removes an account with its sessions and tokens.
@@ -311,6 +368,7 @@ fn signed(account: &Account, kind: CredentialKind) -> Signed {
         role: account.role,
         must_change: account.must_change,
         kind,
+        organisation: account.organisation.clone(),
     }
 }
 

@@ -47,8 +47,11 @@ pub enum Command {
     /// Print the OpenAPI document.
     Openapi,
     /// Manage accounts: add, remove, reset a password, change a role, issue API tokens.
-    #[command(subcommand)]
+    #[command(subcommand, alias = "users")]
     User(UserCommand),
+    /// Manage organisations (the agencies that run facilities): list, add, update, trust.
+    #[command(subcommand, alias = "organisation")]
+    Org(OrgCommand),
     /// Export the audit log (every write: who, when, before and after) as CSV or JSON.
     Audit(AuditArgs),
 }
@@ -61,9 +64,20 @@ pub enum UserCommand {
     Add {
         /// User name (a-z, 0-9, `.`, `_`, `-`).
         username: String,
-        /// caseworker, planner or admin.
+        /// caseworker, editor, planner or admin.
         #[arg(long)]
         role: String,
+        /// The organisation (id) the account works for; required for an editor, who
+        /// writes only its facilities.
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+    /// Set the organisation an account works for (or none; ends its sessions).
+    Organisation {
+        /// User name.
+        username: String,
+        /// Organisation id; absent: none.
+        organisation: Option<String>,
     },
     /// Remove an account with its sessions and tokens.
     Remove {
@@ -79,7 +93,7 @@ pub enum UserCommand {
     Role {
         /// User name.
         username: String,
-        /// caseworker, planner or admin.
+        /// caseworker, editor, planner or admin.
         role: String,
     },
     /// Issue an API token for an account (printed once). Refused while the account has
@@ -98,6 +112,58 @@ pub enum UserCommand {
     },
     /// List the accounts.
     List,
+}
+
+/// `tirek org …`: organisations (audited as `cli:<login>`).
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// List the organisations: id, country, sectors, trusted, names.
+    List,
+    /// Add an organisation.
+    Add {
+        /// Id: 1–64 of a-z, 0-9, `-`, `_`, `.`.
+        id: String,
+        /// The organisation's fields.
+        #[command(flatten)]
+        fields: OrgFields,
+    },
+    /// Change an organisation: only the fields given.
+    Update {
+        /// Id.
+        id: String,
+        /// The fields to change.
+        #[command(flatten)]
+        fields: OrgFields,
+    },
+    /// Mark an organisation trusted: its editors' writes publish at once and are
+    /// reviewed after the fact (`--off` takes it back).
+    Trust {
+        /// Id.
+        id: String,
+        /// Not trusted any more: its editors' writes wait for approval again.
+        #[arg(long)]
+        off: bool,
+    },
+}
+
+/// An organisation's fields on the command line.
+#[derive(Debug, Args)]
+pub struct OrgFields {
+    /// A name as LANG=TEXT (repeat: `--name en=… --name ru=…`; en and ru are required).
+    #[arg(long = "name")]
+    pub names: Vec<String>,
+    /// Sectors, comma-separated (health, psychosocial, police, shelter, legal, hotline).
+    #[arg(long)]
+    pub sectors: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Contact of the office (phone or e-mail).
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Web site (http:// or https://).
+    #[arg(long)]
+    pub website: Option<String>,
 }
 
 /// `tirek audit`.

@@ -7,6 +7,7 @@ mod analyses;
 mod args;
 mod import;
 mod inputs;
+mod orgs;
 mod plan;
 mod serve;
 mod travel;
@@ -14,7 +15,8 @@ mod users;
 
 pub use args::{
     AuditArgs, Cli, Command, CoverageArgs, ExportCommand, ExportFormat, GridArgs, ImportCommand,
-    ImportFileFormat, NearestArgs, PlanSitesArgs, ServeArgs, TravelTimeArgs, UserCommand,
+    ImportFileFormat, NearestArgs, OrgCommand, OrgFields, PlanSitesArgs, ServeArgs, TravelTimeArgs,
+    UserCommand,
 };
 
 use crate::basemap::Basemap;
@@ -104,6 +106,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Openapi => Ok(()),
         Command::User(command) => users::user(registry.store().clone(), command).await,
         Command::Audit(args) => users::audit(registry.store().as_ref(), &args).await,
+        Command::Org(command) => orgs::org(registry, command).await,
     }
 }
 

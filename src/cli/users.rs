@@ -18,11 +18,30 @@ pub async fn user(store: Arc<dyn Store>, command: UserCommand) -> Result<()> {
     let accounts = Accounts::new(store);
     let actor = cli_actor();
     match command {
-        UserCommand::Add { username, role: r } => {
-            let password = accounts.add(&username, role(&r)?, &actor).await?;
+        UserCommand::Add {
+            username,
+            role: r,
+            organisation,
+        } => {
+            let password = accounts
+                .add_in(&username, role(&r)?, organisation.as_deref(), &actor)
+                .await?;
+            let of = organisation.map_or_else(String::new, |o| format!(" of {o}"));
             println!(
-                "added {username} ({r}); one-time password (shown once, must be changed at first sign-in):\n{password}"
+                "added {username} ({r}{of}); one-time password (shown once, must be changed at first sign-in):\n{password}"
             );
+        }
+        UserCommand::Organisation {
+            username,
+            organisation,
+        } => {
+            accounts
+                .set_organisation(&username, organisation.as_deref(), &actor)
+                .await?;
+            match organisation {
+                Some(o) => println!("{username} now works for {o} (sessions and tokens ended)"),
+                None => println!("{username} works for no organisation now"),
+            }
         }
         UserCommand::Remove { username } => {
             accounts.remove(&username, &actor).await?;
@@ -55,7 +74,11 @@ pub async fn user(store: Arc<dyn Store>, command: UserCommand) -> Result<()> {
                 } else {
                     ""
                 };
-                println!("{}\t{}{pending}", a.username, a.role);
+                let org = a
+                    .organisation
+                    .as_deref()
+                    .map_or_else(String::new, |o| format!("\torganisation {o}"));
+                println!("{}\t{}{pending}{org}", a.username, a.role);
             }
         }
     }

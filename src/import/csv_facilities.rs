@@ -25,6 +25,7 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ("name_kaa", "#loc+name+kaa"),
     ("name_en", "#loc+name+en"),
     ("organisation", "#org+name"),
+    ("organisation_id", "#org+code"),
     ("sectors", "#sector+list"),
     ("services", "#service+list"),
     ("lon", "#geo+lon"),

@@ -243,6 +243,7 @@ pub fn read(
             name: name.chars().take(300).collect(),
             names,
             organisation: text("operator"),
+            organisation_id: None,
             sectors: vec![sector],
             services: Vec::new(),
             lon,

@@ -47,6 +47,7 @@ pub fn encode(f: &Facility, number: &mut impl FnMut(&str) -> u32, out: &mut Vec<
         name,
         names,
         organisation,
+        organisation_id,
         sectors,
         services,
         lon,
@@ -89,6 +90,7 @@ pub fn encode(f: &Facility, number: &mut impl FnMut(&str) -> u32, out: &mut Vec<
         }
     }
     w.shared(organisation.as_deref(), number);
+    w.shared(organisation_id.as_deref(), number);
     w.codes(sectors.iter().map(|s| s.index()));
     w.codes(services.iter().map(|s| s.index()));
     w.optional_text(address.as_deref());
@@ -141,6 +143,7 @@ pub fn decode(bytes: &[u8], strings: &Strings) -> Facility {
         names.insert(language, text);
     }
     let organisation = r.shared(strings);
+    let organisation_id = r.shared(strings);
     let sectors = r.codes(Sector::ALL);
     let services = r.codes(Service::ALL);
     let address = r.optional_text();
@@ -170,6 +173,7 @@ pub fn decode(bytes: &[u8], strings: &Strings) -> Facility {
         name,
         names,
         organisation,
+        organisation_id,
         sectors,
         services,
         lon,

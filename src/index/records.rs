@@ -518,7 +518,7 @@ mod tests {
     fn full(id: &str, lon: f64) -> Facility {
         let feature = serde_json::json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, 43.25]},
             "properties": {"id": id, "name": "Кризисный центр «Надежда»", "names": {"ru": "Кризисный центр «Надежда»", "en": "Nadezhda crisis centre", "kk": "«Үміт» дағдарыс орталығы"},
-                "organisation": "Union of crisis centres", "sectors": ["shelter", "psychosocial"], "services": ["emergency_shelter", "counselling"],
+                "organisation": "Union of crisis centres", "organisation_id": "union-crisis", "sectors": ["shelter", "psychosocial"], "services": ["emergency_shelter", "counselling"],
                 "address": "ул. Абая 12, Алматы", "country": "KZ", "adm1": "KZ75", "adm2": "KZ7510", "phone": "+7 727 000 00 00",
                 "opening_hours": "24/7", "languages": ["kk", "ru"], "female_staff": true, "child_friendly": true, "wheelchair_access": false,
                 "free_of_charge": true, "no_police_report_required": true, "capacity": {"beds_total": 20, "beds_available": 3, "as_of": "2026-10-01"},

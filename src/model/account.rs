@@ -15,6 +15,9 @@ pub enum Role {
     Public,
     /// Refers survivors: sees confidential facilities' exact locations and contacts.
     Caseworker,
+    /// An agency editor: sees what a caseworker sees, and proposes creations, edits and
+    /// closures of its own organisation's facilities (see `crate::coordination`).
+    Editor,
     /// Also keeps the registry: writes facilities, imports geography and population.
     Planner,
     /// Also manages accounts and reads the audit log.
@@ -23,13 +26,15 @@ pub enum Role {
 
 impl Role {
     /// The roles an account can have (everyone is public without one).
-    pub const ACCOUNT_ROLES: [Role; 3] = [Role::Caseworker, Role::Planner, Role::Admin];
+    pub const ACCOUNT_ROLES: [Role; 4] =
+        [Role::Caseworker, Role::Editor, Role::Planner, Role::Admin];
 
     /// The code, as stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Public => "public",
             Role::Caseworker => "caseworker",
+            Role::Editor => "editor",
             Role::Planner => "planner",
             Role::Admin => "admin",
         }
@@ -42,9 +47,9 @@ impl fmt::Display for Role {
     }
 }
 
-/// A role code that is not one of caseworker, planner, admin.
+/// A role code that is not one of caseworker, editor, planner, admin.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {0:?}; expected caseworker, planner or admin")]
+#[error("unknown role {0:?}; expected caseworker, editor, planner or admin")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {
@@ -72,6 +77,9 @@ pub struct Account {
     pub must_change: bool,
     /// When the account was made.
     pub created_at: DateTime<Utc>,
+    /// The organisation the account works for (required for editors): an editor
+    /// writes only its facilities.
+    pub organisation: Option<String>,
 }
 
 impl Account {
@@ -135,7 +143,9 @@ mod tests {
 
     #[test]
     fn roles_are_ordered_and_parse() {
-        assert!(Role::Public < Role::Caseworker && Role::Caseworker < Role::Planner);
+        assert!(Role::Public < Role::Caseworker && Role::Caseworker < Role::Editor);
+        assert!(Role::Editor < Role::Planner);
+        assert_eq!("editor".parse::<Role>(), Ok(Role::Editor));
         assert!(Role::Planner < Role::Admin);
         assert_eq!("planner".parse::<Role>(), Ok(Role::Planner));
         assert!("public".parse::<Role>().is_err());

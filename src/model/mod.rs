@@ -1,12 +1,15 @@
 //! The service registry's domain types: what a facility record holds, the closed
 //! vocabularies (sectors, services, statuses, languages) and the validation rules.
-//! Admin areas and settlements live here too. Nothing here knows about HTTP or storage.
+//! Admin areas, settlements, organisations, proposals and problem reports live here too. Nothing here knows about HTTP or storage.
 
 mod account;
 mod facility;
 pub mod geojson;
 mod hours;
+mod organisation;
 mod place;
+mod proposal;
+mod report;
 mod vocab;
 
 pub use account::{Account, Credential, CredentialKind, Role, UnknownRole};
@@ -16,6 +19,9 @@ pub use facility::{
     split_list,
 };
 pub use hours::{OpeningHours, OpeningHoursError};
+pub use organisation::Organisation;
 pub use place::{Area, PopulationPoint, Settlement, country_bytes};
+pub use proposal::{MAX_REASON_CHARS, Proposal, ProposalKind, ProposalStatus};
+pub use report::{MAX_REPORT_CHARS, ProblemKind, Report, ReportStatus};
 pub use vocab::parse_list;
 pub use vocab::{Language, Sector, Service, Status, VocabError};

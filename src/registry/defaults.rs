@@ -1,7 +1,8 @@
 //! The embedded default: on first start with an empty store, load `geodata/` (country
-//! and region outlines, GeoNames settlements, the demo facility set), as built into the
-//! binary or from a folder. The settlements and facilities go through the registry's
-//! imports, so they are placed in the regions (`adm1`) like any imported data.
+//! and region outlines, GeoNames settlements, the demo organisations and the demo
+//! facility set they run), as built into the binary or from a folder. The settlements
+//! and facilities go through the registry's imports, so they are placed in the regions
+//! (`adm1`) like any imported data.
 
 use crate::import::{self, RecordError};
 use crate::registry::{Registry, RegistryError};
@@ -48,6 +49,8 @@ pub struct Loaded {
     pub regions: usize,
     /// Population points loaded.
     pub settlements: usize,
+    /// Demo organisations loaded.
+    pub organisations: usize,
     /// Facilities loaded (the synthetic demo set in `geodata/`).
     pub facilities: usize,
 }
@@ -121,14 +124,43 @@ pub async fn load(registry: &Registry, source: &DefaultData) -> Result<Loaded, D
         import::FacilityFormat::Geojson,
     )
     .map_err(|e| source.invalid("facilities_demo.geojson", e))?;
+    let organisations: Vec<crate::model::Organisation> =
+        serde_json::from_slice(&source.read("organisations_demo.json")?).map_err(|e| {
+            DefaultsError::Invalid {
+                path: source.path("organisations_demo.json"),
+                first: Some(RecordError::file("organisations", e.to_string())),
+            }
+        })?;
+    if let Some((o, e)) = organisations
+        .iter()
+        .find_map(|o| o.validate().into_iter().next().map(|e| (o, e)))
+    {
+        return Err(DefaultsError::Invalid {
+            path: source.path("organisations_demo.json"),
+            first: Some(RecordError {
+                index: None,
+                id: Some(o.id.clone()),
+                field: e.field,
+                message: e.message,
+            }),
+        });
+    }
     registry.replace_areas(0, &countries, SYSTEM).await?;
     registry.replace_areas(1, &regions, SYSTEM).await?;
     let loaded = Loaded {
         countries: countries.len(),
         regions: regions.len(),
         settlements: settlements.len(),
+        organisations: organisations.len(),
         facilities: facilities.len(),
     };
+    // Before the facilities, which name them.
+    let now = crate::registry::now();
+    for mut o in organisations {
+        o.created_at = Some(now);
+        o.updated_at = Some(now);
+        registry.store().put_organisation(&o, SYSTEM).await?;
+    }
     // Through the population import, so that each settlement gets its region (`adm1`)
     // by the same rules as any imported population.
     let read = import::PopulationRead {

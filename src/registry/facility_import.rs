@@ -11,6 +11,7 @@ use crate::import::{ReadNotes, RecordError};
 use crate::model::{Facility, FieldError};
 use crate::spatial::area_index::AreaIndex;
 use crate::store::{FacilityWrites, Progress};
+use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -36,6 +37,8 @@ struct Checked {
     records: usize,
     errors: Vec<FieldError>,
     more_errors: usize,
+    /// Records naming an organisation that is not stored, by position in the input.
+    unknown_organisations: Vec<RecordError>,
 }
 
 /// What the writing pass decided, record by record.
@@ -78,6 +81,15 @@ impl Registry {
         actor: &str,
     ) -> Result<ImportSummary, RegistryError> {
         let areas = (!self.places().areas.is_empty()).then(|| Arc::new(self.area_index()));
+        // A facility may name only a stored organisation.
+        let organisations: Arc<HashSet<String>> = Arc::new(
+            self.store
+                .organisations()
+                .await?
+                .into_iter()
+                .map(|o| o.id)
+                .collect(),
+        );
 
         // 1. Check everything; nothing is written.
         let (notes, checked) = {
@@ -86,6 +98,18 @@ impl Registry {
                 let mut checked = Checked::default();
                 let notes = source(&mut |mut f| {
                     checked.records += 1;
+                    if let Some(org) = &f.organisation_id
+                        && !organisations.contains(org)
+                        && checked.unknown_organisations.len() < MAX_ERRORS
+                    {
+                        let e = super::unknown_organisation(org);
+                        checked.unknown_organisations.push(RecordError {
+                            index: Some(checked.records - 1),
+                            id: Some(f.id.clone()),
+                            field: e.field,
+                            message: e.message,
+                        });
+                    }
                     place(areas.as_deref(), &mut f);
                     for e in f.validate() {
                         if checked.errors.len() < MAX_ERRORS {
@@ -103,6 +127,9 @@ impl Registry {
             .map_err(|e| RegistryError::Aborted(format!("reading the input failed: {e}")))?
             .map_err(RegistryError::Records)?
         };
+        if !checked.unknown_organisations.is_empty() {
+            return Err(RegistryError::Records(checked.unknown_organisations));
+        }
         if !checked.errors.is_empty() {
             let mut errors = checked.errors;
             if checked.more_errors > 0 {

@@ -17,7 +17,7 @@ pub use population::PopulationImportSummary;
 
 use crate::index::ServiceIndex;
 use crate::index::records::RecordsBuilder;
-use crate::model::{Area, Facility, FieldError, Settlement};
+use crate::model::{Area, Facility, FieldError, Proposal, ProposalStatus, Settlement};
 use crate::store::{Store, StoreError};
 use arc_swap::ArcSwap;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -229,11 +229,7 @@ impl Registry {
     /// Adds a new facility (timestamps set now). A missing `country`, `adm1` or `adm2`
     /// is filled from the admin areas first, as imports do.
     pub async fn create(&self, facility: Facility, actor: &str) -> Result<Facility, RegistryError> {
-        let mut facility = self.assign_facility_areas(vec![facility]).0.remove(0);
-        check(&facility)?;
-        let now = now();
-        facility.created_at = Some(now);
-        facility.updated_at = Some(now);
+        let facility = self.prepare(facility, None).await?;
         self.store.insert_facility(&facility, actor).await?;
         self.catch_up().await?;
         Ok(facility)
@@ -242,18 +238,78 @@ impl Registry {
     /// Replaces a facility, keeping its creation time; missing codes are filled from the
     /// admin areas as on [`Registry::create`].
     pub async fn update(&self, facility: Facility, actor: &str) -> Result<Facility, RegistryError> {
-        let mut facility = self.assign_facility_areas(vec![facility]).0.remove(0);
-        check(&facility)?;
         let existing = self
             .store
             .facility(&facility.id)
             .await?
             .ok_or_else(|| StoreError::NotFound(facility.id.clone()))?;
-        facility.created_at = existing.created_at;
-        facility.updated_at = Some(now());
+        let facility = self.prepare(facility, Some(&existing)).await?;
         self.store.update_facility(&facility, actor).await?;
         self.catch_up().await?;
         Ok(facility)
+    }
+
+    /// A record as a write would store it, without writing: missing codes filled from
+    /// the admin areas, validated (its `organisation_id` must name a stored
+    /// organisation), created now or when `existing` was, updated now.
+    pub async fn prepare(
+        &self,
+        facility: Facility,
+        existing: Option<&Facility>,
+    ) -> Result<Facility, RegistryError> {
+        let mut facility = self.assign_facility_areas(vec![facility]).0.remove(0);
+        let mut errors = facility.validate();
+        if let Some(id) = &facility.organisation_id
+            && self.store.organisation(id).await?.is_none()
+        {
+            errors.push(unknown_organisation(id));
+        }
+        if !errors.is_empty() {
+            return Err(RegistryError::Invalid(errors));
+        }
+        let now = now();
+        facility.created_at = existing.map_or(Some(now), |e| e.created_at);
+        facility.updated_at = Some(now);
+        Ok(facility)
+    }
+
+    /// Records an agency editor's proposal (see [`Store::add_proposal`]); with
+    /// `publish` its record is written at once, through the change log like every
+    /// write. Returns the proposal's number.
+    pub async fn propose(
+        &self,
+        proposal: &Proposal,
+        publish: bool,
+        actor: &str,
+    ) -> Result<i64, RegistryError> {
+        let id = self.store.add_proposal(proposal, publish, actor).await?;
+        if publish {
+            self.catch_up().await?;
+        }
+        Ok(id)
+    }
+
+    /// Decides a proposal (see [`Store::decide_proposal`]); `write` (an approval) is
+    /// stored in the same transaction and reaches every instance through the change
+    /// log, like every write.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn decide(
+        &self,
+        id: i64,
+        from: ProposalStatus,
+        to: ProposalStatus,
+        reason: Option<&str>,
+        write: Option<&Facility>,
+        action: &str,
+        actor: &str,
+    ) -> Result<(), RegistryError> {
+        self.store
+            .decide_proposal(id, from, to, reason, write, action, actor)
+            .await?;
+        if write.is_some() {
+            self.catch_up().await?;
+        }
+        Ok(())
     }
 
     /// Removes a facility.
@@ -287,13 +343,12 @@ impl Registry {
     }
 }
 
-fn check(facility: &Facility) -> Result<(), RegistryError> {
-    let errors = facility.validate();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(RegistryError::Invalid(errors))
-    }
+/// The error of an `organisation_id` that names no stored organisation.
+fn unknown_organisation(id: &str) -> FieldError {
+    FieldError::new(
+        "organisation_id",
+        format!("no organisation with id {id:?} (see GET /api/organisations)"),
+    )
 }
 
 /// Equal in everything but the bookkeeping timestamps.

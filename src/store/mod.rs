@@ -14,7 +14,10 @@ mod sqlite;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
-use crate::model::{Account, Area, Credential, Facility, Settlement};
+use crate::model::{
+    Account, Area, Credential, Facility, Organisation, Proposal, ProposalStatus, Report,
+    ReportStatus, Settlement,
+};
 use async_trait::async_trait;
 use std::path::Path;
 use std::sync::Arc;
@@ -31,6 +34,32 @@ pub enum StoreError {
     /// A record with that id exists already.
     #[error("a facility with id {0:?} exists already")]
     Conflict(String),
+    /// No organisation with that id.
+    #[error("no organisation with id {0:?}")]
+    NoOrganisation(String),
+    /// No proposal with that number.
+    #[error("no proposal {0}")]
+    NoProposal(i64),
+    /// The proposal has been decided already.
+    #[error("proposal {id} is {status} already")]
+    Decided {
+        /// The proposal.
+        id: i64,
+        /// Where it stands.
+        status: ProposalStatus,
+    },
+    /// The facility changed since the proposal was made: deciding on it would undo
+    /// someone else's write.
+    #[error(
+        "facility {0:?} changed since the proposal was made; reject it and propose again on the current record"
+    )]
+    Stale(String),
+    /// No problem report with that number.
+    #[error("no report {0}")]
+    NoReport(i64),
+    /// The report is not open any more.
+    #[error("report {0} is resolved or dismissed already")]
+    ReportClosed(i64),
     /// A stored record could not be read back.
     #[error("stored record {id:?} is unreadable: {reason}")]
     Corrupt {
@@ -236,6 +265,77 @@ pub trait Store: Send + Sync {
     async fn revoke_tokens(&self, username: &str, actor: &str) -> Result<u64, StoreError>;
     /// Audit entries after `after_id`, oldest first, at most `limit`.
     async fn audit_log(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Every organisation, by id.
+    async fn organisations(&self) -> Result<Vec<Organisation>, StoreError>;
+    /// One organisation.
+    async fn organisation(&self, id: &str) -> Result<Option<Organisation>, StoreError>;
+    /// Creates or replaces an organisation (audited as `organisation.create` or
+    /// `organisation.update`).
+    async fn put_organisation(
+        &self,
+        organisation: &Organisation,
+        actor: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Records a proposal (its `id` is ignored; the stored number is returned), audited
+    /// as `proposal.submit`. With `publish` (a trusted organisation) its `after` record
+    /// is written in the same transaction (audited as a facility write) and the proposal
+    /// is stored as `published`. A creation of an existing id is a
+    /// [`StoreError::Conflict`], a change of a missing one [`StoreError::NotFound`].
+    async fn add_proposal(
+        &self,
+        proposal: &Proposal,
+        publish: bool,
+        actor: &str,
+    ) -> Result<i64, StoreError>;
+    /// Proposals, newest first, of one status and/or organisation.
+    async fn proposals(
+        &self,
+        status: Option<ProposalStatus>,
+        organisation: Option<&str>,
+    ) -> Result<Vec<Proposal>, StoreError>;
+    /// One proposal.
+    async fn proposal(&self, id: i64) -> Result<Option<Proposal>, StoreError>;
+    /// Decides proposal `id`, which must still be `from` ([`StoreError::Decided`]
+    /// otherwise): sets `to`, the reason and who decided, audited as `action`. With
+    /// `write`, that facility record is written in the same transaction (through the
+    /// same write as every facility, so the change log carries it to every instance);
+    /// it is refused with [`StoreError::Stale`] when the stored record no longer equals
+    /// the proposal's `before` (timestamps aside).
+    #[allow(clippy::too_many_arguments)]
+    async fn decide_proposal(
+        &self,
+        id: i64,
+        from: ProposalStatus,
+        to: ProposalStatus,
+        reason: Option<&str>,
+        write: Option<&Facility>,
+        action: &str,
+        actor: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Stores a problem report (its `id` is ignored; the stored number is returned),
+    /// audited as `report.create` by `actor`.
+    async fn add_report(&self, report: &Report, actor: &str) -> Result<i64, StoreError>;
+    /// Problem reports, newest first, of one status and/or organisation.
+    async fn reports(
+        &self,
+        status: Option<ReportStatus>,
+        organisation: Option<&str>,
+    ) -> Result<Vec<Report>, StoreError>;
+    /// One problem report.
+    async fn report(&self, id: i64) -> Result<Option<Report>, StoreError>;
+    /// Resolves or dismisses an open report ([`StoreError::ReportClosed`] otherwise),
+    /// audited as `report.resolve` or `report.dismiss`.
+    async fn decide_report(
+        &self,
+        id: i64,
+        to: ReportStatus,
+        note: Option<&str>,
+        actor: &str,
+    ) -> Result<(), StoreError>;
+
     /// A watch that wakes when any process may have changed the data. Listening starts
     /// before this returns, so a catch-up after it misses nothing.
     async fn watch(&self) -> Result<Box<dyn ChangeWatch>, StoreError>;
@@ -360,6 +460,115 @@ impl AreaRow {
 }
 
 fn settlement_from_doc(id: &str, doc: &str) -> Result<Settlement, StoreError> {
+    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt {
+        id: id.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Equal in everything but the bookkeeping timestamps.
+fn same_facility(a: &Facility, b: &Facility) -> bool {
+    let strip = |f: &Facility| Facility {
+        created_at: None,
+        updated_at: None,
+        ..f.clone()
+    };
+    strip(a) == strip(b)
+}
+
+/// The row form of a proposal shared by both backends.
+struct ProposalRow {
+    id: i64,
+    facility_id: String,
+    organisation: String,
+    proposer: String,
+    kind: String,
+    status: String,
+    before: Option<String>,
+    after: String,
+    reason: Option<String>,
+    decided_by: Option<String>,
+    created_at: String,
+    decided_at: Option<String>,
+}
+
+impl ProposalRow {
+    fn into_proposal(self) -> Result<Proposal, StoreError> {
+        let id = format!("proposal {}", self.id);
+        let corrupt = |reason: String| StoreError::Corrupt {
+            id: id.clone(),
+            reason,
+        };
+        Ok(Proposal {
+            id: self.id,
+            kind: self.kind.parse().map_err(corrupt)?,
+            status: self.status.parse().map_err(corrupt)?,
+            before: self
+                .before
+                .as_deref()
+                .map(|d| facility_from_doc(&self.facility_id, d))
+                .transpose()?,
+            after: facility_from_doc(&self.facility_id, &self.after)?,
+            created_at: parse_time(&self.created_at).map_err(corrupt)?,
+            decided_at: self
+                .decided_at
+                .as_deref()
+                .map(parse_time)
+                .transpose()
+                .map_err(corrupt)?,
+            facility_id: self.facility_id,
+            organisation_id: self.organisation,
+            proposer: self.proposer,
+            reason: self.reason,
+            decided_by: self.decided_by,
+        })
+    }
+}
+
+/// The row form of a problem report shared by both backends.
+struct ReportRow {
+    id: i64,
+    facility_id: String,
+    organisation: Option<String>,
+    kind: String,
+    text: String,
+    status: String,
+    note: Option<String>,
+    decided_by: Option<String>,
+    created_at: String,
+    decided_at: Option<String>,
+}
+
+impl ReportRow {
+    fn into_report(self) -> Result<Report, StoreError> {
+        let id = format!("report {}", self.id);
+        let corrupt = |reason: String| StoreError::Corrupt {
+            id: id.clone(),
+            reason,
+        };
+        Ok(Report {
+            id: self.id,
+            kind: crate::model::ProblemKind::parse(&self.kind)
+                .ok_or_else(|| corrupt(format!("kind {:?}", self.kind)))?,
+            status: ReportStatus::parse(&self.status)
+                .ok_or_else(|| corrupt(format!("status {:?}", self.status)))?,
+            created_at: parse_time(&self.created_at).map_err(corrupt)?,
+            decided_at: self
+                .decided_at
+                .as_deref()
+                .map(parse_time)
+                .transpose()
+                .map_err(corrupt)?,
+            facility_id: self.facility_id,
+            organisation_id: self.organisation,
+            text: self.text,
+            note: self.note,
+            decided_by: self.decided_by,
+        })
+    }
+}
+
+fn organisation_from_doc(id: &str, doc: &str) -> Result<Organisation, StoreError> {
     serde_json::from_str(doc).map_err(|e| StoreError::Corrupt {
         id: id.to_string(),
         reason: e.to_string(),

@@ -2,12 +2,16 @@
 //! `NOTIFY tirek_changes` on every write (see `migrations/postgres`); [`PgWatch`]
 //! listens on a connection of its own.
 
-use super::sql::{BULK_ROWS, SELECT_ACCOUNT, UPSERT_FACILITIES};
+use super::sql::{BULK_ROWS, PROPOSAL_COLUMNS, REPORT_COLUMNS, SELECT_ACCOUNT, UPSERT_FACILITIES};
 use super::{
-    AreaRow, AuditEntry, Change, ChangeWatch, FacilityRow, Store, StoreError, facility_from_doc,
-    now_text, parse_time, settlement_from_doc,
+    AreaRow, AuditEntry, Change, ChangeWatch, FacilityRow, ProposalRow, ReportRow, Store,
+    StoreError, facility_from_doc, now_text, organisation_from_doc, parse_time, same_facility,
+    settlement_from_doc,
 };
-use crate::model::{Account, Area, Credential, CredentialKind, Facility, Settlement};
+use crate::model::{
+    Account, Area, Credential, CredentialKind, Facility, Organisation, Proposal, ProposalStatus,
+    Report, ReportStatus, Settlement,
+};
 use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::{PgPool, QueryBuilder, Row, Transaction};

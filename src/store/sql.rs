@@ -21,8 +21,14 @@ pub(super) const UPSERT_FACILITIES: (&str, &str) = (
 pub(super) const BULK_ROWS: usize = 500;
 
 /// One account by name.
-pub(super) const SELECT_ACCOUNT: &str =
-    "SELECT username, role, password_hash, must_change, created_at FROM users WHERE username = $1";
+pub(super) const SELECT_ACCOUNT: &str = "SELECT username, role, password_hash, must_change, created_at, organisation FROM users WHERE username = $1";
+
+/// Problem reports' columns, in the order [`ReportRow`](super::ReportRow) takes them.
+pub(super) const REPORT_COLUMNS: &str =
+    "id, facility_id, organisation, kind, text, status, note, decided_by, created_at, decided_at";
+
+/// Proposals' columns, in the order [`ProposalRow`](super::ProposalRow) takes them.
+pub(super) const PROPOSAL_COLUMNS: &str = "id, facility_id, organisation, proposer, kind, status, before, after, reason, decided_by, created_at, decided_at";
 
 /// Writes the change-log helpers and `impl Store` for one backend.
 ///
@@ -202,7 +208,7 @@ macro_rules! sql_backend {
             after: Option<&Account>,
         ) -> Result<(), StoreError> {
             let public = |a: &Account| {
-                serde_json::json!({"username": a.username, "role": a.role, "must_change": a.must_change}).to_string()
+                serde_json::json!({"username": a.username, "role": a.role, "must_change": a.must_change, "organisation": a.organisation}).to_string()
             };
             audit(tx, actor, action, ("user", username), before.map(public), after.map(public)).await
         }
@@ -228,6 +234,7 @@ macro_rules! sql_backend {
                 password_hash: r.get("password_hash"),
                 must_change: r.get("must_change"),
                 created_at: parse_time(&created).map_err(corrupt)?,
+                organisation: r.get("organisation"),
                 username,
             })
         }
@@ -249,6 +256,51 @@ macro_rules! sql_backend {
                 self.tx.commit().await?;
                 Ok(())
             }
+        }
+
+        fn proposal_from_row(r: &<$db as sqlx::Database>::Row) -> Result<Proposal, StoreError> {
+            ProposalRow {
+                id: r.get("id"),
+                facility_id: r.get("facility_id"),
+                organisation: r.get("organisation"),
+                proposer: r.get("proposer"),
+                kind: r.get("kind"),
+                status: r.get("status"),
+                before: r.get("before"),
+                after: r.get("after"),
+                reason: r.get("reason"),
+                decided_by: r.get("decided_by"),
+                created_at: r.get("created_at"),
+                decided_at: r.get("decided_at"),
+            }
+            .into_proposal()
+        }
+
+        fn report_from_row(r: &<$db as sqlx::Database>::Row) -> Result<Report, StoreError> {
+            ReportRow {
+                id: r.get("id"),
+                facility_id: r.get("facility_id"),
+                organisation: r.get("organisation"),
+                kind: r.get("kind"),
+                text: r.get("text"),
+                status: r.get("status"),
+                note: r.get("note"),
+                decided_by: r.get("decided_by"),
+                created_at: r.get("created_at"),
+                decided_at: r.get("decided_at"),
+            }
+            .into_report()
+        }
+
+        async fn organisation_in(
+            tx: &mut Transaction<'_, $db>,
+            id: &str,
+        ) -> Result<Option<String>, StoreError> {
+            let row = sqlx::query("SELECT doc FROM organisations WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            Ok(row.map(|r| r.get("doc")))
         }
 
         #[async_trait]
@@ -502,7 +554,7 @@ macro_rules! sql_backend {
             }
 
             async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
-                let rows = sqlx::query("SELECT username, role, password_hash, must_change, created_at FROM users ORDER BY username")
+                let rows = sqlx::query("SELECT username, role, password_hash, must_change, created_at, organisation FROM users ORDER BY username")
                     .fetch_all(&self.pool)
                     .await?;
                 rows.iter().map(account_from_row).collect()
@@ -521,21 +573,27 @@ macro_rules! sql_backend {
                 let mut tx = self.pool.begin().await?;
                 let before = account_in(&mut tx, &account.username).await?;
                 sqlx::query(
-                    "INSERT INTO users (username, role, password_hash, must_change, created_at) VALUES ($1, $2, $3, $4, $5)
+                    "INSERT INTO users (username, role, password_hash, must_change, created_at, organisation) VALUES ($1, $2, $3, $4, $5, $6)
                      ON CONFLICT (username) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash,
-                       must_change = excluded.must_change",
+                       must_change = excluded.must_change, organisation = excluded.organisation",
                 )
                 .bind(&account.username)
                 .bind(account.role.as_str())
                 .bind(&account.password_hash)
                 .bind(account.must_change)
                 .bind(crate::model::format_timestamp(&account.created_at))
+                .bind(&account.organisation)
                 .execute(&mut *tx)
                 .await?;
-                // A new password (or role) ends every session signed in with the old one and
-                // revokes every API token issued under it.
+                // A new password, role or organisation ends every session signed in with the
+                // old one and revokes every API token issued under it: what a credential may
+                // do was decided under the old ones.
                 let mut revoked = 0;
-                if before.as_ref().is_some_and(|b| b.password_hash != account.password_hash || b.role != account.role) {
+                if before.as_ref().is_some_and(|b| {
+                    b.password_hash != account.password_hash
+                        || b.role != account.role
+                        || b.organisation != account.organisation
+                }) {
                     sqlx::query("DELETE FROM credentials WHERE username = $1 AND kind = 'session'")
                         .bind(&account.username)
                         .execute(&mut *tx)
@@ -656,6 +714,256 @@ macro_rules! sql_backend {
                         after: r.get("after"),
                     })
                     .collect())
+            }
+
+            async fn organisations(&self) -> Result<Vec<Organisation>, StoreError> {
+                let rows = sqlx::query("SELECT id, doc FROM organisations ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| organisation_from_doc(r.get("id"), r.get("doc")))
+                    .collect()
+            }
+
+            async fn organisation(&self, id: &str) -> Result<Option<Organisation>, StoreError> {
+                let row = sqlx::query("SELECT doc FROM organisations WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| organisation_from_doc(id, r.get("doc"))).transpose()
+            }
+
+            async fn put_organisation(&self, organisation: &Organisation, actor: &str) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let before = organisation_in(&mut tx, &organisation.id).await?;
+                let doc = serde_json::to_string(organisation).unwrap_or_default();
+                sqlx::query(
+                    "INSERT INTO organisations (id, doc, trusted, updated_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, trusted = excluded.trusted, updated_at = excluded.updated_at",
+                )
+                .bind(&organisation.id)
+                .bind(&doc)
+                .bind(organisation.trusted)
+                .bind(now_text())
+                .execute(&mut *tx)
+                .await?;
+                let action = if before.is_some() { "organisation.update" } else { "organisation.create" };
+                audit(&mut tx, actor, action, ("organisation", &organisation.id), before, Some(doc)).await?;
+                log_change(&mut tx, "organisation", &organisation.id, "upsert").await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn add_proposal(&self, proposal: &Proposal, publish: bool, actor: &str) -> Result<i64, StoreError> {
+                use crate::model::ProposalKind;
+                let mut tx = self.pool.begin().await?;
+                let id = &proposal.facility_id;
+                let stored = facility_doc(&mut tx, id).await?;
+                match (proposal.kind, stored.is_some()) {
+                    (ProposalKind::Create, true) => return Err(StoreError::Conflict(id.clone())),
+                    (ProposalKind::Update | ProposalKind::Close, false) => {
+                        return Err(StoreError::NotFound(id.clone()));
+                    }
+                    _ => {}
+                }
+                if publish {
+                    upsert(&mut tx, &proposal.after, actor).await?;
+                }
+                let status = if publish { ProposalStatus::Published } else { ProposalStatus::Pending };
+                let before = proposal.before.as_ref().map(|f| serde_json::to_string(f).unwrap_or_default());
+                let after = serde_json::to_string(&proposal.after).unwrap_or_default();
+                let row = sqlx::query(
+                    "INSERT INTO proposals (facility_id, organisation, proposer, kind, status, before, after, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(id)
+                .bind(&proposal.organisation_id)
+                .bind(&proposal.proposer)
+                .bind(proposal.kind.as_str())
+                .bind(status.as_str())
+                .bind(&before)
+                .bind(&after)
+                .bind(crate::model::format_timestamp(&proposal.created_at))
+                .fetch_one(&mut *tx)
+                .await?;
+                let number: i64 = row.get("id");
+                let action = if publish { "proposal.publish" } else { "proposal.submit" };
+                audit(&mut tx, actor, action, ("proposal", &number.to_string()), before, Some(after)).await?;
+                tx.commit().await?;
+                Ok(number)
+            }
+
+            async fn proposals(&self, status: Option<ProposalStatus>, organisation: Option<&str>) -> Result<Vec<Proposal>, StoreError> {
+                let mut query = QueryBuilder::<$db>::new(format!("SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE 1 = 1"));
+                if let Some(status) = status {
+                    query.push(" AND status = ").push_bind(status.as_str());
+                }
+                if let Some(organisation) = organisation {
+                    query.push(" AND organisation = ").push_bind(organisation.to_string());
+                }
+                query.push(" ORDER BY id DESC");
+                let rows = query.build().fetch_all(&self.pool).await?;
+                rows.iter().map(proposal_from_row).collect()
+            }
+
+            async fn proposal(&self, id: i64) -> Result<Option<Proposal>, StoreError> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE id = $1")))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| proposal_from_row(&r)).transpose()
+            }
+
+            async fn decide_proposal(
+                &self,
+                id: i64,
+                from: ProposalStatus,
+                to: ProposalStatus,
+                reason: Option<&str>,
+                write: Option<&Facility>,
+                action: &str,
+                actor: &str,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE id = $1")))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NoProposal(id))?;
+                let proposal = proposal_from_row(&row)?;
+                // Conditional on the status read, so that of two coordinators deciding
+                // at once exactly one succeeds (PostgreSQL re-checks the condition after
+                // the other's commit; SQLite writers are serialised).
+                let decided = sqlx::query(
+                    "UPDATE proposals SET status = $1, reason = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = $6",
+                )
+                .bind(to.as_str())
+                .bind(reason)
+                .bind(actor)
+                .bind(now_text())
+                .bind(id)
+                .bind(from.as_str())
+                .execute(&mut *tx)
+                .await?;
+                if proposal.status != from || decided.rows_affected() != 1 {
+                    // Not while holding the transaction (SQLite in memory has one connection).
+                    drop(tx);
+                    let status = match self.proposal(id).await {
+                        Ok(Some(p)) => p.status,
+                        _ => proposal.status,
+                    };
+                    return Err(StoreError::Decided { id, status });
+                }
+                if let Some(facility) = write {
+                    let current = facility_doc(&mut tx, &facility.id)
+                        .await?
+                        .map(|doc| facility_from_doc(&facility.id, &doc))
+                        .transpose()?;
+                    let unchanged = match (&current, &proposal.before) {
+                        (None, None) => true,
+                        (Some(now), Some(then)) => same_facility(now, then),
+                        _ => false,
+                    };
+                    if !unchanged {
+                        return Err(StoreError::Stale(facility.id.clone()));
+                    }
+                    upsert(&mut tx, facility, actor).await?;
+                }
+                let after = serde_json::json!({
+                    "facility_id": proposal.facility_id,
+                    "organisation": proposal.organisation_id,
+                    "proposer": proposal.proposer,
+                    "kind": proposal.kind,
+                    "status": to,
+                    "reason": reason,
+                })
+                .to_string();
+                let before = serde_json::json!({"status": proposal.status}).to_string();
+                audit(&mut tx, actor, action, ("proposal", &id.to_string()), Some(before), Some(after)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn add_report(&self, report: &Report, actor: &str) -> Result<i64, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(
+                    "INSERT INTO reports (facility_id, organisation, kind, text, status, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(&report.facility_id)
+                .bind(&report.organisation_id)
+                .bind(report.kind.as_str())
+                .bind(&report.text)
+                .bind(ReportStatus::Open.as_str())
+                .bind(crate::model::format_timestamp(&report.created_at))
+                .fetch_one(&mut *tx)
+                .await?;
+                let number: i64 = row.get("id");
+                let after = serde_json::json!({
+                    "facility_id": report.facility_id,
+                    "organisation": report.organisation_id,
+                    "kind": report.kind,
+                    "text": report.text,
+                })
+                .to_string();
+                audit(&mut tx, actor, "report.create", ("report", &number.to_string()), None, Some(after)).await?;
+                tx.commit().await?;
+                Ok(number)
+            }
+
+            async fn reports(&self, status: Option<ReportStatus>, organisation: Option<&str>) -> Result<Vec<Report>, StoreError> {
+                let mut query = QueryBuilder::<$db>::new(format!("SELECT {REPORT_COLUMNS} FROM reports WHERE 1 = 1"));
+                if let Some(status) = status {
+                    query.push(" AND status = ").push_bind(status.as_str());
+                }
+                if let Some(organisation) = organisation {
+                    query.push(" AND organisation = ").push_bind(organisation.to_string());
+                }
+                query.push(" ORDER BY id DESC");
+                let rows = query.build().fetch_all(&self.pool).await?;
+                rows.iter().map(report_from_row).collect()
+            }
+
+            async fn report(&self, id: i64) -> Result<Option<Report>, StoreError> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1")))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| report_from_row(&r)).transpose()
+            }
+
+            async fn decide_report(&self, id: i64, to: ReportStatus, note: Option<&str>, actor: &str) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1")))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NoReport(id))?;
+                let report = report_from_row(&row)?;
+                // Conditional on still being open: of two deciding at once, one wins.
+                let done = sqlx::query(
+                    "UPDATE reports SET status = $1, note = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = $6",
+                )
+                .bind(to.as_str())
+                .bind(note)
+                .bind(actor)
+                .bind(now_text())
+                .bind(id)
+                .bind(ReportStatus::Open.as_str())
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::ReportClosed(id));
+                }
+                let action = match to {
+                    ReportStatus::Dismissed => "report.dismiss",
+                    _ => "report.resolve",
+                };
+                let before = serde_json::json!({"status": report.status, "facility_id": report.facility_id}).to_string();
+                let after = serde_json::json!({"status": to, "note": note, "facility_id": report.facility_id}).to_string();
+                audit(&mut tx, actor, action, ("report", &id.to_string()), Some(before), Some(after)).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn watch(&self) -> Result<Box<dyn super::ChangeWatch>, StoreError> {

@@ -1,11 +1,15 @@
 //! The embedded default backend: one SQLite file (WAL mode) in the data directory.
 
-use super::sql::{BULK_ROWS, SELECT_ACCOUNT, UPSERT_FACILITIES};
+use super::sql::{BULK_ROWS, PROPOSAL_COLUMNS, REPORT_COLUMNS, SELECT_ACCOUNT, UPSERT_FACILITIES};
 use super::{
-    AreaRow, AuditEntry, Change, FacilityRow, Store, StoreError, facility_from_doc, now_text,
-    parse_time, settlement_from_doc,
+    AreaRow, AuditEntry, Change, FacilityRow, ProposalRow, ReportRow, Store, StoreError,
+    facility_from_doc, now_text, organisation_from_doc, parse_time, same_facility,
+    settlement_from_doc,
 };
-use crate::model::{Account, Area, Credential, CredentialKind, Facility, Settlement};
+use crate::model::{
+    Account, Area, Credential, CredentialKind, Facility, Organisation, Proposal, ProposalStatus,
+    Report, ReportStatus, Settlement,
+};
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{QueryBuilder, Row, SqlitePool, Transaction};

@@ -4,7 +4,7 @@
 //! path, method, status and content type. The document itself must describe each JSON
 //! response body by a named schema, not a bare object.
 
-use crate::support::{ADMIN_TOKEN, CASEWORKER_TOKEN, TOKEN, TestApp};
+use crate::support::{ADMIN_TOKEN, CASEWORKER_TOKEN, EDITOR_TOKEN, TOKEN, TestApp};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -91,6 +91,17 @@ async fn app_on_default_data() -> TestApp {
     app
 }
 
+/// An agency editor of `demo-kz-health` with [`EDITOR_TOKEN`].
+async fn tirek_support_editor(app: &TestApp) {
+    crate::support::register_editor(
+        app.state.registry.store().as_ref(),
+        "editor",
+        Some("demo-kz-health"),
+        EDITOR_TOKEN,
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn answers_validate_against_the_documented_schemas() {
     let app = app_on_default_data().await;
@@ -107,6 +118,11 @@ async fn answers_validate_against_the_documented_schemas() {
          "properties": {"id": "bad", "name": "x", "sectors": ["nope"], "country": "KZ"}}]});
     let good_import = json!({"type": "FeatureCollection", "features": [new_feature.clone()]});
     let batch = json!({"points": [{"id": "a", "lon": 69.6, "lat": 42.3}, {"id": "b", "lon": 74.6, "lat": 42.87}]});
+    // An agency editor of the demo health department that runs demo-kz-health-001.
+    tirek_support_editor(&app).await;
+    let mut theirs = index.get("demo-kz-health-001").unwrap().to_feature();
+    theirs["properties"]["name"] = json!("Renamed by its agency");
+    let org = json!({"id": "schema-org", "names": {"en": "Agency", "ru": "Агентство"}, "sectors": ["legal"], "country": "KZ"});
     let cases = vec![
         case("GET", "/healthz", "/healthz", 200),
         case("GET", "/api/meta", "/api/meta", 200),
@@ -187,6 +203,117 @@ async fn answers_validate_against_the_documented_schemas() {
         case("GET", "/api/audit", "/api/audit?limit=5", 200).by(ADMIN_TOKEN),
         case("GET", "/api/audit", "/api/audit", 401),
         case("DELETE", "/api/facilities/{id}", "/api/facilities/schema-test-1", 204).by(TOKEN),
+        case("GET", "/api/organisations", "/api/organisations", 200),
+        case("GET", "/api/organisations/{id}", "/api/organisations/demo-kz-health", 200),
+        case("GET", "/api/organisations/{id}", "/api/organisations/nope", 404),
+        case("POST", "/api/organisations", "/api/organisations", 201).by(TOKEN).with(org.to_string(), "application/json"),
+        case("POST", "/api/organisations", "/api/organisations", 401).with(org.to_string(), "application/json"),
+        case("POST", "/api/organisations", "/api/organisations", 403)
+            .by(CASEWORKER_TOKEN)
+            .with(org.to_string(), "application/json"),
+        case("POST", "/api/organisations", "/api/organisations", 409).by(TOKEN).with(org.to_string(), "application/json"),
+        case("POST", "/api/organisations", "/api/organisations", 422)
+            .by(TOKEN)
+            .with(org.to_string().replace("schema-org", "Bad Id"), "application/json"),
+        case("PUT", "/api/organisations/{id}", "/api/organisations/schema-org", 200)
+            .by(TOKEN)
+            .with(org.to_string().replace("\"KZ\"", "\"KZ\", \"trusted\": true"), "application/json"),
+        case("PUT", "/api/organisations/{id}", "/api/organisations/nope", 404)
+            .by(TOKEN)
+            .with(org.to_string().replace("schema-org", "nope"), "application/json"),
+        // An agency editor's writes are proposals 1, 2, 3.
+        case("PUT", "/api/facilities/{id}", "/api/facilities/demo-kz-health-001", 202)
+            .by(EDITOR_TOKEN)
+            .with(theirs.to_string(), "application/json"),
+        case("POST", "/api/facilities", "/api/facilities", 202)
+            .by(EDITOR_TOKEN)
+            .with(new_feature.to_string().replace("schema-test-1", "schema-test-2"), "application/json"),
+        case("DELETE", "/api/facilities/{id}", "/api/facilities/demo-kz-health-001", 202).by(EDITOR_TOKEN),
+        case("DELETE", "/api/facilities/{id}", "/api/facilities/demo-kz-police-001", 403).by(EDITOR_TOKEN),
+        case("GET", "/api/proposals", "/api/proposals?status=pending", 200).by(TOKEN),
+        case("GET", "/api/proposals", "/api/proposals", 200).by(EDITOR_TOKEN),
+        case("GET", "/api/proposals", "/api/proposals", 401),
+        case("GET", "/api/proposals", "/api/proposals", 403).by(CASEWORKER_TOKEN),
+        case("GET", "/api/proposals", "/api/proposals?status=x", 400).by(TOKEN),
+        case("GET", "/api/proposals/{id}", "/api/proposals/1", 200).by(TOKEN),
+        case("GET", "/api/proposals/{id}", "/api/proposals/99", 404).by(TOKEN),
+        case("POST", "/api/proposals/{id}/approve", "/api/proposals/1/approve", 403)
+            .by(EDITOR_TOKEN)
+            .with("{}", "application/json"),
+        case("POST", "/api/proposals/{id}/approve", "/api/proposals/1/approve", 401).with("{}", "application/json"),
+        case("POST", "/api/proposals/{id}/approve", "/api/proposals/1/approve", 200)
+            .by(TOKEN)
+            .with(r#"{"reason": "checked"}"#, "application/json"),
+        case("POST", "/api/proposals/{id}/approve", "/api/proposals/1/approve", 409)
+            .by(TOKEN)
+            .with("{}", "application/json"),
+        case("POST", "/api/proposals/{id}/approve", "/api/proposals/99/approve", 404)
+            .by(TOKEN)
+            .with("{}", "application/json"),
+        case("POST", "/api/proposals/{id}/reject", "/api/proposals/2/reject", 422)
+            .by(TOKEN)
+            .with("{}", "application/json"),
+        case("POST", "/api/proposals/{id}/reject", "/api/proposals/2/reject", 200)
+            .by(TOKEN)
+            .with(r#"{"reason": "a duplicate"}"#, "application/json"),
+        case("POST", "/api/proposals/{id}/reject", "/api/proposals/2/reject", 409)
+            .by(TOKEN)
+            .with(r#"{"reason": "again"}"#, "application/json"),
+        case("POST", "/api/proposals/{id}/reject", "/api/proposals/3/reject", 403)
+            .by(CASEWORKER_TOKEN)
+            .with(r#"{"reason": "x"}"#, "application/json"),
+        case("POST", "/api/proposals/{id}/reject", "/api/proposals/3/reject", 401).with(r#"{"reason": "x"}"#, "application/json"),
+        case("GET", "/api/organisations/{id}/due", "/api/organisations/demo-kz-health/due", 200).by(EDITOR_TOKEN),
+        case("GET", "/api/organisations/{id}/due", "/api/organisations/demo-kz-police/due", 403).by(EDITOR_TOKEN),
+        case("GET", "/api/organisations/{id}/due", "/api/organisations/nope/due", 404).by(TOKEN),
+        case("GET", "/api/organisations/{id}/due", "/api/organisations/nope/due", 401),
+        case("POST", "/api/organisations/{id}/verify", "/api/organisations/demo-kz-health/verify", 200)
+            .by(EDITOR_TOKEN)
+            .with("{}", "application/json"),
+        case("POST", "/api/organisations/{id}/verify", "/api/organisations/demo-kz-police/verify", 403)
+            .by(EDITOR_TOKEN)
+            .with("{}", "application/json"),
+        case("POST", "/api/organisations/{id}/verify", "/api/organisations/demo-kz-health/verify", 404)
+            .by(EDITOR_TOKEN)
+            .with(r#"{"ids": ["nope"]}"#, "application/json"),
+        case("POST", "/api/organisations/{id}/verify", "/api/organisations/demo-kz-health/verify", 401)
+            .with("{}", "application/json"),
+        case("GET", "/api/freshness", "/api/freshness", 200).by(TOKEN),
+        case("GET", "/api/freshness", "/api/freshness?format=csv", 200).by(TOKEN),
+        case("GET", "/api/freshness", "/api/freshness?format=xml", 400).by(TOKEN),
+        case("GET", "/api/freshness", "/api/freshness", 401),
+        case("GET", "/api/freshness", "/api/freshness", 403).by(EDITOR_TOKEN),
+        case("POST", "/api/facilities/{id}/reports", "/api/facilities/demo-kz-health-002/reports", 202)
+            .with(r#"{"kind": "wrong_phone", "text": "no answer"}"#, "application/json"),
+        case("POST", "/api/facilities/{id}/reports", "/api/facilities/demo-kz-health-002/reports", 202)
+            .with(r#"{"kind": "closed"}"#, "application/json"),
+        case("POST", "/api/facilities/{id}/reports", "/api/facilities/demo-kz-health-002/reports", 400)
+            .with(r#"{"kind": "burnt"}"#, "application/json"),
+        case("POST", "/api/facilities/{id}/reports", "/api/facilities/nope/reports", 404)
+            .with(r#"{"kind": "moved"}"#, "application/json"),
+        case("POST", "/api/facilities/{id}/reports", "/api/facilities/demo-kz-health-002/reports", 422)
+            .with(json!({"kind": "other", "text": "x".repeat(501)}).to_string(), "application/json"),
+        case("GET", "/api/reports", "/api/reports?status=open", 200).by(TOKEN),
+        case("GET", "/api/reports", "/api/reports", 200).by(EDITOR_TOKEN),
+        case("GET", "/api/reports", "/api/reports?status=x", 400).by(TOKEN),
+        case("GET", "/api/reports", "/api/reports", 401),
+        case("GET", "/api/reports", "/api/reports", 403).by(CASEWORKER_TOKEN),
+        case("POST", "/api/reports/{id}/resolve", "/api/reports/1/resolve", 401).with("{}", "application/json"),
+        case("POST", "/api/reports/{id}/resolve", "/api/reports/1/resolve", 403)
+            .by(CASEWORKER_TOKEN)
+            .with("{}", "application/json"),
+        case("POST", "/api/reports/{id}/resolve", "/api/reports/1/resolve", 200)
+            .by(EDITOR_TOKEN)
+            .with(r#"{"note": "phone corrected"}"#, "application/json"),
+        case("POST", "/api/reports/{id}/resolve", "/api/reports/1/resolve", 409)
+            .by(TOKEN)
+            .with("{}", "application/json"),
+        case("POST", "/api/reports/{id}/resolve", "/api/reports/99/resolve", 404)
+            .by(TOKEN)
+            .with("{}", "application/json"),
+        case("POST", "/api/reports/{id}/dismiss", "/api/reports/2/dismiss", 200)
+            .by(TOKEN)
+            .with("{}", "application/json"),
     ];
     let mut exercised = BTreeSet::new();
     for c in &cases {

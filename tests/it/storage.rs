@@ -224,6 +224,7 @@ async fn accounts(store: Arc<dyn Store>) {
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
         must_change: true,
         created_at: now,
+        organisation: Some("kz-crisis-union".into()),
     };
     store
         .put_account(&account, "user.add", "admin")

@@ -131,6 +131,7 @@ pub async fn register_token(store: &dyn Store, name: &str, role: Role, token: &s
             password_hash: "!".into(),
             must_change: false,
             created_at: chrono::Utc::now(),
+            organisation: None,
         };
         store
             .put_account(&account, "user.add", "test")
@@ -143,6 +144,39 @@ pub async fn register_token(store: &dyn Store, name: &str, role: Role, token: &s
     }
     let credential = Credential {
         secret_hash,
+        kind: CredentialKind::Token,
+        username: name.into(),
+        label: "test".into(),
+        created_at: chrono::Utc::now(),
+        expires_at: None,
+    };
+    store.add_credential(&credential, "test").await.unwrap();
+}
+
+/// An agency editor's API token, for accounts made by [`register_editor`].
+pub const EDITOR_TOKEN: &str = "test-token-editor-0123456789";
+
+/// An editor account of `organisation` with an API token.
+pub async fn register_editor(
+    store: &dyn Store,
+    name: &str,
+    organisation: Option<&str>,
+    token: &str,
+) {
+    let account = Account {
+        username: name.into(),
+        role: Role::Editor,
+        password_hash: "!".into(),
+        must_change: false,
+        created_at: chrono::Utc::now(),
+        organisation: organisation.map(str::to_string),
+    };
+    store
+        .put_account(&account, "user.add", "test")
+        .await
+        .unwrap();
+    let credential = Credential {
+        secret_hash: tirek::auth::secret::digest(token),
         kind: CredentialKind::Token,
         username: name.into(),
         label: "test".into(),

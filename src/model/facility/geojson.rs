@@ -16,6 +16,7 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "name",
     "names",
     "organisation",
+    "organisation_id",
     "sectors",
     "services",
     "address",
@@ -167,8 +168,10 @@ pub struct FacilityProperties {
     pub name: String,
     /// Names by language.
     pub names: BTreeMap<Language, String>,
-    /// The organisation that runs it.
+    /// The organisation that runs it (free text).
     pub organisation: Option<String>,
+    /// The id of the organisation record that keeps it (`/api/organisations`).
+    pub organisation_id: Option<String>,
     /// Sectors served (one or more).
     pub sectors: Vec<Sector>,
     /// Services offered.
@@ -226,6 +229,7 @@ impl From<Facility> for FacilityFeature {
             name,
             names,
             organisation,
+            organisation_id,
             sectors,
             services,
             lon,
@@ -260,6 +264,7 @@ impl From<Facility> for FacilityFeature {
                 name,
                 names,
                 organisation,
+                organisation_id,
                 sectors,
                 services,
                 address,
@@ -639,6 +644,7 @@ impl<'a> PropertyReader<'a> {
             name: self.string("name").unwrap_or_default(),
             names: self.names(),
             organisation: self.string("organisation"),
+            organisation_id: self.string("organisation_id"),
             services: self.list("services"),
             lon,
             lat,

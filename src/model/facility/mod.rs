@@ -58,8 +58,12 @@ pub struct Facility {
     /// Names by language.
     #[serde(default)]
     pub names: BTreeMap<Language, String>,
-    /// The organisation that runs it.
+    /// The organisation that runs it, as written (free text).
     pub organisation: Option<String>,
+    /// The id of the organisation record that keeps this facility (see
+    /// [`super::Organisation`]); its agency editors may propose changes to it.
+    #[serde(default)]
+    pub organisation_id: Option<String>,
     /// Sectors served (one or more).
     pub sectors: Vec<Sector>,
     /// Services offered.
@@ -243,6 +247,7 @@ impl Facility {
         }
         for (field, value) in [
             ("organisation", &self.organisation),
+            ("organisation_id", &self.organisation_id),
             ("address", &self.address),
             ("source", &self.source),
             ("adm1", &self.adm1),
