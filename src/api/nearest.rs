@@ -1,6 +1,7 @@
 //! `GET /api/nearest`: the nearest appropriate services of each sector for a place.
 
 use super::extract::{Caller, Params};
+use super::geojson::SizedJson;
 use super::{ApiError, AppState, ErrorBody};
 use crate::index::{Filter, Hit};
 use crate::model::FacilityFeature;
@@ -8,11 +9,14 @@ use crate::model::{Language, Sector, Service, Status, parse_list};
 use crate::visibility::{DistanceBand, MaskedFeature, Viewer, distance_band, masked_feature};
 use axum::extract::State;
 
-use axum::Json;
 use serde::Serialize;
 
 /// Most results per sector.
 pub const MAX_K: usize = 50;
+
+/// The buffer a nearest answer is written into: six sectors, one result each, for the
+/// public with a masked shelter, take about 6 KB.
+const NEAREST_ANSWER_BYTES: usize = 8 * 1024;
 
 const PARAMS: &[&str] = &[
     "lon",
@@ -90,7 +94,7 @@ pub async fn nearest(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-) -> Result<Json<NearestAnswer>, ApiError> {
+) -> Result<SizedJson<NearestAnswer, NEAREST_ANSWER_BYTES>, ApiError> {
     params.only(PARAMS)?;
     let lon = params.number("lon")?;
     let lat = params.number("lat")?;
@@ -199,7 +203,7 @@ pub async fn nearest(
             }
         }
     }
-    Ok(Json(NearestAnswer {
+    Ok(SizedJson(NearestAnswer {
         query: QueryEcho {
             lon,
             lat,

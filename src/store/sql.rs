@@ -258,6 +258,25 @@ macro_rules! sql_backend {
             }
         }
 
+        /// The rows of `select` (a table's numbered entries: proposals, reports) of
+        /// `status` and `organisation` when given, newest first.
+        async fn newest_first(
+            pool: &sqlx::Pool<$db>,
+            select: &str,
+            status: Option<&str>,
+            organisation: Option<&str>,
+        ) -> Result<Vec<<$db as sqlx::Database>::Row>, StoreError> {
+            let mut query = QueryBuilder::<$db>::new(format!("{select} WHERE 1 = 1"));
+            if let Some(status) = status {
+                query.push(" AND status = ").push_bind(status.to_string());
+            }
+            if let Some(organisation) = organisation {
+                query.push(" AND organisation = ").push_bind(organisation.to_string());
+            }
+            query.push(" ORDER BY id DESC");
+            Ok(query.build().fetch_all(pool).await?)
+        }
+
         fn proposal_from_row(r: &<$db as sqlx::Database>::Row) -> Result<Proposal, StoreError> {
             ProposalRow {
                 id: r.get("id"),
@@ -794,15 +813,8 @@ macro_rules! sql_backend {
             }
 
             async fn proposals(&self, status: Option<ProposalStatus>, organisation: Option<&str>) -> Result<Vec<Proposal>, StoreError> {
-                let mut query = QueryBuilder::<$db>::new(format!("SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE 1 = 1"));
-                if let Some(status) = status {
-                    query.push(" AND status = ").push_bind(status.as_str());
-                }
-                if let Some(organisation) = organisation {
-                    query.push(" AND organisation = ").push_bind(organisation.to_string());
-                }
-                query.push(" ORDER BY id DESC");
-                let rows = query.build().fetch_all(&self.pool).await?;
+                let select = format!("SELECT {PROPOSAL_COLUMNS} FROM proposals");
+                let rows = newest_first(&self.pool, &select, status.map(ProposalStatus::as_str), organisation).await?;
                 rows.iter().map(proposal_from_row).collect()
             }
 
@@ -912,15 +924,8 @@ macro_rules! sql_backend {
             }
 
             async fn reports(&self, status: Option<ReportStatus>, organisation: Option<&str>) -> Result<Vec<Report>, StoreError> {
-                let mut query = QueryBuilder::<$db>::new(format!("SELECT {REPORT_COLUMNS} FROM reports WHERE 1 = 1"));
-                if let Some(status) = status {
-                    query.push(" AND status = ").push_bind(status.as_str());
-                }
-                if let Some(organisation) = organisation {
-                    query.push(" AND organisation = ").push_bind(organisation.to_string());
-                }
-                query.push(" ORDER BY id DESC");
-                let rows = query.build().fetch_all(&self.pool).await?;
+                let select = format!("SELECT {REPORT_COLUMNS} FROM reports");
+                let rows = newest_first(&self.pool, &select, status.map(ReportStatus::as_str), organisation).await?;
                 rows.iter().map(report_from_row).collect()
             }
 
