@@ -70,7 +70,7 @@ start_server() {
   local otp
   otp="$(RUST_LOG=warn "$bin" --data-dir "$work/data" user add planner --role planner | tail -n 1)"
   env RUST_LOG=warn,tirek::cli::serve=info "$bin" --data-dir "$work/data" serve \
-    --listen 127.0.0.1:0 --web-dir "$work/no-web" >"$work/server.log" 2>&1 &
+    --listen 127.0.0.1:0 >"$work/server.log" 2>&1 &
   server=$!
   address=""
   for _ in $(seq 1 600); do

@@ -158,18 +158,30 @@ pub fn read_zip_within(
         }) else {
             return Ok(None);
         };
+        let cannot = |e: std::io::Error| bad(format!("cannot unpack {name}: {e}"));
+        // Unpacked twice: first into nothing, to learn the true size (a bomb is refused
+        // having held nothing), then into a buffer of exactly that size (a growing one
+        // would hold up to twice the bytes while it is copied).
         let file = archive
             .by_name(name)
             .map_err(|e| bad(format!("cannot read {name} in the archive: {e}")))?;
-        let mut out = Vec::new();
-        let read = std::io::Read::read_to_end(&mut std::io::Read::take(file, budget + 1), &mut out)
-            .map_err(|e| bad(format!("cannot unpack {name}: {e}")))?;
-        if read as u64 > budget {
+        let size = std::io::copy(
+            &mut std::io::Read::take(file, budget + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(cannot)?;
+        if size > budget {
             return Err(bad(format!(
                 "the archive unpacks to more than {max_unzipped} bytes"
             )));
         }
-        budget -= read as u64;
+        let file = archive
+            .by_name(name)
+            .map_err(|e| bad(format!("cannot read {name} in the archive: {e}")))?;
+        let mut out = Vec::with_capacity(size as usize);
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, size), &mut out)
+            .map_err(cannot)?;
+        budget -= size;
         Ok(Some(out))
     };
     let shp = part(".shp")?.ok_or_else(|| bad("the .shp file could not be read".into()))?;

@@ -397,16 +397,17 @@ impl<'a> Reader<'a> {
         let start = self.at.min(self.bytes.len());
         let end = (self.at + n).min(self.bytes.len());
         self.at += n;
-        self.bytes[start..end]
-            .iter()
-            .map(|&b| {
-                if b < 0x80 {
-                    char::from(b)
-                } else {
-                    CODEPAGE.get(usize::from(b - 0x80)).copied().unwrap_or('?')
-                }
-            })
-            .collect()
+        // Sized at once: the code page's letters (Cyrillic) take two bytes in UTF-8, and
+        // a growing string would be copied on the answer's hot path.
+        let mut text = String::with_capacity(2 * (end - start));
+        for &b in &self.bytes[start..end] {
+            text.push(if b < 0x80 {
+                char::from(b)
+            } else {
+                CODEPAGE.get(usize::from(b - 0x80)).copied().unwrap_or('?')
+            });
+        }
+        text
     }
 
     pub fn shared(&mut self, strings: &Strings) -> Option<String> {

@@ -25,8 +25,8 @@ pub type FacilitySource = dyn Fn(&mut dyn FnMut(Facility) -> ControlFlow<()>) ->
 
 /// Records written per batch: large enough that a batch costs the store a few
 /// statements, small enough that the batches in flight (at most four: one being read,
-/// two queued, one being written) stay a few tens of megabytes.
-pub const WRITE_BATCH: usize = 5_000;
+/// two queued, one being written) stay a few megabytes beside an HTTP import's body.
+pub const WRITE_BATCH: usize = 1_000;
 
 /// The most validation errors listed.
 const MAX_ERRORS: usize = 1000;
