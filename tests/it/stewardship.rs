@@ -946,21 +946,7 @@ async fn two_instances_on_postgres_serve_an_approval_within_a_second() {
 #[test]
 fn the_org_and_user_commands_set_up_an_agency_editor() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tirek"))
-            .arg("--data-dir")
-            .arg(dir.path())
-            .args(args)
-            .env("USER", "ops")
-            .env_remove("DATABASE_URL")
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| crate::trust::tirek(dir.path(), args);
     let (ok, _, err) = run(&[
         "org",
         "add",
