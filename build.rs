@@ -131,25 +131,24 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-fn files_in(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+/// The entries of `dir`, sorted: (files, folders).
+fn entries(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let mut all: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
-    files.retain(|p| p.is_file());
-    files.sort();
-    files
+    all.sort();
+    all.into_iter().partition(|p| p.is_file())
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    entries(dir).0
 }
 
 fn files_below(dir: &Path) -> Vec<PathBuf> {
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files = files_in(dir);
-    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    subdirs.retain(|p| p.is_dir());
-    subdirs.sort();
-    for sub in subdirs {
-        files.extend(files_below(&sub));
+    let (mut files, folders) = entries(dir);
+    for folder in folders {
+        files.extend(files_below(&folder));
     }
     files
 }

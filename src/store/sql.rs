@@ -258,6 +258,33 @@ macro_rules! sql_backend {
             }
         }
 
+        /// Moves entry `id` of `table` (proposals, reports) from status `from` to `to`
+        /// with the decider's `text` in `text_column`; whether it moved. Conditional on
+        /// the status, so that of two deciding at once exactly one succeeds (PostgreSQL
+        /// re-checks the condition after the other's commit; SQLite serialises writers).
+        async fn set_decision(
+            tx: &mut Transaction<'_, $db>,
+            table: &'static str,
+            text_column: &'static str,
+            id: i64,
+            (from, to): (&str, &str),
+            text: Option<&str>,
+            actor: &str,
+        ) -> Result<bool, StoreError> {
+            let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {table} SET status = $1, {text_column} = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = $6"
+            )))
+            .bind(to.to_string())
+            .bind(text.map(str::to_string))
+            .bind(actor.to_string())
+            .bind(now_text())
+            .bind(id)
+            .bind(from.to_string())
+            .execute(&mut **tx)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        }
+
         /// The rows of `select` (a table's numbered entries: proposals, reports) of
         /// `status` and `organisation` when given, newest first.
         async fn newest_first(
@@ -843,21 +870,8 @@ macro_rules! sql_backend {
                     .await?
                     .ok_or(StoreError::NoProposal(id))?;
                 let proposal = proposal_from_row(&row)?;
-                // Conditional on the status read, so that of two coordinators deciding
-                // at once exactly one succeeds (PostgreSQL re-checks the condition after
-                // the other's commit; SQLite writers are serialised).
-                let decided = sqlx::query(
-                    "UPDATE proposals SET status = $1, reason = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = $6",
-                )
-                .bind(to.as_str())
-                .bind(reason)
-                .bind(actor)
-                .bind(now_text())
-                .bind(id)
-                .bind(from.as_str())
-                .execute(&mut *tx)
-                .await?;
-                if proposal.status != from || decided.rows_affected() != 1 {
+                let decided = set_decision(&mut tx, "proposals", "reason", id, (from.as_str(), to.as_str()), reason, actor).await?;
+                if proposal.status != from || !decided {
                     // Not while holding the transaction (SQLite in memory has one connection).
                     drop(tx);
                     let status = match self.proposal(id).await {
@@ -945,19 +959,8 @@ macro_rules! sql_backend {
                     .await?
                     .ok_or(StoreError::NoReport(id))?;
                 let report = report_from_row(&row)?;
-                // Conditional on still being open: of two deciding at once, one wins.
-                let done = sqlx::query(
-                    "UPDATE reports SET status = $1, note = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = $6",
-                )
-                .bind(to.as_str())
-                .bind(note)
-                .bind(actor)
-                .bind(now_text())
-                .bind(id)
-                .bind(ReportStatus::Open.as_str())
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() != 1 {
+                let open = ReportStatus::Open.as_str();
+                if !set_decision(&mut tx, "reports", "note", id, (open, to.as_str()), note, actor).await? {
                     return Err(StoreError::ReportClosed(id));
                 }
                 let action = match to {
