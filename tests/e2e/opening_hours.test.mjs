@@ -2,7 +2,9 @@
 // in node: the module is plain ES and uses no DOM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseOpeningHours, evaluate, localParts, describeOpeningHours } from '../../web/js/lib/opening-hours.js';
+import {
+  parseOpeningHours, evaluate, localParts, describeOpeningHours, nextOpening,
+} from '../../web/js/lib/opening-hours.js';
 
 // 2026-11-30 is a Monday. Times below are UTC; evaluated in UTC unless a zone is given.
 const at = (day, hh, mm = 0) => new Date(Date.UTC(2026, 10, 30 + day, hh, mm));
@@ -83,4 +85,32 @@ test('hours are described in the reader\'s language; what is not understood stay
   assert.equal(describeOpeningHours('24/7', ru), null);
   assert.equal(describeOpeningHours('Mo-Fr 08:00-12:00 || "by appointment"', ru), null);
   assert.equal(describeOpeningHours('sunrise-sunset', ru), null);
+});
+
+test('the next opening of a closed service: later today, tomorrow, after a weekend', () => {
+  const h = 'Mo-Fr 09:00-18:00';
+  assert.deepEqual(nextOpening(h, at(MON, 7), 'UTC'), { inDays: 0, weekday: MON, time: '09:00' });
+  assert.deepEqual(nextOpening(h, at(MON, 18)), nextOpening(h, at(MON, 18), undefined));
+  assert.deepEqual(nextOpening(h, at(MON, 18), 'UTC'), { inDays: 1, weekday: MON + 1, time: '09:00' });
+  assert.deepEqual(nextOpening(h, at(SAT, 10), 'UTC'), { inDays: 2, weekday: MON, time: '09:00' });
+  assert.deepEqual(nextOpening(h, at(FRI, 20), 'UTC'), { inDays: 3, weekday: MON, time: '09:00' });
+  assert.equal(nextOpening(h, at(MON, 10), 'UTC'), null, 'open now');
+  assert.equal(nextOpening('24/7', at(MON, 10), 'UTC'), null);
+  assert.equal(nextOpening('Mo-Fr off', at(MON, 10), 'UTC'), null, 'never opens');
+  assert.equal(nextOpening('sunrise-sunset', at(MON, 10), 'UTC'), null, 'not read, not guessed');
+  // Split days and spans past midnight.
+  assert.deepEqual(nextOpening('Mo-Fr 09:00-13:00,14:00-18:00', at(MON, 13, 30), 'UTC'), { inDays: 0, weekday: MON, time: '14:00' });
+  assert.deepEqual(nextOpening('Sa 20:00-02:00', at(SUN, 3), 'UTC'), { inDays: 6, weekday: SAT, time: '20:00' });
+  // In the facility's zone: Monday 02:00 UTC is Monday 07:00 in Tashkent.
+  assert.deepEqual(nextOpening(h, at(MON, 2), 'Asia/Tashkent'), { inDays: 0, weekday: MON, time: '09:00' });
+  // Independent check: stepping minute by minute to the first open minute.
+  for (const [text, from] of [['Mo-Sa 08:00-20:00', at(SAT, 21)], ['Tu,Th 10:00-12:00', at(MON, 11)], ['We 00:00-01:00', at(FRI, 5)]]) {
+    const next = nextOpening(text, from, 'UTC');
+    let t = from.getTime();
+    while (evaluate(text, new Date(t), 'UTC').state !== 'open') t += 60000;
+    const d = new Date(t);
+    assert.equal(next.time, `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`, text);
+    assert.equal(next.weekday, (d.getUTCDay() + 6) % 7, text);
+    assert.equal(next.inDays, Math.round((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate())) / 86400000), text);
+  }
 });

@@ -83,8 +83,24 @@ export function plannerRows(answer, subject) {
       median_distance_m: sector ? sector.median_distance_m : null,
       rank_uncovered: a.rank_uncovered,
       rank_share: a.rank_share,
+      ...(subject === 'package' ? limitingSector(a.sectors) : {}),
     };
   });
+}
+
+/**
+ * For the minimum package, the sector that bounds it (the package share can be no higher
+ * than its lowest sector's): `{ limiting: { sector, share }, othersMin }`, where
+ * `othersMin` is the lowest share among the other sectors (null with one sector), so a
+ * row can say "0 %: shelter alone; the other sectors reach ≥ 87 %".
+ */
+export function limitingSector(sectors) {
+  const shares = Object.entries(sectors || {})
+    .filter(([, s]) => typeof s?.share === 'number')
+    .sort((x, y) => x[1].share - y[1].share || (x[0] < y[0] ? -1 : 1));
+  if (!shares.length) return {};
+  const [[sector, s], ...rest] = shares;
+  return { limiting: { sector, share: s.share }, othersMin: rest.length ? rest[0][1].share : null };
 }
 
 /** Rows sorted by a rank (`uncovered`: most uncovered people first; `share`: lowest share first). */

@@ -8,6 +8,8 @@ import { sectorColor, REGION_BOUNDS } from './config.js';
 import { h } from './dom.js';
 import { t, localName } from './i18n.js';
 import { shareColorExpression, GAP_COLOR, GAP_LINE, bbox } from './coverage-model.js';
+import { PlaceLabels } from './place-labels.js';
+import { spreadOffsets, MARKER_SIZE } from './spread.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
@@ -156,6 +158,13 @@ export class TirekMap {
       this.map.getCanvas().style.cursor = 'crosshair';
       this._resolveLoaded();
     });
+    // Place names in HTML, kept clear of the numbered result markers.
+    this.labels = new PlaceLabels(this.map, {
+      nameOf: (props) => localName(props),
+      reserved: () => this._markerBoxes(),
+    });
+    // Markers that would cover each other are fanned out again at every zoom.
+    this.map.on('zoom', () => this._spreadMarkers());
     this.map.on('click', (e) => this._click(e));
     this.map.on('mousemove', (e) => this._hover(e));
     this.map.on('mouseout', () => this.tooltip.remove());
@@ -260,6 +269,12 @@ export class TirekMap {
 
   setSettlements(collection) {
     this.map.getSource('settlements').setData(collection || EMPTY);
+    this.labels.setFeatures(collection?.features);
+  }
+
+  /** The settlements shown (GeoJSON Point features). */
+  settlementFeatures() {
+    return this.labels.features;
   }
 
   setFacilities(collection) {
@@ -288,6 +303,7 @@ export class TirekMap {
   showResults(point, items, { onMarker, fit = true } = {}) {
     for (const m of this.markers) m.remove();
     this.markers = [];
+    this.queryPoint = point;
     const pointData = point ? {
       type: 'FeatureCollection',
       features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [point.lon, point.lat] }, properties: {} }],
@@ -306,11 +322,13 @@ export class TirekMap {
         geometry: { type: 'LineString', coordinates: [[point.lon, point.lat], coords] },
         properties: { color, sector: item.sector, id: item.facility.properties?.id },
       });
-      // Frame the nearest located service of each sector; hotlines are phone services
-      // whose location does not matter, so they do not widen the view.
-      if (item.sector !== 'hotline' && !framed.has(item.sector)) {
+      // Frame every located service with the place in the middle (each point and its
+      // mirror image through the place), so no line runs off the map; hotlines are
+      // phone services whose location does not matter, so they do not widen the view.
+      if (item.sector !== 'hotline') {
         framed.add(item.sector);
         bounds.extend(coords);
+        bounds.extend([2 * point.lon - coords[0], Math.max(-85, Math.min(85, 2 * point.lat - coords[1]))]);
       }
       const el = h('button', {
         type: 'button',
@@ -329,9 +347,39 @@ export class TirekMap {
       this.markers.push(new maplibregl.Marker({ element: el }).setLngLat(coords).addTo(this.map));
     }
     this.map.getSource('result-lines').setData({ type: 'FeatureCollection', features: lines });
-    if (fit && bounds) {
+    if (fit && bounds && framed.size) {
       this.map.fitBounds(bounds, { padding: this.framePadding(), maxZoom: 12, duration: 0 });
+    } else if (fit && point) {
+      this.map.easeTo({ center: [point.lon, point.lat], duration: 0 });
     }
+    this._spreadMarkers();
+    this.labels.schedule();
+  }
+
+  /** Fans out the result markers that would cover each other at this zoom. */
+  _spreadMarkers() {
+    if (!this.markers.length) return;
+    const points = this.markers.map((m) => this.map.project(m.getLngLat()));
+    const offsets = spreadOffsets(points.map((p) => [p.x, p.y]));
+    this.markers.forEach((m, i) => m.setOffset(offsets[i]));
+  }
+
+  /** Screen boxes of the visible result markers and the selected place (kept free of labels). */
+  _markerBoxes() {
+    const half = MARKER_SIZE / 2 + 2;
+    const boxes = [];
+    const add = ([x, y]) => boxes.push({ x0: x - half, y0: y - half, x1: x + half, y1: y + half });
+    for (const m of this.markers) {
+      if (m.getElement().hidden) continue;
+      const p = this.map.project(m.getLngLat());
+      const [dx, dy] = m.getOffset() ? [m.getOffset().x, m.getOffset().y] : [0, 0];
+      add([p.x + dx, p.y + dy]);
+    }
+    if (this.queryPoint && this.mode === 'caseworker') {
+      const p = this.map.project([this.queryPoint.lon, this.queryPoint.lat]);
+      add([p.x, p.y]);
+    }
+    return boxes;
   }
 
   /** Padding that keeps framed results clear of the legend and the controls. */

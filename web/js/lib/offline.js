@@ -80,7 +80,7 @@ export async function afterFirstPaint({ lang }) {
 
 let geodesicP = null;
 /** GeographicLib's geodesic namespace; its classic script is loaded on first use. */
-function geodesic() {
+export function geodesic() {
   if (!geodesicP) {
     geodesicP = new Promise((resolve, reject) => {
       if (window.geodesic) {

@@ -140,6 +140,24 @@ export function evaluate(text, date = new Date(), timeZone = undefined) {
 }
 
 /**
+ * When a service that is closed at `date` next opens: `{ inDays, weekday, time }`
+ * (`inDays` 0 = later today, 1 = tomorrow…; `weekday` Monday = 0; `time` "HH:MM"), or
+ * null when it is open now, never opens within a week, or its hours are not read.
+ */
+export function nextOpening(text, date = new Date(), timeZone = undefined) {
+  const parsed = parseOpeningHours(text);
+  if (!parsed || parsed.is247) return null;
+  const { weekday, minute } = localParts(date, timeZone);
+  if (parsed.days[weekday].some(([s, e]) => s <= minute && minute < e)) return null;
+  for (let inDays = 0; inDays <= 7; inDays += 1) {
+    const day = (weekday + inDays) % 7;
+    const starts = parsed.days[day].map(([s]) => s).filter((s) => inDays > 0 || s > minute);
+    if (starts.length) return { inDays, weekday: day, time: hhmm(Math.min(...starts)) };
+  }
+  return null;
+}
+
+/**
  * `text` for reading in the interface language: weekday codes as `locale`'s short
  * names, "off" and "PH" as the words given, ranges with an en dash ("Mo-Sa
  * 08:00-20:00; Su off" in Russian: "пн–сб 08:00–20:00; вс выходной"). Null for what the

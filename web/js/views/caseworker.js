@@ -3,14 +3,15 @@
 // sector from GET /api/nearest, with lines on the map and a referral slip.
 
 import { api } from '../lib/api.js';
+import { geodesic } from '../lib/offline.js';
 import * as offline from '../lib/offline.js';
 import { h, append, clear, $, telLink } from '../lib/dom.js';
-import { t } from '../lib/i18n.js';
+import { t, localName, intlLocale } from '../lib/i18n.js';
 import {
   FILTERS, SERVICE_LANGUAGES, K_CHOICES, FEATURE_FLAGS, COUNTRY_TIME_ZONES, sectorColor,
 } from '../lib/config.js';
 import { roundCoord, shareLink } from '../lib/url-state.js';
-import { evaluate } from '../lib/opening-hours.js';
+import { evaluate, nextOpening } from '../lib/opening-hours.js';
 import { formatKm, formatBand, formatBandParts, formatHours, formatDate, olderThanMonths, formatCoord } from '../lib/format.js';
 import { initSearch } from '../lib/search.js';
 import {
@@ -128,7 +129,53 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
     state.lat = roundCoord(lat);
     state.place = label || null;
     onStateChange();
-    run();
+    run({ reveal: true });
+  }
+
+  // A map point is named by the nearest settlement ("3 km from Shymkent"), for the card
+  // and the referral slip; never kept in the URL. WGS84 geodesic, like every distance.
+  let near = null; // { lon, lat, name, distance_m }
+  async function nameNearPoint() {
+    const { lon, lat } = state;
+    if (lon === null || state.place || (near && near.lon === lon && near.lat === lat)) return;
+    near = null;
+    const candidates = (map.settlementFeatures?.() || [])
+      .map((f) => ({ f, d: Math.hypot((f.geometry.coordinates[0] - lon) * Math.cos((lat * Math.PI) / 180), f.geometry.coordinates[1] - lat) }))
+      .sort((a, b) => a.d - b.d).slice(0, 8);
+    if (!candidates.length) return;
+    let g;
+    try {
+      g = await geodesic();
+    } catch {
+      return;
+    }
+    let best = null;
+    for (const { f } of candidates) {
+      const [x, y] = f.geometry.coordinates;
+      const s12 = g.Geodesic.WGS84.Inverse(lat, lon, y, x).s12;
+      if (!best || s12 < best.distance_m) best = { f, distance_m: s12 };
+    }
+    if (state.lon !== lon || state.lat !== lat || !best || best.distance_m > 100000) return;
+    near = { lon, lat, props: best.f.properties || {}, distance_m: best.distance_m };
+    renderPlace();
+    updateSlip();
+  }
+
+  function nearText() {
+    if (!near || state.place || near.lon !== state.lon || near.lat !== state.lat) return null;
+    const name = localName(near.props);
+    return near.distance_m < 1000 ? t('cw.inPlace', { place: name })
+      : t('cw.nearPlace', { distance: formatKm(near.distance_m), place: name });
+  }
+
+  /** After a new place is chosen, brings the results heading into view if it is not. */
+  function revealResults() {
+    const title = root.querySelector('.results-title');
+    if (!title) return;
+    const first = resultsEl.querySelector('li.result, .error, .empty') || title;
+    // In view: the heading is not scrolled past and the first card shows enough to read.
+    if (title.getBoundingClientRect().top >= 0 && first.getBoundingClientRect().top <= window.innerHeight - 160) return;
+    title.scrollIntoView({ block: 'start' });
   }
 
   /** Reflects the state in the form controls (after a hash change or on start). */
@@ -141,7 +188,7 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
     kSelect.value = String(state.k);
   }
 
-  async function run({ fit = true } = {}) {
+  async function run({ fit = true, reveal = false } = {}) {
     if (controller) controller.abort();
     const mine = ++seq;
     lastError = null;
@@ -185,7 +232,60 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
     map.showResults({ lon: state.lon, lat: state.lat }, groups.flatMap((g) => g.results), {
       fit, onMarker: focusResult,
     });
+    if (reveal && !lastError) revealResults();
+    nameNearPoint();
+    findOpenAlternatives(mine);
     performance.mark('tirek:results');
+  }
+
+  /**
+   * For a sector whose every listed service is closed now, the nearest one with the same
+   * needs that is open now (from a wider request), named under the sector's results.
+   */
+  async function findOpenAlternatives(mine) {
+    if (lastError) return;
+    const now = new Date();
+    const requests = nearestRequests(state);
+    for (const g of groups) {
+      const states = g.results.map((r) => hoursState(r.facility?.properties || {}, now).state);
+      if (!states.length || !states.every((st) => st === 'closed')) continue;
+      const own = requests.find((r) => r.replaces === g.sector) || requests[0];
+      let answer;
+      try {
+        answer = await api.nearest({ ...own.params, sector: g.sector, k: 50 });
+      } catch {
+        continue;
+      }
+      if (mine !== seq) return;
+      const shown = new Set(g.results.map((r) => r.facility?.properties?.id));
+      const open = (answer?.results || []).find((r) => r.sector === g.sector
+        && !shown.has(r.facility?.properties?.id) && hoursState(r.facility?.properties || {}, now).state === 'open');
+      g.openAlternative = open ? { ...open, name: displayName(open.facility) } : { none: true, count: (answer?.results || []).length };
+      renderOpenAlternative(g);
+    }
+  }
+
+  function renderOpenAlternative(g) {
+    const section = resultsEl.querySelector(`section[data-sector="${g.sector}"]`);
+    if (!section) return;
+    section.querySelector('.open-alternative')?.remove();
+    const alt = g.openAlternative;
+    if (!alt) return;
+    if (alt.none) {
+      section.append(h('p', { class: 'open-alternative warn', text: t('cw.noneOpenNow', { count: alt.count }) }));
+      return;
+    }
+    const p = alt.facility?.properties || {};
+    const located = alt.facility?.geometry?.type === 'Point';
+    const distance = typeof alt.distance_m === 'number' ? formatKm(alt.distance_m) : alt.distance_band ? formatBand(alt) : '';
+    section.append(h('div', { class: 'open-alternative' },
+      h('p', { text: t('cw.openNowNearest', { name: alt.name || p.name || '', distance }) }),
+      p.phone ? h('p', {}, telLink(p.phone)) : null,
+      located ? h('button', {
+        type: 'button', class: 'link-button',
+        onclick: () => map.flyTo(alt.facility.geometry.coordinates[0], alt.facility.geometry.coordinates[1]),
+        text: t('result.showOnMap'),
+      }) : null));
   }
 
   function focusResult(item) {
@@ -200,10 +300,29 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
     const has = state.lon !== null && state.lat !== null;
     placeEl.hidden = !has;
     if (has) {
+      const nearby = nearText();
       placeText.textContent = state.place
         ? `${state.place} (${formatCoord(state.lat)}, ${formatCoord(state.lon)})`
-        : t('cw.pointLabel', { lat: formatCoord(state.lat), lon: formatCoord(state.lon) });
+        : `${t('cw.pointLabel', { lat: formatCoord(state.lat), lon: formatCoord(state.lon) })}${nearby ? ` · ${nearby}` : ''}`;
     }
+  }
+
+  /** The opening state now, and when a closed service opens next. */
+  function hoursState(p, now) {
+    if (!p.opening_hours) return { state: 'unknown' };
+    const zone = COUNTRY_TIME_ZONES[p.country];
+    const hours = evaluate(p.opening_hours, now, zone);
+    return hours.state === 'closed' ? { ...hours, next: nextOpening(p.opening_hours, now, zone) } : hours;
+  }
+
+  function closedLabel(next) {
+    if (!next) return t('hours.closed');
+    if (next.inDays === 0) return t('hours.opensToday', { time: next.time });
+    if (next.inDays === 1) return t('hours.opensTomorrow', { time: next.time });
+    // 1 January 2024 was a Monday.
+    const day = new Intl.DateTimeFormat(intlLocale(), { weekday: 'long', timeZone: 'UTC' })
+      .format(new Date(Date.UTC(2024, 0, 1 + next.weekday)));
+    return t('hours.opensOn', { day, time: next.time });
   }
 
   function render() {
@@ -234,6 +353,7 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
         g.results.length
           ? h('ol', { class: 'results' }, g.results.map((item) => resultCard(item, now)))
           : h('p', { class: 'none', text: t('cw.noResultsSector') })));
+      if (g.openAlternative) renderOpenAlternative(g);
     }
     updateSlip();
   }
@@ -247,10 +367,10 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
     const exact = located && isConfidentialExact(f);
     const distance = typeof item.distance_m === 'number' ? formatKm(item.distance_m)
       : item.distance_band ? formatBand(item) : '';
-    const hours = p.opening_hours ? evaluate(p.opening_hours, now, COUNTRY_TIME_ZONES[p.country]) : { state: 'unknown' };
+    const hours = hoursState(p, now);
     const hoursLabel = hours.is247 ? t('hours.always') : hours.state === 'open'
       ? (hours.until ? t('hours.openUntil', { time: hours.until }) : t('hours.open'))
-      : hours.state === 'closed' ? t('hours.closed') : t('hours.unknown');
+      : hours.state === 'closed' ? closedLabel(hours.next) : t('hours.unknown');
     const features = FEATURE_FLAGS.filter((k) => p[k] === true).map((k) => t(`feature.${k}`));
     const stale = p.verified_at ? olderThanMonths(p.verified_at, 6, now) : true;
     const rows = [];
@@ -312,7 +432,7 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
   function model() {
     const point = state.lon !== null ? { lon: state.lon, lat: state.lat } : null;
     return referralModel({
-      place: state.place, point, filters: state.filters, svcLang: state.svcLang, groups, demo,
+      place: state.place || nearText(), point, filters: state.filters, svcLang: state.svcLang, groups, demo,
     });
   }
 

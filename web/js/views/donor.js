@@ -5,12 +5,16 @@
 // here (the coverage answer has counts only).
 
 import { api, isMissing } from '../lib/api.js';
-import { h, clear, $ } from '../lib/dom.js';
+import { h, clear, append, $ } from '../lib/dom.js';
 import { t, lang } from '../lib/i18n.js';
 import { sectorColor } from '../lib/config.js';
 import { areas, areaIndex, areaName } from '../lib/areas.js';
-import { DEFAULT_PACKAGE, joinAreas, plannerRows, shareColor } from '../lib/coverage-model.js';
-import { formatInt, formatShare, formatKmValue, formatDateTime } from '../lib/format.js';
+import {
+  DEFAULT_PACKAGE, joinAreas, plannerRows, shareColor, shareClasses, NO_DATA_COLOR,
+} from '../lib/coverage-model.js';
+import {
+  formatInt, formatShare, formatKmValue, formatDateTime, formatPercent,
+} from '../lib/format.js';
 import { barChart } from '../lib/charts.js';
 
 export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
@@ -23,6 +27,7 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
     charts: $('#dn-charts', root),
     regions: $('#dn-regions', root),
     mapImg: $('#dn-map-img', root),
+    mapLegend: $('#dn-map-legend', root),
     print: $('#dn-print', root),
     note: $('#dn-note', root),
   };
@@ -95,7 +100,7 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
 
   function render() {
     els.unavailable.hidden = !error;
-    for (const el of [els.totals, els.countries, els.charts, els.regions]) clear(el);
+    for (const el of [els.totals, els.countries, els.charts, els.regions, els.mapLegend]) clear(el);
     if (error) {
       els.unavailable.textContent = isMissing(error) ? t('planner.notAvailable', { endpoint: '/api/coverage' })
         : error.code === 'network' ? t('error.network') : t('error.api', { message: error.message });
@@ -141,6 +146,18 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
     for (const s of sectors) {
       els.charts.append(chart(t('donor.chartSector', { sector: t(`sector.${s}`) }), (a) => a.sectors?.[s]?.share ?? null, sectorColor(s), s));
     }
+
+    // The printed map's legend: the same classes as the map's own.
+    const classes = shareClasses();
+    const box = (color) => h('span', { class: 'sym sym-box', 'aria-hidden': 'true', style: `--sym-color:${color}` });
+    append(els.mapLegend, [
+      classes.map((c, i) => h('li', {}, box(c.color), h('span', {
+        text: i === 0 ? t('legend.below', { v: formatPercent(c.to) })
+          : i === classes.length - 1 ? t('legend.atLeast', { v: formatPercent(c.from) })
+            : t('legend.range', { from: formatPercent(c.from), to: formatPercent(c.to) }),
+      }))),
+      h('li', {}, box(NO_DATA_COLOR), h('span', { text: t('legend.noData') })),
+    ]);
 
     // Regions table, grouped by country (in the countries' order), lowest package share first.
     const rowsR = [...(regions?.areas || [])];

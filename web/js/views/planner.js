@@ -345,7 +345,7 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
         },
       },
       h('td', { class: 'num-cell', text: String(i + 1) }),
-      h('th', { scope: 'row', class: 'area-name', text: name }),
+      h('th', { scope: 'row', class: 'area-name' }, name, limitingNote(r)),
       h('td', { class: 'num-cell', text: formatInt(r.pop_total) }),
       h('td', { class: 'num-cell share-cell' },
         h('span', { class: 'share-dot', 'aria-hidden': 'true', style: `--c:${shareColor(r.share)}` }), formatShare(r.share)),
@@ -356,6 +356,19 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
     if (!list.length) {
       els.tbody.append(h('tr', {}, h('td', { colspan: '6', class: 'empty', text: answer ? t('planner.noAreas') : '' })));
     }
+  }
+
+  /**
+   * Under a package row whose share one sector holds down (the others reach clearly
+   * more): which sector, so a 0 % is not read as "no services at all".
+   */
+  function limitingNote(r) {
+    if (state.subject !== 'package' || !r.limiting) return null;
+    const { sector, share } = r.limiting;
+    const text = r.othersMin !== null && r.othersMin - share >= 0.1
+      ? t('planner.limitedAlone', { sector: t(`sector.${sector}`), share: formatShare(share), others: formatShare(r.othersMin) })
+      : t('planner.lowestSector', { sector: t(`sector.${sector}`), share: formatShare(share) });
+    return h('span', { class: 'limiting', text });
   }
 
   /** People of a grid cell beyond some threshold (the cell's people when not given). */
