@@ -23,6 +23,7 @@ const SHELL_FILES = [
   '/manifest.webmanifest',
   '/i18n/languages.json',
   '/i18n/en.json',
+  '/js/boot-view.js',
   '/js/main.js',
   '/js/lib/api.js',
   '/js/lib/areas.js',

@@ -8,6 +8,7 @@ mod coverage;
 mod error;
 mod extract;
 mod facilities;
+mod first_paint;
 mod generated;
 mod geography;
 mod geojson;
@@ -280,7 +281,10 @@ pub fn app(state: AppState) -> Router {
         ),
         _ => api.route(PMTILES_PATH, axum::routing::any(no_basemap)),
     };
-    let router = web::with_web_files(api, &state.settings.web);
+    let registry = state.registry.clone();
+    let seen = std::sync::Mutex::new(None);
+    let demo: web::DemoProbe = Arc::new(move || has_demo(&registry.index(), &seen));
+    let router = web::with_web_files(api, &state.settings.web, demo);
     let csp = HeaderValue::from_str(&content_security_policy(&state.settings))
         .expect("the CSP is visible ASCII");
     let public = Arc::new(state.settings.public_origins.clone());
@@ -344,4 +348,25 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
         "internal error; the operator can find it in the server log",
     )
     .into_response()
+}
+
+/// Whether `index` holds demo records: counted once per data version (the page asks on
+/// every load, and a scan of a million records is not free); `seen` keeps the last
+/// answer with its version and size.
+fn has_demo(
+    index: &crate::index::ServiceIndex,
+    seen: &std::sync::Mutex<Option<(i64, usize, bool)>>,
+) -> bool {
+    let key = (index.version(), index.len());
+    let mut last = seen
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((version, len, demo)) = *last
+        && (version, len) == key
+    {
+        return demo;
+    }
+    let demo = index.facilities().any(|r| r.summary().demo());
+    *last = Some((key.0, key.1, demo));
+    demo
 }

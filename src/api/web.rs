@@ -2,13 +2,15 @@
 //! a `web/` folder on disk. Either way exactly the app's files are served (`index.html`
 //! at `/`, `app.css`, `favicon.svg`, `manifest.webmanifest`, `sw.js`, `js/`, `i18n/`)
 //! and the three vendor packages at `/vendor/`, never `package.json`, `README.md` or the
-//! rest of `node_modules`. Anything else is a JSON 404.
+//! rest of `node_modules`. Anything else is a JSON 404. The page itself is served with
+//! its labels already in English ([`super::first_paint`]), so it paints complete.
 
 use crate::assets;
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use tower_http::services::{ServeDir, ServeFile};
 
 /// Where the web front end comes from.
@@ -24,23 +26,31 @@ pub enum WebFiles {
     Off,
 }
 
+/// Whether the data now has demo records (the page then shows its notice at once).
+pub type DemoProbe = Arc<dyn Fn() -> bool + Send + Sync>;
+
 /// `api` with the web front end as its fallback.
-pub fn with_web_files(api: Router, web: &WebFiles) -> Router {
+pub fn with_web_files(api: Router, web: &WebFiles, demo: DemoProbe) -> Router {
     match web {
-        WebFiles::BuiltIn => api.fallback(built_in),
-        WebFiles::Dir(dir) => from_dir(api, dir),
+        WebFiles::BuiltIn => api.fallback(move |method: Method, uri: Uri, headers: HeaderMap| {
+            built_in(method, uri, headers, demo.clone())
+        }),
+        WebFiles::Dir(dir) => from_dir(api, dir, demo),
         WebFiles::Off => api.fallback(super::not_found),
     }
 }
 
-async fn built_in(method: Method, uri: Uri, headers: HeaderMap) -> Response {
+async fn built_in(method: Method, uri: Uri, headers: HeaderMap, demo: DemoProbe) -> Response {
     let path = match uri.path() {
         "/" => "index.html",
         other => other.trim_start_matches('/'),
     };
-    let Some(file) =
-        assets::web_file(path).filter(|_| method == Method::GET || method == Method::HEAD)
-    else {
+    let Some(file) = (if path == "index.html" {
+        Some(built_in_page(demo()))
+    } else {
+        assets::web_file(path)
+    })
+    .filter(|_| method == Method::GET || method == Method::HEAD) else {
         return super::not_found().await.into_response();
     };
     let etag = HeaderValue::from_static(file.etag);
@@ -77,6 +87,59 @@ async fn built_in(method: Method, uri: Uri, headers: HeaderMap) -> Response {
         .into_response()
 }
 
+/// The built-in page with its English labels (and its demo notice shown or not), made
+/// once per variant; its tag follows both files and the variant.
+fn built_in_page(demo: bool) -> assets::Asset {
+    static PAGES: [OnceLock<assets::Asset>; 2] = [OnceLock::new(), OnceLock::new()];
+    *PAGES[usize::from(demo)].get_or_init(|| {
+        let index = assets::web_file("index.html").expect("index.html is built in");
+        let en = assets::web_file("i18n/en.json").expect("en.json is built in");
+        let page = english_page(index.bytes, en.bytes, demo);
+        let etag = format!(
+            "\"{}-{}-{}\"",
+            index.etag.trim_matches('"'),
+            en.etag.trim_matches('"'),
+            if demo { "demo" } else { "live" }
+        );
+        assets::Asset {
+            bytes: Box::leak(page.into_bytes().into_boxed_slice()),
+            etag: Box::leak(etag.into_boxed_str()),
+        }
+    })
+}
+
+/// `index` with the English labels of `en` and, with demo data, its notice shown; as it
+/// is when `en` does not parse.
+fn english_page(index: &[u8], en: &[u8], demo: bool) -> String {
+    let index = String::from_utf8_lossy(index);
+    let page = match serde_json::from_slice(en) {
+        Ok(strings) => super::first_paint::english_first(&index, &strings),
+        Err(_) => index.into_owned(),
+    };
+    if demo {
+        super::first_paint::unhide(&page, "demo-banner")
+    } else {
+        page
+    }
+}
+
+/// The page read from a `web/` folder, with its English labels (read on every request,
+/// so edits show on reload).
+async fn page_from_dir(web: PathBuf, demo: bool) -> Response {
+    let read = |name: &str| std::fs::read(web.join(name));
+    match (read("index.html"), read("i18n/en.json")) {
+        (Ok(index), Ok(en)) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            english_page(&index, &en, demo),
+        )
+            .into_response(),
+        _ => super::not_found().await.into_response(),
+    }
+}
+
 fn content_type(path: &str) -> &'static str {
     match path.rsplit_once('.').map_or("", |(_, ext)| ext) {
         "html" => "text/html; charset=utf-8",
@@ -89,12 +152,15 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-fn from_dir(api: Router, web: &Path) -> Router {
+fn from_dir(api: Router, web: &Path, demo: DemoProbe) -> Router {
     let dir = |path: PathBuf| ServeDir::new(path).append_index_html_on_directories(false);
-    let index = ServeFile::new(web.join("index.html"));
     let modules = web.join("node_modules");
-    api.route_service("/", index.clone())
-        .route_service("/index.html", index)
+    let page = {
+        let web = web.to_path_buf();
+        move || page_from_dir(web.clone(), demo())
+    };
+    api.route("/", axum::routing::get(page.clone()))
+        .route("/index.html", axum::routing::get(page))
         .route_service("/app.css", ServeFile::new(web.join("app.css")))
         .route_service("/favicon.svg", ServeFile::new(web.join("favicon.svg")))
         .route_service(

@@ -151,6 +151,7 @@ function switchView(view, { focus = false } = {}) {
     document.getElementById(tab.getAttribute('aria-controls')).hidden = !selected;
   }
   document.body.dataset.view = state.view;
+  document.documentElement.dataset.view = state.view; // app.css lays the page out by it
   onStateChange();
   activateView();
 }
