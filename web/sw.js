@@ -46,6 +46,7 @@ const SHELL_FILES = [
   '/js/views/account.js',
   '/js/views/caseworker.js',
   '/js/views/donor.js',
+  '/js/views/manage.js',
   '/js/views/planner.js',
   '/js/views/referral.js',
   '/vendor/maplibre-gl/maplibre-gl.mjs',

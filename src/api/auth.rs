@@ -69,8 +69,7 @@ fn signed_in(
     headers: &HeaderMap,
     (secret, signed): (String, Signed),
 ) -> Response {
-    let mut response =
-        Json(me_json(&signed.username, signed.role, signed.must_change)).into_response();
+    let mut response = Json(me_json(&signed)).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
         cookie(headers, state.settings.secure_cookies, &secret),
@@ -91,14 +90,18 @@ pub struct Me {
     /// Whether the account must still replace its one-time password (signed in only).
     #[serde(skip_serializing_if = "Option::is_none")]
     must_change_password: Option<bool>,
+    /// The organisation the account belongs to (an agency editor's; absent when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organisation: Option<String>,
 }
 
-fn me_json(caller_name: &str, role: Role, must_change: bool) -> Me {
+fn me_json(signed: &Signed) -> Me {
     Me {
         signed_in: true,
-        username: Some(caller_name.to_string()),
-        role,
-        must_change_password: Some(must_change),
+        username: Some(signed.username.clone()),
+        role: signed.role,
+        must_change_password: Some(signed.must_change),
+        organisation: signed.organisation.clone(),
     }
 }
 
@@ -177,12 +180,13 @@ pub async fn logout(
 #[utoipa::path(get, path = "/api/me", responses((status = 200, description = "who the caller is", body = Me)))]
 pub async fn me(caller: Caller) -> Json<Me> {
     Json(match &caller.signed {
-        Some(s) => me_json(&s.username, s.role, s.must_change),
+        Some(s) => me_json(s),
         None => Me {
             signed_in: false,
             username: None,
             role: Role::Public,
             must_change_password: None,
+            organisation: None,
         },
     })
 }

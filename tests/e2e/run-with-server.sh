@@ -79,9 +79,15 @@ mint_token basemap "$basemap_url"
 token="$(cat "$data/main.token")"
 curl -fsS -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   --data-binary @tests/e2e/fixtures.geojson "$url/api/import" >/dev/null
+# Stewardship (manage.test.mjs): an agency editor of a demo organisation and a
+# coordinator, added now that the running server has loaded the demo organisations.
+"$bin" --data-dir "$data/main" user add e2e-editor --role editor --organisation demo-kg-legal | tail -n1 >"$data/main.editor"
+"$bin" --data-dir "$data/main" user add e2e-coordinator --role planner | tail -n1 >"$data/main.coordinator"
 cd tests/e2e
 TIREK_URL="$url" TIREK_BASEMAP_URL="$basemap_url" TIREK_E2E_TOKEN="$(cat "$data/basemap.token")" TIREK_E2E_XSS=1 \
   TIREK_XYZ_URL="$xyz_url" TIREK_XYZ_TILES_PORT="$xyz_port" \
   TIREK_E2E_CASEWORKER_PASSWORD="$(cat "$data/main.caseworker")" \
+  TIREK_E2E_EDITOR_PASSWORD="$(cat "$data/main.editor")" \
+  TIREK_E2E_COORDINATOR_PASSWORD="$(cat "$data/main.coordinator")" \
   TIREK_E2E_FIRST_LOAD_BASELINE="${TIREK_E2E_FIRST_LOAD_BASELINE:-778206}" \
   node --test --test-concurrency=1 ${TIREK_E2E_ONLY:-.}

@@ -1433,3 +1433,21 @@ async fn problem_reports_are_limited_per_address() {
         .unwrap();
     assert_eq!(stored.len(), tirek::api::REPORTS_PER_HOUR);
 }
+
+#[tokio::test]
+async fn who_am_i_names_an_editors_organisation() {
+    let app = setup().await;
+    for (token, organisation) in [
+        (EDITOR_A, Some("org-a")),
+        (EDITOR_B, Some("org-b")),
+        (EDITOR_NONE, None),
+        (TOKEN, None),
+    ] {
+        let (status, me) = app.send("GET", "/api/me", Some(token), None).await;
+        assert_eq!(status, 200);
+        assert_eq!(me["signed_in"], true);
+        assert_eq!(me["organisation"].as_str(), organisation, "{me}");
+    }
+    let (_, me) = app.get("/api/me").await;
+    assert!(me.get("organisation").is_none(), "{me}");
+}

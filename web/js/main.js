@@ -16,6 +16,7 @@ import { initCaseworker } from './views/caseworker.js';
 import { initPlanner } from './views/planner.js';
 import { initDonor } from './views/donor.js';
 import { initAccount } from './views/account.js';
+import { initManage, MANAGING_ROLES } from './views/manage.js';
 import { areas } from './lib/areas.js';
 import { shareClasses, NO_DATA_COLOR, GAP_COLOR } from './lib/coverage-model.js';
 import { formatPercent, formatDate } from './lib/format.js';
@@ -26,6 +27,7 @@ const state = parseHash(window.location.hash);
 let caseworker = null;
 let planner = null;
 let donor = null;
+let manage = null;
 let tirekMap = null;
 let facilities = null;
 let facilitiesSeq = 0; // the newest /api/facilities request wins (the role may change meanwhile)
@@ -138,11 +140,12 @@ i18n.onChange((code) => {
   buildCoverageLegend();
   if (planner) planner.rerender();
   if (donor) donor.rerender();
+  if (manage) manage.rerender();
 });
 
 // --- view tabs (roving tabindex, arrow keys)
 function switchView(view, { focus = false } = {}) {
-  state.view = VIEWS.includes(view) ? view : 'caseworker';
+  state.view = VIEWS.includes(view) && !(view === 'manage' && !canManage()) ? view : 'caseworker';
   for (const tab of $$('#view-tabs [role="tab"]')) {
     const selected = tab.dataset.view === state.view;
     tab.setAttribute('aria-selected', String(selected));
@@ -163,7 +166,7 @@ function activateView() {
   tirekMap.loaded.then(() => {
     if (state.view !== view) return;
     tirekMap.setMode(view);
-    for (const [name, v] of [['planner', planner], ['donor', donor]]) {
+    for (const [name, v] of [['planner', planner], ['donor', donor], ['manage', manage]]) {
       if (!v) continue;
       if (name === view) v.activate().catch(showError);
       else v.deactivate();
@@ -172,17 +175,30 @@ function activateView() {
 }
 
 function buildTabs() {
-  const tabs = $$('#view-tabs [role="tab"]');
-  tabs.forEach((tab, i) => {
+  for (const tab of $$('#view-tabs [role="tab"]')) {
     tab.addEventListener('click', () => switchView(tab.dataset.view));
     tab.addEventListener('keydown', (ev) => {
+      // The tabs shown now (Manage only for the roles that manage).
+      const tabs = $$('#view-tabs [role="tab"]').filter((t) => !t.hidden);
+      const i = tabs.indexOf(tab);
       const keys = { ArrowRight: 1, ArrowLeft: -1, Home: -i, End: tabs.length - 1 - i };
       if (!(ev.key in keys)) return;
       ev.preventDefault();
       const next = tabs[(i + keys[ev.key] + tabs.length) % tabs.length];
       switchView(next.dataset.view, { focus: true });
     });
-  });
+  }
+}
+
+/** Whether the signed-in role has the Manage view (editors, planners, administrators). */
+function canManage() {
+  return !!account && MANAGING_ROLES.includes(account.role());
+}
+
+/** Shows the Manage tab to the roles that manage; leaves the view when the role cannot. */
+function showManageTab() {
+  $('#tab-manage').hidden = !canManage();
+  if (state.view === 'manage' && !canManage()) switchView('caseworker');
 }
 
 // --- legend (labels via data-i18n, so a language switch updates them)
@@ -276,11 +292,13 @@ async function applyHash() {
  */
 async function refreshForRole() {
   await tirekMap.loaded;
+  showManageTab();
   await Promise.all([
     refreshFacilities().catch(showError),
     caseworker.run({ fit: false }),
     planner.refresh(),
     donor.refresh(),
+    manage.refresh(),
   ]);
   document.body.dataset.role = account.role();
 }
@@ -360,10 +378,14 @@ async function boot() {
     onOffline: setOffline,
   });
   caseworker.applyState();
+  const requestedView = state.view; // Manage waits for the role (GET /api/me)
   switchView(state.view);
   account = initAccount({ onRoleChange: () => refreshForRole().catch(showError) });
+  manage = initManage({ root: $('#view-manage'), account });
   meP.then((me) => account.start(me), (err) => account.start(isMissing(err) ? null : { signed_in: false }))
     .then(() => {
+      showManageTab();
+      if (requestedView === 'manage' && canManage()) switchView('manage');
       document.body.dataset.role = account.role();
       if (account.role() !== 'public') refreshFacilities().catch(showError);
     });

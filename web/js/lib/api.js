@@ -72,6 +72,17 @@ export async function postJSON(path, payload, { signal } = {}) {
   });
 }
 
+/** PUTs a JSON body (GeoJSON for a facility) and returns the JSON answer. */
+export async function putJSON(path, payload, { contentType = 'application/json' } = {}) {
+  return request(new URL(path, window.location.origin), {
+    method: 'PUT',
+    headers: { Accept: 'application/json', 'Content-Type': contentType },
+    body: JSON.stringify(payload),
+  });
+}
+
+const seg = (s) => encodeURIComponent(String(s));
+
 /** True when the error means the server has no such endpoint (not built yet). */
 export function isMissing(err) {
   return err instanceof ApiError && err.status === 404;
@@ -93,4 +104,14 @@ export const api = {
   login: (username, password) => postJSON('/api/login', { username, password }),
   logout: () => postJSON('/api/logout'),
   changePassword: (current, next) => postJSON('/api/password', { current, new: next }),
+  // Stewardship (the Manage view and "report a problem"); the server checks every role.
+  putFacility: (id, feature) => putJSON(`/api/facilities/${seg(id)}`, feature, { contentType: 'application/geo+json' }),
+  due: (org) => getJSON(`/api/organisations/${seg(org)}/due`),
+  verify: (org, body) => postJSON(`/api/organisations/${seg(org)}/verify`, body),
+  proposals: (params) => getJSON('/api/proposals', params),
+  approve: (id, body) => postJSON(`/api/proposals/${seg(id)}/approve`, body),
+  reject: (id, body) => postJSON(`/api/proposals/${seg(id)}/reject`, body),
+  reports: (params) => getJSON('/api/reports', params),
+  decideReport: (id, how, body) => postJSON(`/api/reports/${seg(id)}/${how === 'dismiss' ? 'dismiss' : 'resolve'}`, body),
+  reportProblem: (facilityId, body) => postJSON(`/api/facilities/${seg(facilityId)}/reports`, body),
 };

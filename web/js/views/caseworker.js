@@ -413,7 +413,56 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
       type: 'button', class: 'link-button',
       onclick: () => map.flyTo(f.geometry.coordinates[0], f.geometry.coordinates[1]),
       text: t('result.showOnMap'),
-    }) : null);
+    }) : null,
+    located && p.id ? reportProblem(p.id) : null);
+  }
+
+  /**
+   * "Report a problem with this listing": what is wrong and a few words, sent to the
+   * organisation's editors and the coordinators; nothing about the reporter is asked.
+   */
+  function reportProblem(facilityId) {
+    const box = h('div', { class: 'report-problem' });
+    const toggle = h('button', {
+      type: 'button', class: 'link-button', 'aria-expanded': 'false', text: t('report.open'),
+      onclick: () => {
+        const form = box.querySelector('form');
+        if (form) {
+          form.remove();
+          toggle.setAttribute('aria-expanded', 'false');
+          return;
+        }
+        box.append(reportForm(facilityId, toggle));
+        toggle.setAttribute('aria-expanded', 'true');
+        box.querySelector('select')?.focus();
+      },
+    });
+    box.append(toggle);
+    return box;
+  }
+
+  function reportForm(facilityId, toggle) {
+    const id = `report-${String(facilityId).replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    const kind = h('select', { id: `${id}-kind`, name: 'kind' },
+      ['wrong_phone', 'closed', 'moved', 'other'].map((k) => h('option', { value: k, text: t(`report.kind.${k}`) })));
+    const text = h('textarea', { id: `${id}-text`, name: 'text', maxlength: '500', rows: '2' });
+    const status = h('p', { class: 'hint', role: 'status' });
+    const form = h('form', { class: 'report-form', novalidate: true },
+      h('label', { for: kind.id, text: t('report.what') }), kind,
+      h('label', { for: text.id, text: t('report.words') }), text,
+      h('p', { class: 'hint', text: t('report.noPersonal') }),
+      h('button', { type: 'submit', text: t('report.send') }), status);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        await api.reportProblem(facilityId, { kind: kind.value, text: text.value.trim() });
+        form.replaceChildren(h('p', { class: 'hint', role: 'status', text: t('report.thanks') }));
+        toggle.setAttribute('aria-expanded', 'false');
+      } catch (err) {
+        status.textContent = err.status === 429 ? t('report.tooMany') : t('error.api', { message: err.message });
+      }
+    });
+    return form;
   }
 
   /** The distance; a band ("about 10–25 km") may wrap before the band, never inside it. */
