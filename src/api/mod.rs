@@ -15,6 +15,7 @@ mod guard;
 mod nearest;
 mod nearest_batch;
 pub mod openapi;
+mod pathway;
 mod places;
 mod plan;
 mod stewardship;
@@ -207,6 +208,7 @@ pub fn app(state: AppState) -> Router {
             post(stewardship::verify).layer(takes(guard::JSON)),
         )
         .route("/api/freshness", get(stewardship::freshness))
+        .route("/api/pathway", get(pathway::pathway))
         .route(
             "/api/facilities/{id}/reports",
             post(stewardship::report_problem).layer(takes(guard::JSON)),
