@@ -4,7 +4,7 @@
 use super::extract::{Caller, Params};
 use super::{ApiError, AppState, ErrorBody};
 use crate::coordination::pathway::{
-    Format, Pathway, PathwayError, Scope, candidates, pathway as make, to_csv, to_html, ui_language,
+    Format, Pathway, PathwayError, of_area, to_csv, to_html, ui_language,
 };
 use axum::Json;
 use axum::extract::State;
@@ -57,19 +57,15 @@ pub async fn pathway(
     let lang = ui_language(params.get("lang").unwrap_or("en"))?;
     let format: Format = params.get("format").unwrap_or("json").parse()?;
     let organisations = state.coordination.organisations().await?;
-    let areas = state.registry.area_index();
-    let scope = Scope::of(&areas, code)?;
-    let index = state.registry.index();
-    let viewer = caller.viewer();
-    let today = chrono::Utc::now().date_naive();
-    let doc = make(
-        &scope,
-        candidates(&scope, &index, viewer),
+    let doc = of_area(
+        &state.registry.area_index(),
+        &state.registry.index(),
         &organisations,
-        viewer,
+        code,
+        caller.viewer(),
         lang,
-        today,
-    );
+        chrono::Utc::now().date_naive(),
+    )?;
     Ok(respond(&doc, format))
 }
 

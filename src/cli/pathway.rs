@@ -4,9 +4,7 @@
 
 use super::args::PathwayArgs;
 use crate::coordination::Coordination;
-use crate::coordination::pathway::{
-    Format, Scope, candidates, pathway as make, to_csv, to_html, ui_language,
-};
+use crate::coordination::pathway::{Format, of_area, to_csv, to_html, ui_language};
 use crate::registry::Registry;
 use crate::visibility::Viewer;
 use anyhow::{Context, Result, anyhow};
@@ -44,18 +42,15 @@ pub async fn pathway(registry: Arc<Registry>, args: &PathwayArgs) -> Result<()> 
         .organisations()
         .await
         .map_err(|e| anyhow!("reading the organisations: {e}"))?;
-    let areas = registry.area_index();
-    let scope = Scope::of(&areas, &args.area)?;
-    let index = registry.index();
-    let today = chrono::Utc::now().date_naive();
-    let doc = make(
-        &scope,
-        candidates(&scope, &index, viewer),
+    let doc = of_area(
+        &registry.area_index(),
+        &registry.index(),
         &organisations,
+        &args.area,
         viewer,
         lang,
-        today,
-    );
+        chrono::Utc::now().date_naive(),
+    )?;
     let text = match format {
         Format::Html => to_html(&doc),
         Format::Csv => to_csv(&doc),

@@ -287,6 +287,29 @@ impl<'a> Scope<'a> {
     }
 }
 
+/// The pathway of the area with `code` on `date` for `viewer`, in `lang`, from a
+/// snapshot's facilities and the organisation records: what `GET /api/pathway` and
+/// `tirek pathway` answer.
+pub fn of_area(
+    areas: &AreaIndex,
+    index: &crate::index::ServiceIndex,
+    organisations: &[Organisation],
+    code: &str,
+    viewer: Viewer,
+    lang: Language,
+    date: NaiveDate,
+) -> Result<Pathway, PathwayError> {
+    let scope = Scope::of(areas, code)?;
+    Ok(pathway(
+        &scope,
+        candidates(&scope, index, viewer),
+        organisations,
+        viewer,
+        lang,
+        date,
+    ))
+}
+
 /// The facilities of a snapshot that `scope` may list for `viewer`, decoded: a cheap
 /// pass over the records' summaries first, so that only the area's neighbourhood (and
 /// hotlines) is decoded.
@@ -512,6 +535,8 @@ p { margin: 0 0 1.5mm; }
 .demo { border: 1.5pt dashed #000; padding: 1.5mm 2mm; font-weight: 700; }
 table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; vertical-align: top; padding: 1mm 1.5mm; border-bottom: 0.5pt solid #999; }
+th:nth-child(1) { width: 36%; } th:nth-child(2) { width: 24%; } th:nth-child(3) { width: 18%; }
+.phone { white-space: nowrap; }
 th { font-size: 8.5pt; color: #333; font-weight: 600; }
 tr { break-inside: avoid; }
 td.name strong { display: block; }
@@ -651,7 +676,7 @@ fn entry_row(h: &mut String, e: &PathwayEntry, words: &Labels) {
             "result.phone"
         };
         lines.push(format!(
-            "{}: <strong>{}</strong>",
+            "{}: <strong class=\"phone\">{}</strong>",
             escape(words.get(label)),
             escape(phone)
         ));
