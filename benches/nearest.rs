@@ -22,6 +22,7 @@ fn synthetic(n: usize, seed: u64) -> Vec<Facility> {
         names: Default::default(),
         organisation: None,
         organisation_id: None,
+        victim_support_partner: None,
         sectors: vec![],
         services: vec![],
         lon: 0.0,

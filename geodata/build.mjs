@@ -366,6 +366,7 @@ const SECTORS = {
   shelter: { en: 'shelter', ru: 'убежище', org: 'Demo crisis centre NGO', orgRu: 'Демо кризисный центр (НПО)', orgId: 'crisis' },
   legal: { en: 'legal aid office', ru: 'юридическая консультация', org: 'Demo legal aid centre', orgRu: 'Демо центр правовой помощи', orgId: 'legal' },
   hotline: { en: 'national hotline', ru: 'национальная горячая линия', org: 'Demo national hotline', orgRu: 'Демо национальная горячая линия', orgId: 'hotline' },
+  perpetrator_programme: { en: 'programme for perpetrators', ru: 'программа для лиц, совершивших насилие', org: 'Demo behaviour change programme', orgRu: 'Демо программа изменения поведения', orgId: 'perpetrator' },
 };
 // fake numbers with the right country code and length: +7 + 10 digits, +996/+992/+998 + 9, +993 + 8
 const PHONE = { KZ: ['+7 700 000 ', 4], KG: ['+996 700 000 ', 3], TJ: ['+992 90 000 ', 4], TM: ['+993 60 000 ', 3], UZ: ['+998 90 000 ', 4] };
@@ -405,6 +406,8 @@ function buildFacilities(settlements, regionsByCode) {
     for (const s of [capital, ...others.slice(0, 2)]) plan.push({ cc, sector: 'shelter', s });
     for (const s of [capital, others[0]]) plan.push({ cc, sector: 'legal', s });
     plan.push({ cc, sector: 'hotline', s: capital });
+    // Last in the country's plan, so that the records above keep their phone numbers.
+    for (const s of [capital, others[0]]) plan.push({ cc, sector: 'perpetrator_programme', s });
   }
 
   // number per country+sector, largest settlements first (plan is already in that order per sector)
@@ -468,8 +471,12 @@ function buildFacilities(settlements, regionsByCode) {
     } else if (sector === 'hotline') {
       services = ['hotline', 'counselling'];
       hours = '24/7';
+    } else if (sector === 'perpetrator_programme') {
+      // The one in the capital takes court referrals as well as voluntary participants.
+      services = s.geonameid === CAPITALS[cc] ? ['court_ordered_programme', 'voluntary_programme'] : ['voluntary_programme'];
+      hours = r.pick(['Mo-Fr 10:00-19:00', 'Mo-Fr 09:00-18:00; Sa 10:00-14:00']);
     }
-    const ORDER = ['cmr_pep', 'emergency_contraception', 'forensic_exam', 'counselling', 'case_management', 'emergency_shelter', 'legal_aid', 'hotline'];
+    const ORDER = ['cmr_pep', 'emergency_contraception', 'forensic_exam', 'counselling', 'case_management', 'emergency_shelter', 'legal_aid', 'hotline', 'court_ordered_programme', 'voluntary_programme'];
     services.sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
 
     const langs = [LOCAL_LANG[cc], 'ru', ...(REGION_LANG[s.region] || [])];
@@ -489,11 +496,13 @@ function buildFacilities(settlements, regionsByCode) {
 
     const props = {
       id, name, names: { ru: nameRu }, organisation: `${S.org} (${s.name})`, organisation_id: `demo-${cc.toLowerCase()}-${S.orgId}`,
+      // A programme for perpetrators works with the country's crisis centre, which supports the victims.
+      ...(sector === 'perpetrator_programme' ? { victim_support_partner: `demo-${cc.toLowerCase()}-crisis` } : {}),
       sectors, services,
       address: confidential || sector === 'hotline' ? null : `${s.name}, demo street ${1 + r.int(99)}`,
       country: cc, adm1: null, adm2: null, phone, opening_hours: hours, languages: langs,
       female_staff: sector === 'shelter' || sector === 'psychosocial' || sector === 'hotline' ? r.chance(0.95) : r.chance(sector === 'police' ? 0.4 : 0.7),
-      child_friendly: r.chance(sector === 'police' ? 0.2 : 0.45),
+      child_friendly: sector === 'perpetrator_programme' ? false : r.chance(sector === 'police' ? 0.2 : 0.45),
       wheelchair_access: r.chance(0.5),
       free_of_charge: sector === 'legal' || sector === 'hotline' || sector === 'shelter' || sector === 'police' ? true : r.chance(0.85),
       no_police_report_required: sector === 'police' ? false : sector === 'hotline' ? true : (services.includes('forensic_exam') ? r.chance(0.3) : r.chance(0.85)),

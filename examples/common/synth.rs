@@ -73,6 +73,12 @@ fn kind(sector: Sector) -> (&'static str, &'static str, &'static [Service]) {
             &[Service::LegalAid],
         ),
         Sector::Hotline => ("Hotline", "Телефон доверия", &[Service::Hotline]),
+        // Not drawn (see `facility`), but named for completeness.
+        Sector::PerpetratorProgramme => (
+            "Programme for perpetrators",
+            "Программа для лиц, совершивших насилие",
+            &[Service::VoluntaryProgramme],
+        ),
     }
 }
 
@@ -162,6 +168,7 @@ pub fn facility(rng: &mut ChaCha8Rng, i: usize) -> Facility {
             }
         )),
         organisation_id: None,
+        victim_support_partner: None,
         sectors,
         services: services.to_vec(),
         lon: round6(lon),

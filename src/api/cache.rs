@@ -27,7 +27,7 @@ pub enum AnalysisKey {
         /// The minimum package.
         package: Vec<Sector>,
         /// Threshold per sector ([`Sector::ALL`] order), metres as bits.
-        thresholds: [u64; 6],
+        thresholds: [u64; Sector::COUNT],
         /// GeoJSON rather than rows.
         geojson: bool,
     },
@@ -40,7 +40,7 @@ pub enum AnalysisKey {
         /// The box asked for, as bits; absent: the countries.
         bbox: Option<[u64; 4]>,
         /// Threshold per sector, metres as bits.
-        thresholds: [u64; 6],
+        thresholds: [u64; Sector::COUNT],
         /// Whether confidential sectors are withheld.
         viewer: Viewer,
         /// Every cell of the region, or only those where someone lives.
@@ -67,7 +67,7 @@ pub enum AnalysisKey {
 
 impl AnalysisKey {
     /// Thresholds as key bits.
-    pub fn threshold_bits(thresholds: &Thresholds) -> [u64; 6] {
+    pub fn threshold_bits(thresholds: &Thresholds) -> [u64; Sector::COUNT] {
         std::array::from_fn(|i| thresholds.get(Sector::ALL[i]).to_bits())
     }
 

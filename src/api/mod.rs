@@ -16,6 +16,7 @@ mod guard;
 mod nearest;
 mod nearest_batch;
 pub mod openapi;
+mod pathway;
 mod places;
 mod plan;
 mod stewardship;
@@ -208,6 +209,7 @@ pub fn app(state: AppState) -> Router {
             post(stewardship::verify).layer(takes(guard::JSON)),
         )
         .route("/api/freshness", get(stewardship::freshness))
+        .route("/api/pathway", get(pathway::pathway))
         .route(
             "/api/facilities/{id}/reports",
             post(stewardship::report_problem).layer(takes(guard::JSON)),

@@ -44,7 +44,8 @@ pub struct NearestParams {
     lon: f64,
     /// Latitude, WGS84 degrees (-90..90).
     lat: f64,
-    /// Sectors, comma-separated; absent: every sector.
+    /// Sectors, comma-separated; absent: every sector but `perpetrator_programme`
+    /// (programmes for perpetrators are answered only when named).
     sector: Option<String>,
     /// Results per sector (1..=50, default 1).
     k: Option<usize>,
@@ -110,7 +111,7 @@ pub async fn nearest(
     }
     let mut sectors: Vec<Sector> = list(&params, "sector")?;
     if sectors.is_empty() {
-        sectors = Sector::ALL.to_vec();
+        sectors = Sector::nearest_default();
     }
     let k: usize = params.parse("k")?.unwrap_or(1);
     if !(1..=MAX_K).contains(&k) {

@@ -35,7 +35,8 @@ const CSV_HEADER: &str = "point_id,sector,facility_id,distance_m,distance_band,c
 pub struct BatchRequest {
     /// The points (at most 100,000).
     points: Vec<BatchPoint>,
-    /// Sectors; absent or empty: every sector.
+    /// Sectors; absent or empty: every sector but `perpetrator_programme` (answered only
+    /// when named).
     #[serde(default)]
     sectors: Vec<Sector>,
     /// Results per point and sector, nearest first (1..=10, default 1).
@@ -225,7 +226,7 @@ pub async fn batch(
     }
     let query = Query {
         sectors: if request.sectors.is_empty() {
-            Sector::ALL.to_vec()
+            Sector::nearest_default()
         } else {
             request.sectors
         },

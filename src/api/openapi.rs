@@ -3,7 +3,8 @@
 //! (`tirek openapi > openapi.json` refreshes it).
 
 use super::{
-    auth, coverage, facilities, geography, nearest, nearest_batch, places, plan, stewardship,
+    auth, coverage, facilities, geography, nearest, nearest_batch, pathway, places, plan,
+    stewardship,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -20,7 +21,7 @@ use utoipa::{Modify, OpenApi};
         auth::login, auth::logout, auth::me, auth::change_password, auth::create_token, auth::users, auth::audit,
         stewardship::organisations, stewardship::organisation, stewardship::create_organisation, stewardship::update_organisation,
         stewardship::proposals, stewardship::proposal, stewardship::approve, stewardship::reject,
-        stewardship::due, stewardship::verify, stewardship::freshness,
+        stewardship::due, stewardship::verify, stewardship::freshness, pathway::pathway,
         stewardship::report_problem, stewardship::reports, stewardship::resolve_report, stewardship::dismiss_report,
     ),
     components(schemas(crate::registry::ImportSummary, crate::registry::AreaImportSummary,

@@ -22,7 +22,7 @@ use std::time::Instant;
 pub fn nearest(registry: &Registry, args: &NearestArgs) -> Result<()> {
     let sectors: Vec<Sector> = match &args.sector {
         Some(s) => parse_list(s)?,
-        None => Sector::ALL.to_vec(),
+        None => Sector::nearest_default(),
     };
     let (Some(lon), Some(lat)) = (args.lon, args.lat) else {
         bail!("give --lon and --lat, or --points FILE");

@@ -54,6 +54,33 @@ pub enum Command {
     Org(OrgCommand),
     /// Export the audit log (every write: who, when, before and after) as CSV or JSON.
     Audit(AuditArgs),
+    /// Write the referral pathway of an area (per sector its services, with contacts,
+    /// hours, languages, access, last verification) as a printable HTML page or CSV.
+    /// Public version by default: no confidential record.
+    Pathway(PathwayArgs),
+}
+
+/// `tirek pathway --area CODE --out FILE.html|csv`.
+#[derive(Debug, Args)]
+pub struct PathwayArgs {
+    /// The area's code: a country (`KZ`), region (`KZ-YUZ`) or district.
+    #[arg(long)]
+    pub area: String,
+    /// Where to write it; `.html`/`.htm` gives the printable page, `.csv` the CSV,
+    /// `.json` the JSON record (or say `--format`).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The document's language: en, ru, kk, ky, tg, tk, uz.
+    #[arg(long, default_value = "en")]
+    pub lang: String,
+    /// html, csv or json; default: from the `--out` file's extension.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// The confidential version, for authorised staff: confidential shelters with their
+    /// name, address and phone (marked "do not share the address"). Without it, the
+    /// public version: shelters are reached through the country's hotlines.
+    #[arg(long)]
+    pub confidential: bool,
 }
 
 /// `tirek user …`. One-time passwords are printed once; the account must change it at
@@ -505,7 +532,7 @@ pub struct NearestArgs {
     /// Output file for `--points` (default: standard output).
     #[arg(long, requires = "points")]
     pub out: Option<PathBuf>,
-    /// Sectors, comma-separated; absent: every sector.
+    /// Sectors, comma-separated; absent: every sector but `perpetrator_programme`.
     #[arg(long)]
     pub sector: Option<String>,
     /// Results per sector.

@@ -8,6 +8,7 @@ mod args;
 mod import;
 mod inputs;
 mod orgs;
+mod pathway;
 mod plan;
 mod serve;
 mod travel;
@@ -84,6 +85,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             | Command::TravelTime(_)
             | Command::PlanSites(_)
             | Command::Grid(_)
+            | Command::Pathway(_)
     ) && let Some(loaded) = defaults::load_if_empty(&registry, &DefaultData::BuiltIn).await?
     {
         eprintln!(
@@ -107,6 +109,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::User(command) => users::user(registry.store().clone(), command).await,
         Command::Audit(args) => users::audit(registry.store().as_ref(), &args).await,
         Command::Org(command) => orgs::org(registry, command).await,
+        Command::Pathway(args) => pathway::pathway(registry, &args).await,
     }
 }
 

@@ -10,12 +10,14 @@ use serde::Serialize;
 /// nearest facility is at most this far: inclusive).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Thresholds {
-    metres: [f64; 6],
+    metres: [f64; Sector::COUNT],
 }
 
 impl Default for Thresholds {
     /// Health 30 km, psychosocial 50 km, police 20 km, shelter 100 km, legal aid 50 km,
-    /// hotline 1000 km (a phone service: in reach wherever one operates nearby).
+    /// hotline 1000 km (a phone service: in reach wherever one operates nearby),
+    /// programmes for perpetrators 100 km (weekly group sessions over months: a regional
+    /// service, like a shelter).
     fn default() -> Self {
         Self {
             metres: [
@@ -25,6 +27,7 @@ impl Default for Thresholds {
                 100_000.0,
                 50_000.0,
                 1_000_000.0,
+                100_000.0,
             ],
         }
     }

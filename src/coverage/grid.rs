@@ -560,6 +560,14 @@ pub struct GridCellFigures {
     #[schema(value_type = Option<bool>, nullable = true)]
     /// Hotline: within the threshold.
     pub covered_hotline: Option<Option<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = true)]
+    /// Programmes for perpetrators: km to the nearest facility.
+    pub dist_km_perpetrator_programme: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<bool>, nullable = true)]
+    /// Programmes for perpetrators: within the threshold.
+    pub covered_perpetrator_programme: Option<Option<bool>>,
     /// The cell centre is within reach of every sector measured; null when a sector is
     /// withheld.
     pub covered_all: Option<bool>,
@@ -582,6 +590,10 @@ impl GridCellFigures {
             Sector::Shelter => (&mut self.dist_km_shelter, &mut self.covered_shelter),
             Sector::Legal => (&mut self.dist_km_legal, &mut self.covered_legal),
             Sector::Hotline => (&mut self.dist_km_hotline, &mut self.covered_hotline),
+            Sector::PerpetratorProgramme => (
+                &mut self.dist_km_perpetrator_programme,
+                &mut self.covered_perpetrator_programme,
+            ),
         };
         *dist = Some(dist_km);
         *cov = Some(covered);

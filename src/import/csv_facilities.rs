@@ -26,6 +26,7 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ("name_en", "#loc+name+en"),
     ("organisation", "#org+name"),
     ("organisation_id", "#org+code"),
+    ("victim_support_partner", "#org+partner"),
     ("sectors", "#sector+list"),
     ("services", "#service+list"),
     ("lon", "#geo+lon"),

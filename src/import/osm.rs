@@ -12,6 +12,14 @@
 //! | `amenity=social_facility` + `social_facility=shelter` | shelter (confidential) |
 //! | `amenity=social_facility` + `social_facility=outreach\|counselling\|support`, or `office=ngo\|association\|social_facility` + `social_facility:for=abused\|women\|victims` or `social_facility=counselling` | psychosocial |
 //! | `amenity=courthouse`, `office=lawyer` | legal |
+//! | `amenity=social_facility` (any `social_facility=*` but `shelter`) or `office=ngo\|association\|social_facility`, with `social_facility:for=perpetrator\|perpetrators` | perpetrator_programme |
+//!
+//! OpenStreetMap has no approved tagging for programmes for perpetrators of violence.
+//! `social_facility:for=*` names the group of people a social facility serves and takes
+//! any value; Tirek reads `perpetrator` / `perpetrators` there (one of several
+//! `;`-separated values) as such a programme, checked before the psycho-social rules so
+//! that a programme tagged `social_facility=outreach` is not offered to survivors. A
+//! `social_facility=shelter` stays a (confidential) shelter whatever it is tagged for.
 //!
 //! `amenity` is the primary tag: a feature tagged only `healthcare=*` (laboratories, blood
 //! donation, `healthcare=yes`, …) is not taken as a health facility. Everything else —
@@ -64,6 +72,11 @@ pub fn classify(tags: &Map<String, Value>) -> Result<(Sector, &'static str), Str
         v.split(';')
             .any(|p| matches!(p.trim(), "abused" | "women" | "victims"))
     });
+    let for_perpetrators = tag("social_facility:for").is_some_and(|v| {
+        v.split(';')
+            .any(|p| matches!(p.trim(), "perpetrator" | "perpetrators"))
+    });
+    const PROGRAMME: (Sector, &str) = (Sector::PerpetratorProgramme, "Programme for perpetrators");
     let amenity = tag("amenity");
     match amenity {
         Some("hospital") => return Ok((Sector::Health, "Hospital")),
@@ -73,6 +86,7 @@ pub fn classify(tags: &Map<String, Value>) -> Result<(Sector, &'static str), Str
         Some("courthouse") => return Ok((Sector::Legal, "Courthouse")),
         Some("social_facility") => match tag("social_facility") {
             Some("shelter") => return Ok((Sector::Shelter, "Shelter")),
+            _ if for_perpetrators => return Ok(PROGRAMME),
             Some("outreach" | "counselling" | "support") => {
                 return Ok((Sector::Psychosocial, "Social service"));
             }
@@ -82,6 +96,9 @@ pub fn classify(tags: &Map<String, Value>) -> Result<(Sector, &'static str), Str
     }
     match tag("office") {
         Some("lawyer") => return Ok((Sector::Legal, "Lawyer")),
+        Some("ngo" | "association" | "social_facility") if for_perpetrators => {
+            return Ok(PROGRAMME);
+        }
         Some("ngo" | "association" | "social_facility")
             if for_abused || tag("social_facility") == Some("counselling") =>
         {
@@ -244,6 +261,7 @@ pub fn read(
             names,
             organisation: text("operator"),
             organisation_id: None,
+            victim_support_partner: None,
             sectors: vec![sector],
             services: Vec::new(),
             lon,
@@ -363,6 +381,22 @@ mod tests {
         assert_eq!(
             classify(&tags(json!({"office": "lawyer"}))).unwrap().0,
             Sector::Legal
+        );
+        for programme in [
+            json!({"amenity": "social_facility", "social_facility": "outreach", "social_facility:for": "perpetrators"}),
+            json!({"amenity": "social_facility", "social_facility": "counselling", "social_facility:for": "men;perpetrator"}),
+            json!({"office": "ngo", "social_facility:for": "perpetrators"}),
+        ] {
+            assert_eq!(
+                classify(&tags(programme.clone())).unwrap().0,
+                Sector::PerpetratorProgramme,
+                "{programme}"
+            );
+        }
+        // A shelter stays a shelter (confidential), whoever it is tagged for.
+        assert_eq!(
+            classify(&tags(json!({"amenity": "social_facility", "social_facility": "shelter", "social_facility:for": "perpetrators"}))).unwrap().0,
+            Sector::Shelter
         );
         assert_eq!(
             classify(&tags(

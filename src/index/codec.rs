@@ -48,6 +48,7 @@ pub fn encode(f: &Facility, number: &mut impl FnMut(&str) -> u32, out: &mut Vec<
         names,
         organisation,
         organisation_id,
+        victim_support_partner,
         sectors,
         services,
         lon,
@@ -91,6 +92,7 @@ pub fn encode(f: &Facility, number: &mut impl FnMut(&str) -> u32, out: &mut Vec<
     }
     w.shared(organisation.as_deref(), number);
     w.shared(organisation_id.as_deref(), number);
+    w.optional_text(victim_support_partner.as_deref());
     w.codes(sectors.iter().map(|s| s.index()));
     w.codes(services.iter().map(|s| s.index()));
     w.optional_text(address.as_deref());
@@ -144,6 +146,7 @@ pub fn decode(bytes: &[u8], strings: &Strings) -> Facility {
     }
     let organisation = r.shared(strings);
     let organisation_id = r.shared(strings);
+    let victim_support_partner = r.optional_text();
     let sectors = r.codes(Sector::ALL);
     let services = r.codes(Service::ALL);
     let address = r.optional_text();
@@ -174,6 +177,7 @@ pub fn decode(bytes: &[u8], strings: &Strings) -> Facility {
         names,
         organisation,
         organisation_id,
+        victim_support_partner,
         sectors,
         services,
         lon,

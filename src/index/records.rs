@@ -554,6 +554,16 @@ mod tests {
         c.phone = Some("+993 12 00-00-00".into());
         let again = Records::build([c.clone()]);
         assert_eq!(again.find("c").unwrap().decode(), c);
+        // The partner of a programme for perpetrators (the last sector's bit).
+        let mut d = sparse("d");
+        d.sectors = vec![Sector::PerpetratorProgramme];
+        d.victim_support_partner = Some("Кризисный центр «Подруги»".into());
+        let programmes = Records::build([d.clone()]);
+        let found = programmes.find("d").unwrap();
+        assert_eq!(found.decode(), d);
+        assert!(
+            found.has_sector(Sector::PerpetratorProgramme) && !found.has_sector(Sector::Police)
+        );
         for (i, ch) in CODEPAGE.iter().enumerate() {
             assert_eq!(codepage_byte(*ch), Some(0x80 + i as u8), "{ch}");
         }

@@ -131,6 +131,82 @@ impl fmt::Display for OpeningHours {
     }
 }
 
+/// How [`OpeningHours::describe`] words hours in one language.
+#[derive(Debug, Clone, Copy)]
+pub struct HoursWords<'a> {
+    /// Short weekday names, Monday first.
+    pub days: [&'a str; 7],
+    /// The word for a day off (`off`, `closed`).
+    pub off: &'a str,
+    /// The word for public holidays (`PH`).
+    pub holidays: &'a str,
+}
+
+impl OpeningHours {
+    /// The hours for reading in a language, the way the web app shows them
+    /// (`describeOpeningHours` in `web/js/lib/opening-hours.js`): weekday codes as the
+    /// language's short names, `off`/`closed` and `PH` as its words, ranges with an en
+    /// dash, a space after each comma (`Mo-Sa 08:00-20:00; Su off` in Russian:
+    /// `пн–сб 08:00–20:00; вс выходной`). `None` for `24/7`, which the caller words itself.
+    pub fn describe(&self, words: &HoursWords<'_>) -> Option<String> {
+        if self.text == "24/7" {
+            return None;
+        }
+        let rules: Vec<String> = self
+            .text
+            .split(';')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(|rule| describe_rule(rule, words))
+            .collect();
+        Some(rules.join("; "))
+    }
+}
+
+/// One rule of [`OpeningHours::describe`]: words replaced whole, then dashes and commas.
+fn describe_rule(rule: &str, words: &HoursWords<'_>) -> String {
+    let mut worded = String::with_capacity(rule.len() * 2);
+    let mut rest = rule;
+    while let Some(c) = rest.chars().next() {
+        let word_len = rest
+            .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+            .unwrap_or(rest.len());
+        if word_len == 0 {
+            worded.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        let word = &rest[..word_len];
+        match word {
+            "PH" => worded.push_str(words.holidays),
+            "off" | "closed" => worded.push_str(words.off),
+            _ => match DAYS.iter().position(|d| *d == word) {
+                Some(i) => worded.push_str(words.days[i]),
+                None => worded.push_str(word),
+            },
+        }
+        rest = &rest[word_len..];
+    }
+    // `a - b` → `a–b`, `a , b` → `a, b`.
+    let mut out = String::with_capacity(worded.len());
+    let mut chars = worded.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '-' | ',' => {
+                while out.ends_with(' ') {
+                    out.pop();
+                }
+                while chars.peek() == Some(&' ') {
+                    chars.next();
+                }
+                out.push_str(if c == '-' { "–" } else { ", " });
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Splits "Mo-Fr 09:00-18:00" into the day selector and the times.
 fn split_rule(rule: &str) -> (Option<&str>, &str) {
     let starts_with_day = DAYS.iter().any(|d| rule.starts_with(d)) || rule.starts_with("PH");
@@ -226,6 +302,29 @@ mod tests {
         assert!(night.is_open_at(4, 23 * 60));
         assert!(night.is_open_at(5, 5 * 60));
         assert!(!night.is_open_at(5, 7 * 60));
+    }
+
+    #[test]
+    fn describes_hours_in_a_language() {
+        let ru = HoursWords {
+            days: ["пн", "вт", "ср", "чт", "пт", "сб", "вс"],
+            off: "выходной",
+            holidays: "праздники",
+        };
+        let say = |text: &str| OpeningHours::parse(text).unwrap().describe(&ru);
+        assert_eq!(
+            say("Mo-Sa 08:00-20:00; Su off").as_deref(),
+            Some("пн–сб 08:00–20:00; вс выходной")
+        );
+        assert_eq!(
+            say("Mo,We 09:00 - 13:00,14:00-18:00;PH closed").as_deref(),
+            Some("пн, ср 09:00–13:00, 14:00–18:00; праздники выходной")
+        );
+        assert_eq!(say("24/7"), None);
+        assert_eq!(
+            say("Mo-Su 00:00-24:00").as_deref(),
+            Some("пн–вс 00:00–24:00")
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub use facility::{
     DERIVED_PROPERTY_NAMES, PROPERTY_NAMES, format_timestamp, parse_date, parse_timestamp,
     split_list,
 };
-pub use hours::{OpeningHours, OpeningHoursError};
+pub use hours::{HoursWords, OpeningHours, OpeningHoursError};
 pub use organisation::Organisation;
 pub use place::{Area, PopulationPoint, Settlement, country_bytes};
 pub use proposal::{MAX_REASON_CHARS, Proposal, ProposalKind, ProposalStatus};

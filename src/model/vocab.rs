@@ -70,6 +70,7 @@ vocabulary!(
         Shelter => "shelter",
         Legal => "legal",
         Hotline => "hotline",
+        PerpetratorProgramme => "perpetrator_programme",
     }
 );
 
@@ -84,6 +85,8 @@ vocabulary!(
         EmergencyShelter => "emergency_shelter",
         LegalAid => "legal_aid",
         Hotline => "hotline",
+        CourtOrderedProgramme => "court_ordered_programme",
+        VoluntaryProgramme => "voluntary_programme",
     }
 );
 
@@ -111,7 +114,12 @@ vocabulary!(
 );
 
 impl Sector {
-    /// The default "minimum package" of the multi-sectoral response.
+    /// How many sectors there are: the length of per-sector tables.
+    pub const COUNT: usize = Sector::ALL.len();
+
+    /// The default "minimum package" of the multi-sectoral response. Programmes for
+    /// perpetrators are not part of it: they serve the person who used violence, not
+    /// the survivor.
     pub const MINIMUM_PACKAGE: [Sector; 4] = [
         Sector::Health,
         Sector::Psychosocial,
@@ -122,6 +130,24 @@ impl Sector {
     /// Whether records of this sector are confidential unless marked otherwise.
     pub fn confidential_by_default(self) -> bool {
         self == Sector::Shelter
+    }
+
+    /// Whether a nearest answer includes this sector only when the caller names it:
+    /// programmes for perpetrators must never appear among the services a caseworker
+    /// is offered for a survivor by default (a survivor could be sent to where the
+    /// person who hurt her goes).
+    pub fn only_when_asked(self) -> bool {
+        self == Sector::PerpetratorProgramme
+    }
+
+    /// The sectors a nearest answer covers when the caller names none: every sector
+    /// but those given [`Sector::only_when_asked`], in canonical order.
+    pub fn nearest_default() -> Vec<Sector> {
+        Sector::ALL
+            .iter()
+            .copied()
+            .filter(|s| !s.only_when_asked())
+            .collect()
     }
 }
 
@@ -161,6 +187,20 @@ mod tests {
             assert_eq!(s.as_str().parse::<Service>().unwrap(), *s);
         }
         assert_eq!(Sector::ALL[Sector::Police.index()], Sector::Police);
+        // Masks: sectors in a u8, services and languages in a u16.
+        assert!(Sector::COUNT <= 8 && Service::ALL.len() <= 16 && Language::ALL.len() <= 16);
+    }
+
+    #[test]
+    fn programmes_for_perpetrators_only_when_asked_and_not_in_the_package() {
+        let default = Sector::nearest_default();
+        assert_eq!(default.len(), Sector::COUNT - 1);
+        assert!(!default.contains(&Sector::PerpetratorProgramme));
+        assert!(!Sector::MINIMUM_PACKAGE.contains(&Sector::PerpetratorProgramme));
+        assert_eq!(
+            "perpetrator_programme".parse::<Sector>().unwrap(),
+            Sector::PerpetratorProgramme
+        );
     }
 
     #[test]

@@ -88,15 +88,15 @@ pub fn times_at_cells(
 /// most this: inclusive).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MinuteThresholds {
-    minutes: [f64; 6],
+    minutes: [f64; Sector::COUNT],
 }
 
 impl Default for MinuteThresholds {
-    /// Health 120, psychosocial 120, police 60, shelter 240, legal aid 120, hotline 120
-    /// minutes.
+    /// Health 120, psychosocial 120, police 60, shelter 240, legal aid 120, hotline 120,
+    /// programmes for perpetrators 240 minutes.
     fn default() -> Self {
         Self {
-            minutes: [120.0, 120.0, 60.0, 240.0, 120.0, 120.0],
+            minutes: [120.0, 120.0, 60.0, 240.0, 120.0, 120.0, 240.0],
         }
     }
 }

@@ -7,6 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { NOT_FOR_SURVIVORS } from '../../web/js/lib/config.js';
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const SCREENSHOTS = join(HERE, 'screenshots');
@@ -171,6 +172,14 @@ export async function listedResults(page) {
 }
 
 /** Groups an /api/nearest answer like the UI: [{ sector, ids, names }], non-empty sectors only. */
+/**
+ * The sectors the caseworker view lists, in order: the server's (`/api/meta`) but those
+ * a survivor's search leaves out (programmes for perpetrators, web/js/lib/config.js).
+ */
+export function caseworkerSectors(meta) {
+  return meta.sectors.filter((s) => !NOT_FOR_SURVIVORS.includes(s));
+}
+
 export function groupNearest(results, sectors) {
   return sectors.map((sector) => {
     const rs = results.filter((r) => r.sector === sector);

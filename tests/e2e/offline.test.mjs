@@ -12,7 +12,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  BASE_URL, SCREENSHOTS, launch, watch, apiGet, waitReady, waitResults, listedResults, groupNearest, hashParams,
+  BASE_URL, SCREENSHOTS, launch, watch, apiGet, waitReady, waitResults, listedResults, groupNearest, caseworkerSectors, hashParams,
 } from './lib.mjs';
 import { measureFirstLoad } from './first-load.mjs';
 
@@ -91,7 +91,7 @@ describe('offline caseworker (headless Chromium)', { skip: BASE_URL ? false : 'T
       const all = await apiGet('/api/nearest', { lon, lat, ...c.params });
       const health = c.health ? await apiGet('/api/nearest', { lon, lat, ...c.params, sector: 'health', ...c.health }) : null;
       const results = health ? all.results.filter((r) => r.sector !== 'health').concat(health.results) : all.results;
-      online.push(publicGroups({ results }, meta.sectors));
+      online.push(publicGroups({ results }, caseworkerSectors(meta)));
     }
     assert.ok(online[0].flatMap((g) => g.ids).length >= 10, 'Shymkent has services nearby');
 
@@ -139,7 +139,7 @@ describe('offline caseworker (headless Chromium)', { skip: BASE_URL ? false : 'T
     const [lon, lat] = shymkent.geometry.coordinates;
     const answer = await apiGet('/api/nearest', { lon, lat, k: 3 });
     const listed = await listedResults(p);
-    assert.deepEqual(listed.map((g) => g.ids), groupNearest(answer.results, meta.sectors).map((g) => g.ids), 'online answer (masked entries back)');
+    assert.deepEqual(listed.map((g) => g.ids), groupNearest(answer.results, caseworkerSectors(meta)).map((g) => g.ids), 'online answer (masked entries back)');
     assert.deepEqual(offlineListed.map((g) => g.ids.filter(Boolean)), listed.map((g) => g.ids.filter(Boolean)));
     await p.close();
   });

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { HERE, BASE_URL, apiGet } from './lib.mjs';
-import { nearestLocal, isOpen247, compareIds, SECTORS } from '../../web/js/lib/nearest-local.js';
+import { nearestLocal, isOpen247, compareIds, SECTORS, ONLY_WHEN_ASKED } from '../../web/js/lib/nearest-local.js';
 
 const require = createRequire(import.meta.url);
 const geodesic = require(join(HERE, '..', '..', 'web', 'node_modules', 'geographiclib-geodesic'));
@@ -29,6 +29,21 @@ test('ids compare by code point, like the server\'s UTF-8 bytes', () => {
   const ids = ['b', 'a', 'ab', 'A', '\uFFFD', '\u{1F600}', 'é', 'a-1', 'a1'];
   const bytes = [...ids].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
   assert.deepEqual([...ids].sort(compareIds), bytes);
+});
+
+test('programmes for perpetrators only when the query names the sector, as on the server', () => {
+  const at = (id, sectors, lon) => ({
+    type: 'Feature', id, geometry: { type: 'Point', coordinates: [lon, 42.3] },
+    properties: { id, sectors, status: 'active', confidential: false },
+  });
+  // The programme is the nearest facility of all; the default answer still leaves it out.
+  const features = [at('prog', ['perpetrator_programme'], 69.6), at('clinic', ['health'], 69.7), at('both', ['health', 'perpetrator_programme'], 69.8)];
+  const ids = (params) => nearestLocal(features, { lon: 69.6, lat: 42.3, k: 3, ...params }, geodesic).results.map((r) => [r.sector, r.facility.properties.id]);
+  assert.deepEqual(ids({}), [['health', 'clinic'], ['health', 'both']]);
+  assert.ok(!nearestLocal(features, { lon: 69.6, lat: 42.3 }, geodesic).query.sectors.includes('perpetrator_programme'));
+  assert.deepEqual(ids({ sector: 'perpetrator_programme' }), [['perpetrator_programme', 'prog'], ['perpetrator_programme', 'both']]);
+  assert.deepEqual(ids({ sector: 'health,perpetrator_programme', k: 1 }), [['health', 'clinic'], ['perpetrator_programme', 'prog']]);
+  assert.deepEqual(ONLY_WHEN_ASKED, ['perpetrator_programme']);
 });
 
 test('geodesic distances are WGS84 (GeographicLib)', () => {
@@ -54,6 +69,7 @@ test('the same answers as GET /api/nearest for the public list', { skip: BASE_UR
     { k: 3, free_of_charge: 'true', no_police_report_required: 'true', wheelchair_access: 'true' },
     { k: 3, status: 'active,temporarily_closed,closed' }, { k: 50, radius_km: 150 },
     { k: 2, sector: 'shelter,hotline', services: 'hotline' },
+    { k: 3, sector: 'perpetrator_programme' }, { k: 1, sector: 'health,perpetrator_programme', language: 'ru' },
   ];
   let compared = 0;
   for (const [lon, lat] of points) {

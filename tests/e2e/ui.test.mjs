@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { FILTERS } from '../../web/js/lib/config.js';
 import {
   BASE_URL, SCREENSHOTS, launch, watch, apiGet, decodePng, colourStats, waitReady, waitResults,
-  listedResults, groupNearest, hashParams, shareLink, shareParams,
+  listedResults, groupNearest, caseworkerSectors, hashParams, shareLink, shareParams,
 } from './lib.mjs';
 
 const [POINT_LON, POINT_LAT] = (process.env.TIREK_E2E_POINT || '68.25,43.30').split(',').map(Number);
@@ -119,10 +119,10 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
   });
 
   it('serves the default data built into the binary (run-with-server.sh starts a copy in an empty folder)', async () => {
-    // The figures of geodata/ (README): 5 countries, 48 regions, 892 settlements, 490 demo facilities.
+    // The figures of geodata/ (README): 5 countries, 48 regions, 892 settlements, 500 demo facilities.
     assert.deepEqual(meta.areas_per_level.slice(0, 2), [5, 48]);
     assert.equal(meta.settlements, 892);
-    assert.ok(meta.demo_facilities >= 490, `demo facilities: ${meta.demo_facilities}`);
+    assert.ok(meta.demo_facilities >= 500, `demo facilities: ${meta.demo_facilities}`);
   });
 
   it('renders a map canvas that is not blank, with the attribution and a scale bar', async () => {
@@ -149,7 +149,7 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     const q = await shareParams(page);
     assert.equal(q.get('view'), 'caseworker');
     const expected = await expectedFor(page);
-    const sectors = meta.sectors;
+    const sectors = caseworkerSectors(meta);
     const listed = await listedResults(page);
     assert.deepEqual(listed.map((g) => g.sector), sectors, 'one section per sector, in sector order');
     const want = groupNearest(expected.results, sectors);
@@ -185,7 +185,7 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     const all = await expectedFor(page);
     const health = await expectedFor(page, { sector: 'health', services: 'cmr_pep' });
     const listed = await listedResults(page);
-    const want = groupNearest(all.results.filter((r) => r.sector !== 'health').concat(health.results), meta.sectors);
+    const want = groupNearest(all.results.filter((r) => r.sector !== 'health').concat(health.results), caseworkerSectors(meta));
     assert.deepEqual(listed.map((g) => g.ids), want.map((g) => g.ids));
     for (const r of health.results) assert.ok(r.facility.properties.services.includes('cmr_pep'));
   });
@@ -217,7 +217,7 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     await page.waitForFunction(() => document.querySelector('#filter-free').checked);
     await waitResults(page);
     let expected = await apiGet('/api/nearest', { lon, lat, k: 3, free_of_charge: 'true' });
-    assert.deepEqual((await listedResults(page)).map((g) => g.ids), groupNearest(expected.results, meta.sectors).map((g) => g.ids));
+    assert.deepEqual((await listedResults(page)).map((g) => g.ids), groupNearest(expected.results, caseworkerSectors(meta)).map((g) => g.ids));
     await page.locator('#filter-free').uncheck();
     await waitResults(page);
     const before = await shareLink(page);
@@ -226,7 +226,7 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     await page.waitForFunction((u) => window.__tirek.shareLink() !== u, before);
     await waitResults(page);
     expected = await expectedFor(page);
-    assert.deepEqual((await listedResults(page)).map((g) => g.ids), groupNearest(expected.results, meta.sectors).map((g) => g.ids));
+    assert.deepEqual((await listedResults(page)).map((g) => g.ids), groupNearest(expected.results, caseworkerSectors(meta)).map((g) => g.ids));
   });
 
   it('keyboard: search a settlement by name, pick it with the arrow keys and Enter', async () => {
@@ -249,7 +249,7 @@ describe('Tirek web UI (headless Chromium)', { skip: BASE_URL ? false : 'TIREK_U
     assert.equal(hashParams(page).get('place'), null, 'and not in the address bar');
     const expected = await expectedFor(page);
     const listed = await listedResults(page);
-    assert.deepEqual(listed.map((g) => g.ids), groupNearest(expected.results, meta.sectors).map((g) => g.ids));
+    assert.deepEqual(listed.map((g) => g.ids), groupNearest(expected.results, caseworkerSectors(meta)).map((g) => g.ids));
   });
 
   it('switching to Russian changes the visible labels and <html lang>', async () => {

@@ -12,6 +12,8 @@ mod lockout;
 mod nearest_batch;
 mod nearest_exact;
 mod openapi;
+mod pathway;
+mod perpetrators;
 mod planning;
 mod round_trip;
 mod scale_out;

@@ -238,6 +238,11 @@ fn public_requests() -> Vec<String> {
         "/api/organisations/org-none/due",
         "/api/freshness",
         "/api/freshness?format=csv",
+        "/api/pathway?area=R1",
+        "/api/pathway?area=R1&format=csv",
+        "/api/pathway?area=R1&format=html",
+        "/api/pathway?area=R2&lang=ru&format=html",
+        "/api/pathway?area=R2&lang=kk&format=csv",
         "/api/reports",
         "/api/reports?status=open",
     ]

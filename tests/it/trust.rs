@@ -11,7 +11,7 @@ pub fn geodata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata")
 }
 
-/// A test app holding the default data (5 countries, 48 regions, 892 settlements, 490
+/// A test app holding the default data (5 countries, 48 regions, 892 settlements, 500
 /// demo facilities).
 pub async fn app_with_defaults() -> TestApp {
     let app = TestApp::new().await;

@@ -10,7 +10,7 @@ import { t } from './lib/i18n.js';
 import { api, isMissing } from './lib/api.js';
 import { h, $, $$, clear, append } from './lib/dom.js';
 import { parseHash, writeHash, shareLink } from './lib/url-state.js';
-import { DEFAULT_SECTORS, VIEWS, sectorColor } from './lib/config.js';
+import { DEFAULT_SECTORS, NOT_FOR_SURVIVORS, VIEWS, sectorColor } from './lib/config.js';
 import { TirekMap, COLORS } from './lib/map.js';
 import { initCaseworker } from './views/caseworker.js';
 import { initPlanner } from './views/planner.js';
@@ -372,7 +372,7 @@ async function boot() {
     root: $('#view-caseworker'),
     map: tirekMap,
     state,
-    sectors,
+    sectors: sectors.filter((s) => !NOT_FOR_SURVIVORS.includes(s)),
     demo: meta.demo_facilities > 0,
     onStateChange,
     onOffline: setOffline,

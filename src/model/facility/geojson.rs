@@ -17,6 +17,7 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "names",
     "organisation",
     "organisation_id",
+    "victim_support_partner",
     "sectors",
     "services",
     "address",
@@ -172,6 +173,9 @@ pub struct FacilityProperties {
     pub organisation: Option<String>,
     /// The id of the organisation record that keeps it (`/api/organisations`).
     pub organisation_id: Option<String>,
+    /// Programmes for perpetrators: the victim-support service it works with (an
+    /// organisation id or a name).
+    pub victim_support_partner: Option<String>,
     /// Sectors served (one or more).
     pub sectors: Vec<Sector>,
     /// Services offered.
@@ -230,6 +234,7 @@ impl From<Facility> for FacilityFeature {
             names,
             organisation,
             organisation_id,
+            victim_support_partner,
             sectors,
             services,
             lon,
@@ -265,6 +270,7 @@ impl From<Facility> for FacilityFeature {
                 names,
                 organisation,
                 organisation_id,
+                victim_support_partner,
                 sectors,
                 services,
                 address,
@@ -645,6 +651,7 @@ impl<'a> PropertyReader<'a> {
             names: self.names(),
             organisation: self.string("organisation"),
             organisation_id: self.string("organisation_id"),
+            victim_support_partner: self.string("victim_support_partner"),
             services: self.list("services"),
             lon,
             lat,

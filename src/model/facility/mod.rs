@@ -64,6 +64,12 @@ pub struct Facility {
     /// [`super::Organisation`]); its agency editors may propose changes to it.
     #[serde(default)]
     pub organisation_id: Option<String>,
+    /// Programmes for perpetrators: the victim-support service the programme works
+    /// with (an organisation id, or its name as written), so that a coordinator can
+    /// check the programme keeps the victims' safety in view. Only on records of the
+    /// `perpetrator_programme` sector.
+    #[serde(default)]
+    pub victim_support_partner: Option<String>,
     /// Sectors served (one or more).
     pub sectors: Vec<Sector>,
     /// Services offered.
@@ -245,9 +251,18 @@ impl Facility {
         {
             fail("verified_at", format!("{date} is in the future"));
         }
+        if self.victim_support_partner.is_some() && !self.has_sector(Sector::PerpetratorProgramme) {
+            fail(
+                "victim_support_partner",
+                "only a programme for perpetrators (sector perpetrator_programme) names a \
+                 victim-support partner"
+                    .into(),
+            );
+        }
         for (field, value) in [
             ("organisation", &self.organisation),
             ("organisation_id", &self.organisation_id),
+            ("victim_support_partner", &self.victim_support_partner),
             ("address", &self.address),
             ("source", &self.source),
             ("adm1", &self.adm1),

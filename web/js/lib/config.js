@@ -10,9 +10,13 @@ export const SECTOR_COLORS = {
   shelter: '#009E73', // bluish green
   legal: '#E69F00', // orange
   hotline: '#56B4E9', // sky blue
+  perpetrator_programme: '#F0E442', // yellow
 };
 export const FALLBACK_COLOR = '#999999';
-export const DEFAULT_SECTORS = ['health', 'psychosocial', 'police', 'shelter', 'legal', 'hotline'];
+export const DEFAULT_SECTORS = ['health', 'psychosocial', 'police', 'shelter', 'legal', 'hotline', 'perpetrator_programme'];
+// Sectors the caseworker's survivor search leaves out (the server answers them only when
+// named, see nearest-local.js): they are listed in the planner and donor views only.
+export const NOT_FOR_SURVIVORS = ['perpetrator_programme'];
 
 export function sectorColor(sector) {
   return SECTOR_COLORS[sector] || FALLBACK_COLOR;

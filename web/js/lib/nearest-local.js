@@ -3,7 +3,8 @@
 // src/index/mod.rs), over a facility list saved for offline use, by exact WGS84
 // geodesic distance (GeographicLib's `Geodesic.WGS84.Inverse`, passed in as `geod`).
 //
-// Per sector (the `sector` list, else every sector in the server's order), the `k`
+// Per sector (the `sector` list, else every sector in the server's order but those the
+// server answers only when named: programmes for perpetrators), the `k`
 // nearest facilities (default 1) that pass every filter, nearest first, ties broken by
 // id (code point order, as the server compares UTF-8 bytes); with `radius_km`, only
 // those within it (inclusive). Default status: active only. Distances are rounded to
@@ -12,7 +13,14 @@
 // Pure module (no DOM): unit-tested against the server in tests/e2e.
 
 /** The server's sector order (Sector::ALL). */
-export const SECTORS = ['health', 'psychosocial', 'police', 'shelter', 'legal', 'hotline'];
+export const SECTORS = ['health', 'psychosocial', 'police', 'shelter', 'legal', 'hotline', 'perpetrator_programme'];
+
+/**
+ * Sectors answered only when the query names them (the server's
+ * `Sector::only_when_asked`): a survivor is never offered a programme for perpetrators
+ * by default.
+ */
+export const ONLY_WHEN_ASKED = ['perpetrator_programme'];
 
 const FLAGS = ['female_staff', 'child_friendly', 'wheelchair_access', 'free_of_charge', 'no_police_report_required'];
 
@@ -188,7 +196,7 @@ export function nearestLocal(features, params, geod) {
     throw new RangeError('lon/lat outside the valid range');
   }
   const sectors = list(params.sector);
-  const wanted = sectors.length ? sectors : SECTORS;
+  const wanted = sectors.length ? sectors : SECTORS.filter((s) => !ONLY_WHEN_ASKED.includes(s));
   const k = params.k === undefined || params.k === null || params.k === '' ? 1 : Number.parseInt(params.k, 10);
   if (!(k >= 1 && k <= 50)) throw new RangeError('k outside 1..=50');
   const radiusM = params.radius_km ? Number(params.radius_km) * 1000 : null;

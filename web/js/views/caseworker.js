@@ -384,6 +384,8 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
     if (p.languages?.length) row(t('result.languages'), p.languages.map((c) => t(`language.${c}`)).join(', '));
     if (p.services?.length) row(t('result.services'), p.services.map((c) => t(`service.${c}`)).join(', '));
     if (features.length) row(t('result.features'), features.join(', '));
+    // Programmes for perpetrators (shown only when that sector is asked for by name).
+    if (p.victim_support_partner) row(t('result.partner'), p.victim_support_partner);
     const cap = p.capacity;
     return h('li', {
       class: `result${confidential ? ' confidential' : ''}${exact ? ' confidential-exact' : ''}`,
