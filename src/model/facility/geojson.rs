@@ -3,7 +3,7 @@
 
 use super::{Capacity, Facility, FieldError, format_timestamp};
 use crate::model::geojson::{FeatureTag, PointGeometry};
-use crate::model::{Language, Sector, Service, Status};
+use crate::model::{Language, LocationPrecision, Sector, Service, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -19,6 +19,7 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "organisation_id",
     "sectors",
     "services",
+    "location_precision",
     "address",
     "country",
     "adm1",
@@ -176,6 +177,9 @@ pub struct FacilityProperties {
     pub sectors: Vec<Sector>,
     /// Services offered.
     pub services: Vec<Service>,
+    /// How exactly the point is known: `exact`, or `settlement` (placed at the centre
+    /// of its settlement: "approximate: town centre").
+    pub location_precision: LocationPrecision,
     /// Street address.
     pub address: Option<String>,
     /// ISO 3166-1 alpha-2 country code.
@@ -234,6 +238,7 @@ impl From<Facility> for FacilityFeature {
             services,
             lon,
             lat,
+            location_precision,
             address,
             country,
             adm1,
@@ -267,6 +272,7 @@ impl From<Facility> for FacilityFeature {
                 organisation_id,
                 sectors,
                 services,
+                location_precision,
                 address,
                 country,
                 adm1,
@@ -648,6 +654,9 @@ impl<'a> PropertyReader<'a> {
             services: self.list("services"),
             lon,
             lat,
+            location_precision: self
+                .parsed("location_precision")
+                .unwrap_or(LocationPrecision::Exact),
             address: self.string("address"),
             country: self
                 .string("country")
