@@ -103,9 +103,11 @@ pub struct Gazetteer {
     codes: std::collections::HashMap<String, usize>,
     /// Names already looked up, (level, text, parent) → code: a sheet repeats its
     /// region names on every row.
-    looked_up:
-        std::sync::Mutex<std::collections::HashMap<(u8, String, Option<String>), Option<String>>>,
+    looked_up: std::sync::Mutex<std::collections::HashMap<AreaQuery, Option<String>>>,
 }
+
+/// An area looked up by name: level, the text as written, the parent's code.
+type AreaQuery = (u8, String, Option<String>);
 
 /// Area names remembered per gazetteer (a bound, not a working size).
 const MAX_LOOKED_UP: usize = 10_000;

@@ -141,7 +141,7 @@ fn service_rows(towns: &[Town], broken: bool) -> Vec<Row> {
     assert!(pool.len() > 300, "{}", pool.len());
     // Spellings a sheet from the region holds: Latin, Cyrillic, old transliterations
     // and Uzbek Latin.
-    let fixed = [
+    let fixed: Vec<&str> = [
         "Shymkent",
         "Chimkent",
         "Шымкент",
@@ -156,7 +156,20 @@ fn service_rows(towns: &[Town], broken: bool) -> Vec<Row> {
         "Душанбе",
         "Khujand",
         "Ашхабад",
-    ];
+    ]
+    .into_iter()
+    .filter(|s| unique(s))
+    .collect();
+    for must in [
+        "Shymkent",
+        "Chimkent",
+        "Шымкент",
+        "Toshkent",
+        "Buxoro",
+        "ТАРАЗ",
+    ] {
+        assert!(fixed.contains(&must), "{must} names one settlement");
+    }
     let sectors = [
         "Health",
         "Здравоохранение",
@@ -227,7 +240,15 @@ fn service_rows(towns: &[Town], broken: bool) -> Vec<Row> {
             Row {
                 id: format!("sm-{i:03}"),
                 name: format!("{kind_en} No. {}, {}", i + 1, t.name),
-                name_ru: format!("{kind_ru} № {} г. {}", i + 1, t.name_ru),
+                name_ru: format!(
+                    "{kind_ru} № {} г. {}",
+                    i + 1,
+                    if t.name_ru.is_empty() {
+                        &t.name
+                    } else {
+                        &t.name_ru
+                    }
+                ),
                 organisation: ["UNFPA partner", "Минздрав", "NGO Ak Jol", "Sog'lom oila"]
                     [rng.random_range(0..4)]
                 .to_string(),
