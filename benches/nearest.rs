@@ -27,6 +27,7 @@ fn synthetic(n: usize, seed: u64) -> Vec<Facility> {
         services: vec![],
         lon: 0.0,
         lat: 0.0,
+        location_precision: tirek::model::LocationPrecision::Exact,
         address: None,
         country: "KZ".into(),
         adm1: None,

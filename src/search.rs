@@ -1,7 +1,7 @@
 //! Name search that tolerates script and transliteration: "Шымкент", "Shymkent" and
 //! "Chimkent" all find Shymkent. Names are folded to a Latin skeleton (Cyrillic
 //! transliterated, case and diacritics dropped, look-alike spellings merged) and
-//! matched by prefix, then by substring.
+//! matched by prefix, then by substring; [`distance`] ranks near misses.
 
 /// Folds a name to its search key.
 pub fn fold(text: &str) -> String {
@@ -66,6 +66,26 @@ pub fn score(query: &str, folded_name: &str) -> u8 {
     }
 }
 
+/// How far apart two folded names are: the Levenshtein distance over characters
+/// (insertions, deletions and substitutions), used to suggest the closest names when
+/// nothing matches.
+pub fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +99,14 @@ mod tests {
         assert_eq!(fold("Хорог"), fold("Khorog"));
         assert_eq!(fold("Душанбе"), fold("Dushanbe"));
         assert_eq!(score(&fold("shym"), &fold("Шымкент")), 2);
+        assert_eq!(fold("Toshkent"), "toshkent");
+    }
+
+    #[test]
+    fn distance_counts_edits() {
+        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(distance("shimkent", "shimkent"), 0);
+        assert_eq!(distance(&fold("Shymkend"), &fold("Шымкент")), 1);
     }
 }

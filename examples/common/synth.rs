@@ -173,6 +173,7 @@ pub fn facility(rng: &mut ChaCha8Rng, i: usize) -> Facility {
         services: services.to_vec(),
         lon: round6(lon),
         lat: round6(lat),
+        location_precision: tirek::model::LocationPrecision::Exact,
         address: Some(format!(
             "{} {}, {town_ru}",
             STREETS[rng.random_range(0..STREETS.len())],

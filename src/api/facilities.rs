@@ -4,7 +4,8 @@ use super::extract::{Body, Caller, ImportBody, Params};
 use super::{ApiError, AppState, ErrorBody, GeoJson};
 use crate::coordination::Outcome;
 use crate::export::{self, FacilityCollection};
-use crate::import::{ImportFormat, Input, read_facilities_each};
+use crate::import::mapping::Mapping;
+use crate::import::{ImportFormat, Input, TableOptions, read_facilities_with};
 use crate::model::{Facility, FacilityFeature, Role, Sector, parse_list};
 use crate::registry::FacilitySource;
 use crate::registry::ImportSummary;
@@ -250,15 +251,26 @@ pub async fn delete(
     Ok(written(outcome, StatusCode::NO_CONTENT))
 }
 
-/// Imports facilities: GeoJSON FeatureCollection, HXL CSV, or an OpenStreetMap GeoJSON
+/// Imports facilities: GeoJSON FeatureCollection, HXL CSV, an Excel workbook (`.xlsx`),
+/// a KoboToolbox export (CSV with `,` or `;`, or XLSX), or an OpenStreetMap GeoJSON
 /// export (detected, or `?format=`; OSM kinds outside the response are skipped and
-/// counted in `skipped_kinds`). All or nothing: if any record is invalid nothing is
-/// written and the 422 answer lists every problem as `{index, id, field, message}`.
-#[utoipa::path(post, path = "/api/import", params(("format" = Option<String>, Query, description = "geojson | csv | hxl | osm (detected when absent)"),
-        ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 country of every OSM record; absent: addr:country or the country outline")),
-    request_body(description = "a GeoJSON FeatureCollection (or OSM GeoJSON export), or CSV text with an optional HXL hashtag row",
-        content((FacilityCollection = "application/json"), (FacilityCollection = "application/geo+json"), (String = "text/csv"))),
-    responses((status = 200, description = "what was read and written", body = ImportSummary),
+/// counted in `skipped_kinds`). In a table, a row without `lon`/`lat` is placed at the
+/// centre of the settlement its `settlement` column names (`location_precision:
+/// settlement`); `?mapping=` (a TOML mapping, URL-encoded) renames headers and values,
+/// `?sheet=` picks a workbook's sheet. All or nothing: if any record is invalid nothing
+/// is written and the 422 answer lists every problem as `{index, id, field, message,
+/// column}` (a table's row, header and column letter). `?dry_run=true` checks
+/// everything and answers what the import would do, writing nothing.
+#[utoipa::path(post, path = "/api/import", params(("format" = Option<String>, Query, description = "geojson | csv | hxl | kobo | osm | xlsx (detected when absent)"),
+        ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 country of every OSM record; absent: addr:country or the country outline"),
+        ("sheet" = Option<String>, Query, description = "the sheet of a workbook to read (default: the first)"),
+        ("mapping" = Option<String>, Query, description = "a mapping (TOML: [columns] \"Header\" = \"field\", [values.sectors] \"Health\" = \"health\") for CSV and xlsx"),
+        ("dry_run" = Option<bool>, Query, description = "check only: answer what would be written, write nothing")),
+    request_body(description = "a GeoJSON FeatureCollection (or OSM GeoJSON export), CSV text with an optional HXL hashtag row, or an .xlsx workbook",
+        content((FacilityCollection = "application/json"), (FacilityCollection = "application/geo+json"), (String = "text/csv"),
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    responses((status = 200, description = "what was read and written (or would be, in a dry run)", body = ImportSummary),
+              (status = 400, description = "bad parameter or mapping", body = ErrorBody),
               (status = 401, description = "not signed in", body = ErrorBody), (status = 403, description = "not a planner", body = ErrorBody),
               (status = 413, description = "body too large", body = ErrorBody),
               (status = 422, description = "record errors; nothing written", body = ErrorBody)),
@@ -270,14 +282,33 @@ pub async fn import(
     ImportBody(body): ImportBody,
 ) -> Result<Json<ImportSummary>, ApiError> {
     caller.require(Role::Planner)?;
-    params.only(&["format", "country"])?;
+    params.only(&["format", "country", "sheet", "mapping", "dry_run"])?;
     let format = match params.get("format") {
         Some(text) => ImportFormat::parse(text).ok_or_else(|| {
             ApiError::bad_request(format!(
-                "format={text:?}: expected geojson, csv, hxl or osm"
+                "format={text:?}: expected geojson, csv, hxl, kobo, osm or xlsx"
             ))
         })?,
         None => ImportFormat::detect(&body),
+    };
+    let dry_run = params.flag("dry_run")?;
+    let mapping = params
+        .get("mapping")
+        .map(|text| {
+            Mapping::from_toml(text)
+                .map(Arc::new)
+                .map_err(|e| ApiError::bad_request(format!("mapping: {e}")))
+        })
+        .transpose()?;
+    let sheet = params.get("sheet").map(str::to_string);
+    let table = if matches!(format, ImportFormat::Csv | ImportFormat::Xlsx) {
+        state.registry.table_options(mapping, sheet).await?
+    } else if mapping.is_some() || sheet.is_some() {
+        return Err(ApiError::bad_request(
+            "mapping and sheet apply to CSV and xlsx imports only",
+        ));
+    } else {
+        TableOptions::default()
     };
     let country = params.get("country").map(str::to_string);
     let areas =
@@ -285,12 +316,19 @@ pub async fn import(
     // The body is read twice (checked, then written) and its records never all held.
     let input = Input::memory(body);
     let source: Arc<FacilitySource> = Arc::new(move |each| {
-        read_facilities_each(&input, format, country.as_deref(), areas.as_ref(), each)
+        read_facilities_with(
+            &input,
+            format,
+            country.as_deref(),
+            areas.as_ref(),
+            &table,
+            each,
+        )
     });
     Ok(Json(
         state
             .registry
-            .import_from(source, None, caller.actor())
+            .import_from_with(source, None, caller.actor(), dry_run)
             .await?,
     ))
 }

@@ -27,8 +27,14 @@ use std::sync::Arc;
 pub const JSON: &[&str] = &["application/json"];
 /// A GeoJSON feature or collection (either media type).
 pub const GEOJSON: &[&str] = &["application/json", "application/geo+json"];
-/// Facility imports: GeoJSON (Tirek's or an OpenStreetMap export) or HXL CSV.
-pub const FACILITY_IMPORT: &[&str] = &["application/json", "application/geo+json", "text/csv"];
+/// Facility imports: GeoJSON (Tirek's or an OpenStreetMap export), HXL CSV, or an
+/// Excel workbook.
+pub const FACILITY_IMPORT: &[&str] = &[
+    "application/json",
+    "application/geo+json",
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+];
 /// Area imports: GeoJSON or a zipped shapefile.
 pub const AREA_IMPORT: &[&str] = &[
     "application/json",

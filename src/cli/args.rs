@@ -445,17 +445,32 @@ pub struct ServeArgs {
 /// `tirek import …`.
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Facilities from GeoJSON, HXL CSV or an OpenStreetMap GeoJSON export.
+    /// Facilities from GeoJSON, HXL CSV, an Excel workbook (.xlsx), a KoboToolbox export
+    /// (CSV or XLSX) or an OpenStreetMap GeoJSON export. In a table, a row without
+    /// lon/lat is placed at the centre of the settlement its `settlement` column names.
     Facilities {
         /// The file.
         file: PathBuf,
-        /// Format (`hxl` is an alias of `csv`); detected from the content when absent.
+        /// Format (`hxl` and `kobo` are aliases of `csv`); detected from the content
+        /// when absent.
         #[arg(long, value_enum)]
         format: Option<ImportFileFormat>,
         /// ISO 3166-1 alpha-2 country of every record (OSM exports); absent: from the
         /// `addr:country` tag or the country outline containing the point.
         #[arg(long)]
         country: Option<String>,
+        /// The sheet of a workbook to read (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// A TOML file renaming the sheet's headers and values (`[columns] "Name of
+        /// service" = "name"`, `[values.sectors] "Health" = "health"`; see
+        /// examples/service-mapping.toml).
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Check everything and print what the import would do, and every problem,
+        /// writing nothing (exit status 1 when there are problems).
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Admin areas from GeoJSON or an ESRI Shapefile (.shp with .dbf, .prj, .cpg, or a
     /// zip holding one), WGS84 only; replaces the areas of the file's level(s).
@@ -545,11 +560,14 @@ pub struct NearestArgs {
 pub enum ImportFileFormat {
     /// GeoJSON FeatureCollection with Tirek's record fields as properties.
     Geojson,
-    /// CSV with a header row and an optional HXL hashtag row (what `export` writes).
-    #[value(alias = "hxl")]
+    /// CSV with a header row and an optional HXL hashtag row (what `export` writes), or
+    /// a KoboToolbox CSV export (`,` or `;`).
+    #[value(alias = "hxl", alias = "kobo")]
     Csv,
     /// OpenStreetMap GeoJSON export (HOT Export Tool, Overpass): OSM tags as properties.
     Osm,
+    /// An Excel workbook (.xlsx), or a KoboToolbox XLSX export: one sheet.
+    Xlsx,
 }
 
 impl From<ImportFileFormat> for ImportFormat {
@@ -558,6 +576,7 @@ impl From<ImportFileFormat> for ImportFormat {
             ImportFileFormat::Geojson => ImportFormat::Geojson,
             ImportFileFormat::Csv => ImportFormat::Csv,
             ImportFileFormat::Osm => ImportFormat::Osm,
+            ImportFileFormat::Xlsx => ImportFormat::Xlsx,
         }
     }
 }

@@ -6,7 +6,8 @@ use super::args::{ExportCommand, ImportCommand};
 use super::{cli_actor, write_output};
 use crate::export;
 use crate::import::areas::AreaOptions;
-use crate::import::{self, FacilityFormat, ImportFormat, Input, RecordError};
+use crate::import::mapping::Mapping;
+use crate::import::{self, FacilityFormat, ImportFormat, Input, RecordError, TableOptions};
 use crate::registry::{FacilitySource, Registry, RegistryError, WRITE_BATCH};
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -19,7 +20,24 @@ pub async fn import(registry: &Registry, command: ImportCommand) -> Result<()> {
             file,
             format,
             country,
-        } => facilities(registry, &file, format.map(ImportFormat::from), country).await,
+            sheet,
+            mapping,
+            dry_run,
+        } => {
+            let table = TableRun {
+                sheet,
+                mapping,
+                dry_run,
+            };
+            facilities(
+                registry,
+                &file,
+                format.map(ImportFormat::from),
+                country,
+                table,
+            )
+            .await
+        }
         ImportCommand::Areas {
             file,
             level,
@@ -64,14 +82,41 @@ fn rejected(file: &Path, errors: Vec<RecordError>) -> anyhow::Error {
     super::record_errors(file, errors).context("nothing was written")
 }
 
-/// `tirek import facilities FILE [--format geojson|csv|hxl|osm] [--country CC]`. The
-/// file is read twice, a record at a time (checked, then written), never held whole.
+/// [`rejected`] for a facility import: a dry run lists every problem.
+fn rejected_run(file: &Path, errors: Vec<RecordError>, dry_run: bool) -> anyhow::Error {
+    if dry_run {
+        super::record_errors_up_to(file, errors, usize::MAX).context("dry run: nothing was written")
+    } else {
+        rejected(file, errors)
+    }
+}
+
+/// The options of `import facilities` for tables and for checking only.
+struct TableRun {
+    sheet: Option<String>,
+    mapping: Option<std::path::PathBuf>,
+    dry_run: bool,
+}
+
+/// `tirek import facilities FILE [--format geojson|csv|hxl|kobo|osm|xlsx] [--country CC]
+/// [--sheet NAME] [--mapping FILE.toml] [--dry-run]`. The file is read twice, a record
+/// at a time (checked, then written), never held whole (a workbook is parsed whole).
 async fn facilities(
     registry: &Registry,
     file: &Path,
     format: Option<ImportFormat>,
     country: Option<String>,
+    run: TableRun,
 ) -> Result<()> {
+    let mapping = match &run.mapping {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let mapping = Mapping::from_toml(&text).with_context(|| path.display().to_string())?;
+            Some(Arc::new(mapping))
+        }
+        None => None,
+    };
     let size = std::fs::metadata(file)
         .with_context(|| format!("reading {}", file.display()))?
         .len();
@@ -83,10 +128,29 @@ async fn facilities(
             .with_context(|| format!("reading {}", file.display()))?,
     };
     let index = (format == ImportFormat::Osm && country.is_none()).then(|| registry.area_index());
+    let table = if matches!(format, ImportFormat::Csv | ImportFormat::Xlsx) {
+        registry.table_options(mapping, run.sheet).await?
+    } else {
+        if mapping.is_some() || run.sheet.is_some() {
+            anyhow::bail!("--mapping and --sheet apply to CSV and .xlsx files only");
+        }
+        TableOptions::default()
+    };
     let source: Arc<FacilitySource> = Arc::new(move |each| {
-        import::read_facilities_each(&input, format, country.as_deref(), index.as_ref(), each)
+        import::read_facilities_with(
+            &input,
+            format,
+            country.as_deref(),
+            index.as_ref(),
+            &table,
+            each,
+        )
     });
-    eprintln!("checking every record, then writing in one transaction …");
+    if run.dry_run {
+        eprintln!("checking every record (dry run: nothing is written) …");
+    } else {
+        eprintln!("checking every record, then writing in one transaction …");
+    }
     // The command ends with the import: no index to refresh for it.
     registry.set_refresh_after_import(false);
     let report = |done: usize| {
@@ -95,32 +159,47 @@ async fn facilities(
         }
     };
     let summary = match registry
-        .import_from(source, Some(&report), &cli_actor())
+        .import_from_with(source, Some(&report), &cli_actor(), run.dry_run)
         .await
     {
-        Err(RegistryError::Records(errors)) => return Err(rejected(file, errors)),
+        Err(RegistryError::Records(errors)) => return Err(rejected_run(file, errors, run.dry_run)),
         Err(RegistryError::Invalid(errors)) => {
             let errors = errors
                 .into_iter()
                 .map(|e| RecordError::file(e.field, e.message))
                 .collect();
-            return Err(rejected(file, errors));
+            return Err(rejected_run(file, errors, run.dry_run));
         }
         other => other?,
     };
     for w in &summary.warnings {
         eprintln!("note: {w}");
     }
-    println!(
-        "read {}, created {}, updated {}, unchanged {}, skipped {}; area codes filled for {} ({} outside every area)",
-        summary.read,
-        summary.created,
-        summary.updated,
-        summary.unchanged,
-        summary.skipped,
-        summary.assigned_areas,
-        summary.outside_areas
-    );
+    if summary.dry_run {
+        println!(
+            "dry run, nothing written: read {}, would create {}, update {}, leave unchanged {}, skip {}; {} placed by settlement (approximate: town centre); area codes filled for {} ({} outside every area)",
+            summary.read,
+            summary.created,
+            summary.updated,
+            summary.unchanged,
+            summary.skipped,
+            summary.placed_by_settlement,
+            summary.assigned_areas,
+            summary.outside_areas
+        );
+    } else {
+        println!(
+            "read {}, created {}, updated {}, unchanged {}, skipped {}; {} placed by settlement; area codes filled for {} ({} outside every area)",
+            summary.read,
+            summary.created,
+            summary.updated,
+            summary.unchanged,
+            summary.skipped,
+            summary.placed_by_settlement,
+            summary.assigned_areas,
+            summary.outside_areas
+        );
+    }
     for (kind, n) in &summary.skipped_kinds {
         println!("  skipped {kind}: {n}");
     }

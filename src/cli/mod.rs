@@ -144,19 +144,36 @@ pub(crate) fn read_areas_file(
 /// Prints a file's record errors (the first 50, each naming its record and field) and
 /// returns the error that ends the command.
 pub(crate) fn record_errors(path: &Path, errors: Vec<RecordError>) -> anyhow::Error {
-    const SHOWN: usize = 50;
-    for e in errors.iter().take(SHOWN) {
-        eprintln!(
-            "{}: record {} (id {}): {}: {}",
-            path.display(),
-            e.index.map_or("-".into(), |i| i.to_string()),
-            e.id.as_deref().unwrap_or("-"),
-            e.field,
-            e.message
-        );
+    record_errors_up_to(path, errors, 50)
+}
+
+/// [`record_errors`], printing up to `shown` of them.
+pub(crate) fn record_errors_up_to(
+    path: &Path,
+    errors: Vec<RecordError>,
+    shown: usize,
+) -> anyhow::Error {
+    for e in errors.iter().take(shown) {
+        match &e.column {
+            Some(_) => eprintln!(
+                "{}: {} (id {}): {}",
+                path.display(),
+                e.place(),
+                e.id.as_deref().unwrap_or("-"),
+                e.message
+            ),
+            None => eprintln!(
+                "{}: record {} (id {}): {}: {}",
+                path.display(),
+                e.index.map_or("-".into(), |i| i.to_string()),
+                e.id.as_deref().unwrap_or("-"),
+                e.field,
+                e.message
+            ),
+        }
     }
-    if errors.len() > SHOWN {
-        eprintln!("… and {} more", errors.len() - SHOWN);
+    if errors.len() > shown {
+        eprintln!("… and {} more", errors.len() - shown);
     }
     anyhow::anyhow!("{} problem(s) in {}", errors.len(), path.display())
 }

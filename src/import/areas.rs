@@ -142,6 +142,7 @@ pub(crate) fn finish(
                 id: Some(a.code.clone()),
                 field: "code".into(),
                 message: format!("the code is used by area {prev} too"),
+                column: None,
             });
         }
     }
@@ -247,6 +248,7 @@ pub(crate) fn area_from_record(
         id: code.clone(),
         field: field.into(),
         message,
+        column: None,
     };
     let mut errors = Vec::new();
     if code.is_none() {

@@ -4,12 +4,12 @@
 //! `beds_total`, `beds_available`, `beds_as_of`. Columns are found by header name or by
 //! HXL hashtag, so a sheet with only the hashtag row, or columns in another order, reads.
 //! A row becomes the same GeoJSON properties a feature has, so both formats share one
-//! validation.
+//! validation; the rows are read by [`super::table`], which spreadsheets share.
 
 use super::RecordError;
-use super::geojson_facilities::MAX_ERRORS;
-use crate::model::{DERIVED_PROPERTY_NAMES, Facility, Language};
-use serde_json::{Map, Value};
+use super::table::{Rows, TableOptions, TableRead};
+use crate::model::Facility;
+use serde_json::Value;
 use std::ops::ControlFlow;
 
 /// Column header and HXL hashtag, in the order export writes them.
@@ -31,6 +31,7 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ("services", "#service+list"),
     ("lon", "#geo+lon"),
     ("lat", "#geo+lat"),
+    ("location_precision", "#geo+precision"),
     ("address", "#loc+address"),
     ("country", "#country+code"),
     ("adm1", "#adm1+code"),
@@ -56,29 +57,6 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ("demo", "#meta+demo"),
     ("created_at", "#date+created"),
     ("updated_at", "#date+updated"),
-];
-
-/// Columns other tools write for the same fields: GDAL/QGIS CSV (`ogr2ogr -f CSV -lco
-/// GEOMETRY=AS_XY` writes the point as `X`,`Y`; `AS_WKT` as `WKT`; nested objects as
-/// JSON in `names` and `capacity`), header name → field.
-const ALIASES: &[(&str, &str)] = &[
-    ("X", "lon"),
-    ("Y", "lat"),
-    ("x", "lon"),
-    ("y", "lat"),
-    ("WKT", "wkt"),
-    ("names", "names"),
-    ("capacity", "capacity"),
-];
-
-const BOOLEANS: &[&str] = &[
-    "female_staff",
-    "child_friendly",
-    "wheelchair_access",
-    "free_of_charge",
-    "no_police_report_required",
-    "confidential",
-    "demo",
 ];
 
 /// The CSV cells of a facility, in [`COLUMNS`] order.
@@ -110,26 +88,50 @@ pub fn row(f: &Facility) -> Vec<String> {
         .collect()
 }
 
-/// Parses CSV bytes into facilities.
+/// Parses CSV bytes into facilities (no mapping; rows need coordinates).
 pub fn read(bytes: &[u8]) -> Result<Vec<Facility>, Vec<RecordError>> {
     let mut facilities = Vec::new();
-    read_each(bytes, &mut |f| {
+    read_each(bytes, &TableOptions::default(), &mut |f| {
         facilities.push(f);
         ControlFlow::Continue(())
     })?;
     Ok(facilities)
 }
 
+/// The field separator of a CSV: `;` when the header line holds more of them than
+/// commas (what KoboToolbox and spreadsheets in many locales write), else `,`.
+fn separator(head: &[u8]) -> u8 {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
+    let (mut commas, mut semicolons, mut quoted) = (0, 0, false);
+    for &b in line {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => commas += 1,
+            b';' if !quoted => semicolons += 1,
+            _ => {}
+        }
+    }
+    if semicolons > commas { b';' } else { b',' }
+}
+
 /// Reads facilities row by row from `input` (never holding more than a row), handing
-/// each valid one to `each` in order until it returns `Break`. Fails with every problem
-/// found, up to [`MAX_ERRORS`]; `each` may have been called before an error is found.
+/// each valid one to `each` in order until it returns `Break` (see [`super::table`] for what
+/// a row may hold). Fails with every problem found, up to
+/// [`super::geojson_facilities::MAX_ERRORS`]; `each` may have been called before an
+/// error is found.
 pub fn read_each(
     input: impl std::io::Read,
+    options: &TableOptions,
     each: &mut dyn FnMut(Facility) -> ControlFlow<()>,
-) -> Result<usize, Vec<RecordError>> {
+) -> Result<TableRead, Vec<RecordError>> {
+    let mut input = std::io::BufReader::with_capacity(64 * 1024, input);
+    let head = std::io::BufRead::fill_buf(&mut input)
+        .map_err(|e| vec![RecordError::file("", format!("unreadable CSV: {e}"))])?;
+    let delimiter = separator(head);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(input);
     let mut records = reader.records();
     let header = match records.next() {
@@ -137,209 +139,30 @@ pub fn read_each(
         Some(Err(e)) => return Err(vec![RecordError::file("", format!("unreadable CSV: {e}"))]),
         None => return Err(vec![RecordError::file("", "the file is empty")]),
     };
-    // Map each column position to a field name, by header or by hashtag.
-    let field_of = |cell: &str| -> Option<&'static str> {
-        let cell = cell.trim();
-        let tag = cell.replace(' ', "").to_ascii_lowercase();
-        COLUMNS
-            .iter()
-            .find(|(name, hxl)| *name == cell || *hxl == tag)
-            .map(|(name, _)| *name)
-            .or_else(|| {
-                ALIASES
-                    .iter()
-                    .find(|(alias, _)| *alias == cell)
-                    .map(|(_, field)| *field)
-            })
-    };
-    let mut fields: Vec<Option<&'static str>> = header.iter().map(field_of).collect();
-    let header_is_hxl = header.iter().any(|c| c.trim().starts_with('#'));
+    let header: Vec<&str> = header.iter().collect();
+    let mut rows = Rows::new(&header, options.clone(), each);
     let mut line = 1;
-    let mut errors = Vec::new();
-    for (i, cell) in header.iter().enumerate() {
-        // What Tirek adds to what it writes (`verification_overdue`) is read and ignored.
-        if fields[i].is_none()
-            && !cell.trim().is_empty()
-            && !header_is_hxl
-            && !DERIVED_PROPERTY_NAMES.contains(&cell.trim())
-        {
-            errors.push(RecordError::file(
-                format!("column {}", i + 1),
-                format!("unknown column {cell:?}"),
-            ));
-        }
-    }
-    let mut read = 0;
     for record in records {
-        if errors.len() >= MAX_ERRORS {
-            errors.push(RecordError::file(
-                "",
-                format!("stopped after {MAX_ERRORS} errors at line {line}"),
-            ));
-            break;
-        }
         line += 1;
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.push(RecordError::unreadable_row(line, &e));
+                rows.unreadable(RecordError::unreadable_row(line, &e));
                 continue;
             }
         };
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        // A hashtag row right under the header names the columns too.
-        if !header_is_hxl && line == 2 && record.iter().any(|c| c.trim().starts_with('#')) {
-            for (i, cell) in record.iter().enumerate() {
-                if i < fields.len() && fields[i].is_none() {
-                    fields[i] = field_of(cell);
-                }
-            }
-            continue;
-        }
-        let feature = to_feature(&fields, &record);
-        match Facility::from_feature(&feature) {
-            Ok(f) => {
-                read += 1;
-                if errors.is_empty() && each(f).is_break() {
-                    break;
-                }
-            }
-            Err(problems) => {
-                let id = feature["properties"]["id"].as_str().map(str::to_string);
-                errors.extend(problems.into_iter().map(|p| RecordError {
-                    index: Some(line),
-                    id: id.clone(),
-                    field: csv_field(&p.field),
-                    message: p.message,
-                }));
-            }
+        let cells: Vec<&str> = record.iter().collect();
+        if rows.row(line, &cells).is_break() {
+            break;
         }
     }
-    if errors.is_empty() {
-        Ok(read)
-    } else {
-        Err(errors)
-    }
-}
-
-/// Names a problem by its CSV column rather than its GeoJSON path.
-fn csv_field(path: &str) -> String {
-    let path = path.strip_prefix("properties.").unwrap_or(path);
-    match path {
-        "geometry.coordinates" | "geometry" | "geometry.type" => "lon/lat".into(),
-        p => p
-            .replace("capacity.beds_total", "beds_total")
-            .replace("capacity.beds_available", "beds_available")
-            .replace("capacity.as_of", "beds_as_of")
-            .replace("names.", "name_"),
-    }
-}
-
-fn to_feature(fields: &[Option<&'static str>], record: &csv::StringRecord) -> Value {
-    let mut props = Map::new();
-    let mut names = Map::new();
-    let mut capacity = Map::new();
-    let (mut lon, mut lat) = (Value::Null, Value::Null);
-    for (i, cell) in record.iter().enumerate() {
-        let Some(Some(field)) = fields.get(i) else {
-            continue;
-        };
-        let cell = cell.trim();
-        if cell.is_empty() {
-            continue;
-        }
-        let number = |c: &str| {
-            c.parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64)
-                .map_or_else(|| Value::String(c.to_string()), Value::Number)
-        };
-        match *field {
-            "lon" => lon = number(cell),
-            "lat" => lat = number(cell),
-            "wkt" => match wkt_point(cell) {
-                Some((x, y)) => (lon, lat) = (Value::from(x), Value::from(y)),
-                None => {
-                    (lon, lat) = (Value::String(cell.to_string()), Value::Null);
-                }
-            },
-            // A nested object as JSON (GDAL): its members join the per-column ones,
-            // which win; anything else is passed on to be refused by name.
-            "names" | "capacity" => match serde_json::from_str::<Value>(cell) {
-                Ok(Value::Object(map)) => {
-                    let into = if *field == "names" {
-                        &mut names
-                    } else {
-                        &mut capacity
-                    };
-                    for (k, v) in map {
-                        into.entry(k).or_insert(v);
-                    }
-                }
-                _ => {
-                    props.insert(field.to_string(), Value::String(cell.to_string()));
-                }
-            },
-            "beds_total" | "beds_available" => {
-                let v = cell
-                    .parse::<u64>()
-                    .map_or_else(|_| Value::String(cell.to_string()), Value::from);
-                capacity.insert(field.to_string(), v);
-            }
-            "beds_as_of" => {
-                capacity.insert("as_of".into(), Value::String(cell.to_string()));
-            }
-            f if f.starts_with("name_") => {
-                if f[5..].parse::<Language>().is_ok() {
-                    names.insert(f[5..].to_string(), Value::String(cell.to_string()));
-                }
-            }
-            f if BOOLEANS.contains(&f) => {
-                let v = match cell.to_ascii_lowercase().as_str() {
-                    "true" | "yes" | "1" => Value::Bool(true),
-                    "false" | "no" | "0" => Value::Bool(false),
-                    _ => Value::String(cell.to_string()),
-                };
-                props.insert(f.to_string(), v);
-            }
-            f => {
-                props.insert(f.to_string(), Value::String(cell.to_string()));
-            }
-        }
-    }
-    if !names.is_empty() && !props.contains_key("names") {
-        props.insert("names".into(), Value::Object(names));
-    }
-    if !capacity.is_empty() && !props.contains_key("capacity") {
-        props.insert("capacity".into(), Value::Object(capacity));
-    }
-    serde_json::json!({
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": props,
-    })
-}
-
-/// `POINT (lon lat)` (WKT, as GDAL's `GEOMETRY=AS_WKT` writes it).
-fn wkt_point(text: &str) -> Option<(f64, f64)> {
-    let rest = text.trim();
-    let rest = rest
-        .get(..5)
-        .filter(|p| p.eq_ignore_ascii_case("POINT"))
-        .map(|_| rest[5..].trim())?;
-    let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
-    let mut parts = inner.split_whitespace().map(str::parse::<f64>);
-    let (Some(Ok(x)), Some(Ok(y))) = (parts.next(), parts.next()) else {
-        return None;
-    };
-    Some((x, y))
+    rows.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Language;
 
     #[test]
     fn a_bad_row_is_named_by_line_and_column() {
@@ -347,7 +170,9 @@ mod tests {
         let errors = read(csv.as_bytes()).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].index, Some(4));
-        assert_eq!(errors[0].field, "lon/lat");
+        assert_eq!(errors[0].field, "lat");
+        assert_eq!(errors[0].column.as_deref(), Some("E"));
+        assert_eq!(errors[0].place(), "row 4, column E \"lat\"");
         assert!(errors[0].message.contains("latitude 95"));
     }
 

@@ -49,6 +49,7 @@ pub fn read_each(
                     id: id.clone(),
                     field: p.field,
                     message: p.message,
+                    column: None,
                 }));
             }
         }

@@ -5,7 +5,9 @@
 pub mod areas;
 pub mod csv_facilities;
 pub mod features;
+pub mod gazetteer;
 pub mod geojson_facilities;
+pub mod mapping;
 pub mod osm;
 pub mod population;
 pub mod query_points;
@@ -13,6 +15,8 @@ pub mod raster;
 pub mod settlements;
 pub mod shapefile;
 pub mod sites;
+pub mod table;
+pub mod xlsx;
 
 use crate::model::Facility;
 use serde::Serialize;
@@ -20,12 +24,14 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::Arc;
+pub use table::TableOptions;
 
 /// One problem in an input file, precise enough to fix the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RecordError {
-    /// Position of the record: feature index (0-based) or CSV data row (1-based line
-    /// number in the file). `None` for problems with the file as a whole.
+    /// Position of the record: feature index (0-based), or the row number of a table
+    /// (CSV line, or spreadsheet row; the header is row 1). `None` for problems with
+    /// the file as a whole.
     #[schema(required = true)]
     pub index: Option<usize>,
     /// The record's id, when it has one.
@@ -35,6 +41,10 @@ pub struct RecordError {
     pub field: String,
     /// What is wrong.
     pub message: String,
+    /// The column of a table (CSV, spreadsheet) as a spreadsheet names it (`A`, `B`,
+    /// … `AA`); `field` is then the column's header as written. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 impl RecordError {
@@ -45,6 +55,18 @@ impl RecordError {
             id: None,
             field: field.into(),
             message: message.into(),
+            column: None,
+        }
+    }
+
+    /// Where the error is, as a person fixing the file reads it: `row 17, column D
+    /// "settlement"`, `record 3, field sectors`, or the field alone.
+    pub fn place(&self) -> String {
+        match (self.index, &self.column) {
+            (Some(row), Some(column)) => format!("row {row}, column {column} {:?}", self.field),
+            (Some(i), None) if self.field.is_empty() => format!("record {i}"),
+            (Some(i), None) => format!("record {i}, field {}", self.field),
+            (None, _) => self.field.clone(),
         }
     }
 }
@@ -86,6 +108,7 @@ impl RecordError {
             id: None,
             field: String::new(),
             message: format!("unreadable CSV row: {error}"),
+            column: None,
         }
     }
 }
@@ -121,13 +144,20 @@ pub enum ImportFormat {
     Csv,
     /// OpenStreetMap GeoJSON export (HOT Export Tool, Overpass): OSM tags as properties.
     Osm,
+    /// An Excel workbook (`.xlsx`; a KoboToolbox XLSX export too): one sheet read as
+    /// the CSV is.
+    Xlsx,
 }
 
 impl ImportFormat {
-    /// Guesses the format from the content: CSV unless it starts like JSON; JSON whose
-    /// features carry OSM tags (`osm_id`, `@id`, `amenity`, …) and no `sectors` is OSM.
-    /// Looks at the first 100 features only, streamed (the document is not parsed whole).
+    /// Guesses the format from the content: a zip archive is an `.xlsx` workbook; CSV
+    /// unless it starts like JSON; JSON whose features carry OSM tags (`osm_id`, `@id`,
+    /// `amenity`, …) and no `sectors` is OSM. Looks at the first 100 features only,
+    /// streamed (the document is not parsed whole).
     pub fn detect(bytes: &[u8]) -> Self {
+        if xlsx::is_xlsx(bytes) {
+            return ImportFormat::Xlsx;
+        }
         match FacilityFormat::detect(bytes) {
             FacilityFormat::Csv => ImportFormat::Csv,
             FacilityFormat::Geojson => {
@@ -146,6 +176,9 @@ impl ImportFormat {
                     &mut std::io::Read::take(std::fs::File::open(path)?, 4096),
                     &mut head,
                 )?;
+                if xlsx::is_xlsx(&head) {
+                    return Ok(ImportFormat::Xlsx);
+                }
                 Ok(match FacilityFormat::detect(&head) {
                     FacilityFormat::Csv => ImportFormat::Csv,
                     FacilityFormat::Geojson => {
@@ -183,12 +216,13 @@ impl ImportFormat {
         }
     }
 
-    /// Parses `text` (`geojson`, `csv`, `hxl`, `osm`).
+    /// Parses `text` (`geojson`, `csv`, `hxl`, `osm`, `xlsx`).
     pub fn parse(text: &str) -> Option<Self> {
         match text.to_ascii_lowercase().as_str() {
             "geojson" | "json" => Some(ImportFormat::Geojson),
-            "csv" | "hxl" => Some(ImportFormat::Csv),
+            "csv" | "hxl" | "kobo" => Some(ImportFormat::Csv),
             "osm" => Some(ImportFormat::Osm),
+            "xlsx" => Some(ImportFormat::Xlsx),
             _ => None,
         }
     }
@@ -241,6 +275,8 @@ fn unreadable(path: &std::path::Path, e: &std::io::Error) -> RecordError {
 pub struct ReadNotes {
     /// Records handed out.
     pub read: usize,
+    /// Of those, placed at their settlement's centre (tables without coordinates).
+    pub placed: usize,
     /// Input records not imported, by kind (OSM: `amenity=pharmacy` …).
     pub skipped: std::collections::BTreeMap<String, usize>,
     /// Things that did not stop the import.
@@ -256,10 +292,17 @@ pub fn read_facilities_as(
     areas: Option<&crate::spatial::area_index::AreaIndex>,
 ) -> Result<FacilitiesRead, Vec<RecordError>> {
     let mut facilities = Vec::new();
-    let notes = read_facilities_from(Source::Slice(bytes), format, country, areas, &mut |f| {
-        facilities.push(f);
-        ControlFlow::Continue(())
-    })?;
+    let notes = read_facilities_from(
+        Source::Slice(bytes),
+        format,
+        country,
+        areas,
+        &TableOptions::default(),
+        &mut |f| {
+            facilities.push(f);
+            ControlFlow::Continue(())
+        },
+    )?;
     Ok(FacilitiesRead {
         facilities,
         skipped: notes.skipped,
@@ -280,11 +323,32 @@ pub fn read_facilities_each(
     areas: Option<&crate::spatial::area_index::AreaIndex>,
     each: &mut dyn FnMut(Facility) -> ControlFlow<()>,
 ) -> Result<ReadNotes, Vec<RecordError>> {
+    read_facilities_with(
+        input,
+        format,
+        country,
+        areas,
+        &TableOptions::default(),
+        each,
+    )
+}
+
+/// [`read_facilities_each`] with the options of a table (CSV, KoboToolbox, `.xlsx`):
+/// a mapping, the settlements rows are placed by, the organisations records may name,
+/// the sheet.
+pub fn read_facilities_with(
+    input: &Input,
+    format: ImportFormat,
+    country: Option<&str>,
+    areas: Option<&crate::spatial::area_index::AreaIndex>,
+    table: &TableOptions,
+    each: &mut dyn FnMut(Facility) -> ControlFlow<()>,
+) -> Result<ReadNotes, Vec<RecordError>> {
     let source = match input {
         Input::Memory(bytes) => Source::Slice((**bytes).as_ref()),
         Input::File(path) => Source::File(path),
     };
-    read_facilities_from(source, format, country, areas, each)
+    read_facilities_from(source, format, country, areas, table, each)
 }
 
 /// An [`Input`] borrowed, or bytes that are not one.
@@ -299,6 +363,7 @@ fn read_facilities_from(
     format: ImportFormat,
     country: Option<&str>,
     areas: Option<&crate::spatial::area_index::AreaIndex>,
+    table: &TableOptions,
     each: &mut dyn FnMut(Facility) -> ControlFlow<()>,
 ) -> Result<ReadNotes, Vec<RecordError>> {
     let mut ids = UniqueIds::default();
@@ -325,13 +390,28 @@ fn read_facilities_from(
                 )?
             }
         },
-        ImportFormat::Csv => match source {
-            Source::Slice(bytes) => csv_facilities::read_each(bytes, &mut checked)?,
-            Source::File(path) => {
-                let file = std::fs::File::open(path).map_err(|e| vec![unreadable(path, &e)])?;
-                csv_facilities::read_each(file, &mut checked)?
-            }
-        },
+        ImportFormat::Csv => {
+            let read = match source {
+                Source::Slice(bytes) => csv_facilities::read_each(bytes, table, &mut checked)?,
+                Source::File(path) => {
+                    let file = std::fs::File::open(path).map_err(|e| vec![unreadable(path, &e)])?;
+                    csv_facilities::read_each(file, table, &mut checked)?
+                }
+            };
+            notes.placed = read.placed;
+            read.read
+        }
+        ImportFormat::Xlsx => {
+            let bytes = match source {
+                Source::Slice(bytes) => std::borrow::Cow::Borrowed(bytes),
+                Source::File(path) => std::fs::read(path)
+                    .map(std::borrow::Cow::Owned)
+                    .map_err(|e| vec![unreadable(path, &e)])?,
+            };
+            let read = xlsx::read_each(&bytes, table, &mut checked)?;
+            notes.placed = read.placed;
+            read.read
+        }
         ImportFormat::Osm => {
             let bytes = match source {
                 Source::Slice(bytes) => std::borrow::Cow::Borrowed(bytes),
@@ -381,6 +461,7 @@ impl UniqueIds {
                         id: Some(f.id.clone()),
                         field: "id".into(),
                         message: format!("the id is used by record {prev} too"),
+                        column: None,
                     });
                 } else {
                     self.more += 1;
@@ -475,6 +556,7 @@ fn check_unique_settlements(s: &[crate::model::Settlement]) -> Result<(), Vec<Re
                 id: Some(p.id.clone()),
                 field: "id".into(),
                 message: format!("the id is used by record {prev} too"),
+                column: None,
             })
         })
         .collect();

@@ -160,6 +160,7 @@ pub fn read(
                 id: id.clone(),
                 field: field.into(),
                 message,
+                column: None,
             })
         };
         let Some(id) = id.clone() else {
@@ -266,6 +267,7 @@ pub fn read(
             services: Vec::new(),
             lon,
             lat,
+            location_precision: crate::model::LocationPrecision::Exact,
             address,
             country: record_country,
             adm1: None,

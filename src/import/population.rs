@@ -49,6 +49,7 @@ impl AreaCodes {
                         id: None,
                         field: self.column.clone(),
                         message: format!("area code {code:?} matches no area"),
+                        column: None,
                     });
                     u32::MAX
                 })
@@ -236,6 +237,7 @@ fn bad_row(line: usize) -> RecordError {
         id: None,
         field: "lon/lat/population".into(),
         message: "each must be a number: lon in -180..180, lat in -90..90, population ≥ 0".into(),
+        column: None,
     }
 }
 
@@ -424,6 +426,7 @@ fn read_population_points_csv(
                     id: None,
                     field: "".into(),
                     message: format!("unreadable row: {e}"),
+                    column: None,
                 });
                 break;
             }

@@ -166,6 +166,7 @@ fn read_inner(bytes: &[u8], id_prefix: &str) -> Result<RasterRead, Vec<RecordErr
                             "cell (row {row}, column {col}) holds {v}, not a count of people \
                              (and it is not the no-data value)"
                         ),
+                        column: None,
                     });
                 } else {
                     extra_errors += 1;

@@ -68,6 +68,7 @@ pub(super) fn read_table(
                 id: id.clone(),
                 field: field.into(),
                 message,
+                column: None,
             })
         };
         let number = |field: &str, at: usize, fail: &mut dyn FnMut(&str, String)| -> Option<f64> {
@@ -187,6 +188,7 @@ pub fn read_geojson(bytes: &[u8]) -> Result<PointsRead, Vec<RecordError>> {
                 id: Some(id.clone()),
                 field: field.into(),
                 message,
+                column: None,
             })
         };
         let population = match props.get("population") {

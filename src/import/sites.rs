@@ -84,6 +84,7 @@ pub fn read_sites(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>> {
                 id: id.clone(),
                 field: field.into(),
                 message,
+                column: None,
             })
         };
         let point = match &f.geometry {
@@ -224,6 +225,7 @@ pub fn read_sites_csv(bytes: &[u8]) -> Result<Vec<SiteRecord>, Vec<RecordError>>
                 id: (!site_id.is_empty()).then(|| site_id.clone()),
                 field: field.into(),
                 message,
+                column: None,
             })
         };
         if site_id.is_empty() {

@@ -3,7 +3,7 @@
 //! records ([`Strings`]) referred to by number. [`encode`] and [`decode`] are exact
 //! inverses (tested in `records`).
 
-use crate::model::{Capacity, Facility, Language, Sector, Service, Status};
+use crate::model::{Capacity, Facility, Language, LocationPrecision, Sector, Service, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -53,6 +53,7 @@ pub fn encode(f: &Facility, number: &mut impl FnMut(&str) -> u32, out: &mut Vec<
         services,
         lon,
         lat,
+        location_precision,
         address,
         country,
         adm1,
@@ -110,7 +111,8 @@ pub fn encode(f: &Facility, number: &mut impl FnMut(&str) -> u32, out: &mut Vec<
             *free_of_charge,
             *no_police_report_required,
         ]) | u8::from(*confidential) << 5
-            | u8::from(*demo) << 6,
+            | u8::from(*demo) << 6
+            | u8::from(*location_precision == LocationPrecision::Settlement) << 7,
     );
     match capacity {
         None => w.byte(0),
@@ -182,6 +184,11 @@ pub fn decode(bytes: &[u8], strings: &Strings) -> Facility {
         services,
         lon,
         lat,
+        location_precision: if flag(7) {
+            LocationPrecision::Settlement
+        } else {
+            LocationPrecision::Exact
+        },
         address,
         country,
         adm1,

@@ -24,4 +24,4 @@ pub use place::{Area, PopulationPoint, Settlement, country_bytes};
 pub use proposal::{MAX_REASON_CHARS, Proposal, ProposalKind, ProposalStatus};
 pub use report::{MAX_REPORT_CHARS, ProblemKind, Report, ReportStatus};
 pub use vocab::parse_list;
-pub use vocab::{Language, Sector, Service, Status, VocabError};
+pub use vocab::{Language, LocationPrecision, Sector, Service, Status, VocabError};

@@ -1,5 +1,5 @@
 //! Closed vocabularies: sectors of the multi-sectoral response, services offered,
-//! record status and the languages a service may be offered in.
+//! record status, location precision and the languages a service may be offered in.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -98,6 +98,24 @@ vocabulary!(
         Closed => "closed",
     }
 );
+
+vocabulary!(
+    /// How exactly a facility's point is known: `exact` (surveyed or given as
+    /// coordinates) or `settlement` (placed at the centre of the settlement it is in,
+    /// from a sheet without coordinates: shown as "approximate: town centre").
+    LocationPrecision, "location precision", {
+        Exact => "exact",
+        Settlement => "settlement",
+    }
+);
+
+impl Default for LocationPrecision {
+    /// Absent means exact: every record written before the field existed had
+    /// coordinates of its own.
+    fn default() -> Self {
+        LocationPrecision::Exact
+    }
+}
 
 vocabulary!(
     /// A language a service is offered in (ISO 639 codes).

@@ -30,7 +30,7 @@ pub enum DefaultsError {
         /// The file.
         path: PathBuf,
         /// The first problem.
-        first: Option<RecordError>,
+        first: Option<Box<RecordError>>,
     },
     /// Storing failed.
     #[error(transparent)]
@@ -94,7 +94,7 @@ impl DefaultData {
     fn invalid(&self, name: &str, errors: Vec<RecordError>) -> DefaultsError {
         DefaultsError::Invalid {
             path: self.path(name),
-            first: errors.into_iter().next(),
+            first: errors.into_iter().next().map(Box::new),
         }
     }
 }
@@ -128,7 +128,7 @@ pub async fn load(registry: &Registry, source: &DefaultData) -> Result<Loaded, D
         serde_json::from_slice(&source.read("organisations_demo.json")?).map_err(|e| {
             DefaultsError::Invalid {
                 path: source.path("organisations_demo.json"),
-                first: Some(RecordError::file("organisations", e.to_string())),
+                first: Some(Box::new(RecordError::file("organisations", e.to_string()))),
             }
         })?;
     if let Some((o, e)) = organisations
@@ -137,12 +137,13 @@ pub async fn load(registry: &Registry, source: &DefaultData) -> Result<Loaded, D
     {
         return Err(DefaultsError::Invalid {
             path: source.path("organisations_demo.json"),
-            first: Some(RecordError {
+            first: Some(Box::new(RecordError {
                 index: None,
                 id: Some(o.id.clone()),
                 field: e.field,
                 message: e.message,
-            }),
+                column: None,
+            })),
         });
     }
     registry.replace_areas(0, &countries, SYSTEM).await?;

@@ -39,10 +39,12 @@ struct Checked {
     more_errors: usize,
     /// Records naming an organisation that is not stored, by position in the input.
     unknown_organisations: Vec<RecordError>,
+    /// What writing would do (a dry run only).
+    would: Counts,
 }
 
 /// What the writing pass decided, record by record.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Counts {
     records: usize,
     created: usize,
@@ -68,6 +70,34 @@ fn place(areas: Option<&AreaIndex>, f: &mut Facility) -> (bool, bool) {
 }
 
 impl Registry {
+    /// What a table import (CSV, KoboToolbox, `.xlsx`) reads with: `mapping` and
+    /// `sheet` as given, the loaded settlements and areas to place rows by settlement,
+    /// and the stored organisations (so that a row naming an unknown one is an error
+    /// at its row and column).
+    pub async fn table_options(
+        &self,
+        mapping: Option<Arc<crate::import::mapping::Mapping>>,
+        sheet: Option<String>,
+    ) -> Result<crate::import::TableOptions, RegistryError> {
+        let places = self.places();
+        let organisations: HashSet<String> = self
+            .store
+            .organisations()
+            .await?
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        Ok(crate::import::TableOptions {
+            mapping,
+            gazetteer: Some(Arc::new(crate::import::gazetteer::Gazetteer::new(
+                &places.settlements,
+                &places.areas,
+            ))),
+            organisations: Some(Arc::new(organisations)),
+            sheet,
+        })
+    }
+
     /// Imports the facilities `source` gives: checks them all, then writes the new and
     /// changed ones in one transaction (see the module). Records equal to the stored
     /// ones (timestamps aside) are left alone; timestamps given in the input are kept,
@@ -80,6 +110,20 @@ impl Registry {
         progress: Option<&Progress>,
         actor: &str,
     ) -> Result<ImportSummary, RegistryError> {
+        self.import_from_with(source, progress, actor, false).await
+    }
+
+    /// [`Registry::import_from`], or with `dry_run` its checks alone: every problem,
+    /// or the summary of what the import would create, change and leave unchanged,
+    /// with nothing written.
+    pub async fn import_from_with(
+        &self,
+        source: Arc<FacilitySource>,
+        progress: Option<&Progress>,
+        actor: &str,
+        dry_run: bool,
+    ) -> Result<ImportSummary, RegistryError> {
+        let index = self.index();
         let areas = (!self.places().areas.is_empty()).then(|| Arc::new(self.area_index()));
         // A facility may name only a stored organisation.
         let organisations: Arc<HashSet<String>> = Arc::new(
@@ -94,6 +138,7 @@ impl Registry {
         // 1. Check everything; nothing is written.
         let (notes, checked) = {
             let (source, areas) = (source.clone(), areas.clone());
+            let index = index.clone();
             tokio::task::spawn_blocking(move || {
                 let mut checked = Checked::default();
                 let notes = source(&mut |mut f| {
@@ -108,10 +153,23 @@ impl Registry {
                             id: Some(f.id.clone()),
                             field: e.field,
                             message: e.message,
+                            column: None,
                         });
                     }
-                    place(areas.as_deref(), &mut f);
-                    for e in f.validate() {
+                    let (assigned, outside) = place(areas.as_deref(), &mut f);
+                    let problems = f.validate();
+                    if dry_run && problems.is_empty() {
+                        let would = &mut checked.would;
+                        would.records += 1;
+                        would.assigned += usize::from(assigned);
+                        would.outside += usize::from(outside);
+                        match index.get(&f.id) {
+                            Some(old) if same_record(&old, &f) => would.unchanged += 1,
+                            Some(_) => would.updated += 1,
+                            None => would.created += 1,
+                        }
+                    }
+                    for e in problems {
                         if checked.errors.len() < MAX_ERRORS {
                             let field = format!("{}: {}", f.id, e.field);
                             checked.errors.push(FieldError::new(field, e.message));
@@ -140,11 +198,27 @@ impl Registry {
             }
             return Err(RegistryError::Invalid(errors));
         }
+        if dry_run {
+            let would = checked.would;
+            let skipped: usize = notes.skipped.values().sum();
+            return Ok(ImportSummary {
+                read: would.records + skipped,
+                created: would.created,
+                updated: would.updated,
+                unchanged: would.unchanged,
+                skipped,
+                skipped_kinds: notes.skipped,
+                assigned_areas: would.assigned,
+                outside_areas: would.outside,
+                placed_by_settlement: notes.placed,
+                dry_run: true,
+                warnings: notes.warnings,
+            });
+        }
 
         // 2. Read again and write the new and changed records, batch by batch, in one
         //    transaction. The reading runs on a blocking thread and hands batches over
         //    a channel of two, so reading and writing overlap and memory stays bounded.
-        let index = self.index();
         let now = now();
         let expected = checked.records;
         let (batches, mut incoming) = tokio::sync::mpsc::channel::<Vec<Facility>>(2);
@@ -236,6 +310,8 @@ impl Registry {
             skipped_kinds: notes.skipped,
             assigned_areas: counts.assigned,
             outside_areas: counts.outside,
+            placed_by_settlement: notes.placed,
+            dry_run: false,
             warnings: notes.warnings,
         })
     }

@@ -71,6 +71,14 @@ pub struct ImportSummary {
     /// Of those, records outside every area of some level, given the nearest area.
     #[serde(skip_serializing_if = "is_zero")]
     pub outside_areas: usize,
+    /// Records without coordinates placed at the centre of their settlement
+    /// (`location_precision: settlement`; left out of the JSON when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub placed_by_settlement: usize,
+    /// True when nothing was written: a dry run, whose counts say what an import
+    /// would do (left out of the JSON when false).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
     /// Things that did not stop the import.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,

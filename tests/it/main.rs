@@ -20,6 +20,7 @@ mod scale_out;
 mod schemas;
 mod security;
 mod server;
+mod spreadsheets;
 mod stewardship;
 mod storage;
 mod streaming;

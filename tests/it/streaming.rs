@@ -56,6 +56,7 @@ fn whole_document_errors(text: &str) -> Vec<RecordError> {
                     id: id.map(str::to_string),
                     field: p.field,
                     message: p.message,
+                    column: None,
                 }));
             }
         }
@@ -75,6 +76,7 @@ fn whole_document_errors(text: &str) -> Vec<RecordError> {
                     id: Some(id.clone()),
                     field: "id".into(),
                     message: format!("the id is used by record {prev} too"),
+                    column: None,
                 });
             }
         }

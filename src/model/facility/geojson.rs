@@ -3,7 +3,7 @@
 
 use super::{Capacity, Facility, FieldError, format_timestamp};
 use crate::model::geojson::{FeatureTag, PointGeometry};
-use crate::model::{Language, Sector, Service, Status};
+use crate::model::{Language, LocationPrecision, Sector, Service, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -20,6 +20,7 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "victim_support_partner",
     "sectors",
     "services",
+    "location_precision",
     "address",
     "country",
     "adm1",
@@ -180,6 +181,9 @@ pub struct FacilityProperties {
     pub sectors: Vec<Sector>,
     /// Services offered.
     pub services: Vec<Service>,
+    /// How exactly the point is known: `exact`, or `settlement` (placed at the centre
+    /// of its settlement: "approximate: town centre").
+    pub location_precision: LocationPrecision,
     /// Street address.
     pub address: Option<String>,
     /// ISO 3166-1 alpha-2 country code.
@@ -239,6 +243,7 @@ impl From<Facility> for FacilityFeature {
             services,
             lon,
             lat,
+            location_precision,
             address,
             country,
             adm1,
@@ -273,6 +278,7 @@ impl From<Facility> for FacilityFeature {
                 victim_support_partner,
                 sectors,
                 services,
+                location_precision,
                 address,
                 country,
                 adm1,
@@ -655,6 +661,9 @@ impl<'a> PropertyReader<'a> {
             services: self.list("services"),
             lon,
             lat,
+            location_precision: self
+                .parsed("location_precision")
+                .unwrap_or(LocationPrecision::Exact),
             address: self.string("address"),
             country: self
                 .string("country")

@@ -8,7 +8,7 @@ pub use geojson::{
     parse_timestamp, split_list,
 };
 
-use super::{Language, OpeningHours, Sector, Service, Status};
+use super::{Language, LocationPrecision, OpeningHours, Sector, Service, Status};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -79,6 +79,10 @@ pub struct Facility {
     pub lon: f64,
     /// WGS84 latitude, degrees.
     pub lat: f64,
+    /// How exactly the point is known: `exact` (absent on input means exact) or
+    /// `settlement` (placed at the settlement's centre by a spreadsheet import).
+    #[serde(default)]
+    pub location_precision: LocationPrecision,
     /// Street address.
     pub address: Option<String>,
     /// ISO 3166-1 alpha-2 country code.
