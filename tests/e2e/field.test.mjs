@@ -326,6 +326,42 @@ describe('field-ready details (headless Chromium)', { skip: BASE_URL ? false : '
     await p.close();
   });
 
+  it('the planner prints the referral pathway of the selected area, in the interface language', async () => {
+    const p = await openPage('/#view=planner');
+    await p.waitForFunction(() => document.querySelector('#view-planner')?.dataset.loaded === 'true');
+    assert.equal(await p.locator('#pl-pathway-html').getAttribute('aria-disabled'), 'true', 'nothing to print before an area is chosen');
+    const row = p.locator('#pl-table tbody tr[data-code]').first();
+    const code = await row.getAttribute('data-code');
+    await row.click();
+    const href = await p.locator('#pl-pathway-html').getAttribute('href');
+    const url = new URL(href, BASE_URL);
+    assert.equal(url.pathname, '/api/pathway');
+    assert.equal(url.searchParams.get('area'), code);
+    assert.equal(url.searchParams.get('lang'), 'en');
+    // The page it opens is the server's printable pathway of that area: the same as the
+    // API's JSON lists, sector by sector.
+    const [doc] = await Promise.all([
+      browser.context.waitForEvent('page'),
+      p.locator('#pl-pathway-html').click(),
+    ]);
+    await doc.waitForLoadState();
+    const json = await apiGet('/api/pathway', { area: code, lang: 'en', format: 'json' });
+    const text = await doc.locator('body').innerText();
+    for (const s of json.sectors) {
+      assert.ok(text.includes(s.label), `the printed page has the ${s.label} section`);
+      for (const e of s.entries.slice(0, 3)) assert.ok(text.includes(e.name), `and lists ${e.name}`);
+    }
+    const pdf = await doc.pdf({ format: 'A4' });
+    assert.ok(pdf.length > 1000, 'it prints to PDF');
+    await doc.close();
+    // In Russian the link asks for the Russian document.
+    await p.locator('#lang-select').selectOption('ru');
+    await p.waitForFunction(() => new URL(document.querySelector('#pl-pathway-html').href).searchParams.get('lang') === 'ru');
+    const csv = await (await fetch(new URL(await p.locator('#pl-pathway-csv').getAttribute('href'), BASE_URL))).text();
+    assert.ok(csv.split('\n').length > 2, 'the CSV has rows');
+    await p.close();
+  });
+
   it('raised no page error and made no request to another origin', () => {
     assert.deepEqual(logs.flatMap((l) => l.errors), []);
     assert.deepEqual(logs.flatMap((l) => l.foreign), []);

@@ -142,6 +142,15 @@ describe('Manage: propose, review, verify, report (headless Chromium)', { skip }
     await report.getByText(en.manage.reportDecided.resolved).waitFor();
     const open = await page.evaluate(async () => (await fetch('/api/reports?status=open')).json());
     assert.ok(!open.reports.some((r) => r.id === reportId), `report ${reportId} is no longer open`);
+
+    // Freshness per organisation, as the API counts it, and the list to chase.
+    const fresh = await page.evaluate(async () => (await fetch('/api/freshness')).json());
+    const orgRow = fresh.organisations.find((r) => r.group === ORG);
+    const shown = page.locator(`#mg-freshness table[data-by="organisations"] tr[data-group="${orgRow.group}"] td`);
+    assert.equal(await shown.nth(0).textContent(), String(orgRow.facilities));
+    assert.equal(await shown.nth(1).textContent(), String(orgRow.overdue));
+    const csv = await page.evaluate(async (href) => (await fetch(href)).text(), await page.locator('#mg-chase-csv').getAttribute('href'));
+    assert.ok(csv.split('\n')[0].includes(','), 'the chase list is CSV');
   });
 
   it('a caseworker has no Manage tab; no page error anywhere', async () => {

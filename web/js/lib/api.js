@@ -112,6 +112,7 @@ export const api = {
   approve: (id, body) => postJSON(`/api/proposals/${seg(id)}/approve`, body),
   reject: (id, body) => postJSON(`/api/proposals/${seg(id)}/reject`, body),
   reports: (params) => getJSON('/api/reports', params),
+  freshness: () => getJSON('/api/freshness'),
   decideReport: (id, how, body) => postJSON(`/api/reports/${seg(id)}/${how === 'dismiss' ? 'dismiss' : 'resolve'}`, body),
   reportProblem: (facilityId, body) => postJSON(`/api/facilities/${seg(facilityId)}/reports`, body),
 };

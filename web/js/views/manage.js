@@ -52,6 +52,7 @@ export function initManage({ root, account }) {
     due: $('#mg-due', root),
     queue: $('#mg-queue', root),
     reports: $('#mg-reports', root),
+    freshness: $('#mg-freshness', root),
   };
   let active = false;
   let seq = 0;
@@ -81,8 +82,11 @@ export function initManage({ root, account }) {
       clear(els.services);
       clear(els.due);
     }
-    if (role === 'planner' || role === 'admin') tasks.push(loadQueue());
-    else if (org) tasks.push(loadProposals());
+    if (role === 'planner' || role === 'admin') tasks.push(loadQueue(), loadFreshness());
+    else {
+      clear(els.freshness);
+      if (org) tasks.push(loadProposals());
+    }
     tasks.push(loadReports());
     await Promise.all(tasks.map((p) => p.catch(() => {})));
     if (mine !== seq) return;
@@ -292,6 +296,36 @@ export function initManage({ root, account }) {
         p.status === 'pending' ? h('button', { type: 'button', class: 'secondary', text: t('manage.reject'), onclick: () => decide('reject') }) : null),
       result);
     return li;
+  }
+
+  // --- freshness (coordinator): overdue records per organisation, sector and region,
+  // and the list to chase as CSV
+  async function loadFreshness() {
+    let f;
+    try {
+      f = await api.freshness();
+    } catch (err) {
+      section(els.freshness, 'manage.freshnessHeading', h('p', { class: 'error', text: errorText(err) }));
+      return;
+    }
+    const table = (key, rows) => h('div', { class: 'table-wrap', role: 'region', tabindex: '0', 'aria-label': t(`manage.freshnessBy.${key}`) },
+      h('table', { class: 'data-table', dataset: { by: key } },
+        h('caption', { text: t(`manage.freshnessBy.${key}`) }),
+        h('thead', {}, h('tr', {},
+          h('th', { scope: 'col', text: t(`manage.freshnessCol.${key}`) }),
+          h('th', { scope: 'col', class: 'num-cell', text: t('manage.freshnessCol.facilities') }),
+          h('th', { scope: 'col', class: 'num-cell', text: t('manage.freshnessCol.overdue') }),
+          h('th', { scope: 'col', text: t('manage.freshnessCol.last') }))),
+        h('tbody', {}, [...rows].sort((a, b) => b.overdue - a.overdue || String(a.group).localeCompare(String(b.group)))
+          .map((r) => h('tr', { dataset: { group: r.group } },
+            h('th', { scope: 'row', text: key === 'sectors' ? t(`sector.${r.group}`) : r.group }),
+            h('td', { class: 'num-cell', text: String(r.facilities) }),
+            h('td', { class: 'num-cell', text: String(r.overdue) }),
+            h('td', { text: r.last_verified ? formatDate(r.last_verified) : '–' }))))));
+    section(els.freshness, 'manage.freshnessHeading',
+      h('p', { class: 'hint', text: t('manage.dueIntro', { days: f.verification_max_age_days }) }),
+      h('a', { class: 'button-link secondary', id: 'mg-chase-csv', href: '/api/freshness?format=csv', download: 'tirek-overdue.csv', text: t('manage.chaseCsv') }),
+      table('organisations', f.organisations), table('sectors', f.sectors), table('regions', f.regions));
   }
 
   // --- problem reports from the public

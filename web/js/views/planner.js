@@ -7,7 +7,7 @@
 
 import { api, isMissing } from '../lib/api.js';
 import { h, append, clear, $ } from '../lib/dom.js';
-import { t } from '../lib/i18n.js';
+import { t, lang } from '../lib/i18n.js';
 import { sectorColor } from '../lib/config.js';
 import { areas, areaIndex, areaName } from '../lib/areas.js';
 import {
@@ -279,6 +279,7 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
     renderGrid();
     renderSites();
     offerPlannableSectors();
+    pathwayLinks();
   }
 
   /**
@@ -455,7 +456,31 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
   function select(code) {
     selected = code;
     map.selectArea(code);
+    pathwayLinks();
     for (const tr of els.tbody.querySelectorAll('tr[data-code]')) tr.classList.toggle('selected', tr.dataset.code === String(code));
+  }
+
+  /**
+   * The selected area's referral pathway (GET /api/pathway): a printable page in a new
+   * tab and a CSV, in the interface language; the server decides what the caller sees.
+   */
+  function pathwayLinks() {
+    const html = root.querySelector('#pl-pathway-html');
+    const csv = root.querySelector('#pl-pathway-csv');
+    const name = selected != null ? areaName(names, selected, selected) : null;
+    for (const [a, format] of [[html, 'html'], [csv, 'csv']]) {
+      if (selected == null) {
+        a.removeAttribute('href');
+        a.setAttribute('aria-disabled', 'true');
+        continue;
+      }
+      const url = new URL('/api/pathway', window.location.origin);
+      url.search = new URLSearchParams({ area: String(selected), lang: lang(), format }).toString();
+      a.href = url.pathname + url.search;
+      a.removeAttribute('aria-disabled');
+      if (format === 'csv') a.setAttribute('download', `pathway-${selected}.csv`);
+    }
+    root.querySelector('#pl-pathway-hint').textContent = name ? t('planner.pathwayFor', { area: name }) : t('planner.pathwayHint');
   }
 
   return {
