@@ -245,9 +245,9 @@ impl<'a> Scope<'a> {
         self.area
     }
 
-    /// Whether a facility at this point, of `sectors` (as [`Sector::index`] bits), may
-    /// be listed: a cheap test before decoding a record. False only for records that
-    /// [`Scope::lists`] certainly leaves out.
+    /// Whether a facility at this point (a `hotline` or not) may be listed: a cheap test
+    /// before decoding a record. False only for records that [`Scope::lists`] certainly
+    /// leaves out.
     pub fn may_list(&self, lon: f64, lat: f64, hotline: bool) -> bool {
         (hotline && self.country.is_some())
             || self.area.level == 0

@@ -341,6 +341,23 @@ async fn coverage_includes_programmes_but_not_in_the_package() {
         "{withheld}"
     );
     assert!(public["areas"][0]["sectors"]["perpetrator_programme"]["share"].is_number());
+    // The gap grid measures it like any sector (it has no confidential facility, so the
+    // public gets the figures too).
+    let (status, grid) = app
+        .get("/api/gaps/grid?res=3&sector=perpetrator_programme")
+        .await;
+    assert_eq!(status, 200, "{grid}");
+    let cells = grid["features"].as_array().unwrap();
+    assert!(!cells.is_empty());
+    for cell in cells {
+        let p = &cell["properties"];
+        let km = p["dist_km_perpetrator_programme"].as_f64().unwrap();
+        assert_eq!(
+            p["covered_perpetrator_programme"].as_bool(),
+            Some(km <= 100.0),
+            "{p}"
+        );
+    }
     // And the sector is listed for the web app.
     let (_, meta) = app.get("/api/meta").await;
     assert_eq!(
