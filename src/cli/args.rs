@@ -171,6 +171,48 @@ pub enum OrgCommand {
         #[arg(long)]
         off: bool,
     },
+    /// List agency editors' proposals, newest first: id, status, kind, facility,
+    /// organisation, proposer, when.
+    Proposals {
+        /// Only those of this status: pending, approved, rejected, published.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Approve a proposal: a pending one is written, a published one is marked
+    /// reviewed.
+    Approve {
+        /// The proposal's number.
+        id: i64,
+        /// A note the editor sees.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Reject a pending proposal with a reason the editor sees; nothing is written.
+    Reject {
+        /// The proposal's number.
+        id: i64,
+        /// Why, in words the editor can act on.
+        #[arg(long)]
+        reason: String,
+    },
+    /// List problem reports about listings, newest first: id, status, kind, facility,
+    /// organisation, when, text.
+    Reports {
+        /// Only those of this status: open, resolved, dismissed.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Close a problem report as resolved (the listing was corrected) or dismissed.
+    Decide {
+        /// The report's number.
+        id: i64,
+        /// resolved or dismissed.
+        #[arg(long)]
+        to: String,
+        /// A note kept with the decision.
+        #[arg(long)]
+        note: Option<String>,
+    },
 }
 
 /// An organisation's fields on the command line.

@@ -1,10 +1,14 @@
-//! `tirek org …`: the organisations (agencies) that run facilities, on the command
-//! line; writes are audited as `cli:<login>`.
+//! `tirek org …`: the organisations (agencies) that run facilities, their editors'
+//! proposals and the public's problem reports, on the command line; the command line
+//! decides with a planner's rights, and its writes are audited as `cli:<login>`.
 
 use super::args::{OrgCommand, OrgFields};
 use super::cli_actor;
-use crate::coordination::{Coordination, CoordinationError};
-use crate::model::{Language, Organisation, Sector, parse_list};
+use crate::coordination::{Coordination, CoordinationError, Steward};
+use crate::model::{
+    Language, Organisation, Proposal, ProposalStatus, Report, ReportStatus, Role, Sector,
+    format_timestamp, parse_list,
+};
 use crate::registry::Registry;
 use anyhow::{Context, Result};
 use std::sync::Arc;
@@ -69,8 +73,102 @@ pub async fn org(registry: Arc<Registry>, command: OrgCommand) -> Result<()> {
                 );
             }
         }
+        OrgCommand::Proposals { status } => {
+            let status = status
+                .map(|s| s.trim().parse::<ProposalStatus>())
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            for p in coordination
+                .proposals(&steward(&actor), status)
+                .await
+                .map_err(explain)?
+            {
+                println!("{}", proposal_line(&p));
+            }
+        }
+        OrgCommand::Approve { id, reason } => {
+            let p = coordination
+                .approve(&steward(&actor), id, reason.as_deref())
+                .await
+                .map_err(explain)?;
+            println!("{}", proposal_line(&p));
+        }
+        OrgCommand::Reject { id, reason } => {
+            let p = coordination
+                .reject(&steward(&actor), id, &reason)
+                .await
+                .map_err(explain)?;
+            println!("{}", proposal_line(&p));
+        }
+        OrgCommand::Reports { status } => {
+            let status = status
+                .map(|s| {
+                    ReportStatus::parse(s.trim()).with_context(|| {
+                        format!("--status {s:?}: expected open, resolved or dismissed")
+                    })
+                })
+                .transpose()?;
+            for r in coordination
+                .reports(&steward(&actor), status)
+                .await
+                .map_err(explain)?
+            {
+                println!("{}", report_line(&r));
+            }
+        }
+        OrgCommand::Decide { id, to, note } => {
+            let to = ReportStatus::parse(to.trim())
+                .filter(|s| *s != ReportStatus::Open)
+                .with_context(|| format!("--to {to:?}: expected resolved or dismissed"))?;
+            let r = coordination
+                .decide_report(&steward(&actor), id, to, note.as_deref())
+                .await
+                .map_err(explain)?;
+            println!("{}", report_line(&r));
+        }
     }
     Ok(())
+}
+
+/// The command line reviews as a planner of no organisation, named as its actor.
+fn steward(actor: &str) -> Steward<'_> {
+    Steward {
+        username: actor,
+        role: Role::Planner,
+        organisation: None,
+    }
+}
+
+/// A proposal as one tab-separated line.
+fn proposal_line(p: &Proposal) -> String {
+    format!(
+        "{}\t{}\t{}\t{}\t{}\t{}\t{}{}",
+        p.id,
+        p.status,
+        p.kind,
+        p.facility_id,
+        p.organisation_id,
+        p.proposer,
+        format_timestamp(&p.created_at),
+        p.reason
+            .as_deref()
+            .map(|r| format!("\t{r}"))
+            .unwrap_or_default()
+    )
+}
+
+/// A problem report as one tab-separated line (its text on one line).
+fn report_line(r: &Report) -> String {
+    format!(
+        "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        r.id,
+        r.status.as_str(),
+        r.kind.as_str(),
+        r.facility_id,
+        r.organisation_id.as_deref().unwrap_or("-"),
+        format_timestamp(&r.created_at),
+        r.text.replace(['\n', '\r', '\t'], " ")
+    )
 }
 
 /// Sets the fields given on the command line.

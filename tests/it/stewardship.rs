@@ -1450,4 +1450,144 @@ async fn who_am_i_names_an_editors_organisation() {
     }
     let (_, me) = app.get("/api/me").await;
     assert!(me.get("organisation").is_none(), "{me}");
+
+/// `tirek org proposals|approve|reject|reports|decide`: a coordinator decides from the
+/// command line what editors proposed and the public reported, on the server's store.
+#[tokio::test]
+async fn the_command_line_decides_proposals_and_reports() {
+    use crate::trust::tirek;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let app = setup_on(tirek::store::open(None, &data).await.unwrap()).await;
+    // Editor A proposes a new name for a1 and a new facility a2; the public reports b1.
+    let mut renamed = with_org(feature("a1", &["health"], 69.60, 42.30), "org-a");
+    renamed["properties"]["name"] = json!("Renamed a1");
+    let (status, answer) = app
+        .send(
+            "PUT",
+            "/api/facilities/a1",
+            Some(EDITOR_A),
+            Some(body(&renamed)),
+        )
+        .await;
+    assert_eq!(status, 202, "{answer}");
+    let rename = answer["id"].as_i64().unwrap();
+    let new = with_org(feature("a2", &["police"], 69.70, 42.40), "org-a");
+    let (status, answer) = app
+        .send("POST", "/api/facilities", Some(EDITOR_A), Some(body(&new)))
+        .await;
+    assert_eq!(status, 202, "{answer}");
+    let create = answer["id"].as_i64().unwrap();
+    let (status, _) = app
+        .send(
+            "POST",
+            "/api/facilities/b1/reports",
+            None,
+            Some(body(
+                &json!({"kind": "wrong_phone", "text": "rings a shop\nnot the clinic"}),
+            )),
+        )
+        .await;
+    assert_eq!(status, 202);
+
+    let (ok, out, err) = tirek(&data, &["org", "proposals", "--status", "pending"]);
+    assert!(ok, "{err}");
+    let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(
+        &lines[0][..6],
+        [
+            create.to_string().as_str(),
+            "pending",
+            "create",
+            "a2",
+            "org-a",
+            "editor-a"
+        ]
+    );
+    assert_eq!(
+        &lines[1][..6],
+        [
+            rename.to_string().as_str(),
+            "pending",
+            "update",
+            "a1",
+            "org-a",
+            "editor-a"
+        ]
+    );
+    let (ok, _, err) = tirek(&data, &["org", "proposals", "--status", "waiting"]);
+    assert!(
+        !ok && err.contains("unknown proposal status \"waiting\""),
+        "{err}"
+    );
+
+    // A rejection needs a reason; with one, nothing is written.
+    let (ok, _, err) = tirek(
+        &data,
+        &["org", "reject", &create.to_string(), "--reason", " "],
+    );
+    assert!(!ok && err.contains("a rejection needs a reason"), "{err}");
+    let (ok, out, err) = tirek(
+        &data,
+        &[
+            "org",
+            "reject",
+            &create.to_string(),
+            "--reason",
+            "a2 is a duplicate of b1",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("\trejected\tcreate\ta2\t") && out.ends_with("\ta2 is a duplicate of b1\n"),
+        "{out}"
+    );
+    let (ok, out, err) = tirek(&data, &["org", "approve", &rename.to_string()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("\tapproved\tupdate\ta1\t"), "{out}");
+    let (ok, _, err) = tirek(&data, &["org", "approve", &rename.to_string()]);
+    assert!(!ok, "decided twice: {err}");
+    // Written by the approval alone, and audited as the command line.
+    let store = app.state.registry.store();
+    assert_eq!(
+        store.facility("a1").await.unwrap().unwrap().name,
+        "Renamed a1"
+    );
+    assert!(store.facility("a2").await.unwrap().is_none());
+    let audit = store.audit_log(0, 10_000).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.actor == "cli:ops" && e.action == "proposal.reject"),
+        "{audit:?}"
+    );
+
+    let (ok, out, err) = tirek(&data, &["org", "reports", "--status", "open"]);
+    assert!(ok, "{err}");
+    let line: Vec<&str> = out.trim_end().split('\t').collect();
+    assert_eq!(&line[1..5], ["open", "wrong_phone", "b1", "org-b"], "{out}");
+    assert_eq!(line[6], "rings a shop not the clinic");
+    let (ok, _, err) = tirek(&data, &["org", "decide", line[0], "--to", "open"]);
+    assert!(
+        !ok && err.contains("expected resolved or dismissed"),
+        "{err}"
+    );
+    let (ok, out, err) = tirek(
+        &data,
+        &[
+            "org",
+            "decide",
+            line[0],
+            "--to",
+            "resolved",
+            "--note",
+            "number corrected",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("\tresolved\twrong_phone\tb1\t"), "{out}");
+    let (ok, out, _) = tirek(&data, &["org", "reports", "--status", "open"]);
+    assert!(ok && out.is_empty(), "{out}");
 }
