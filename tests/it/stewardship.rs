@@ -1450,6 +1450,7 @@ async fn who_am_i_names_an_editors_organisation() {
     }
     let (_, me) = app.get("/api/me").await;
     assert!(me.get("organisation").is_none(), "{me}");
+}
 
 /// `tirek org proposals|approve|reject|reports|decide`: a coordinator decides from the
 /// command line what editors proposed and the public reported, on the server's store.
