@@ -65,24 +65,19 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
   let seq = 0;
   let lastError = null;
 
-  // --- survivor-need filters (generated, labels from the resource files)
+  // --- survivor-need filters: in the page (painted before any script runs), wired here;
+  // one checkbox per FILTERS entry, in that order, whatever the page holds.
   const filterBox = $('#cw-filters', root);
-  for (const f of FILTERS) {
-    const id = `filter-${f.code}`;
-    const hintId = `${id}-hint`;
-    const hasHint = f.code === 'cmr_pep';
-    filterBox.append(h('div', { class: `check${f.code === 'cmr_pep' ? ' check-urgent' : ''}` },
-      h('input', {
-        type: 'checkbox', id, name: 'need', value: f.code, 'aria-describedby': hasHint ? hintId : null,
-        onchange: (ev) => {
-          const on = ev.target.checked;
-          state.filters = FILTERS.map((x) => x.code).filter((c) => (c === f.code ? on : state.filters.includes(c)));
-          onStateChange();
-          run();
-        },
-      }),
-      h('label', { for: id, 'data-i18n': `filter.${f.code}`, text: t(`filter.${f.code}`) }),
-      hasHint ? h('p', { id: hintId, class: 'hint', 'data-i18n': `filterHint.${f.code}`, text: t(`filterHint.${f.code}`) }) : null));
+  const boxes = [...filterBox.querySelectorAll('input[name="need"]')];
+  if (boxes.map((b) => b.value).join() !== FILTERS.map((f) => f.code).join()) {
+    throw new Error(`index.html's need filters (${boxes.map((b) => b.value)}) differ from FILTERS`);
+  }
+  for (const box of boxes) {
+    box.addEventListener('change', () => {
+      state.filters = FILTERS.map((x) => x.code).filter((c) => (c === box.value ? box.checked : state.filters.includes(c)));
+      onStateChange();
+      run();
+    });
   }
   const langSelect = $('#cw-svc-lang', root);
   append(langSelect, [h('option', { value: '', 'data-i18n': 'cw.anyLanguage', text: t('cw.anyLanguage') }),
