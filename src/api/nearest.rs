@@ -203,7 +203,9 @@ pub async fn nearest(
             }
         }
     }
+    let area = query_area(&state.registry.places(), lon, lat);
     Ok(SizedJson(NearestAnswer {
+        area,
         query: QueryEcho {
             lon,
             lat,
@@ -226,11 +228,48 @@ pub async fn nearest(
     }))
 }
 
+/// The finest admin area holding the query point (district if loaded there, else
+/// region, else country), by the import rules of `crate::spatial::area_index`: what a
+/// caseworker records an unmet need against (`POST /api/unmet-needs` takes its
+/// `code`), so the log never needs the point itself.
+fn query_area(places: &crate::registry::Places, lon: f64, lat: f64) -> Option<QueryArea> {
+    let index = places.area_index();
+    let (codes, _) = crate::spatial::area_index::codes_at(index, lon, lat, None);
+    let (level, code) = codes
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(level, code)| Some((level as u8, code.as_deref()?)))?;
+    let areas = index.areas();
+    let i = areas
+        .binary_search_by(|a| a.level.cmp(&level).then(a.code.as_str().cmp(code)))
+        .ok()?;
+    Some(QueryArea {
+        code: areas[i].code.clone(),
+        name: areas[i].name.clone(),
+        level,
+    })
+}
+
+/// The admin area of a query point.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct QueryArea {
+    /// Its code (P-code or ISO 3166-2).
+    code: String,
+    /// Its name.
+    name: String,
+    /// 0 country, 1 region, 2 district.
+    level: u8,
+}
+
 /// The answer of `GET /api/nearest`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct NearestAnswer {
     /// The query as understood.
     query: QueryEcho,
+    /// The finest loaded admin area holding the query point (null outside every
+    /// area): record an unmet need against its `code`.
+    area: Option<QueryArea>,
     /// Per sector (in the order asked) the nearest services, nearest first; for the
     /// public, then one masked entry per sector with confidential services.
     results: Vec<NearestResult>,

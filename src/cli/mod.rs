@@ -9,14 +9,15 @@ mod import;
 mod inputs;
 mod orgs;
 mod plan;
+mod referrals;
 mod serve;
 mod travel;
 mod users;
 
 pub use args::{
     AuditArgs, Cli, Command, CoverageArgs, ExportCommand, ExportFormat, GridArgs, ImportCommand,
-    ImportFileFormat, NearestArgs, OrgCommand, OrgFields, PlanSitesArgs, ServeArgs, TravelTimeArgs,
-    UserCommand,
+    ImportFileFormat, NearestArgs, OrgCommand, OrgFields, PlanSitesArgs, ReferralExportArgs,
+    ReferralsCommand, ServeArgs, TravelTimeArgs, UserCommand,
 };
 
 use crate::basemap::Basemap;
@@ -84,6 +85,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             | Command::TravelTime(_)
             | Command::PlanSites(_)
             | Command::Grid(_)
+            | Command::Referrals(_)
     ) && let Some(loaded) = defaults::load_if_empty(&registry, &DefaultData::BuiltIn).await?
     {
         eprintln!(
@@ -107,6 +109,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::User(command) => users::user(registry.store().clone(), command).await,
         Command::Audit(args) => users::audit(registry.store().as_ref(), &args).await,
         Command::Org(command) => orgs::org(registry, command).await,
+        Command::Referrals(command) => referrals::referrals(registry, command).await,
     }
 }
 

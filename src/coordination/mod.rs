@@ -5,10 +5,14 @@
 //! [`Proposal`] that the public does not see until a planner approves it (or, for a
 //! trusted organisation, one that is published at once and listed for review after
 //! the fact). Verification campaigns ([`freshness`]): an organisation confirms its
-//! records, coordinators see how fresh the registry is. No HTTP or CLI here; every
-//! write goes through the [`Registry`].
+//! records, coordinators see how fresh the registry is. The non-identifying referral
+//! and unmet-needs logs ([`referrals`]) and their suppressed aggregates ([`figures`]).
+//! No HTTP or CLI here; every write goes through the [`Registry`] or its store.
 
+pub mod demo;
+pub mod figures;
 pub mod freshness;
+pub mod referrals;
 
 use crate::model::{
     Facility, FieldError, MAX_REASON_CHARS, MAX_REPORT_CHARS, Organisation, ProblemKind, Proposal,

@@ -13,6 +13,7 @@ mod nearest_batch;
 mod nearest_exact;
 mod openapi;
 mod planning;
+mod referrals;
 mod round_trip;
 mod scale_out;
 mod schemas;
