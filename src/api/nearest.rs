@@ -203,7 +203,14 @@ pub async fn nearest(
             }
         }
     }
-    let area = query_area(&state.registry.places(), lon, lat);
+    // Only staff can record an unmet need against it; locating the point costs about
+    // as much again as the six searches, so the public's answers (the bulk of the
+    // traffic) skip it.
+    let area = if caller.role() >= crate::model::Role::Caseworker {
+        query_area(&state.registry.places(), lon, lat)
+    } else {
+        None
+    };
     Ok(SizedJson(NearestAnswer {
         area,
         query: QueryEcho {
@@ -267,8 +274,9 @@ pub struct QueryArea {
 pub struct NearestAnswer {
     /// The query as understood.
     query: QueryEcho,
-    /// The finest loaded admin area holding the query point (null outside every
-    /// area): record an unmet need against its `code`.
+    /// For signed-in staff (caseworkers and above): the finest loaded admin area
+    /// holding the query point, to record an unmet need against its `code`. Null for
+    /// the public and outside every area.
     area: Option<QueryArea>,
     /// Per sector (in the order asked) the nearest services, nearest first; for the
     /// public, then one masked entry per sector with confidential services.

@@ -9,7 +9,6 @@
 //! and unmet-needs logs ([`referrals`]) and their suppressed aggregates ([`figures`]).
 //! No HTTP or CLI here; every write goes through the [`Registry`] or its store.
 
-pub mod demo;
 pub mod figures;
 pub mod freshness;
 pub mod referrals;

@@ -3,7 +3,7 @@
 //! facility set they run), as built into the binary or from a folder. The settlements
 //! and facilities go through the registry's imports, so they are placed in the regions
 //! (`adm1`) like any imported data. Then the demo referral and unmet-needs logs are
-//! generated over them ([`crate::coordination::demo`]).
+//! generated over them ([`super::demo_logs`]).
 
 use crate::import::{self, RecordError};
 use crate::registry::{Registry, RegistryError};
@@ -54,7 +54,7 @@ pub struct Loaded {
     pub organisations: usize,
     /// Facilities loaded (the synthetic demo set in `geodata/`).
     pub facilities: usize,
-    /// Demo referrals generated (see [`crate::coordination::demo`]).
+    /// Demo referrals generated (see [`super::demo_logs`]).
     pub referrals: usize,
     /// Demo unmet needs generated.
     pub unmet_needs: usize,
@@ -181,7 +181,7 @@ pub async fn load(registry: &Registry, source: &DefaultData) -> Result<Loaded, D
     // The demo logs, over the facilities and settlements as placed in the regions.
     let placed: Vec<crate::model::Facility> =
         registry.index().facilities().map(|r| r.decode()).collect();
-    let (referrals, unmet_needs) = crate::coordination::demo::generate(
+    let (referrals, unmet_needs) = super::demo_logs::generate(
         &placed,
         &demo_organisations,
         &registry.places().settlements,

@@ -6,6 +6,7 @@
 
 mod areas;
 pub mod defaults;
+pub mod demo_logs;
 mod facility_import;
 mod follow;
 mod population;

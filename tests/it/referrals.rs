@@ -941,11 +941,11 @@ async fn the_public_figures_on_the_demo_data_leak_nothing() {
     let app = crate::trust::app_with_defaults().await;
     let store = app.state.registry.store();
     let referrals = store.referrals(None, None).await.unwrap();
-    assert_eq!(referrals.len(), tirek::coordination::demo::DEMO_REFERRALS);
+    assert_eq!(referrals.len(), tirek::registry::demo_logs::DEMO_REFERRALS);
     assert!(referrals.iter().all(|r| r.demo));
     assert_eq!(
         store.unmet_needs(None).await.unwrap().len(),
-        tirek::coordination::demo::DEMO_UNMET_NEEDS
+        tirek::registry::demo_logs::DEMO_UNMET_NEEDS
     );
     let shelters: Vec<String> = app
         .state
@@ -1194,11 +1194,18 @@ async fn the_nearest_answer_names_the_area_to_record_an_unmet_need_against() {
     let app = setup().await;
     let (status, answer) = app.get("/api/nearest?lon=60.5&lat=40.5").await;
     assert_eq!(status, 200);
+    assert_eq!(answer["area"], Value::Null, "the public's answers skip it");
+    let (status, answer) = app
+        .get_as_token("/api/nearest?lon=60.5&lat=40.5", CASEWORKER_A)
+        .await;
+    assert_eq!(status, 200);
     assert_eq!(
         answer["area"],
         json!({"code": "KZ-A", "name": "Area KZ-A", "level": 1})
     );
-    let (_, answer) = app.get("/api/nearest?lon=10&lat=10").await;
+    let (_, answer) = app
+        .get_as_token("/api/nearest?lon=10&lat=10", CASEWORKER_A)
+        .await;
     assert_eq!(answer["area"], Value::Null);
     // Districts loaded: the finest area is the district.
     app.state
@@ -1210,7 +1217,9 @@ async fn the_nearest_answer_names_the_area_to_record_an_unmet_need_against() {
         )
         .await
         .unwrap();
-    let (_, answer) = app.get("/api/nearest?lon=60.5&lat=40.5").await;
+    let (_, answer) = app
+        .get_as_token("/api/nearest?lon=60.5&lat=40.5", CASEWORKER_A)
+        .await;
     assert_eq!(answer["area"]["code"], "KZ-A-1");
     let need = json!({"sector": "health", "area": answer["area"]["code"], "services": ["cmr_pep"], "open_24_7": true});
     let (status, recorded) = app
@@ -1273,7 +1282,7 @@ fn the_command_line_exports_public_figures_and_records_for_the_operator() {
     ));
     assert_eq!(
         records.lines().count(),
-        tirek::coordination::demo::DEMO_REFERRALS + 1
+        tirek::registry::demo_logs::DEMO_REFERRALS + 1
     );
     let (ok, needs, _) = crate::trust::tirek(
         dir.path(),

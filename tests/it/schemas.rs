@@ -122,7 +122,7 @@ async fn answers_validate_against_the_documented_schemas() {
     tirek_support_editor(&app).await;
     let mut theirs = index.get("demo-kz-health-001").unwrap().to_feature();
     theirs["properties"]["name"] = json!("Renamed by its agency");
-    let new_referral = tirek::coordination::demo::DEMO_REFERRALS + 1;
+    let new_referral = tirek::registry::demo_logs::DEMO_REFERRALS + 1;
     let org = json!({"id": "schema-org", "names": {"en": "Agency", "ru": "Агентство"}, "sectors": ["legal"], "country": "KZ"});
     let cases = vec![
         case("GET", "/healthz", "/healthz", 200),
