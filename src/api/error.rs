@@ -168,8 +168,11 @@ impl From<StoreError> for ApiError {
             StoreError::NoOrganisation(_) | StoreError::NoProposal(_) => {
                 Self::not_found(e.to_string())
             }
-            StoreError::NoReport(_) => Self::not_found(e.to_string()),
-            StoreError::Decided { .. } | StoreError::Stale(_) | StoreError::ReportClosed(_) => {
+            StoreError::NoReport(_) | StoreError::NoReferral(_) => Self::not_found(e.to_string()),
+            StoreError::Decided { .. }
+            | StoreError::Stale(_)
+            | StoreError::ReportClosed(_)
+            | StoreError::ReferralMoved { .. } => {
                 Self::new(StatusCode::CONFLICT, "conflict", e.to_string())
             }
             StoreError::Conflict(id) => Self::new(

@@ -19,6 +19,7 @@ pub mod openapi;
 mod pathway;
 mod places;
 mod plan;
+mod referrals;
 mod stewardship;
 mod web;
 
@@ -233,6 +234,24 @@ pub fn app(state: AppState) -> Router {
             "/api/proposals/{id}/reject",
             post(stewardship::reject).layer(takes(guard::JSON)),
         )
+        .route(
+            "/api/referrals",
+            get(referrals::list)
+                .post(referrals::create)
+                .layer(takes(guard::JSON)),
+        )
+        .route("/api/referrals/{id}", get(referrals::get_one))
+        .route(
+            "/api/referrals/{id}/status",
+            post(referrals::set_status).layer(takes(guard::JSON)),
+        )
+        .route(
+            "/api/unmet-needs",
+            get(referrals::list_unmet_needs)
+                .post(referrals::create_unmet_need)
+                .layer(takes(guard::JSON)),
+        )
+        .route("/api/coordination/figures", get(referrals::figures))
         .route("/api/nearest", get(nearest::nearest))
         .route(
             "/api/nearest/batch",

@@ -204,7 +204,16 @@ pub async fn nearest(
             }
         }
     }
+    // Only staff can record an unmet need against it; locating the point costs about
+    // as much again as the six searches, so the public's answers (the bulk of the
+    // traffic) skip it.
+    let area = if caller.role() >= crate::model::Role::Caseworker {
+        query_area(&state.registry.places(), lon, lat)
+    } else {
+        None
+    };
     Ok(SizedJson(NearestAnswer {
+        area,
         query: QueryEcho {
             lon,
             lat,
@@ -227,11 +236,49 @@ pub async fn nearest(
     }))
 }
 
+/// The finest admin area holding the query point (district if loaded there, else
+/// region, else country), by the import rules of `crate::spatial::area_index`: what a
+/// caseworker records an unmet need against (`POST /api/unmet-needs` takes its
+/// `code`), so the log never needs the point itself.
+fn query_area(places: &crate::registry::Places, lon: f64, lat: f64) -> Option<QueryArea> {
+    let index = places.area_index();
+    let (codes, _) = crate::spatial::area_index::codes_at(index, lon, lat, None);
+    let (level, code) = codes
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(level, code)| Some((level as u8, code.as_deref()?)))?;
+    let areas = index.areas();
+    let i = areas
+        .binary_search_by(|a| a.level.cmp(&level).then(a.code.as_str().cmp(code)))
+        .ok()?;
+    Some(QueryArea {
+        code: areas[i].code.clone(),
+        name: areas[i].name.clone(),
+        level,
+    })
+}
+
+/// The admin area of a query point.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct QueryArea {
+    /// Its code (P-code or ISO 3166-2).
+    code: String,
+    /// Its name.
+    name: String,
+    /// 0 country, 1 region, 2 district.
+    level: u8,
+}
+
 /// The answer of `GET /api/nearest`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct NearestAnswer {
     /// The query as understood.
     query: QueryEcho,
+    /// For signed-in staff (caseworkers and above): the finest loaded admin area
+    /// holding the query point, to record an unmet need against its `code`. Null for
+    /// the public and outside every area.
+    area: Option<QueryArea>,
     /// Per sector (in the order asked) the nearest services, nearest first; for the
     /// public, then one masked entry per sector with confidential services.
     results: Vec<NearestResult>,

@@ -4,7 +4,7 @@
 
 use super::{
     auth, coverage, facilities, geography, nearest, nearest_batch, pathway, places, plan,
-    stewardship,
+    referrals, stewardship,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -23,6 +23,8 @@ use utoipa::{Modify, OpenApi};
         stewardship::proposals, stewardship::proposal, stewardship::approve, stewardship::reject,
         stewardship::due, stewardship::verify, stewardship::freshness, pathway::pathway,
         stewardship::report_problem, stewardship::reports, stewardship::resolve_report, stewardship::dismiss_report,
+        referrals::create, referrals::list, referrals::get_one, referrals::set_status,
+        referrals::create_unmet_need, referrals::list_unmet_needs, referrals::figures,
     ),
     components(schemas(crate::registry::ImportSummary, crate::registry::AreaImportSummary,
                        crate::registry::PopulationImportSummary, crate::import::areas::Repair, crate::import::RecordError, crate::model::Sector,
@@ -30,7 +32,9 @@ use utoipa::{Modify, OpenApi};
                        crate::model::Role, crate::store::AuditEntry, auth::LoginBody, auth::PasswordBody, auth::TokenBody,
                        nearest_batch::BatchRequest, nearest_batch::BatchPoint, crate::model::ProposalKind,
                        crate::model::ProposalStatus, stewardship::DecisionBody, stewardship::VerifyBody,
-                       stewardship::ReportBody, stewardship::ReportDecisionBody)),
+                       stewardship::ReportBody, stewardship::ReportDecisionBody,
+                       referrals::ReferralBody, referrals::StatusBody, referrals::UnmetNeedBody,
+                       crate::model::ReferralStatus, crate::model::DeclineReason)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

@@ -58,6 +58,10 @@ pub enum Command {
     /// hours, languages, access, last verification) as a printable HTML page or CSV.
     /// Public version by default: no confidential record.
     Pathway(PathwayArgs),
+    /// The referral and unmet-needs logs: export their figures (or, for the operator,
+    /// the records).
+    #[command(subcommand)]
+    Referrals(ReferralsCommand),
 }
 
 /// `tirek pathway --area CODE --out FILE.html|csv`.
@@ -81,6 +85,45 @@ pub struct PathwayArgs {
     /// public version: shelters are reached through the country's hotlines.
     #[arg(long)]
     pub confidential: bool,
+}
+
+/// `tirek referrals …`. The command line acts as the operator, who owns the database:
+/// it may read everything, so what is written is chosen by flags, safest by default.
+#[derive(Debug, Subcommand)]
+pub enum ReferralsCommand {
+    /// Write the coordination figures of a year as CSV (one value a line). By default
+    /// the public figures: by region, referrals to confidential facilities left out,
+    /// counts of 1–4 as "< 5" (safe to hand to donors). `--unsuppressed`: the
+    /// coordinators' figures as counted, down to districts. `--records`: the records
+    /// themselves (referrals, or unmet needs with `--unmet-needs`), which name no
+    /// survivor but stay inside the agencies involved.
+    Export(ReferralExportArgs),
+}
+
+/// `tirek referrals export`.
+#[derive(Debug, Args)]
+pub struct ReferralExportArgs {
+    /// Write here instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The calendar year (default: the latest with any record).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// 0 country, 1 region; 2 district (with `--unsuppressed` only).
+    #[arg(long, default_value_t = 1)]
+    pub level: u8,
+    /// Only this area (code) and the areas in it.
+    #[arg(long)]
+    pub area: Option<String>,
+    /// The coordinators' figures, without suppression (not for publication).
+    #[arg(long, conflicts_with = "records")]
+    pub unsuppressed: bool,
+    /// The records instead of figures (record-level: for the operator only).
+    #[arg(long)]
+    pub records: bool,
+    /// With `--records`: the unmet needs instead of the referrals.
+    #[arg(long, requires = "records")]
+    pub unmet_needs: bool,
 }
 
 /// `tirek user …`. One-time passwords are printed once; the account must change it at

@@ -10,14 +10,15 @@ mod inputs;
 mod orgs;
 mod pathway;
 mod plan;
+mod referrals;
 mod serve;
 mod travel;
 mod users;
 
 pub use args::{
     AuditArgs, Cli, Command, CoverageArgs, ExportCommand, ExportFormat, GridArgs, ImportCommand,
-    ImportFileFormat, NearestArgs, OrgCommand, OrgFields, PlanSitesArgs, ServeArgs, TravelTimeArgs,
-    UserCommand,
+    ImportFileFormat, NearestArgs, OrgCommand, OrgFields, PlanSitesArgs, ReferralExportArgs,
+    ReferralsCommand, ServeArgs, TravelTimeArgs, UserCommand,
 };
 
 use crate::basemap::Basemap;
@@ -86,6 +87,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             | Command::PlanSites(_)
             | Command::Grid(_)
             | Command::Pathway(_)
+            | Command::Referrals(_)
     ) && let Some(loaded) = defaults::load_if_empty(&registry, &DefaultData::BuiltIn).await?
     {
         eprintln!(
@@ -110,6 +112,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Audit(args) => users::audit(registry.store().as_ref(), &args).await,
         Command::Org(command) => orgs::org(registry, command).await,
         Command::Pathway(args) => pathway::pathway(registry, &args).await,
+        Command::Referrals(command) => referrals::referrals(registry, command).await,
     }
 }
 

@@ -6,10 +6,14 @@
 //! trusted organisation, one that is published at once and listed for review after
 //! the fact). Verification campaigns ([`freshness`]): an organisation confirms its
 //! records, coordinators see how fresh the registry is. Referral-pathway documents per
-//! area ([`pathway`]). No HTTP or CLI here; every write goes through the [`Registry`].
+//! area ([`pathway`]); the non-identifying referral and unmet-needs logs ([`referrals`])
+//! and their suppressed aggregates ([`figures`]). No HTTP or CLI here; every write goes
+//! through the [`Registry`] or its store.
 
+pub mod figures;
 pub mod freshness;
 pub mod pathway;
+pub mod referrals;
 
 use crate::model::{
     Facility, FieldError, MAX_REASON_CHARS, MAX_REPORT_CHARS, Organisation, ProblemKind, Proposal,

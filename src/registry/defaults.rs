@@ -2,7 +2,8 @@
 //! and region outlines, GeoNames settlements, the demo organisations and the demo
 //! facility set they run), as built into the binary or from a folder. The settlements
 //! and facilities go through the registry's imports, so they are placed in the regions
-//! (`adm1`) like any imported data.
+//! (`adm1`) like any imported data. Then the demo referral and unmet-needs logs are
+//! generated over them ([`super::demo_logs`]).
 
 use crate::import::{self, RecordError};
 use crate::registry::{Registry, RegistryError};
@@ -53,6 +54,10 @@ pub struct Loaded {
     pub organisations: usize,
     /// Facilities loaded (the synthetic demo set in `geodata/`).
     pub facilities: usize,
+    /// Demo referrals generated (see [`super::demo_logs`]).
+    pub referrals: usize,
+    /// Demo unmet needs generated.
+    pub unmet_needs: usize,
 }
 
 /// Where the default data comes from.
@@ -148,13 +153,16 @@ pub async fn load(registry: &Registry, source: &DefaultData) -> Result<Loaded, D
     }
     registry.replace_areas(0, &countries, SYSTEM).await?;
     registry.replace_areas(1, &regions, SYSTEM).await?;
-    let loaded = Loaded {
+    let mut loaded = Loaded {
         countries: countries.len(),
         regions: regions.len(),
         settlements: settlements.len(),
         organisations: organisations.len(),
         facilities: facilities.len(),
+        referrals: 0,
+        unmet_needs: 0,
     };
+    let demo_organisations = organisations.clone();
     // Before the facilities, which name them.
     let now = crate::registry::now();
     for mut o in organisations {
@@ -171,5 +179,21 @@ pub async fn load(registry: &Registry, source: &DefaultData) -> Result<Loaded, D
     };
     registry.import_population(read, true, SYSTEM).await?;
     registry.import(facilities, SYSTEM).await?;
+    // The demo logs, over the facilities and settlements as placed in the regions.
+    let placed: Vec<crate::model::Facility> =
+        registry.index().facilities().map(|r| r.decode()).collect();
+    let (referrals, unmet_needs) = super::demo_logs::generate(
+        &placed,
+        &demo_organisations,
+        &registry.places().settlements,
+        chrono::Utc::now().date_naive(),
+    );
+    registry.store().add_referrals(&referrals, SYSTEM).await?;
+    registry
+        .store()
+        .add_unmet_needs(&unmet_needs, SYSTEM)
+        .await?;
+    loaded.referrals = referrals.len();
+    loaded.unmet_needs = unmet_needs.len();
     Ok(loaded)
 }

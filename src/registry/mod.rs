@@ -6,6 +6,7 @@
 
 mod areas;
 pub mod defaults;
+pub mod demo_logs;
 mod facility_import;
 mod follow;
 mod population;
@@ -94,6 +95,27 @@ pub struct Places {
     pub areas: Vec<Area>,
     /// Every settlement.
     pub settlements: Vec<Settlement>,
+    /// The areas indexed for point location, built on first use: a snapshot is
+    /// replaced whenever areas change, so the index lives exactly as long as its data
+    /// (the nearest answer locates every query point in it).
+    area_index: std::sync::OnceLock<crate::spatial::area_index::AreaIndex>,
+}
+
+impl Places {
+    /// Areas and settlements, their index not built yet.
+    pub fn new(areas: Vec<Area>, settlements: Vec<Settlement>) -> Self {
+        Self {
+            areas,
+            settlements,
+            area_index: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The areas indexed for point location (built once per snapshot).
+    pub fn area_index(&self) -> &crate::spatial::area_index::AreaIndex {
+        self.area_index
+            .get_or_init(|| crate::spatial::area_index::AreaIndex::new(self.areas.clone()))
+    }
 }
 
 /// The store and the index snapshot readers use.
@@ -111,10 +133,7 @@ impl Registry {
         let registry = Self {
             store,
             index: ArcSwap::from_pointee(ServiceIndex::empty()),
-            places: ArcSwap::from_pointee(Places {
-                areas: Vec::new(),
-                settlements: Vec::new(),
-            }),
+            places: ArcSwap::from_pointee(Places::new(Vec::new(), Vec::new())),
             catch_up_lock: Mutex::new(()),
             refresh_after_import: std::sync::atomic::AtomicBool::new(true),
         };
@@ -173,10 +192,10 @@ impl Registry {
     }
 
     async fn reload_places(&self) -> Result<(), StoreError> {
-        let places = Places {
-            areas: self.store.areas(None).await?,
-            settlements: self.store.settlements().await?,
-        };
+        let places = Places::new(
+            self.store.areas(None).await?,
+            self.store.settlements().await?,
+        );
         self.places.store(Arc::new(places));
         Ok(())
     }

@@ -15,8 +15,8 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::model::{
-    Account, Area, Credential, Facility, Organisation, Proposal, ProposalStatus, Report,
-    ReportStatus, Settlement,
+    Account, Area, AreaCodes, Credential, Facility, Needs, Organisation, Proposal, ProposalStatus,
+    Referral, ReferralStatus, Report, ReportStatus, Settlement, UnmetNeed,
 };
 use async_trait::async_trait;
 use std::path::Path;
@@ -60,6 +60,17 @@ pub enum StoreError {
     /// The report is not open any more.
     #[error("report {0} is resolved or dismissed already")]
     ReportClosed(i64),
+    /// No referral with that number.
+    #[error("no referral {0}")]
+    NoReferral(i64),
+    /// The referral's status changed since it was read (someone else answered it).
+    #[error("referral {id} is {status} now; reload it and try again")]
+    ReferralMoved {
+        /// The referral.
+        id: i64,
+        /// Where it stands now.
+        status: ReferralStatus,
+    },
     /// A stored record could not be read back.
     #[error("stored record {id:?} is unreadable: {reason}")]
     Corrupt {
@@ -336,6 +347,41 @@ pub trait Store: Send + Sync {
         actor: &str,
     ) -> Result<(), StoreError>;
 
+    /// Stores referrals (their `id`s are ignored) in one transaction, each audited as
+    /// `referral.create`; returns their numbers, in order.
+    async fn add_referrals(
+        &self,
+        referrals: &[Referral],
+        actor: &str,
+    ) -> Result<Vec<i64>, StoreError>;
+    /// Referrals, newest first: made by organisation `from` and/or received by
+    /// organisation `to` when given, else every one.
+    async fn referrals(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<Referral>, StoreError>;
+    /// One referral.
+    async fn referral(&self, id: i64) -> Result<Option<Referral>, StoreError>;
+    /// Writes a referral's new status and days, on condition that it is still `from`
+    /// ([`StoreError::ReferralMoved`] otherwise), audited as `referral.status` with the
+    /// record before and after.
+    async fn update_referral(
+        &self,
+        referral: &Referral,
+        from: ReferralStatus,
+        actor: &str,
+    ) -> Result<(), StoreError>;
+    /// Stores unmet needs (their `id`s are ignored) in one transaction, each audited as
+    /// `unmet_need.create`; returns their numbers, in order.
+    async fn add_unmet_needs(
+        &self,
+        needs: &[UnmetNeed],
+        actor: &str,
+    ) -> Result<Vec<i64>, StoreError>;
+    /// Unmet needs, newest first: recorded by `organisation` when given, else every one.
+    async fn unmet_needs(&self, organisation: Option<&str>) -> Result<Vec<UnmetNeed>, StoreError>;
+
     /// A watch that wakes when any process may have changed the data. Listening starts
     /// before this returns, so a catch-up after it misses nothing.
     async fn watch(&self) -> Result<Box<dyn ChangeWatch>, StoreError>;
@@ -567,6 +613,126 @@ impl ReportRow {
         })
     }
 }
+
+/// The row form of a referral shared by both backends.
+struct ReferralRow {
+    id: i64,
+    from_organisation: String,
+    to_facility: String,
+    to_organisation: String,
+    sector: String,
+    made_on: String,
+    consent_to_share: bool,
+    status: String,
+    decline_reason: Option<String>,
+    accepted_on: Option<String>,
+    closed_on: Option<String>,
+    country: String,
+    region: Option<String>,
+    district: Option<String>,
+    demo: bool,
+}
+
+impl ReferralRow {
+    fn into_referral(self) -> Result<Referral, StoreError> {
+        let id = format!("referral {}", self.id);
+        let corrupt = |reason: String| StoreError::Corrupt {
+            id: id.clone(),
+            reason,
+        };
+        let day = |text: &str| parse_day(text).map_err(corrupt);
+        Ok(Referral {
+            id: self.id,
+            sector: self.sector.parse().map_err(|e| corrupt(format!("{e}")))?,
+            made_on: day(&self.made_on)?,
+            status: self.status.parse().map_err(|e| corrupt(format!("{e}")))?,
+            decline_reason: self
+                .decline_reason
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(|e| corrupt(format!("{e}")))?,
+            accepted_on: self.accepted_on.as_deref().map(day).transpose()?,
+            closed_on: self.closed_on.as_deref().map(day).transpose()?,
+            from_organisation: self.from_organisation,
+            to_facility: self.to_facility,
+            to_organisation: self.to_organisation,
+            consent_to_share: self.consent_to_share,
+            area: AreaCodes {
+                country: self.country,
+                region: self.region,
+                district: self.district,
+            },
+            demo: self.demo,
+        })
+    }
+}
+
+/// The row form of an unmet need shared by both backends.
+struct UnmetNeedRow {
+    id: i64,
+    organisation: String,
+    sector: String,
+    services: i64,
+    languages: i64,
+    flags: [bool; 6],
+    country: String,
+    region: Option<String>,
+    district: Option<String>,
+    recorded_on: String,
+    demo: bool,
+}
+
+impl UnmetNeedRow {
+    fn into_need(self) -> Result<UnmetNeed, StoreError> {
+        let id = format!("unmet need {}", self.id);
+        let corrupt = |reason: String| StoreError::Corrupt {
+            id: id.clone(),
+            reason,
+        };
+        let [
+            open_24_7,
+            female_staff,
+            child_friendly,
+            wheelchair_access,
+            free_of_charge,
+            no_police_report_required,
+        ] = self.flags;
+        Ok(UnmetNeed {
+            id: self.id,
+            sector: self.sector.parse().map_err(|e| corrupt(format!("{e}")))?,
+            recorded_on: parse_day(&self.recorded_on).map_err(corrupt)?,
+            needs: Needs {
+                services: Needs::services_of(self.services),
+                languages: Needs::languages_of(self.languages),
+                open_24_7,
+                female_staff,
+                child_friendly,
+                wheelchair_access,
+                free_of_charge,
+                no_police_report_required,
+            },
+            organisation: self.organisation,
+            area: AreaCodes {
+                country: self.country,
+                region: self.region,
+                district: self.district,
+            },
+            demo: self.demo,
+        })
+    }
+}
+
+fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| format!("day {text:?}: {e}"))
+}
+
+fn day_text(day: chrono::NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// Referrals and unmet needs written per statement by a bulk write.
+const LOG_ROWS: usize = 200;
 
 fn organisation_from_doc(id: &str, doc: &str) -> Result<Organisation, StoreError> {
     serde_json::from_str(doc).map_err(|e| StoreError::Corrupt {

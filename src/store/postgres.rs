@@ -2,15 +2,18 @@
 //! `NOTIFY tirek_changes` on every write (see `migrations/postgres`); [`PgWatch`]
 //! listens on a connection of its own.
 
-use super::sql::{BULK_ROWS, PROPOSAL_COLUMNS, REPORT_COLUMNS, SELECT_ACCOUNT, UPSERT_FACILITIES};
+use super::sql::{
+    BULK_ROWS, PROPOSAL_COLUMNS, REFERRAL_COLUMNS, REPORT_COLUMNS, SELECT_ACCOUNT,
+    UNMET_NEED_COLUMNS, UPSERT_FACILITIES,
+};
 use super::{
-    AreaRow, AuditEntry, Change, ChangeWatch, FacilityRow, ProposalRow, ReportRow, Store,
-    StoreError, facility_from_doc, now_text, organisation_from_doc, parse_time, same_facility,
-    settlement_from_doc,
+    AreaRow, AuditEntry, Change, ChangeWatch, FacilityRow, LOG_ROWS, ProposalRow, ReferralRow,
+    ReportRow, Store, StoreError, UnmetNeedRow, day_text, facility_from_doc, now_text,
+    organisation_from_doc, parse_time, same_facility, settlement_from_doc,
 };
 use crate::model::{
     Account, Area, Credential, CredentialKind, Facility, Organisation, Proposal, ProposalStatus,
-    Report, ReportStatus, Settlement,
+    Referral, ReferralStatus, Report, ReportStatus, Settlement, UnmetNeed,
 };
 use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgPoolOptions};

@@ -30,6 +30,12 @@ pub(super) const REPORT_COLUMNS: &str =
 /// Proposals' columns, in the order [`ProposalRow`](super::ProposalRow) takes them.
 pub(super) const PROPOSAL_COLUMNS: &str = "id, facility_id, organisation, proposer, kind, status, before, after, reason, decided_by, created_at, decided_at";
 
+/// Referrals' columns, in the order [`ReferralRow`](super::ReferralRow) takes them.
+pub(super) const REFERRAL_COLUMNS: &str = "id, from_organisation, to_facility, to_organisation, sector, made_on, consent_to_share, status, decline_reason, accepted_on, closed_on, country, region, district, demo";
+
+/// Unmet needs' columns, in the order [`UnmetNeedRow`](super::UnmetNeedRow) takes them.
+pub(super) const UNMET_NEED_COLUMNS: &str = "id, organisation, sector, services, languages, open_24_7, female_staff, child_friendly, wheelchair_access, free_of_charge, no_police_report_required, country, region, district, recorded_on, demo";
+
 /// Writes the change-log helpers and `impl Store` for one backend.
 ///
 /// - `$store`: the backend struct (with a `pool` field and an `open_watch` method);
@@ -336,6 +342,85 @@ macro_rules! sql_backend {
                 decided_at: r.get("decided_at"),
             }
             .into_report()
+        }
+
+        fn referral_from_row(r: &<$db as sqlx::Database>::Row) -> Result<Referral, StoreError> {
+            ReferralRow {
+                id: r.get("id"),
+                from_organisation: r.get("from_organisation"),
+                to_facility: r.get("to_facility"),
+                to_organisation: r.get("to_organisation"),
+                sector: r.get("sector"),
+                made_on: r.get("made_on"),
+                consent_to_share: r.get("consent_to_share"),
+                status: r.get("status"),
+                decline_reason: r.get("decline_reason"),
+                accepted_on: r.get("accepted_on"),
+                closed_on: r.get("closed_on"),
+                country: r.get("country"),
+                region: r.get("region"),
+                district: r.get("district"),
+                demo: r.get("demo"),
+            }
+            .into_referral()
+        }
+
+        fn unmet_need_from_row(r: &<$db as sqlx::Database>::Row) -> Result<UnmetNeed, StoreError> {
+            UnmetNeedRow {
+                id: r.get("id"),
+                organisation: r.get("organisation"),
+                sector: r.get("sector"),
+                services: r.get("services"),
+                languages: r.get("languages"),
+                flags: [
+                    r.get("open_24_7"),
+                    r.get("female_staff"),
+                    r.get("child_friendly"),
+                    r.get("wheelchair_access"),
+                    r.get("free_of_charge"),
+                    r.get("no_police_report_required"),
+                ],
+                country: r.get("country"),
+                region: r.get("region"),
+                district: r.get("district"),
+                recorded_on: r.get("recorded_on"),
+                demo: r.get("demo"),
+            }
+            .into_need()
+        }
+
+        /// Appends one audit entry per logged record (referrals, unmet needs): `docs`
+        /// are the records as JSON, `ids` their numbers.
+        async fn audit_log_rows(
+            tx: &mut Transaction<'_, $db>,
+            actor: &str,
+            (action, kind): (&str, &str),
+            ids: &[i64],
+            docs: &[String],
+        ) -> Result<(), StoreError> {
+            let at = now_text();
+            let mut audit = QueryBuilder::<$db>::new(
+                "INSERT INTO audit (at, actor, action, entity_kind, entity_id, before, after) ",
+            );
+            audit.push_values(ids.iter().zip(docs), |mut b, (id, doc)| {
+                b.push_bind(at.clone())
+                    .push_bind(actor.to_string())
+                    .push_bind(action.to_string())
+                    .push_bind(kind.to_string())
+                    .push_bind(id.to_string())
+                    .push_bind(None::<String>)
+                    .push_bind(Some(doc.clone()));
+            });
+            audit.build().execute(&mut **tx).await?;
+            Ok(())
+        }
+
+        /// The numbers `RETURNING id` gave a multi-row insert, in insertion order (both
+        /// backends number the rows of one statement in increasing order).
+        fn inserted_ids(rows: &[<$db as sqlx::Database>::Row]) -> Vec<i64> {
+            let mut ids: Vec<i64> = rows.iter().map(|r| r.get("id")).collect();
+            ids.sort_unstable();
+            ids
         }
 
         async fn organisation_in(
@@ -972,6 +1057,155 @@ macro_rules! sql_backend {
                 audit(&mut tx, actor, action, ("report", &id.to_string()), Some(before), Some(after)).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn add_referrals(&self, referrals: &[Referral], actor: &str) -> Result<Vec<i64>, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let mut numbers = Vec::with_capacity(referrals.len());
+                for chunk in referrals.chunks(LOG_ROWS) {
+                    let mut insert = QueryBuilder::<$db>::new(
+                        "INSERT INTO referrals (from_organisation, to_facility, to_organisation, sector, made_on, consent_to_share, status, decline_reason, accepted_on, closed_on, country, region, district, demo) ",
+                    );
+                    insert.push_values(chunk, |mut b, r| {
+                        b.push_bind(r.from_organisation.clone())
+                            .push_bind(r.to_facility.clone())
+                            .push_bind(r.to_organisation.clone())
+                            .push_bind(r.sector.as_str())
+                            .push_bind(day_text(r.made_on))
+                            .push_bind(r.consent_to_share)
+                            .push_bind(r.status.as_str())
+                            .push_bind(r.decline_reason.map(|d| d.as_str()))
+                            .push_bind(r.accepted_on.map(day_text))
+                            .push_bind(r.closed_on.map(day_text))
+                            .push_bind(r.area.country.clone())
+                            .push_bind(r.area.region.clone())
+                            .push_bind(r.area.district.clone())
+                            .push_bind(r.demo);
+                    });
+                    insert.push(" RETURNING id");
+                    let ids = inserted_ids(&insert.build().fetch_all(&mut *tx).await?);
+                    let docs: Vec<String> = chunk
+                        .iter()
+                        .zip(&ids)
+                        .map(|(r, &id)| serde_json::to_string(&Referral { id, ..r.clone() }).unwrap_or_default())
+                        .collect();
+                    audit_log_rows(&mut tx, actor, ("referral.create", "referral"), &ids, &docs).await?;
+                    numbers.extend(ids);
+                }
+                tx.commit().await?;
+                Ok(numbers)
+            }
+
+            async fn referrals(&self, from: Option<&str>, to: Option<&str>) -> Result<Vec<Referral>, StoreError> {
+                let mut query = QueryBuilder::<$db>::new(format!("SELECT {REFERRAL_COLUMNS} FROM referrals WHERE 1 = 1"));
+                if let Some(from) = from {
+                    query.push(" AND from_organisation = ").push_bind(from.to_string());
+                }
+                if let Some(to) = to {
+                    query.push(" AND to_organisation = ").push_bind(to.to_string());
+                }
+                query.push(" ORDER BY id DESC");
+                query.build().fetch_all(&self.pool).await?.iter().map(referral_from_row).collect()
+            }
+
+            async fn referral(&self, id: i64) -> Result<Option<Referral>, StoreError> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {REFERRAL_COLUMNS} FROM referrals WHERE id = $1")))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| referral_from_row(&r)).transpose()
+            }
+
+            async fn update_referral(&self, referral: &Referral, from: ReferralStatus, actor: &str) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {REFERRAL_COLUMNS} FROM referrals WHERE id = $1")))
+                    .bind(referral.id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NoReferral(referral.id))?;
+                let before = referral_from_row(&row)?;
+                // Conditional on the status, so that of two answering at once exactly one
+                // succeeds.
+                let done = sqlx::query(
+                    "UPDATE referrals SET status = $1, decline_reason = $2, accepted_on = $3, closed_on = $4 WHERE id = $5 AND status = $6",
+                )
+                .bind(referral.status.as_str())
+                .bind(referral.decline_reason.map(|d| d.as_str()))
+                .bind(referral.accepted_on.map(day_text))
+                .bind(referral.closed_on.map(day_text))
+                .bind(referral.id)
+                .bind(from.as_str())
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::ReferralMoved { id: referral.id, status: before.status });
+                }
+                // Only the status and its days change, whatever else the caller's copy says.
+                let after = Referral {
+                    status: referral.status,
+                    decline_reason: referral.decline_reason,
+                    accepted_on: referral.accepted_on,
+                    closed_on: referral.closed_on,
+                    ..before.clone()
+                };
+                audit(
+                    &mut tx,
+                    actor,
+                    "referral.status",
+                    ("referral", &referral.id.to_string()),
+                    Some(serde_json::to_string(&before).unwrap_or_default()),
+                    Some(serde_json::to_string(&after).unwrap_or_default()),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn add_unmet_needs(&self, needs: &[UnmetNeed], actor: &str) -> Result<Vec<i64>, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let mut numbers = Vec::with_capacity(needs.len());
+                for chunk in needs.chunks(LOG_ROWS) {
+                    let mut insert = QueryBuilder::<$db>::new(
+                        "INSERT INTO unmet_needs (organisation, sector, services, languages, open_24_7, female_staff, child_friendly, wheelchair_access, free_of_charge, no_police_report_required, country, region, district, recorded_on, demo) ",
+                    );
+                    insert.push_values(chunk, |mut b, u| {
+                        b.push_bind(u.organisation.clone())
+                            .push_bind(u.sector.as_str())
+                            .push_bind(u.needs.services_mask())
+                            .push_bind(u.needs.languages_mask())
+                            .push_bind(u.needs.open_24_7)
+                            .push_bind(u.needs.female_staff)
+                            .push_bind(u.needs.child_friendly)
+                            .push_bind(u.needs.wheelchair_access)
+                            .push_bind(u.needs.free_of_charge)
+                            .push_bind(u.needs.no_police_report_required)
+                            .push_bind(u.area.country.clone())
+                            .push_bind(u.area.region.clone())
+                            .push_bind(u.area.district.clone())
+                            .push_bind(day_text(u.recorded_on))
+                            .push_bind(u.demo);
+                    });
+                    insert.push(" RETURNING id");
+                    let ids = inserted_ids(&insert.build().fetch_all(&mut *tx).await?);
+                    let docs: Vec<String> = chunk
+                        .iter()
+                        .zip(&ids)
+                        .map(|(u, &id)| serde_json::to_string(&UnmetNeed { id, ..u.clone() }).unwrap_or_default())
+                        .collect();
+                    audit_log_rows(&mut tx, actor, ("unmet_need.create", "unmet_need"), &ids, &docs).await?;
+                    numbers.extend(ids);
+                }
+                tx.commit().await?;
+                Ok(numbers)
+            }
+
+            async fn unmet_needs(&self, organisation: Option<&str>) -> Result<Vec<UnmetNeed>, StoreError> {
+                let mut query = QueryBuilder::<$db>::new(format!("SELECT {UNMET_NEED_COLUMNS} FROM unmet_needs WHERE 1 = 1"));
+                if let Some(organisation) = organisation {
+                    query.push(" AND organisation = ").push_bind(organisation.to_string());
+                }
+                query.push(" ORDER BY id DESC");
+                query.build().fetch_all(&self.pool).await?.iter().map(unmet_need_from_row).collect()
             }
 
             async fn watch(&self) -> Result<Box<dyn super::ChangeWatch>, StoreError> {

@@ -1,14 +1,17 @@
 //! The embedded default backend: one SQLite file (WAL mode) in the data directory.
 
-use super::sql::{BULK_ROWS, PROPOSAL_COLUMNS, REPORT_COLUMNS, SELECT_ACCOUNT, UPSERT_FACILITIES};
+use super::sql::{
+    BULK_ROWS, PROPOSAL_COLUMNS, REFERRAL_COLUMNS, REPORT_COLUMNS, SELECT_ACCOUNT,
+    UNMET_NEED_COLUMNS, UPSERT_FACILITIES,
+};
 use super::{
-    AreaRow, AuditEntry, Change, FacilityRow, ProposalRow, ReportRow, Store, StoreError,
-    facility_from_doc, now_text, organisation_from_doc, parse_time, same_facility,
-    settlement_from_doc,
+    AreaRow, AuditEntry, Change, FacilityRow, LOG_ROWS, ProposalRow, ReferralRow, ReportRow, Store,
+    StoreError, UnmetNeedRow, day_text, facility_from_doc, now_text, organisation_from_doc,
+    parse_time, same_facility, settlement_from_doc,
 };
 use crate::model::{
     Account, Area, Credential, CredentialKind, Facility, Organisation, Proposal, ProposalStatus,
-    Report, ReportStatus, Settlement,
+    Referral, ReferralStatus, Report, ReportStatus, Settlement, UnmetNeed,
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};

@@ -15,6 +15,7 @@ mod openapi;
 mod pathway;
 mod perpetrators;
 mod planning;
+mod referrals;
 mod round_trip;
 mod scale_out;
 mod schemas;

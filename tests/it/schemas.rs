@@ -122,6 +122,7 @@ async fn answers_validate_against_the_documented_schemas() {
     tirek_support_editor(&app).await;
     let mut theirs = index.get("demo-kz-health-001").unwrap().to_feature();
     theirs["properties"]["name"] = json!("Renamed by its agency");
+    let new_referral = tirek::registry::demo_logs::DEMO_REFERRALS + 1;
     let org = json!({"id": "schema-org", "names": {"en": "Agency", "ru": "Агентство"}, "sectors": ["legal"], "country": "KZ"});
     let cases = vec![
         case("GET", "/healthz", "/healthz", 200),
@@ -320,6 +321,74 @@ async fn answers_validate_against_the_documented_schemas() {
         case("POST", "/api/reports/{id}/dismiss", "/api/reports/2/dismiss", 200)
             .by(TOKEN)
             .with("{}", "application/json"),
+        // The referral log: the demo editor refers to its own organisation's facility
+        // (so it also answers it), as referral number DEMO_REFERRALS + 1.
+        case("POST", "/api/referrals", "/api/referrals", 201)
+            .by(EDITOR_TOKEN)
+            .with(r#"{"to_facility": "demo-kz-health-002", "sector": "health", "consent_to_share": true}"#, "application/json"),
+        case("POST", "/api/referrals", "/api/referrals", 400)
+            .by(EDITOR_TOKEN)
+            .with(r#"{"to_facility": "demo-kz-health-002", "sector": "health", "consent_to_share": true, "name": "x"}"#, "application/json"),
+        case("POST", "/api/referrals", "/api/referrals", 401)
+            .with(r#"{"to_facility": "demo-kz-health-002", "sector": "health", "consent_to_share": true}"#, "application/json"),
+        case("POST", "/api/referrals", "/api/referrals", 403)
+            .by(CASEWORKER_TOKEN)
+            .with(r#"{"to_facility": "demo-kz-health-002", "sector": "health", "consent_to_share": true}"#, "application/json"),
+        case("POST", "/api/referrals", "/api/referrals", 422)
+            .by(EDITOR_TOKEN)
+            .with(r#"{"to_facility": "nope", "sector": "health", "consent_to_share": true}"#, "application/json"),
+        case("GET", "/api/referrals", "/api/referrals", 200).by(EDITOR_TOKEN),
+        case("GET", "/api/referrals", "/api/referrals?scope=all", 200).by(TOKEN),
+        case("GET", "/api/referrals", "/api/referrals?scope=all&format=csv", 200).by(ADMIN_TOKEN),
+        case("GET", "/api/referrals", "/api/referrals?scope=x", 400).by(TOKEN),
+        case("GET", "/api/referrals", "/api/referrals", 401),
+        case("GET", "/api/referrals", "/api/referrals", 403).by(CASEWORKER_TOKEN),
+        case("GET", "/api/referrals/{id}", format!("/api/referrals/{new_referral}"), 200).by(EDITOR_TOKEN),
+        case("GET", "/api/referrals/{id}", format!("/api/referrals/{new_referral}"), 401),
+        case("GET", "/api/referrals/{id}", "/api/referrals/999999", 404).by(TOKEN),
+        case("POST", "/api/referrals/{id}/status", format!("/api/referrals/{new_referral}/status"), 422)
+            .by(EDITOR_TOKEN)
+            .with(r#"{"status": "declined"}"#, "application/json"),
+        case("POST", "/api/referrals/{id}/status", format!("/api/referrals/{new_referral}/status"), 400)
+            .by(EDITOR_TOKEN)
+            .with(r#"{"status": "maybe"}"#, "application/json"),
+        case("POST", "/api/referrals/{id}/status", format!("/api/referrals/{new_referral}/status"), 401)
+            .with(r#"{"status": "accepted"}"#, "application/json"),
+        case("POST", "/api/referrals/{id}/status", format!("/api/referrals/{new_referral}/status"), 403)
+            .by(TOKEN)
+            .with(r#"{"status": "accepted"}"#, "application/json"),
+        case("POST", "/api/referrals/{id}/status", "/api/referrals/999999/status", 404)
+            .by(TOKEN)
+            .with(r#"{"status": "accepted"}"#, "application/json"),
+        case("POST", "/api/referrals/{id}/status", format!("/api/referrals/{new_referral}/status"), 200)
+            .by(EDITOR_TOKEN)
+            .with(r#"{"status": "accepted"}"#, "application/json"),
+        case("POST", "/api/referrals/{id}/status", format!("/api/referrals/{new_referral}/status"), 409)
+            .by(EDITOR_TOKEN)
+            .with(r#"{"status": "accepted"}"#, "application/json"),
+        case("POST", "/api/unmet-needs", "/api/unmet-needs", 201)
+            .by(EDITOR_TOKEN)
+            .with(r#"{"sector": "shelter", "area": "KZ-AKM", "female_staff": true}"#, "application/json"),
+        case("POST", "/api/unmet-needs", "/api/unmet-needs", 400)
+            .by(EDITOR_TOKEN)
+            .with(r#"{"sector": "shelter", "area": "KZ-AKM", "lat": 42.3}"#, "application/json"),
+        case("POST", "/api/unmet-needs", "/api/unmet-needs", 401).with(r#"{"sector": "shelter", "area": "KZ-AKM"}"#, "application/json"),
+        case("POST", "/api/unmet-needs", "/api/unmet-needs", 403)
+            .by(CASEWORKER_TOKEN)
+            .with(r#"{"sector": "shelter", "area": "KZ-AKM"}"#, "application/json"),
+        case("POST", "/api/unmet-needs", "/api/unmet-needs", 422)
+            .by(EDITOR_TOKEN)
+            .with(r#"{"sector": "shelter", "area": "nope"}"#, "application/json"),
+        case("GET", "/api/unmet-needs", "/api/unmet-needs", 200).by(TOKEN),
+        case("GET", "/api/unmet-needs", "/api/unmet-needs?format=csv", 200).by(ADMIN_TOKEN),
+        case("GET", "/api/unmet-needs", "/api/unmet-needs?format=xml", 400).by(TOKEN),
+        case("GET", "/api/unmet-needs", "/api/unmet-needs", 401),
+        case("GET", "/api/unmet-needs", "/api/unmet-needs", 403).by(CASEWORKER_TOKEN),
+        case("GET", "/api/coordination/figures", "/api/coordination/figures", 200),
+        case("GET", "/api/coordination/figures", "/api/coordination/figures?level=0&format=csv", 200),
+        case("GET", "/api/coordination/figures", "/api/coordination/figures?level=2", 200).by(TOKEN),
+        case("GET", "/api/coordination/figures", "/api/coordination/figures?level=9", 400),
+        case("GET", "/api/coordination/figures", "/api/coordination/figures?level=2", 403),
     ];
     let mut exercised = BTreeSet::new();
     for c in &cases {

@@ -1,0 +1,1301 @@
+//! Issue #17: the non-identifying referral log, the unmet-needs log and their
+//! suppressed figures, over the API with every role and on both databases: a referral
+//! across two organisations from made to provided, declines with a fixed reason, what a
+//! third organisation cannot see or change, the suppression rule at 4, 5 and 6, no
+//! hidden count recoverable from a shown total, no small count or record for the
+//! public, forbidden fields refused by every write endpoint (and by the tables
+//! themselves), and the audit entry of every write.
+
+use crate::support::{
+    ADMIN_TOKEN, CASEWORKER_TOKEN, PgDatabase, TOKEN, TestApp, collection, feature,
+};
+use axum::body::Body;
+use axum::http::Request;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tirek::model::{Account, Area, Credential, CredentialKind, Role};
+use tirek::store::{PostgresStore, SqliteStore, Store};
+use tower::ServiceExt;
+
+const CASEWORKER_A: &str = "test-token-referrals-caseworker-a-0123";
+const EDITOR_A: &str = "test-token-referrals-editor-a-0123456";
+const EDITOR_B: &str = "test-token-referrals-editor-b-0123456";
+const CASEWORKER_B: &str = "test-token-referrals-caseworker-b-0123";
+const EDITOR_C: &str = "test-token-referrals-editor-c-0123456";
+
+/// An account of `role` in `organisation` with API token `token`.
+async fn account(
+    store: &dyn Store,
+    name: &str,
+    role: Role,
+    organisation: Option<&str>,
+    token: &str,
+) {
+    let account = Account {
+        username: name.into(),
+        role,
+        password_hash: "!".into(),
+        must_change: false,
+        created_at: chrono::Utc::now(),
+        organisation: organisation.map(str::to_string),
+    };
+    store
+        .put_account(&account, "user.add", "test")
+        .await
+        .unwrap();
+    let credential = Credential {
+        secret_hash: tirek::auth::secret::digest(token),
+        kind: CredentialKind::Token,
+        username: name.into(),
+        label: "test".into(),
+        created_at: chrono::Utc::now(),
+        expires_at: None,
+    };
+    store.add_credential(&credential, "test").await.unwrap();
+}
+
+fn square(
+    code: &str,
+    level: u8,
+    parent: Option<&str>,
+    (x0, y0, x1, y1): (f64, f64, f64, f64),
+) -> Area {
+    use geo::{LineString, MultiPolygon, Polygon};
+    let ring = LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]);
+    Area {
+        code: code.into(),
+        level,
+        parent: parent.map(str::to_string),
+        name: format!("Area {code}"),
+        names: Default::default(),
+        geometry: MultiPolygon(vec![Polygon::new(ring, vec![])]),
+    }
+}
+
+// `TestApp::send` takes the body as an option.
+#[allow(clippy::unnecessary_wraps)]
+fn body(v: &Value) -> Option<Vec<u8>> {
+    Some(v.to_string().into_bytes())
+}
+
+/// Three organisations (a refers, b receives, c is a bystander), a caseworker of a and
+/// b, an editor of each, Kazakhstan with regions KZ-A and KZ-B, and facilities of b: a
+/// health centre and a confidential shelter in KZ-A, a police unit of c in KZ-B.
+async fn setup_on(store: Arc<dyn Store>) -> TestApp {
+    let app = TestApp::on(store).await;
+    for (id, sector) in [
+        ("org-a", "psychosocial"),
+        ("org-b", "health"),
+        ("org-c", "police"),
+    ] {
+        let org = json!({"id": id, "names": {"en": format!("Agency {id}"), "ru": format!("Агентство {id}")},
+                         "sectors": [sector], "country": "KZ"});
+        let (status, answer) = app
+            .send("POST", "/api/organisations", Some(TOKEN), body(&org))
+            .await;
+        assert_eq!(status, 201, "{answer}");
+    }
+    let store = app.state.registry.store().clone();
+    account(
+        store.as_ref(),
+        "caseworker-a",
+        Role::Caseworker,
+        Some("org-a"),
+        CASEWORKER_A,
+    )
+    .await;
+    account(
+        store.as_ref(),
+        "editor-a",
+        Role::Editor,
+        Some("org-a"),
+        EDITOR_A,
+    )
+    .await;
+    account(
+        store.as_ref(),
+        "editor-b",
+        Role::Editor,
+        Some("org-b"),
+        EDITOR_B,
+    )
+    .await;
+    account(
+        store.as_ref(),
+        "caseworker-b",
+        Role::Caseworker,
+        Some("org-b"),
+        CASEWORKER_B,
+    )
+    .await;
+    account(
+        store.as_ref(),
+        "editor-c",
+        Role::Editor,
+        Some("org-c"),
+        EDITOR_C,
+    )
+    .await;
+    let registry = &app.state.registry;
+    registry
+        .replace_areas(
+            0,
+            &[square("KZ", 0, None, (60.0, 40.0, 62.0, 41.0))],
+            "test",
+        )
+        .await
+        .unwrap();
+    registry
+        .replace_areas(
+            1,
+            &[
+                square("KZ-A", 1, Some("KZ"), (60.0, 40.0, 61.0, 41.0)),
+                square("KZ-B", 1, Some("KZ"), (61.0, 40.0, 62.0, 41.0)),
+            ],
+            "test",
+        )
+        .await
+        .unwrap();
+    let with_org = |mut f: Value, org: &str| {
+        f["properties"]["organisation_id"] = json!(org);
+        f
+    };
+    let facilities = vec![
+        with_org(
+            feature("b-health", &["health", "psychosocial"], 60.5, 40.5),
+            "org-b",
+        ),
+        with_org(feature("b-shelter", &["shelter"], 60.6, 40.6), "org-b"),
+        with_org(feature("c-police", &["police"], 61.5, 40.5), "org-c"),
+        feature("orphan", &["legal"], 61.6, 40.6),
+    ];
+    let (status, answer) = app.import(&collection(facilities)).await;
+    assert_eq!(status, 200, "{answer}");
+    app
+}
+
+async fn setup() -> TestApp {
+    setup_on(Arc::new(
+        SqliteStore::connect_url("sqlite::memory:").await.unwrap(),
+    ))
+    .await
+}
+
+/// Everything a refused write must leave as it was: referrals, unmet needs, audit.
+async fn stored(app: &TestApp) -> (usize, usize, usize) {
+    let store = app.state.registry.store();
+    (
+        store.referrals(None, None).await.unwrap().len(),
+        store.unmet_needs(None).await.unwrap().len(),
+        store.audit_log(0, 1_000_000).await.unwrap().len(),
+    )
+}
+
+/// The answer as text: status, content type, body.
+async fn raw(
+    app: &TestApp,
+    uri: &str,
+    token: Option<&str>,
+    accept: Option<&str>,
+) -> (u16, String, String) {
+    let mut req = Request::builder().method("GET").uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(a) = accept {
+        req = req.header("accept", a);
+    }
+    let resp = tirek::app(app.state.clone())
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let ctype = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, ctype, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+fn ids(list: &Value, key: &str) -> Vec<i64> {
+    list[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// The lifecycle across two organisations, with the third kept out, and the audit.
+async fn lifecycle(app: &TestApp) {
+    let today = chrono::Utc::now().date_naive().to_string();
+    let refer = json!({"to_facility": "b-health", "sector": "health", "consent_to_share": true});
+    let (status, r1) = app
+        .send("POST", "/api/referrals", Some(CASEWORKER_A), body(&refer))
+        .await;
+    assert_eq!(status, 201, "{r1}");
+    assert_eq!(
+        (
+            r1["from_organisation"].as_str(),
+            r1["to_organisation"].as_str(),
+            r1["status"].as_str()
+        ),
+        (Some("org-a"), Some("org-b"), Some("made"))
+    );
+    assert_eq!(r1["made_on"], json!(today));
+    assert_eq!(
+        r1["area"],
+        json!({"country": "KZ", "region": "KZ-A", "district": null})
+    );
+    let id = r1["id"].as_i64().unwrap();
+    let refer2 = json!({"to_facility": "b-health", "sector": "psychosocial", "consent_to_share": false, "made_on": today});
+    let (status, r2) = app
+        .send("POST", "/api/referrals", Some(CASEWORKER_A), body(&refer2))
+        .await;
+    assert_eq!(status, 201, "{r2}");
+    let id2 = r2["id"].as_i64().unwrap();
+
+    // A lists its own to follow up; B's editors see them as incoming; C sees nothing.
+    let (_, mine) = app
+        .get_as_token("/api/referrals?scope=mine", CASEWORKER_A)
+        .await;
+    assert_eq!(ids(&mine, "referrals"), [id2, id]);
+    let (_, incoming) = app
+        .get_as_token("/api/referrals?scope=incoming", EDITOR_B)
+        .await;
+    assert_eq!(ids(&incoming, "referrals"), [id2, id]);
+    let (_, theirs) = app
+        .get_as_token("/api/referrals?scope=incoming", EDITOR_C)
+        .await;
+    assert_eq!(ids(&theirs, "referrals"), Vec::<i64>::new());
+    let (_, theirs) = app
+        .get_as_token("/api/referrals?scope=mine", EDITOR_C)
+        .await;
+    assert_eq!(ids(&theirs, "referrals"), Vec::<i64>::new());
+    for token in [EDITOR_C, CASEWORKER_B] {
+        let (status, _) = app
+            .get_as_token(&format!("/api/referrals/{id}"), token)
+            .await;
+        assert_eq!(status, 404, "one organisation's referral is another's 404");
+    }
+    let (status, _) = app
+        .get_as_token("/api/referrals?scope=incoming", CASEWORKER_B)
+        .await;
+    assert_eq!(
+        status, 403,
+        "incoming referrals are for the receiving editors"
+    );
+    for token in [CASEWORKER_A, EDITOR_A, EDITOR_B, TOKEN, ADMIN_TOKEN] {
+        let (status, one) = app
+            .get_as_token(&format!("/api/referrals/{id}"), token)
+            .await;
+        assert_eq!((status.as_u16(), one["id"].as_i64()), (200, Some(id)));
+    }
+    let (status, _) = app
+        .get_as_token("/api/referrals?scope=all", CASEWORKER_A)
+        .await;
+    assert_eq!(status, 403);
+    let (status, all) = app.get_as_token("/api/referrals?scope=all", TOKEN).await;
+    assert_eq!(
+        (status.as_u16(), ids(&all, "referrals")),
+        (200, vec![id2, id])
+    );
+
+    // Only B's editors answer, and only by legal moves.
+    let status_of = |to: Value| body(&to);
+    let path = format!("/api/referrals/{id}/status");
+    let before = stored(app).await;
+    for (token, expected) in [
+        (EDITOR_C, 404),
+        (CASEWORKER_B, 404),
+        (CASEWORKER_A, 403),
+        (EDITOR_A, 403),
+        (TOKEN, 403),
+    ] {
+        let (status, answer) = app
+            .send(
+                "POST",
+                &path,
+                Some(token),
+                status_of(json!({"status": "accepted"})),
+            )
+            .await;
+        assert_eq!(status.as_u16(), expected, "{answer}");
+    }
+    let (status, answer) = app
+        .send(
+            "POST",
+            &path,
+            Some(EDITOR_B),
+            status_of(json!({"status": "service_provided"})),
+        )
+        .await;
+    assert_eq!(status, 409, "made → provided skips acceptance: {answer}");
+    let (status, answer) = app
+        .send(
+            "POST",
+            &path,
+            Some(EDITOR_B),
+            status_of(json!({"status": "declined"})),
+        )
+        .await;
+    assert_eq!(status, 422, "a decline needs a reason: {answer}");
+    let (status, answer) = app
+        .send(
+            "POST",
+            &path,
+            Some(EDITOR_B),
+            status_of(json!({"status": "accepted", "reason": "no_capacity"})),
+        )
+        .await;
+    assert_eq!(status, 422, "only a decline takes a reason: {answer}");
+    let (status, answer) = app
+        .send(
+            "POST",
+            &path,
+            Some(EDITOR_B),
+            status_of(json!({"status": "declined", "reason": "too busy today"})),
+        )
+        .await;
+    assert_eq!(status, 400, "the reasons are a fixed list: {answer}");
+    let (status, answer) = app
+        .send(
+            "POST",
+            &path,
+            Some(EDITOR_B),
+            status_of(json!({"status": "accepted", "on": "2000-01-01"})),
+        )
+        .await;
+    assert_eq!(status, 422, "not before it was made: {answer}");
+    assert_eq!(stored(app).await, before, "refused answers write nothing");
+    let (status, accepted) = app
+        .send(
+            "POST",
+            &path,
+            Some(EDITOR_B),
+            status_of(json!({"status": "accepted"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{accepted}");
+    assert_eq!(
+        (
+            accepted["status"].as_str(),
+            accepted["accepted_on"].as_str()
+        ),
+        (Some("accepted"), Some(today.as_str()))
+    );
+    let (status, _) = app
+        .send(
+            "POST",
+            &path,
+            Some(EDITOR_B),
+            status_of(json!({"status": "accepted"})),
+        )
+        .await;
+    assert_eq!(status, 409, "accepted already");
+    let (status, provided) = app
+        .send(
+            "POST",
+            &path,
+            Some(EDITOR_B),
+            status_of(json!({"status": "service_provided"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{provided}");
+    assert_eq!(provided["closed_on"], json!(today));
+    let (status, _) = app
+        .send(
+            "POST",
+            &format!("/api/referrals/{id2}/status"),
+            Some(EDITOR_B),
+            status_of(json!({"status": "declined", "reason": "outside_area"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // A sees what became of its referrals.
+    let (_, mine) = app
+        .get_as_token("/api/referrals?scope=mine", CASEWORKER_A)
+        .await;
+    let statuses: Vec<(&str, Option<&str>)> = mine["referrals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["status"].as_str().unwrap(), r["decline_reason"].as_str()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("declined", Some("outside_area")),
+            ("service_provided", None)
+        ]
+    );
+
+    // An unmet need, by area code; seen by its organisation and coordinators only.
+    let need = json!({"sector": "shelter", "area": "KZ-A", "female_staff": true, "languages": ["kk", "ru"], "services": ["emergency_shelter"]});
+    let (status, recorded) = app
+        .send("POST", "/api/unmet-needs", Some(CASEWORKER_A), body(&need))
+        .await;
+    assert_eq!(status, 201, "{recorded}");
+    assert_eq!(
+        recorded["area"],
+        json!({"country": "KZ", "region": "KZ-A", "district": null})
+    );
+    assert_eq!(recorded["needs"]["languages"], json!(["ru", "kk"]));
+    let (status, answer) = app
+        .send(
+            "POST",
+            "/api/unmet-needs",
+            Some(CASEWORKER_A),
+            body(&json!({"sector": "shelter", "area": "nowhere"})),
+        )
+        .await;
+    assert_eq!(status, 422, "{answer}");
+    for (token, seen) in [
+        (CASEWORKER_A, 1),
+        (EDITOR_A, 1),
+        (EDITOR_C, 0),
+        (TOKEN, 1),
+        (ADMIN_TOKEN, 1),
+    ] {
+        let (status, list) = app.get_as_token("/api/unmet-needs", token).await;
+        assert_eq!(
+            (
+                status.as_u16(),
+                list["unmet_needs"].as_array().unwrap().len()
+            ),
+            (200, seen)
+        );
+    }
+
+    // Every write is audited, with who did it.
+    let log = app
+        .state
+        .registry
+        .store()
+        .audit_log(0, 1_000_000)
+        .await
+        .unwrap();
+    let of = |action: &str| -> Vec<(String, String)> {
+        log.iter()
+            .filter(|e| e.action == action)
+            .map(|e| (e.actor.clone(), e.entity_id.clone()))
+            .collect()
+    };
+    assert_eq!(
+        of("referral.create"),
+        [
+            ("caseworker-a".into(), id.to_string()),
+            ("caseworker-a".into(), id2.to_string())
+        ]
+    );
+    assert_eq!(
+        of("referral.status"),
+        [
+            ("editor-b".into(), id.to_string()),
+            ("editor-b".into(), id.to_string()),
+            ("editor-b".into(), id2.to_string())
+        ]
+    );
+    let answered = log.iter().rfind(|e| e.action == "referral.status").unwrap();
+    assert!(answered.before.as_deref().unwrap().contains("\"made\""));
+    assert!(
+        answered
+            .after
+            .as_deref()
+            .unwrap()
+            .contains("\"outside_area\"")
+    );
+    assert_eq!(
+        of("unmet_need.create"),
+        [(
+            "caseworker-a".into(),
+            recorded["id"].as_i64().unwrap().to_string()
+        )]
+    );
+}
+
+impl TestApp {
+    async fn get_as_token(&self, uri: &str, token: &str) -> (axum::http::StatusCode, Value) {
+        self.send("GET", uri, Some(token), None).await
+    }
+}
+
+#[tokio::test]
+async fn a_referral_goes_from_one_organisation_to_another_and_back_on_sqlite() {
+    lifecycle(&setup().await).await;
+}
+
+#[tokio::test]
+async fn a_referral_goes_from_one_organisation_to_another_and_back_on_postgres() {
+    let Some(db) = PgDatabase::create("referrals").await else {
+        return;
+    };
+    let app = setup_on(Arc::new(PostgresStore::connect(&db.url).await.unwrap())).await;
+    lifecycle(&app).await;
+    // The tables refuse what names a survivor, even through SQL.
+    let store = PostgresStore::connect(&db.url).await.unwrap();
+    let pool = store.pool();
+    for (column, value) in bad_values() {
+        let sql = insert_with(column, value, "$1");
+        let result = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(value)
+            .execute(pool)
+            .await;
+        assert!(result.is_err(), "{column} = {value:?} was stored");
+    }
+    drop(app);
+    db.drop_now().await;
+}
+
+/// Values that could name or pin a survivor, per column of `referrals`.
+fn bad_values() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("to_facility", "Aigerim Bekova, born 1990-05-01"),
+        ("sector", "Aigerim"),
+        ("made_on", "2026-03-01T10:45"),
+        ("made_on", "Aigerim Bek"),
+        ("status", "called her mother"),
+        ("decline_reason", "she is afraid of her husband"),
+        ("country", "Aigerim"),
+        ("region", "Abay street 5, flat 3"),
+        ("district", "42.30,69.60"),
+        ("from_organisation", "aigerim-bekova"),
+    ]
+}
+
+/// An INSERT of a valid referral with `column` set to the parameter `placeholder`.
+fn insert_with(column: &str, _value: &str, placeholder: &str) -> String {
+    let mut values = vec![
+        ("from_organisation", "'org-a'".to_string()),
+        ("to_facility", "'b-health'".to_string()),
+        ("to_organisation", "'org-b'".to_string()),
+        ("sector", "'health'".to_string()),
+        ("made_on", "'2026-03-01'".to_string()),
+        ("consent_to_share", "true".to_string()),
+        ("status", "'made'".to_string()),
+        ("decline_reason", "NULL".to_string()),
+        ("country", "'KZ'".to_string()),
+        ("region", "'KZ-A'".to_string()),
+        ("district", "NULL".to_string()),
+        ("demo", "false".to_string()),
+    ];
+    for v in &mut values {
+        if v.0 == column {
+            v.1 = placeholder.to_string();
+        }
+    }
+    if column == "decline_reason" {
+        for v in &mut values {
+            if v.0 == "status" {
+                v.1 = "'declined'".to_string();
+            }
+        }
+    }
+    format!(
+        "INSERT INTO referrals ({}) VALUES ({})",
+        values.iter().map(|v| v.0).collect::<Vec<_>>().join(", "),
+        values
+            .iter()
+            .map(|v| v.1.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+#[tokio::test]
+async fn the_sqlite_tables_hold_no_free_text_and_refuse_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tirek.sqlite");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_file(&path).await.unwrap());
+    let app = setup_on(store).await;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    // A valid row goes in: the refusals below are the values'.
+    let ok = insert_with("region", "", "'KZ-A'")
+        .replace("true", "1")
+        .replace("false", "0");
+    sqlx::query(sqlx::AssertSqlSafe(ok))
+        .execute(&pool)
+        .await
+        .unwrap();
+    for (column, value) in bad_values() {
+        let sql = insert_with(column, value, "$1")
+            .replace("true", "1")
+            .replace("false", "0");
+        let result = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(value)
+            .execute(&pool)
+            .await;
+        assert!(result.is_err(), "{column} = {value:?} was stored");
+    }
+    // The columns are exactly these: nothing to hold a name, a birth date, notes or a
+    // place finer than a district.
+    for (table, expected) in [
+        (
+            "referrals",
+            "accepted_on closed_on consent_to_share country decline_reason demo district from_organisation id made_on region sector status to_facility to_organisation",
+        ),
+        (
+            "unmet_needs",
+            "child_friendly country demo district female_staff free_of_charge id languages no_police_report_required open_24_7 organisation recorded_on region sector services wheelchair_access",
+        ),
+    ] {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT name FROM pragma_table_info('{table}') ORDER BY name"
+        )))
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let names: Vec<String> = rows
+            .iter()
+            .map(|r| sqlx::Row::get::<String, _>(r, "name"))
+            .collect();
+        assert_eq!(names.join(" "), expected, "{table}");
+    }
+    drop(app);
+}
+
+#[tokio::test]
+async fn every_write_endpoint_refuses_fields_that_could_identify_and_stores_nothing() {
+    let app = setup().await;
+    let (_, made) = app
+        .send(
+            "POST",
+            "/api/referrals",
+            Some(CASEWORKER_A),
+            body(&json!({"to_facility": "b-health", "sector": "health", "consent_to_share": true})),
+        )
+        .await;
+    let id = made["id"].as_i64().unwrap();
+    let forbidden: [(&str, Value); 12] = [
+        ("name", json!("Aigerim Bekova")),
+        ("survivor_name", json!("Aigerim")),
+        ("birth_date", json!("1990-05-01")),
+        ("age", json!(34)),
+        ("case_number", json!("GBV-2026-0042")),
+        ("case_id", json!("42")),
+        ("notes", json!("lives with her mother-in-law")),
+        ("text", json!("free text")),
+        ("lon", json!(69.6)),
+        ("lat", json!(42.3)),
+        ("address", json!("Abay 5")),
+        ("phone", json!("+7 700 000 0000")),
+    ];
+    let writes: [(String, Value, &str); 3] = [
+        (
+            "/api/referrals".into(),
+            json!({"to_facility": "b-health", "sector": "health", "consent_to_share": true}),
+            CASEWORKER_A,
+        ),
+        (
+            format!("/api/referrals/{id}/status"),
+            json!({"status": "accepted"}),
+            EDITOR_B,
+        ),
+        (
+            "/api/unmet-needs".into(),
+            json!({"sector": "health", "area": "KZ-A", "services": ["cmr_pep"]}),
+            CASEWORKER_A,
+        ),
+    ];
+    let before = stored(&app).await;
+    for (path, valid, token) in &writes {
+        for (field, value) in &forbidden {
+            let mut b = valid.clone();
+            b[*field] = value.clone();
+            let (status, answer) = app.send("POST", path, Some(token), body(&b)).await;
+            assert_eq!(status, 400, "{path} with {field}: {answer}");
+            let message = answer["error"]["message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!("`{field}`")),
+                "{path}: the message names {field}: {message}"
+            );
+            assert!(
+                !message.contains("Aigerim") && !message.contains("Abay"),
+                "an error never echoes the value: {message}"
+            );
+        }
+    }
+    assert_eq!(stored(&app).await, before, "nothing was stored or audited");
+    let (status, r) = app
+        .get_as_token(&format!("/api/referrals/{id}"), CASEWORKER_A)
+        .await;
+    assert_eq!((status.as_u16(), r["status"].as_str()), (200, Some("made")));
+    // The valid bodies do go through.
+    for (path, valid, token) in &writes {
+        let (status, answer) = app.send("POST", path, Some(token), body(valid)).await;
+        assert!(status.is_success(), "{path}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn accounts_without_an_organisation_and_the_public_get_clear_refusals() {
+    let app = setup().await;
+    let refer = json!({"to_facility": "b-health", "sector": "health", "consent_to_share": true});
+    // CASEWORKER_TOKEN belongs to no organisation; the planner and admin neither.
+    for token in [CASEWORKER_TOKEN, TOKEN, ADMIN_TOKEN] {
+        let (status, answer) = app
+            .send("POST", "/api/referrals", Some(token), body(&refer))
+            .await;
+        assert_eq!(status, 403, "{answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("belongs to none"),
+            "{answer}"
+        );
+        let (status, _) = app
+            .send(
+                "POST",
+                "/api/unmet-needs",
+                Some(token),
+                body(&json!({"sector": "health", "area": "KZ-A"})),
+            )
+            .await;
+        assert_eq!(status, 403);
+    }
+    let (status, _) = app.send("POST", "/api/referrals", None, body(&refer)).await;
+    assert_eq!(status, 401);
+    // Facility checks: unknown, no organisation to answer, a sector it does not serve.
+    for (b, field) in [
+        (
+            json!({"to_facility": "nope", "sector": "health", "consent_to_share": true}),
+            "to_facility",
+        ),
+        (
+            json!({"to_facility": "orphan", "sector": "legal", "consent_to_share": true}),
+            "to_facility",
+        ),
+        (
+            json!({"to_facility": "c-police", "sector": "health", "consent_to_share": true}),
+            "sector",
+        ),
+        (
+            json!({"to_facility": "c-police", "sector": "police", "consent_to_share": true, "made_on": "2999-01-01"}),
+            "made_on",
+        ),
+    ] {
+        let (status, answer) = app
+            .send("POST", "/api/referrals", Some(CASEWORKER_A), body(&b))
+            .await;
+        assert_eq!(status, 422, "{answer}");
+        assert_eq!(
+            answer["error"]["details"]["errors"][0]["field"],
+            json!(field)
+        );
+    }
+    let (status, answer) = app
+        .send(
+            "POST",
+            "/api/referrals",
+            Some(CASEWORKER_A),
+            body(&json!({"to_facility": "c-police", "sector": "police"})),
+        )
+        .await;
+    assert_eq!(status, 400, "consent must be said: {answer}");
+    assert_eq!(stored(&app).await.0, 0);
+}
+
+/// `n` referrals from a to b's health centre, all accepted, in the current month.
+async fn app_with_referrals(n: usize) -> TestApp {
+    let app = setup().await;
+    for _ in 0..n {
+        let (status, r) = app
+            .send("POST", "/api/referrals", Some(CASEWORKER_A), body(&json!({"to_facility": "b-health", "sector": "health", "consent_to_share": true})))
+            .await;
+        assert_eq!(status, 201, "{r}");
+        let (status, _) = app
+            .send(
+                "POST",
+                &format!("/api/referrals/{}/status", r["id"]),
+                Some(EDITOR_B),
+                body(&json!({"status": "accepted"})),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    app
+}
+
+#[tokio::test]
+async fn counts_of_four_are_suppressed_and_five_and_six_are_shown() {
+    for (n, shown) in [(4u64, false), (5, true), (6, true)] {
+        let app = app_with_referrals(n as usize).await;
+        let (status, f) = app.get("/api/coordination/figures?level=1").await;
+        assert_eq!(status, 200, "{f}");
+        assert_eq!(f["audience"], "public");
+        assert_eq!(f["suppressed_below"], 5);
+        let area = &f["areas"][0];
+        assert_eq!(area["code"], "KZ-A");
+        let expected = if shown {
+            json!({"count": n, "suppressed": false})
+        } else {
+            json!({"count": null, "suppressed": true})
+        };
+        for figures in [&area["total"], &area["months"][0]] {
+            assert_eq!(figures["referrals_made"], expected, "{n}");
+            assert_eq!(figures["referrals_accepted"], expected, "{n}");
+            assert_eq!(figures["pathways"][0]["made"], expected);
+            assert_eq!(
+                figures["acceptance_rate"],
+                if shown { json!(1.0) } else { Value::Null }
+            );
+            assert_eq!(
+                figures["median_days_to_acceptance"],
+                if shown { json!(0.0) } else { Value::Null }
+            );
+        }
+        let kz = f["countries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["country"] == "KZ")
+            .unwrap()
+            .clone();
+        assert_eq!(kz["referrals_accepted"], expected);
+        // The same in CSV, for the public and by Accept header.
+        for (uri, accept) in [
+            ("/api/coordination/figures?format=csv", None),
+            ("/api/coordination/figures", Some("text/csv")),
+        ] {
+            let (status, ctype, text) = raw(&app, uri, None, accept).await;
+            assert_eq!(status, 200);
+            assert!(ctype.starts_with("text/csv"), "{ctype}");
+            let line = text
+                .lines()
+                .find(|l| {
+                    l.contains(",KZ-A,")
+                        && l.contains(",referrals_made,")
+                        && l.split(',').nth(1) == Some("")
+                })
+                .unwrap();
+            let value = line.rsplit(',').next().unwrap();
+            assert_eq!(
+                value,
+                if shown {
+                    n.to_string()
+                } else {
+                    "< 5".to_string()
+                },
+                "{line}"
+            );
+        }
+        // A planner sees the count as it is, also by district level.
+        let (_, planner) = app.get_as("/api/coordination/figures?level=2").await;
+        assert_eq!(planner["audience"], "planner");
+        assert_eq!(
+            planner["areas"][0]["total"]["referrals_made"],
+            json!({"count": n, "suppressed": false})
+        );
+        // The public may not ask for districts.
+        let (status, _) = app.get("/api/coordination/figures?level=2").await;
+        assert_eq!(status, 403);
+    }
+}
+
+/// Every count object in `v`.
+fn counts(v: &Value, out: &mut Vec<Value>) {
+    match v {
+        Value::Object(map) => {
+            if map.contains_key("suppressed") && map.contains_key("count") && map.len() == 2 {
+                out.push(v.clone());
+            } else {
+                map.values().for_each(|x| counts(x, out));
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|x| counts(x, out)),
+        _ => {}
+    }
+}
+
+fn hidden(c: &Value) -> bool {
+    c["suppressed"] == json!(true)
+}
+
+/// No sum with a shown total has exactly one hidden part (so none can be recovered by
+/// subtraction), and no hidden total can be added up from shown parts.
+fn assert_no_lone_hidden(total: &Value, parts: &[&Value], what: &str) {
+    let hidden_parts = parts.iter().filter(|p| hidden(p)).count();
+    let unknowns = hidden_parts + usize::from(hidden(total));
+    assert_ne!(
+        unknowns, 1,
+        "{what}: one hidden count among shown ones: {total} = {parts:?}"
+    );
+    if unknowns == 0 {
+        let sum: u64 = parts.iter().map(|p| p["count"].as_u64().unwrap()).sum();
+        assert_eq!(
+            total["count"].as_u64().unwrap(),
+            sum,
+            "{what}: the parts add up"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_public_figures_on_the_demo_data_leak_nothing() {
+    let app = crate::trust::app_with_defaults().await;
+    let store = app.state.registry.store();
+    let referrals = store.referrals(None, None).await.unwrap();
+    assert_eq!(referrals.len(), tirek::registry::demo_logs::DEMO_REFERRALS);
+    assert!(referrals.iter().all(|r| r.demo));
+    assert_eq!(
+        store.unmet_needs(None).await.unwrap().len(),
+        tirek::registry::demo_logs::DEMO_UNMET_NEEDS
+    );
+    let shelters: Vec<String> = app
+        .state
+        .registry
+        .index()
+        .facilities()
+        .map(|r| r.decode())
+        .filter(|f| f.confidential)
+        .map(|f| f.id)
+        .collect();
+    assert!(
+        referrals.iter().any(|r| shelters.contains(&r.to_facility)),
+        "the demo refers to shelters too"
+    );
+
+    // Record-level endpoints: nothing for the unsigned, and no CSV below admin.
+    for uri in [
+        "/api/referrals",
+        "/api/referrals?scope=all",
+        "/api/referrals/1",
+        "/api/unmet-needs",
+        "/api/unmet-needs?format=csv",
+        "/api/referrals?format=csv",
+    ] {
+        let (status, _, text) = raw(&app, uri, None, None).await;
+        assert_eq!(status, 401, "{uri}: {text}");
+        assert!(!text.contains("demo-"), "{uri}");
+    }
+    for uri in [
+        "/api/referrals?format=csv&scope=all",
+        "/api/unmet-needs?format=csv",
+    ] {
+        let (status, _, _) = raw(&app, uri, Some(TOKEN), None).await;
+        assert_eq!(status, 403, "{uri}: record-level export is for admins");
+        let (status, ctype, text) = raw(&app, uri, Some(ADMIN_TOKEN), None).await;
+        assert_eq!(status, 200, "{uri}");
+        assert!(
+            ctype.starts_with("text/csv") && text.lines().count() > 400,
+            "{uri}"
+        );
+    }
+    let (status, _, _) = raw(&app, "/api/referrals", Some(CASEWORKER_TOKEN), None).await;
+    assert_eq!(status, 403, "a caseworker of no organisation lists nothing");
+
+    // The public figures, every way they can be asked for, for anyone below a planner.
+    let year = chrono::Utc::now().date_naive().format("%Y").to_string();
+    // Last year is whole in the demo data (this one may have begun days ago).
+    let last_year = (year.parse::<i32>().unwrap() - 1).to_string();
+    let mut any_shown = false;
+    let mut any_hidden = false;
+    for token in [None, Some(CASEWORKER_TOKEN)] {
+        for query in [
+            "",
+            "?level=0",
+            "?level=1",
+            "?level=1&area=KZ",
+            "?area=UZ-TO",
+            &format!("?year={year}"),
+            &format!("?year={last_year}"),
+            &format!("?level=0&year={last_year}"),
+        ] {
+            let uri = format!("/api/coordination/figures{query}");
+            let (status, _, text) = raw(&app, &uri, token, None).await;
+            assert_eq!(status, 200, "{uri}: {text}");
+            let f: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(f["audience"], "public");
+            let mut all = Vec::new();
+            counts(&f, &mut all);
+            for c in &all {
+                match c["count"].as_u64() {
+                    Some(n) => {
+                        assert!(n == 0 || n >= 5, "{uri}: a count of {n} is shown");
+                        assert_eq!(c["suppressed"], false);
+                        any_shown |= n >= 5;
+                    }
+                    None => {
+                        assert_eq!(c["suppressed"], true);
+                        any_hidden = true;
+                    }
+                }
+            }
+            // No facility id, no district, no rate of a hidden count.
+            assert!(
+                !text.contains("-health-0")
+                    && !text.contains("-shelter")
+                    && !text.contains("-police-0"),
+                "{uri}: a facility id"
+            );
+            for s in &shelters {
+                assert!(!text.contains(s.as_str()), "{uri}: {s}");
+            }
+            for area in f["areas"].as_array().unwrap() {
+                assert!(area["level"].as_u64().unwrap() <= 1, "{uri}");
+                for fig in area["months"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .chain([&area["total"]])
+                {
+                    if hidden(&fig["referrals_made"]) || hidden(&fig["referrals_accepted"]) {
+                        assert!(
+                            fig["acceptance_rate"].is_null(),
+                            "{uri}: a rate of hidden counts"
+                        );
+                    }
+                    if hidden(&fig["referrals_accepted"]) {
+                        assert!(fig["median_days_to_acceptance"].is_null());
+                    }
+                    let code = area["code"].as_str().unwrap();
+                    let pathways: Vec<&Value> = fig["pathways"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|p| &p["made"])
+                        .collect();
+                    assert_no_lone_hidden(
+                        &fig["referrals_made"],
+                        &pathways,
+                        &format!("{code} made"),
+                    );
+                    let accepted: Vec<&Value> = fig["pathways"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|p| &p["accepted"])
+                        .collect();
+                    assert_no_lone_hidden(
+                        &fig["referrals_accepted"],
+                        &accepted,
+                        &format!("{code} accepted"),
+                    );
+                    let declines: Vec<&Value> = fig["declines"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|d| &d["count"])
+                        .collect();
+                    assert_no_lone_hidden(&fig["declined"], &declines, &format!("{code} declines"));
+                    let unmet: Vec<&Value> = fig["unmet_by_sector"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|d| &d["count"])
+                        .collect();
+                    assert_no_lone_hidden(&fig["unmet_needs"], &unmet, &format!("{code} unmet"));
+                }
+                // The months add up to the year.
+                for measure in [
+                    "referrals_made",
+                    "referrals_accepted",
+                    "declined",
+                    "unmet_needs",
+                ] {
+                    let months: Vec<&Value> = area["months"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|m| &m[measure])
+                        .collect();
+                    assert_no_lone_hidden(
+                        &area["total"][measure],
+                        &months,
+                        &format!("{} {measure} by month", area["code"]),
+                    );
+                }
+            }
+            // The regions add up to their country (the whole table, whatever was asked).
+            if query.is_empty() {
+                for c in f["countries"].as_array().unwrap() {
+                    let regions: Vec<&Value> = f["areas"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|a| a["country"] == c["country"])
+                        .map(|a| &a["total"]["referrals_made"])
+                        .collect();
+                    assert_no_lone_hidden(
+                        &c["referrals_made"],
+                        &regions,
+                        &format!("{} by region", c["country"]),
+                    );
+                }
+            }
+            // The CSV says the same: "< 5", never a small number.
+            let (status, _, csv) = raw(
+                &app,
+                &format!(
+                    "{uri}{}format=csv",
+                    if query.is_empty() { "?" } else { "&" }
+                ),
+                token,
+                None,
+            )
+            .await;
+            assert_eq!(status, 200);
+            for line in csv.lines().skip(1) {
+                let fields: Vec<&str> = line.split(',').collect();
+                let (measure, value) = (fields[fields.len() - 6], fields[fields.len() - 1]);
+                if measure.contains("rate")
+                    || measure.contains("median")
+                    || measure.contains("population")
+                    || measure.contains("per_100k")
+                {
+                    continue;
+                }
+                assert!(
+                    value == "< 5" || value.parse::<u64>().is_ok_and(|n| n == 0 || n >= 5),
+                    "{uri} CSV: {line}"
+                );
+            }
+        }
+    }
+    assert!(
+        any_shown && any_hidden,
+        "the demo data shows some counts ≥ 5 and some \"< 5\""
+    );
+    // Referrals to shelters are not in the public figures, but are in the planners'.
+    let (_, planner) = app
+        .get_as(&format!("/api/coordination/figures?level=0&year={year}"))
+        .await;
+    let (_, public) = app
+        .get(&format!("/api/coordination/figures?level=0&year={year}"))
+        .await;
+    let total = |f: &Value| -> u64 {
+        f["countries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["referrals_made"]["count"].as_u64())
+            .sum()
+    };
+    let in_year: Vec<_> = referrals
+        .iter()
+        .filter(|r| r.made_on.format("%Y").to_string() == year)
+        .collect();
+    assert_eq!(total(&planner), in_year.len() as u64);
+    let public_total = total(&public);
+    let not_shelters = in_year
+        .iter()
+        .filter(|r| !shelters.contains(&r.to_facility))
+        .count() as u64;
+    assert!(
+        public_total <= not_shelters && public_total + 60 > not_shelters / 2,
+        "{public_total} of {not_shelters}"
+    );
+}
+
+#[tokio::test]
+async fn the_nearest_answer_names_the_area_to_record_an_unmet_need_against() {
+    let app = setup().await;
+    let (status, answer) = app.get("/api/nearest?lon=60.5&lat=40.5").await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["area"], Value::Null, "the public's answers skip it");
+    let (status, answer) = app
+        .get_as_token("/api/nearest?lon=60.5&lat=40.5", CASEWORKER_A)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        answer["area"],
+        json!({"code": "KZ-A", "name": "Area KZ-A", "level": 1})
+    );
+    let (_, answer) = app
+        .get_as_token("/api/nearest?lon=10&lat=10", CASEWORKER_A)
+        .await;
+    assert_eq!(answer["area"], Value::Null);
+    // Districts loaded: the finest area is the district.
+    app.state
+        .registry
+        .replace_areas(
+            2,
+            &[square("KZ-A-1", 2, Some("KZ-A"), (60.0, 40.0, 60.7, 40.7))],
+            "test",
+        )
+        .await
+        .unwrap();
+    let (_, answer) = app
+        .get_as_token("/api/nearest?lon=60.5&lat=40.5", CASEWORKER_A)
+        .await;
+    assert_eq!(answer["area"]["code"], "KZ-A-1");
+    let need = json!({"sector": "health", "area": answer["area"]["code"], "services": ["cmr_pep"], "open_24_7": true});
+    let (status, recorded) = app
+        .send("POST", "/api/unmet-needs", Some(CASEWORKER_A), body(&need))
+        .await;
+    assert_eq!(status, 201, "{recorded}");
+    assert_eq!(
+        recorded["area"],
+        json!({"country": "KZ", "region": "KZ-A", "district": "KZ-A-1"})
+    );
+    // The planner sees it by district, the public by region only.
+    let (_, planner) = app.get_as("/api/coordination/figures?level=2").await;
+    assert_eq!(planner["areas"][0]["code"], "KZ-A-1");
+    let (_, public) = app.get("/api/coordination/figures").await;
+    assert_eq!(public["areas"][0]["code"], "KZ-A");
+    assert_eq!(
+        public["areas"][0]["total"]["unmet_needs"],
+        json!({"count": null, "suppressed": true})
+    );
+}
+
+#[test]
+fn the_command_line_exports_public_figures_and_records_for_the_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, csv, err) = crate::trust::tirek(dir.path(), &["referrals", "export"]);
+    assert!(ok, "{err}");
+    assert!(
+        csv.starts_with("year,month,area_code,area_name,area_level,country,measure"),
+        "{csv}"
+    );
+    assert!(csv.contains(",< 5"), "small counts are hidden by default");
+    for line in csv
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",referrals_made,"))
+    {
+        let value = line.rsplit(',').next().unwrap();
+        assert!(
+            value == "< 5" || value.parse::<u64>().is_ok_and(|n| n == 0 || n >= 5),
+            "{line}"
+        );
+    }
+    let (ok, _, err) = crate::trust::tirek(dir.path(), &["referrals", "export", "--level", "2"]);
+    assert!(!ok && err.contains("--unsuppressed"), "{err}");
+    let out = dir.path().join("records.csv");
+    let (ok, _, err) = crate::trust::tirek(
+        dir.path(),
+        &[
+            "referrals",
+            "export",
+            "--records",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let records = std::fs::read_to_string(&out).unwrap();
+    assert!(records.starts_with(
+        "id,from_organisation,to_facility,to_organisation,sector,made_on,consent_to_share,status"
+    ));
+    assert_eq!(
+        records.lines().count(),
+        tirek::registry::demo_logs::DEMO_REFERRALS + 1
+    );
+    let (ok, needs, _) = crate::trust::tirek(
+        dir.path(),
+        &["referrals", "export", "--records", "--unmet-needs"],
+    );
+    assert!(ok && needs.starts_with("id,organisation,sector,services"));
+    let (ok, planner, _) = crate::trust::tirek(
+        dir.path(),
+        &["referrals", "export", "--unsuppressed", "--level", "2"],
+    );
+    assert!(ok && !planner.contains("< 5"));
+}
