@@ -205,6 +205,8 @@ pub struct CountryFigures {
 pub struct CoordinationFigures {
     /// The calendar year.
     pub year: i32,
+    /// Every year with any record, oldest first (for a year picker).
+    pub years: Vec<i32>,
     /// The level of the areas listed.
     pub level: u8,
     /// Whose figures: `public` (suppressed) or `planner`.
@@ -717,8 +719,15 @@ pub fn figures(inputs: &Inputs<'_>, query: &Query) -> CoordinationFigures {
                 .into(),
         );
     }
+    let years: BTreeSet<i32> = inputs
+        .referrals
+        .iter()
+        .map(|r| r.made_on.year())
+        .chain(inputs.unmet_needs.iter().map(|u| u.recorded_on.year()))
+        .collect();
     CoordinationFigures {
         year: query.year,
+        years: years.into_iter().collect(),
         level,
         audience: query.audience,
         suppressed_below: public.then_some(SUPPRESS_BELOW),

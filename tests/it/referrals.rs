@@ -1169,6 +1169,13 @@ async fn the_public_figures_on_the_demo_data_leak_nothing() {
     let (_, public) = app
         .get(&format!("/api/coordination/figures?level=0&year={year}"))
         .await;
+    assert_eq!(
+        public["years"],
+        json!([
+            last_year.parse::<i32>().unwrap(),
+            year.parse::<i32>().unwrap()
+        ])
+    );
     let total = |f: &Value| -> u64 {
         f["countries"]
             .as_array()
