@@ -14,7 +14,7 @@ use axum::http::Request;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use tirek::model::{Account, Area, Credential, CredentialKind, Role};
+use tirek::model::{Area, Role};
 use tirek::store::{PostgresStore, SqliteStore, Store};
 use tower::ServiceExt;
 
@@ -32,27 +32,7 @@ async fn account(
     organisation: Option<&str>,
     token: &str,
 ) {
-    let account = Account {
-        username: name.into(),
-        role,
-        password_hash: "!".into(),
-        must_change: false,
-        created_at: chrono::Utc::now(),
-        organisation: organisation.map(str::to_string),
-    };
-    store
-        .put_account(&account, "user.add", "test")
-        .await
-        .unwrap();
-    let credential = Credential {
-        secret_hash: tirek::auth::secret::digest(token),
-        kind: CredentialKind::Token,
-        username: name.into(),
-        label: "test".into(),
-        created_at: chrono::Utc::now(),
-        expires_at: None,
-    };
-    store.add_credential(&credential, "test").await.unwrap();
+    crate::support::register_member(store, name, role, organisation, token).await;
 }
 
 fn square(

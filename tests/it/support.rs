@@ -163,9 +163,20 @@ pub async fn register_editor(
     organisation: Option<&str>,
     token: &str,
 ) {
+    register_member(store, name, Role::Editor, organisation, token).await;
+}
+
+/// An account of `role` in `organisation` (if any) with API token `token`.
+pub async fn register_member(
+    store: &dyn Store,
+    name: &str,
+    role: Role,
+    organisation: Option<&str>,
+    token: &str,
+) {
     let account = Account {
         username: name.into(),
-        role: Role::Editor,
+        role,
         password_hash: "!".into(),
         must_change: false,
         created_at: chrono::Utc::now(),
