@@ -19,7 +19,7 @@ import { initAccount } from './views/account.js';
 import { initManage, MANAGING_ROLES } from './views/manage.js';
 import { areas } from './lib/areas.js';
 import { shareClasses, NO_DATA_COLOR, GAP_COLOR } from './lib/coverage-model.js';
-import { formatPercent, formatDate } from './lib/format.js';
+import { formatShareClass, formatDate } from './lib/format.js';
 import * as offline from './lib/offline.js';
 import { setQuickExitUrl } from './lib/quick-exit.js';
 
@@ -263,9 +263,7 @@ function buildCoverageLegend() {
   body.append(
     h('p', { class: 'legend-sub', id: 'legend-cov-subject', text: legendSubject }),
     h('ul', { class: 'legend-classes' }, classes.map((c, i) => h('li', {}, box(c.color),
-      h('span', { text: i === 0 ? t('legend.below', { v: formatPercent(c.to) })
-        : i === classes.length - 1 ? t('legend.atLeast', { v: formatPercent(c.from) })
-          : t('legend.range', { from: formatPercent(c.from), to: formatPercent(c.to) }) })))),
+      h('span', { text: formatShareClass(classes, i) })))),
     h('ul', {},
       h('li', {}, box(NO_DATA_COLOR), h('span', { text: t('legend.noData') })),
       h('li', { class: 'planner-only' }, box(GAP_COLOR, 'sym-gap'), h('span', { text: t('legend.gapCell') })),

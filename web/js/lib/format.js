@@ -44,6 +44,14 @@ export function formatPercent(share) {
   return number(share, { style: 'percent', maximumFractionDigits: 0 });
 }
 
+/** The legend's words for class `i` of `classes` (coverage-model.js shareClasses()). */
+export function formatShareClass(classes, i) {
+  const c = classes[i];
+  if (i === 0) return t('legend.below', { v: formatPercent(c.to) });
+  if (i === classes.length - 1) return t('legend.atLeast', { v: formatPercent(c.from) });
+  return t('legend.range', { from: formatPercent(c.from), to: formatPercent(c.to) });
+}
+
 /** A longitude or latitude with three decimals. */
 export function formatCoord(x) {
   return number(x, { minimumFractionDigits: 3, maximumFractionDigits: 3 });

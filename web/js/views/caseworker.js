@@ -15,7 +15,7 @@ import { evaluate, nextOpening } from '../lib/opening-hours.js';
 import { formatKm, formatBand, formatBandParts, formatHours, formatDate, olderThanMonths, formatCoord } from '../lib/format.js';
 import { initSearch } from '../lib/search.js';
 import {
-  referralModel, referralText, renderSlip, isConfidentialExact, displayName,
+  referralModel, referralText, renderSlip, isConfidentialExact, displayName, hoursText,
 } from './referral.js';
 
 /** The /api/nearest requests for a place and needs; `cmr_pep` narrows only health. */
@@ -363,9 +363,7 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
     const distance = typeof item.distance_m === 'number' ? formatKm(item.distance_m)
       : item.distance_band ? formatBand(item) : '';
     const hours = hoursState(p, now);
-    const hoursLabel = hours.is247 ? t('hours.always') : hours.state === 'open'
-      ? (hours.until ? t('hours.openUntil', { time: hours.until }) : t('hours.open'))
-      : hours.state === 'closed' ? closedLabel(hours.next) : t('hours.unknown');
+    const hoursLabel = hoursText(hours, closedLabel(hours.next));
     const features = FEATURE_FLAGS.filter((k) => p[k] === true).map((k) => t(`feature.${k}`));
     const stale = p.verified_at ? olderThanMonths(p.verified_at, 6, now) : true;
     const rows = [];

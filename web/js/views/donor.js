@@ -13,7 +13,7 @@ import {
   DEFAULT_PACKAGE, joinAreas, plannerRows, shareColor, shareClasses, NO_DATA_COLOR,
 } from '../lib/coverage-model.js';
 import {
-  formatInt, formatShare, formatKmValue, formatDateTime, formatPercent,
+  formatInt, formatShare, formatKmValue, formatDateTime, formatShareClass,
 } from '../lib/format.js';
 import { barChart } from '../lib/charts.js';
 
@@ -151,11 +151,7 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
     const classes = shareClasses();
     const box = (color) => h('span', { class: 'sym sym-box', 'aria-hidden': 'true', style: `--sym-color:${color}` });
     append(els.mapLegend, [
-      classes.map((c, i) => h('li', {}, box(c.color), h('span', {
-        text: i === 0 ? t('legend.below', { v: formatPercent(c.to) })
-          : i === classes.length - 1 ? t('legend.atLeast', { v: formatPercent(c.from) })
-            : t('legend.range', { from: formatPercent(c.from), to: formatPercent(c.to) }),
-      }))),
+      classes.map((c, i) => h('li', {}, box(c.color), h('span', { text: formatShareClass(classes, i) }))),
       h('li', {}, box(NO_DATA_COLOR), h('span', { text: t('legend.noData') })),
     ]);
 

@@ -10,12 +10,20 @@ import { formatKm, formatBand, formatHours, formatDate, formatDateTime, formatCo
 import { evaluate } from '../lib/opening-hours.js';
 import { COUNTRY_TIME_ZONES, FEATURE_FLAGS } from '../lib/config.js';
 
+/**
+ * The words for an opening state from `evaluate` (or `{ state: 'unknown' }`); `closed`
+ * words a closed one (the result card adds when it opens next).
+ */
+export function hoursText(hours, closed = t('hours.closed')) {
+  if (hours.is247) return t('hours.always');
+  if (hours.state === 'open') return hours.until ? t('hours.openUntil', { time: hours.until }) : t('hours.open');
+  return hours.state === 'closed' ? closed : t('hours.unknown');
+}
+
 function hoursLine(p, now) {
   if (!p.opening_hours) return t('hours.unknown');
   const ev = evaluate(p.opening_hours, now, COUNTRY_TIME_ZONES[p.country]);
-  const status = ev.is247 ? t('hours.always') : ev.state === 'open'
-    ? (ev.until ? t('hours.openUntil', { time: ev.until }) : t('hours.open'))
-    : ev.state === 'closed' ? t('hours.closed') : t('hours.unknown');
+  const status = hoursText(ev);
   return ev.is247 ? status : `${formatHours(p.opening_hours)} (${status})`;
 }
 
