@@ -354,7 +354,14 @@ async function boot() {
   buildLegend(sectors, { districts: hasDistricts });
   buildCoverageLegend();
 
+  // The map is made once the first data has arrived (or failed), with that data in it.
+  const initialData = Promise.allSettled([dataP, facilitiesP]).then(([data, fc]) => {
+    const [countries, regions, settlements] = data.status === 'fulfilled' ? data.value : [];
+    const facilities = fc.status === 'fulfilled' && bootFacilities === facilitiesSeq ? fc.value : null;
+    return { countries, regions, settlements, facilities };
+  });
   tirekMap = new TirekMap($('#map'), {
+    initial: initialData,
     onPick: (place) => caseworker.pick(place),
     onArea: (code) => {
       if (state.view === 'planner') planner.pickArea(code);
@@ -406,21 +413,17 @@ async function boot() {
       banner.hidden = false;
     });
   }
-  try {
-    const [countries, regions, settlements] = await dataP;
-    tirekMap.setAreas(0, countries);
-    tirekMap.setAreas(1, regions);
-    tirekMap.setSettlements(settlements);
-  } catch (err) {
-    showError(err);
-  }
-  const firstDraw = new Promise((resolve) => tirekMap.map.once('idle', resolve)).then(() => {
+  // The first data is in the map already (initialData); here only its errors are shown.
+  const firstDraw = new Promise((resolve) => {
+    // Idle already when nothing changed since the load (the data came in the style).
+    if (tirekMap.map.loaded() && !tirekMap.map.isMoving()) resolve();
+    else tirekMap.map.once('idle', resolve);
+  }).then(() => {
     performance.mark('tirek:first-data');
   });
+  dataP.catch(showError);
   facilitiesP.then((fc) => {
-    if (bootFacilities !== facilitiesSeq) return;
-    facilities = fc;
-    tirekMap.setFacilities(fc);
+    if (bootFacilities === facilitiesSeq) facilities = fc;
   }).catch(showError);
   const initialRun = caseworker.run();
   await Promise.all([firstDraw, initialRun]);

@@ -26,86 +26,92 @@ export const COLORS = {
   point: '#000000',
 };
 
-function style() {
+/**
+ * The layers, bottom to top, and the source each draws. Sources that start empty
+ * (districts, the planner's and donor's layers, the results) are added with their layers
+ * when first given data (`_ensure`): every source the map loads is a frame drawn as it
+ * arrives, and each frame is costly where WebGL runs in software.
+ */
+const LAYERS = [
+  { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
+  { id: 'country-fill', type: 'fill', source: 'countries', paint: { 'fill-color': COLORS.land } },
+  // Planner / donor: coverage choropleth, gap hexagons (hidden in the caseworker view).
+  {
+    id: 'coverage-fill', type: 'fill', source: 'coverage',
+    paint: { 'fill-color': shareColorExpression('value'), 'fill-opacity': 0.85 },
+  },
+  {
+    id: 'gaps-fill', type: 'fill', source: 'gaps',
+    filter: ['==', ['get', 'covered'], false],
+    paint: { 'fill-color': GAP_COLOR, 'fill-opacity': 0.8 },
+  },
+  {
+    id: 'gaps-line', type: 'line', source: 'gaps',
+    filter: ['==', ['get', 'covered'], false],
+    paint: { 'line-color': GAP_LINE, 'line-width': 0.7 },
+  },
+  {
+    id: 'district-line', type: 'line', source: 'districts', minzoom: DISTRICT_MIN_ZOOM,
+    paint: { 'line-color': COLORS.district, 'line-width': 0.7, 'line-dasharray': [1, 1.5] },
+  },
+  {
+    id: 'region-line', type: 'line', source: 'regions',
+    paint: { 'line-color': COLORS.region, 'line-width': 0.8, 'line-dasharray': [3, 2] },
+  },
+  {
+    id: 'country-line', type: 'line', source: 'countries',
+    paint: { 'line-color': COLORS.country, 'line-width': 1.6 },
+  },
+  {
+    id: 'coverage-selected', type: 'line', source: 'coverage',
+    filter: ['==', ['get', 'code'], ''],
+    paint: { 'line-color': '#000000', 'line-width': 3 },
+  },
+  {
+    id: 'settlements', type: 'circle', source: 'settlements',
+    paint: {
+      'circle-radius': ['interpolate', ['linear'], ['sqrt', ['max', ['coalesce', ['get', 'population'], 0], 0]], 0, 2, 300, 3.5, 1500, 7],
+      'circle-color': COLORS.settlement,
+      'circle-opacity': 0.55,
+      'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 0.6,
+    },
+  },
+  {
+    id: 'facilities', type: 'circle', source: 'facilities',
+    paint: {
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, 3, 10, 6],
+      'circle-color': ['get', 'color'],
+      'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 1,
+    },
+  },
+  {
+    id: 'result-lines', type: 'line', source: 'result-lines',
+    layout: { 'line-cap': 'round' },
+    paint: { 'line-color': ['get', 'color'], 'line-width': 2.5, 'line-opacity': 0.9 },
+  },
+  {
+    id: 'query-point', type: 'circle', source: 'query-point',
+    paint: {
+      'circle-radius': 7, 'circle-color': COLORS.point, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2.5,
+    },
+  },
+];
+
+/** The sources in the first style: the ones the first data fills. */
+const FIRST_SOURCES = ['countries', 'regions', 'settlements', 'facilities'];
+
+/**
+ * The style, with the first data in it: `initial` holds what has arrived by the time the
+ * map is made (countries, regions, settlements, facilities), so the map draws it in its
+ * first frames instead of drawing empty sources and then again for each one as it comes.
+ */
+function style(initial = {}) {
   return {
     version: 8,
-    sources: {
-      countries: { type: 'geojson', data: EMPTY },
-      regions: { type: 'geojson', data: EMPTY },
-      districts: { type: 'geojson', data: EMPTY },
-      settlements: { type: 'geojson', data: EMPTY },
-      facilities: { type: 'geojson', data: EMPTY },
-      'result-lines': { type: 'geojson', data: EMPTY },
-      'query-point': { type: 'geojson', data: EMPTY },
-      coverage: { type: 'geojson', data: EMPTY },
-      gaps: { type: 'geojson', data: EMPTY },
-    },
-    layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
-      { id: 'country-fill', type: 'fill', source: 'countries', paint: { 'fill-color': COLORS.land } },
-      // Planner / donor: coverage choropleth, gap hexagons (hidden in the caseworker view).
-      {
-        id: 'coverage-fill', type: 'fill', source: 'coverage', layout: { visibility: 'none' },
-        paint: { 'fill-color': shareColorExpression('value'), 'fill-opacity': 0.85 },
-      },
-      {
-        id: 'gaps-fill', type: 'fill', source: 'gaps', layout: { visibility: 'none' },
-        filter: ['==', ['get', 'covered'], false],
-        paint: { 'fill-color': GAP_COLOR, 'fill-opacity': 0.8 },
-      },
-      {
-        id: 'gaps-line', type: 'line', source: 'gaps', layout: { visibility: 'none' },
-        filter: ['==', ['get', 'covered'], false],
-        paint: { 'line-color': GAP_LINE, 'line-width': 0.7 },
-      },
-      {
-        id: 'district-line', type: 'line', source: 'districts', minzoom: DISTRICT_MIN_ZOOM,
-        paint: { 'line-color': COLORS.district, 'line-width': 0.7, 'line-dasharray': [1, 1.5] },
-      },
-      {
-        id: 'region-line', type: 'line', source: 'regions',
-        paint: { 'line-color': COLORS.region, 'line-width': 0.8, 'line-dasharray': [3, 2] },
-      },
-      {
-        id: 'country-line', type: 'line', source: 'countries',
-        paint: { 'line-color': COLORS.country, 'line-width': 1.6 },
-      },
-      {
-        id: 'coverage-selected', type: 'line', source: 'coverage', layout: { visibility: 'none' },
-        filter: ['==', ['get', 'code'], ''],
-        paint: { 'line-color': '#000000', 'line-width': 3 },
-      },
-      {
-        id: 'settlements', type: 'circle', source: 'settlements',
-        paint: {
-          'circle-radius': ['interpolate', ['linear'], ['sqrt', ['max', ['coalesce', ['get', 'population'], 0], 0]], 0, 2, 300, 3.5, 1500, 7],
-          'circle-color': COLORS.settlement,
-          'circle-opacity': 0.55,
-          'circle-stroke-color': '#ffffff',
-          'circle-stroke-width': 0.6,
-        },
-      },
-      {
-        id: 'facilities', type: 'circle', source: 'facilities',
-        paint: {
-          'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, 3, 10, 6],
-          'circle-color': ['get', 'color'],
-          'circle-stroke-color': '#ffffff',
-          'circle-stroke-width': 1,
-        },
-      },
-      {
-        id: 'result-lines', type: 'line', source: 'result-lines',
-        layout: { 'line-cap': 'round' },
-        paint: { 'line-color': ['get', 'color'], 'line-width': 2.5, 'line-opacity': 0.9 },
-      },
-      {
-        id: 'query-point', type: 'circle', source: 'query-point',
-        paint: {
-          'circle-radius': 7, 'circle-color': COLORS.point, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2.5,
-        },
-      },
-    ],
+    sources: Object.fromEntries(FIRST_SOURCES.map((id) => [id, { type: 'geojson', data: initial[id] || EMPTY }])),
+    layers: LAYERS.filter((l) => !l.source || FIRST_SOURCES.includes(l.source)),
   };
 }
 
@@ -123,17 +129,28 @@ function uiStrings() {
 }
 
 export class TirekMap {
-  constructor(container, { onPick, onArea }) {
+  /**
+   * `initial`: a promise of the first data ({ countries, regions, settlements,
+   * facilities }, each optional); the MapLibre map is made when it settles, with that
+   * data in its style. Until then `map` is null; `loaded` resolves once it has loaded.
+   */
+  constructor(container, { onPick, onArea, initial = Promise.resolve({}) }) {
     this.onPick = onPick;
     this.onArea = onArea;
     this.mode = 'caseworker';
     this.siteMarkers = [];
     this.markers = [];
     this.facilityNames = new Map();
+    this.map = null;
     this.loaded = new Promise((resolve) => { this._resolveLoaded = resolve; });
+    Promise.resolve(initial).catch(() => ({})).then((data) => this._create(container, data || {}));
+  }
+
+  _create(container, initial) {
+    const facilities = initial.facilities ? this._facilityCollection(initial.facilities) : null;
     this.map = new maplibregl.Map({
       container,
-      style: style(),
+      style: style({ ...initial, facilities }),
       bounds: REGION_BOUNDS,
       fitBoundsOptions: { padding: 10 },
       minZoom: 2,
@@ -163,6 +180,7 @@ export class TirekMap {
       nameOf: (props) => localName(props),
       reserved: () => this._markerBoxes(),
     });
+    if (initial.settlements) this.labels.setFeatures(initial.settlements.features);
     // Markers that would cover each other are fanned out again at every zoom.
     this.map.on('zoom', () => this._spreadMarkers());
     this.map.on('click', (e) => this._click(e));
@@ -213,7 +231,7 @@ export class TirekMap {
 
   setAreas(level, collection) {
     const id = ['countries', 'regions', 'districts'][Math.min(level, 2)];
-    this.map.getSource(id).setData(collection || EMPTY);
+    this._ensure(id).setData(collection || EMPTY);
   }
 
   /**
@@ -278,6 +296,11 @@ export class TirekMap {
   }
 
   setFacilities(collection) {
+    this.map.getSource('facilities').setData(this._facilityCollection(collection));
+  }
+
+  /** The facility layer's features (id, name, colour) of `collection`; keeps their names. */
+  _facilityCollection(collection) {
     this.facilityNames = new Map();
     const features = (collection?.features || []).filter((f) => f && f.geometry).map((f) => {
       const p = f.properties || {};
@@ -288,7 +311,7 @@ export class TirekMap {
         properties: { id: p.id, name: p.name, color: sectorColor((p.sectors || [])[0]) },
       };
     });
-    this.map.getSource('facilities').setData({ type: 'FeatureCollection', features });
+    return { type: 'FeatureCollection', features };
   }
 
   relabelFacilities(collection) {
@@ -301,6 +324,20 @@ export class TirekMap {
 
   /** Shows the selected place, a line to each located result and numbered HTML markers. */
   showResults(point, items, { onMarker, fit = true } = {}) {
+    if (!this.map) {
+      // Asked before the map exists (a language switch or a quick search during the
+      // first load): shown once it has loaded; the newest call wins.
+      this._pendingResults = [point, items, { onMarker, fit }];
+      this.loaded.then(() => {
+        const pending = this._pendingResults;
+        this._pendingResults = null;
+        if (pending) this.showResults(...pending);
+      });
+      return;
+    }
+    // Nothing shown and nothing to show: no new data, so no redraw.
+    if (!point && !items.length && !this.queryPoint && !this.markers.length && !this._linesShown) return;
+    this._linesShown = items.length > 0;
     for (const m of this.markers) m.remove();
     this.markers = [];
     this.queryPoint = point;
@@ -308,7 +345,7 @@ export class TirekMap {
       type: 'FeatureCollection',
       features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [point.lon, point.lat] }, properties: {} }],
     } : EMPTY;
-    this.map.getSource('query-point').setData(pointData);
+    this._ensure('query-point').setData(pointData);
     const lines = [];
     const bounds = point ? new maplibregl.LngLatBounds([point.lon, point.lat], [point.lon, point.lat]) : null;
     const framed = new Set();
@@ -346,7 +383,7 @@ export class TirekMap {
       el.hidden = this.mode !== 'caseworker';
       this.markers.push(new maplibregl.Marker({ element: el }).setLngLat(coords).addTo(this.map));
     }
-    this.map.getSource('result-lines').setData({ type: 'FeatureCollection', features: lines });
+    this._ensure('result-lines').setData({ type: 'FeatureCollection', features: lines });
     if (fit && bounds && framed.size) {
       this.map.fitBounds(bounds, { padding: this.framePadding(), maxZoom: 12, duration: 0 });
     } else if (fit && point) {
@@ -398,6 +435,46 @@ export class TirekMap {
     return pad;
   }
 
+  /** Whether layer `id` shows in the current mode. */
+  _layerShown(id) {
+    const cw = this.mode === 'caseworker';
+    switch (id) {
+      case 'facilities': return cw && document.getElementById('legend-show-facilities')?.checked !== false;
+      case 'settlements': case 'result-lines': case 'query-point': return cw;
+      case 'coverage-fill': case 'coverage-selected': return !cw;
+      case 'gaps-fill': case 'gaps-line': return this.mode === 'planner' && !!this.gapsOn;
+      default: return true;
+    }
+  }
+
+  /**
+   * Shows and hides the layers for the mode. Only real changes: setting a layout
+   * property, even to its value, lays out the source's tiles again and redraws.
+   */
+  _applyVisibility() {
+    for (const { id } of LAYERS) {
+      if (!this.map.getLayer(id)) continue;
+      const value = this._layerShown(id) ? 'visible' : 'none';
+      if ((this.map.getLayoutProperty(id, 'visibility') ?? 'visible') !== value) {
+        this.map.setLayoutProperty(id, 'visibility', value);
+      }
+    }
+  }
+
+  /** Source `id`, added with its layers (in their place, shown as the mode says) when new. */
+  _ensure(id) {
+    const existing = this.map.getSource(id);
+    if (existing) return existing;
+    this.map.addSource(id, { type: 'geojson', data: EMPTY });
+    LAYERS.forEach((layer, i) => {
+      if (layer.source !== id) return;
+      const above = LAYERS.slice(i + 1).find((l) => this.map.getLayer(l.id));
+      const visibility = this._layerShown(layer.id) ? 'visible' : 'none';
+      this.map.addLayer({ ...layer, layout: { ...layer.layout, visibility } }, above?.id);
+    });
+    return this.map.getSource(id);
+  }
+
   /**
    * Switches the map between the caseworker layers (services, results) and the
    * planner / donor layers (coverage choropleth, gap grid, suggested sites).
@@ -405,12 +482,7 @@ export class TirekMap {
   setMode(mode) {
     this.mode = mode;
     const cw = mode === 'caseworker';
-    const vis = (id, on) => this.map.getLayer(id) && this.map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
-    const showFacilities = document.getElementById('legend-show-facilities')?.checked !== false;
-    vis('facilities', cw && showFacilities);
-    for (const id of ['settlements', 'result-lines', 'query-point']) vis(id, cw);
-    for (const id of ['coverage-fill', 'coverage-selected']) vis(id, !cw);
-    for (const id of ['gaps-fill', 'gaps-line']) vis(id, mode === 'planner' && this.gapsOn);
+    this._applyVisibility();
     for (const m of this.markers) m.getElement().hidden = !cw;
     for (const m of this.siteMarkers) m.getElement().hidden = mode !== 'planner';
     this.map.getCanvas().style.cursor = cw ? 'crosshair' : '';
@@ -419,20 +491,20 @@ export class TirekMap {
 
   /** The choropleth: a FeatureCollection whose features have `code` and `value` (share). */
   setCoverage(collection) {
-    this.map.getSource('coverage').setData(collection || EMPTY);
+    this._ensure('coverage').setData(collection || EMPTY);
   }
 
   selectArea(code) {
+    this._ensure('coverage');
     this.map.setFilter('coverage-selected', ['==', ['get', 'code'], code == null ? '' : String(code)]);
   }
 
   /** Gap grid hexagons; `covered` tells whether the cell's people are within reach. */
   setGaps(collection) {
     this.gapsOn = !!collection;
-    this.map.getSource('gaps').setData(collection || EMPTY);
-    for (const id of ['gaps-fill', 'gaps-line']) {
-      this.map.setLayoutProperty(id, 'visibility', this.gapsOn && this.mode === 'planner' ? 'visible' : 'none');
-    }
+    if (!collection && !this.map.getSource('gaps')) return;
+    this._ensure('gaps').setData(collection || EMPTY);
+    this._applyVisibility();
   }
 
   /** Numbered markers of suggested sites: [{ rank, lon, lat, label }]. */
@@ -482,12 +554,14 @@ export class TirekMap {
   }
 
   center() {
+    if (!this.map) return { lon: (REGION_BOUNDS[0][0] + REGION_BOUNDS[1][0]) / 2, lat: (REGION_BOUNDS[0][1] + REGION_BOUNDS[1][1]) / 2 };
     const c = this.map.getCenter();
     return { lon: c.lng, lat: c.lat };
   }
 
   /** Re-labels the map's own controls after a language switch. */
   relabel() {
+    if (!this.map) return; // made later, with the current language's strings
     const strings = uiStrings();
     if (this.map._locale) Object.assign(this.map._locale, strings); // read by ScaleControl on each update
     const container = this.map.getContainer();
