@@ -57,8 +57,10 @@ pub async fn pathway(
     let lang = ui_language(params.get("lang").unwrap_or("en"))?;
     let format: Format = params.get("format").unwrap_or("json").parse()?;
     let organisations = state.coordination.organisations().await?;
+    // The snapshot's index, built once per data version (not once per request).
+    let places = state.registry.places();
     let doc = of_area(
-        &state.registry.area_index(),
+        places.area_index(),
         &state.registry.index(),
         &organisations,
         code,
