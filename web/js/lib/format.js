@@ -4,7 +4,7 @@
 // language, its fallback locale formats numbers and dates are numeric (see
 // i18n.intlLocale). Number helpers that take API values show a missing or non-numeric
 // value as "–".
-import { intlLocale, t } from './i18n.js';
+import { intlLocale, t, has } from './i18n.js';
 import { describeOpeningHours } from './opening-hours.js';
 
 const MISSING = '–';
@@ -63,6 +63,30 @@ export function formatCoord(x) {
 export function formatKm(metres) {
   const km = number(Number(metres) / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   return t('result.distance', { km });
+}
+
+/**
+ * A travel time in minutes, in the interface language: "45 min", "1 hr 20 min"
+ * (Intl.DurationFormat where the browser has it, else Intl's units).
+ */
+export function formatMinutes(minutes) {
+  const total = Math.max(0, Math.round(Number(minutes)));
+  const hours = Math.floor(total / 60);
+  const mins = total % 60;
+  if (typeof Intl.DurationFormat === 'function') {
+    try {
+      return new Intl.DurationFormat(intlLocale().locale, { style: 'short' }).format(hours ? { hours, minutes: mins } : { minutes: mins });
+    } catch { /* an unknown locale: the units below */ }
+  }
+  const unit = (value, name) => number(value, { style: 'unit', unit: name, unitDisplay: 'short' });
+  if (!hours) return unit(mins, 'minute');
+  return mins ? `${unit(hours, 'hour')} ${unit(mins, 'minute')}` : unit(hours, 'hour');
+}
+
+/** A travel scenario's words ("on foot"); a scenario Tirek has no words for, by its name. */
+export function scenarioLabel(name) {
+  const key = `travel.scenario.${name}`;
+  return has(key) ? t(key) : `(${name})`;
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 } from '../lib/config.js';
 import { roundCoord, shareLink } from '../lib/url-state.js';
 import { evaluate, nextOpening } from '../lib/opening-hours.js';
-import { formatKm, formatBand, formatBandParts, formatHours, formatDate, olderThanMonths, formatCoord } from '../lib/format.js';
+import { formatKm, formatBand, formatBandParts, formatHours, formatDate, olderThanMonths, formatCoord, formatMinutes, scenarioLabel } from '../lib/format.js';
 import { initSearch } from '../lib/search.js';
 import {
   referralModel, referralText, renderSlip, isConfidentialExact, displayName, hoursText,
@@ -373,6 +373,8 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
     row(t('result.hours'),
       h('span', { class: `hours hours-${hours.state}`, text: hoursLabel }),
       p.opening_hours && !hours.is247 ? h('span', { class: 'hours-text', text: ` · ${formatHours(p.opening_hours)}` }) : null);
+    const travel = travelTimes(item);
+    if (travel) row(t('result.travel'), travel);
     if (!confidential && p.address) row(t('result.address'), p.address);
     if (p.languages?.length) row(t('result.languages'), p.languages.map((c) => t(`language.${c}`)).join(', '));
     if (p.services?.length) row(t('result.services'), p.services.map((c) => t(`service.${c}`)).join(', '));
@@ -459,6 +461,20 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
       }
     });
     return form;
+  }
+
+  /**
+   * The estimated travel time under each scenario loaded (`travel_minutes_by_scenario`:
+   * minutes, or null when not reachable): "45 min on foot · 12 min by road vehicle".
+   * None for a confidential service the caller may not locate (the server gives none).
+   */
+  function travelTimes(item) {
+    const times = item.travel_minutes_by_scenario;
+    if (!times || !Object.keys(times).length) return null;
+    return h('span', { class: 'travel-times' }, Object.entries(times).map(([name, minutes], i) => h('span', {
+      class: 'travel-time', dataset: { scenario: name },
+      text: `${i ? ' · ' : ''}${minutes == null ? t('travel.unreachable') : formatMinutes(minutes)} ${scenarioLabel(name)}`,
+    })));
   }
 
   /** The distance; a band ("about 10–25 km") may wrap before the band, never inside it. */
