@@ -28,7 +28,7 @@ test('round-trips and drops what it does not know', () => {
   assert.equal(hash, '#view=caseworker&lon=68.12346&lat=43.3&place=Turkistan+%26+co&lang=en&f=cmr_pep,24_7&sl=uz&k=5');
   const back = parseHash(hash);
   assert.deepEqual({ ...back }, {
-    ...t, lon: 68.12346, filters: ['cmr_pep', '24_7'], subject: 'package', thresholds: {}, grid: null, sort: 'uncovered', rev: false,
+    ...t, lon: 68.12346, filters: ['cmr_pep', '24_7'], subject: 'package', thresholds: {}, by: '', minutes: {}, grid: null, sort: 'uncovered', rev: false,
   });
 });
 
@@ -43,6 +43,14 @@ test('planner state: sector, thresholds, grid and sort round-trip; junk is dropp
   const d = parseHash('#view=planner&sector=nope&grid=9&sort=name');
   assert.deepEqual([d.subject, d.grid, d.sort, d.rev], ['package', null, 'uncovered', false]);
   assert.equal(formatHash(d), '#view=planner');
+});
+
+test('planner state by travel time: scenario and minutes round-trip; junk is dropped', () => {
+  const s = parseHash('#view=planner&by=walking&tm=health:90,police:0,bogus:5,shelter:240');
+  assert.equal(s.by, 'walking');
+  assert.deepEqual(s.minutes, { health: 90, shelter: 240 });
+  assert.equal(formatHash(s), '#view=planner&by=walking&tm=health:90,shelter:240');
+  assert.equal(parseHash('#view=planner&by=Walk%20ing').by, '');
 });
 
 test('unknown view falls back to caseworker', () => {

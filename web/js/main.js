@@ -275,7 +275,9 @@ function buildCoverageLegend() {
 async function applyHash() {
   const next = parseHash(window.location.hash);
   if (next.lang && next.lang !== i18n.lang()) await switchLanguage(next.lang);
-  const prev = { subject: state.subject, thresholds: { ...state.thresholds }, grid: state.grid };
+  const prev = {
+    subject: state.subject, thresholds: { ...state.thresholds }, by: state.by, minutes: { ...state.minutes }, grid: state.grid,
+  };
   Object.assign(state, { ...next, lang: i18n.lang() });
   switchView(state.view);
   caseworker.applyState();
@@ -367,11 +369,12 @@ async function boot() {
       if (state.view === 'planner') planner.pickArea(code);
     },
   });
+  const scenarios = Array.isArray(meta.travel_scenarios) ? meta.travel_scenarios : [];
   planner = initPlanner({
-    root: $('#view-planner'), map: tirekMap, state, sectors, onStateChange, setLegendSubject,
+    root: $('#view-planner'), map: tirekMap, state, sectors, scenarios, onStateChange, setLegendSubject,
   });
   donor = initDonor({
-    root: $('#view-donor'), map: tirekMap, sectors, demo: meta.demo_facilities > 0, setLegendSubject,
+    root: $('#view-donor'), map: tirekMap, sectors, demo: meta.demo_facilities > 0, scenarios, setLegendSubject,
   });
   caseworker = initCaseworker({
     root: $('#view-caseworker'),

@@ -191,7 +191,7 @@ export class TirekMap {
   _click(e) {
     if (this.mode !== 'caseworker') {
       // Planner / donor: a click on an area selects it (its row in the table).
-      const hit = this.map.queryRenderedFeatures(e.point, { layers: ['coverage-fill'] })[0];
+      const hit = this._areasAt(e.point)[0];
       if (hit && this.onArea) this.onArea(hit.properties.code);
       return;
     }
@@ -206,9 +206,15 @@ export class TirekMap {
     }
   }
 
+  /** The choropleth's areas under `point` (none before it is first drawn). */
+  _areasAt(point) {
+    const layers = ['coverage-fill'].filter((id) => this.map.getLayer(id));
+    return layers.length ? this.map.queryRenderedFeatures(point, { layers }) : [];
+  }
+
   _hover(e) {
     if (this.mode !== 'caseworker') {
-      const hit = this.map.queryRenderedFeatures(e.point, { layers: ['coverage-fill'] })[0];
+      const hit = this._areasAt(e.point)[0];
       const label = hit && this.areaLabel ? this.areaLabel(hit.properties.code) : null;
       if (!label) {
         this.tooltip.remove();

@@ -9,7 +9,8 @@
 // Planner: #view=planner&sector=health&th=health:25,police:10&grid=5&sort=share&rev=1
 // sector: "package" (default) or one sector; th: thresholds in km per sector (only those
 // changed); grid: H3 resolution of the gap grid when shown; sort: uncovered|share; rev=1
-// reverses the order.
+// reverses the order; by: a travel scenario (e.g. walking) to measure reach by travel
+// time instead of distance; tm: thresholds in minutes per sector (with by).
 
 import { FILTER_CODES, VIEWS, K_CHOICES, DEFAULT_K, SERVICE_LANGUAGES, DEFAULT_SECTORS } from './config.js';
 import { GRID_RESOLUTIONS, SORT_KEYS } from './coverage-model.js';
@@ -27,6 +28,8 @@ export function parseHash(hash) {
     k: DEFAULT_K,
     subject: 'package',
     thresholds: {},
+    by: '',
+    minutes: {},
     grid: null,
     sort: 'uncovered',
     rev: false,
@@ -48,6 +51,12 @@ export function parseHash(hash) {
     const [sector, km] = pair.split(':');
     const v = Number.parseFloat(km);
     if (DEFAULT_SECTORS.includes(sector) && Number.isFinite(v) && v >= 0 && v <= 20000) state.thresholds[sector] = v;
+  }
+  if (/^[a-z0-9_-]{1,32}$/.test(q.get('by') || '')) state.by = q.get('by');
+  for (const pair of (q.get('tm') || '').split(',')) {
+    const [sector, min] = pair.split(':');
+    const v = Number.parseFloat(min);
+    if (DEFAULT_SECTORS.includes(sector) && Number.isFinite(v) && v > 0 && v <= 100000) state.minutes[sector] = v;
   }
   const grid = Number.parseInt(q.get('grid'), 10);
   if (GRID_RESOLUTIONS.includes(grid)) state.grid = grid;
@@ -81,6 +90,9 @@ export function formatHash(state, { share = false } = {}) {
   if (state.subject && state.subject !== 'package') q.set('sector', state.subject);
   const th = DEFAULT_SECTORS.filter((s) => Number.isFinite(state.thresholds?.[s])).map((s) => `${s}:${state.thresholds[s]}`);
   if (th.length) q.set('th', th.join(','));
+  if (state.by) q.set('by', state.by);
+  const tm = DEFAULT_SECTORS.filter((s) => Number.isFinite(state.minutes?.[s])).map((s) => `${s}:${state.minutes[s]}`);
+  if (tm.length) q.set('tm', tm.join(','));
   if (state.grid) q.set('grid', String(state.grid));
   if (state.sort && state.sort !== 'uncovered') q.set('sort', state.sort);
   if (state.rev) q.set('rev', '1');

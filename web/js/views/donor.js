@@ -13,11 +13,11 @@ import {
   DEFAULT_PACKAGE, joinAreas, plannerRows, shareColor, shareClasses, NO_DATA_COLOR,
 } from '../lib/coverage-model.js';
 import {
-  formatInt, formatShare, formatKmValue, formatDateTime, formatShareClass,
+  formatInt, formatShare, formatKmValue, formatDateTime, formatShareClass, formatMinutes, scenarioLabel,
 } from '../lib/format.js';
 import { barChart } from '../lib/charts.js';
 
-export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
+export function initDonor({ root, map, sectors, demo, scenarios = [], setLegendSubject }) {
   const els = {
     unavailable: $('#dn-unavailable', root),
     meta: $('#dn-meta', root),
@@ -29,6 +29,8 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
     mapImg: $('#dn-map-img', root),
     mapLegend: $('#dn-map-legend', root),
     print: $('#dn-print', root),
+    measureField: $('#dn-measure-field', root),
+    measure: $('#dn-measure', root),
     note: $('#dn-note', root),
   };
   let countries = null; // /api/coverage level 0
@@ -41,6 +43,23 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
   let generated = null;
 
   els.print.addEventListener('click', () => window.print());
+  // Reach by distance, or by travel time under a scenario the server has (none: absent).
+  let by = '';
+  function buildMeasure() {
+    clear(els.measure);
+    els.measure.append(h('option', { value: '', text: t('planner.byDistance') }));
+    for (const s of scenarios) {
+      const label = t('planner.byTime', { scenario: scenarioLabel(s.name) });
+      els.measure.append(h('option', { value: s.name, text: s.demo ? `${label} — ${t('planner.demoSurface')}` : label }));
+    }
+    els.measure.value = by;
+    els.measureField.hidden = !scenarios.length;
+  }
+  buildMeasure();
+  els.measure.addEventListener('change', () => {
+    by = els.measure.value;
+    load();
+  });
   els.demo.hidden = !demo;
 
   let seq = 0;
@@ -49,7 +68,7 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
     error = null;
     root.setAttribute('aria-busy', 'true');
     try {
-      const params = { sectors, package: DEFAULT_PACKAGE };
+      const params = { sectors, package: DEFAULT_PACKAGE, ...(by ? { by: 'time', scenario: by } : {}) };
       const [c, r] = await Promise.all([api.coverage({ ...params, level: 0 }), api.coverage({ ...params, level: 1 })]);
       const [outlines, index] = await Promise.all([areas(1), areaIndex([0, 1])]);
       if (mine !== seq) return;
@@ -109,7 +128,9 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
     }
     if (!countries) return;
     const cov = countries.coverage;
-    const th = sectors.map((s) => `${t(`sector.${s}`)} ${formatKmValue(cov.thresholds_m?.[s])} ${t('map.km')}`).join(', ');
+    const th = cov.thresholds_min
+      ? `${sectors.map((s) => `${t(`sector.${s}`)} ${formatMinutes(cov.thresholds_min[s])}`).join(', ')} (${t('planner.byTime', { scenario: scenarioLabel(cov.scenario) })})`
+      : sectors.map((s) => `${t(`sector.${s}`)} ${formatKmValue(cov.thresholds_m?.[s])} ${t('map.km')}`).join(', ');
     els.meta.textContent = t('donor.meta', { date: formatDateTime(generated), version: cov.data_version, thresholds: th });
     els.note.textContent = t('donor.note');
 
@@ -208,6 +229,7 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
       return load();
     },
     rerender() {
+      buildMeasure();
       if (countries || error) render();
       if (active) setLegendSubject(t('planner.legendTitle', { subject: t('planner.package') }));
     },

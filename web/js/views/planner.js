@@ -14,16 +14,19 @@ import {
   DEFAULT_PACKAGE, GRID_RESOLUTIONS, DEFAULT_GRID_RES, plannerRows, sortRows, joinAreas, bbox,
   plannerCsv, plannerGeojson, shareColor,
 } from '../lib/coverage-model.js';
-import { formatInt, formatShare, formatKmValue } from '../lib/format.js';
+import { formatInt, formatShare, formatKmValue, formatMinutes, scenarioLabel } from '../lib/format.js';
 import { download } from '../lib/download.js';
 
 const SITE_K = [1, 3, 5, 10];
 
-export function initPlanner({ root, map, state, sectors, onStateChange, setLegendSubject }) {
+export function initPlanner({ root, map, state, sectors, scenarios = [], onStateChange, setLegendSubject }) {
   const els = {
     unavailable: $('#pl-unavailable', root),
     form: $('#pl-form', root),
     subject: $('#pl-subject', root),
+    measureField: $('#pl-measure-field', root),
+    measure: $('#pl-measure', root),
+    measureNote: $('#pl-measure-note', root),
     thresholds: $('#pl-thresholds', root),
     reset: $('#pl-reset', root),
     status: $('#pl-status', root),
@@ -57,6 +60,10 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
   let seq = 0;
   let selected = null;
   const defaultsKm = {}; // the server's default threshold of each sector (from its answers)
+  const defaultsMin = {}; // the same in minutes, by travel time
+  // Travel time is offered only when the server has friction surfaces (scenarios).
+  const scenarioNames = scenarios.map((s) => s.name);
+  if (state.by && !scenarioNames.includes(state.by)) state.by = '';
   let active = false;
 
   // --- controls
@@ -67,6 +74,12 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
   append(els.sitesK, SITE_K.map((k) => h('option', { value: String(k), text: String(k) })));
   els.sitesK.value = '5';
 
+  buildMeasure();
+  els.measure.addEventListener('change', () => {
+    state.by = els.measure.value;
+    onStateChange();
+    reload();
+  });
   els.subject.addEventListener('change', () => {
     state.subject = els.subject.value;
     onStateChange();
@@ -76,22 +89,24 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
   });
   els.form.addEventListener('submit', (ev) => {
     ev.preventDefault();
+    const [chosen, defaults, max] = state.by ? [state.minutes, defaultsMin, 100000] : [state.thresholds, defaultsKm, 20000];
     for (const input of els.thresholds.querySelectorAll('input[data-sector]')) {
       const s = input.dataset.sector;
       const v = Number.parseFloat(input.value);
-      if (!Number.isFinite(v) || v < 0 || v > 20000) {
+      if (!Number.isFinite(v) || v < (state.by ? 1 : 0) || v > max) {
         input.setAttribute('aria-invalid', 'true');
         continue;
       }
       input.removeAttribute('aria-invalid');
-      if (defaultsKm[s] !== undefined && v === defaultsKm[s]) delete state.thresholds[s];
-      else state.thresholds[s] = v;
+      if (defaults[s] !== undefined && v === defaults[s]) delete chosen[s];
+      else chosen[s] = v;
     }
     onStateChange();
     reload();
   });
   els.reset.addEventListener('click', () => {
-    state.thresholds = {};
+    if (state.by) state.minutes = {};
+    else state.thresholds = {};
     onStateChange();
     reload();
   });
@@ -153,8 +168,32 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
 
   function thresholdParams() {
     const p = {};
+    if (state.by) {
+      p.by = 'time';
+      p.scenario = state.by;
+      for (const s of subjectSectors()) if (Number.isFinite(state.minutes[s])) p[`threshold_min.${s}`] = state.minutes[s];
+      return p;
+    }
     for (const s of subjectSectors()) if (Number.isFinite(state.thresholds[s])) p[`threshold_km.${s}`] = state.thresholds[s];
     return p;
+  }
+
+  /**
+   * "Measure reach by": distance, or travel time under each scenario the server has;
+   * with none, the choice is absent and a note says why.
+   */
+  function buildMeasure() {
+    clear(els.measure);
+    els.measure.append(h('option', { value: '', text: t('planner.byDistance') }));
+    for (const s of scenarios) {
+      const label = t('planner.byTime', { scenario: scenarioLabel(s.name) });
+      els.measure.append(h('option', { value: s.name, text: s.demo ? `${label} — ${t('planner.demoSurface')}` : label }));
+    }
+    els.measure.value = state.by;
+    els.measureField.hidden = !scenarios.length;
+    els.measureNote.textContent = scenarios.length ? (scenarios.some((s) => s.demo) ? t('planner.demoSurfaceNote') : '')
+      : t('planner.noSurface');
+    els.measureNote.hidden = !els.measureNote.textContent;
   }
 
   function shownRows() {
@@ -179,6 +218,7 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
       names = index;
       for (const s of list) {
         if (!Number.isFinite(state.thresholds[s]) && a.coverage.thresholds_m?.[s] !== undefined) defaultsKm[s] = a.coverage.thresholds_m[s] / 1000;
+        if (!Number.isFinite(state.minutes[s]) && a.coverage.thresholds_min?.[s] !== undefined) defaultsMin[s] = a.coverage.thresholds_min[s];
       }
       rows = plannerRows(a, state.subject);
       collection = joinAreas(rows, outlines);
@@ -236,8 +276,11 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
     try {
       const sector = els.sitesSector.value;
       const body = { sector, k: Number(els.sitesK.value), candidates: 'settlements' };
-      // The same distance as the choropleth when the planner changed it for this sector.
-      if (Number.isFinite(state.thresholds[sector])) body.threshold_km = state.thresholds[sector];
+      // The same reach as the choropleth when the planner changed it for this sector.
+      if (state.by) {
+        Object.assign(body, { by: 'time', scenario: state.by });
+        if (Number.isFinite(state.minutes[sector])) body.threshold_min = state.minutes[sector];
+      } else if (Number.isFinite(state.thresholds[sector])) body.threshold_km = state.thresholds[sector];
       sites = await api.planSites(body);
     } catch (err) {
       sitesError = err;
@@ -258,6 +301,7 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
 
   function render() {
     els.subject.value = state.subject;
+    els.measure.value = state.by;
     renderThresholds();
     els.unavailable.hidden = !error;
     if (error) els.unavailable.textContent = errorText(error, '/api/coverage');
@@ -274,7 +318,7 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
       els.level.textContent = '';
       els.status.textContent = '';
     }
-    setLegendSubject(t('planner.legendTitle', { subject: subjectLabel() }));
+    setLegendSubject(legendTitle());
     renderTable();
     renderGrid();
     renderSites();
@@ -296,6 +340,11 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
     els.sitesWithheld.hidden = withheld.size === 0;
   }
 
+  function legendTitle() {
+    return state.by ? t('planner.legendTitleTime', { subject: subjectLabel(), scenario: scenarioLabel(state.by) })
+      : t('planner.legendTitle', { subject: subjectLabel() });
+  }
+
   function subjectLabel() {
     return state.subject === 'package' ? t('planner.package') : t(`sector.${state.subject}`);
   }
@@ -303,17 +352,21 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
   function renderThresholds() {
     clear(els.thresholds.querySelector('.th-inputs'));
     const box = els.thresholds.querySelector('.th-inputs');
+    box.closest('fieldset').dataset.unit = state.by ? 'min' : 'km';
+    const hint = els.thresholds.querySelector('#pl-th-unit');
+    hint.dataset.i18n = state.by ? 'planner.thresholdsHintTime' : 'planner.thresholdsHint';
+    hint.textContent = t(hint.dataset.i18n);
     for (const s of subjectSectors()) {
       const id = `pl-th-${s}`;
-      const value = state.thresholds[s] ?? defaultsKm[s];
+      const value = state.by ? state.minutes[s] ?? defaultsMin[s] : state.thresholds[s] ?? defaultsKm[s];
       box.append(h('div', { class: 'th' },
         h('label', { for: id }, h('span', { class: 'swatch', 'aria-hidden': 'true', style: `--sector-color:${sectorColor(s)}` }), t(`sector.${s}`)),
         h('input', {
-          id, type: 'number', min: '0', max: '20000', step: '1', inputmode: 'decimal', required: true,
+          id, type: 'number', min: state.by ? '1' : '0', max: state.by ? '100000' : '20000', step: '1', inputmode: 'decimal', required: true,
           value: value === undefined ? '' : String(value), dataset: { sector: s },
           'aria-describedby': 'pl-th-unit',
         }),
-        h('span', { class: 'unit', 'aria-hidden': 'true', text: t('map.km') })));
+        h('span', { class: 'unit', 'aria-hidden': 'true', text: state.by ? t('planner.minUnit') : t('map.km') })));
     }
   }
 
@@ -412,7 +465,10 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
     }
     els.sitesStatus.dataset.state = 'ok';
     const total = sites.population_total;
-    els.sitesStatus.textContent = t('planner.sitesSummary', {
+    els.sitesStatus.textContent = Number.isFinite(sites.threshold_min) ? t('planner.sitesSummaryTime', {
+      sector: t(`sector.${sites.sector}`), time: formatMinutes(sites.threshold_min), scenario: scenarioLabel(sites.scenario),
+      before: formatShare(total ? sites.covered_before / total : null), count: sites.candidates_considered ?? 0,
+    }) : t('planner.sitesSummary', {
       sector: t(`sector.${sites.sector}`), km: formatKmValue(sites.threshold_m),
       before: formatShare(total ? sites.covered_before / total : null), count: sites.candidates_considered ?? 0,
     });
@@ -489,7 +545,7 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
       active = true;
       if (!answer && !error && !loading) loading = reload().finally(() => { loading = null; });
       else showOnMap();
-      setLegendSubject(t('planner.legendTitle', { subject: subjectLabel() }));
+      setLegendSubject(legendTitle());
       return loading || Promise.resolve();
     },
     deactivate() {
@@ -518,12 +574,15 @@ export function initPlanner({ root, map, state, sectors, onStateChange, setLegen
     },
     /** After a hash change: re-query when the subject, thresholds or grid changed. */
     applyState(prev) {
-      const changed = !prev || prev.subject !== state.subject || JSON.stringify(prev.thresholds) !== JSON.stringify(state.thresholds);
+      const changed = !prev || prev.subject !== state.subject || prev.by !== state.by
+        || JSON.stringify(prev.thresholds) !== JSON.stringify(state.thresholds)
+        || JSON.stringify(prev.minutes) !== JSON.stringify(state.minutes);
       if (changed && (answer || error)) reload();
       else if (prev && prev.grid !== state.grid) loadGrid();
       else renderTable();
     },
     rerender() {
+      buildMeasure();
       if (!answer && !error) {
         renderThresholds();
         return;
