@@ -44,6 +44,8 @@ const GEODATA_FILES: &[&str] = &[
     "settlements.csv",
     "facilities_demo.geojson",
     "organisations_demo.json",
+    "friction_walking_demo.tif",
+    "friction_motorised_demo.tif",
 ];
 
 fn main() {

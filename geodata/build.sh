@@ -37,5 +37,6 @@ MS=node_modules/.bin/mapshaper
   -o "$TMP/regions_simpl.geojson" format=geojson
 
 node build.mjs finish
+python3 build_friction.py
 echo "build.sh: done in $(( $(date +%s) - start )) s"
-ls -l countries.geojson regions.geojson settlements.csv facilities_demo.geojson
+ls -l countries.geojson regions.geojson settlements.csv facilities_demo.geojson friction_*_demo.tif

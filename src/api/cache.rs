@@ -30,6 +30,8 @@ pub enum AnalysisKey {
         thresholds: [u64; Sector::COUNT],
         /// GeoJSON rather than rows.
         geojson: bool,
+        /// By travel time: the scenario and its threshold per sector, minutes as bits.
+        travel: Option<(String, [u64; Sector::COUNT])>,
     },
     /// `GET /api/gaps/grid`.
     Grid {

@@ -32,6 +32,52 @@ pub struct CoverageParams {
     /// Threshold for one sector, km: `threshold_km.health=25` (one parameter per sector).
     #[param(rename = "threshold_km.health")]
     threshold_km_health: Option<f64>,
+    /// `distance` (default) or `time`: covered when the least travel time over
+    /// `scenario`'s friction surface is within `threshold_min.<sector>`.
+    by: Option<String>,
+    /// The travel scenario of `by=time` (see `/api/travel/scenarios`; default `walking`).
+    scenario: Option<String>,
+    /// With `by=time`, the threshold for one sector, minutes: `threshold_min.health=90`
+    /// (defaults: health, psychosocial, legal aid, hotline 120, police 60, shelter and
+    /// programmes for perpetrators 240).
+    #[param(rename = "threshold_min.health")]
+    threshold_min_health: Option<f64>,
+}
+
+/// `threshold_min.<sector>=` parameters: the minute thresholds and the sectors set.
+pub(super) fn minutes_param(
+    params: &Params,
+) -> Result<(crate::travel::MinuteThresholds, Vec<Sector>), ApiError> {
+    let mut minutes = crate::travel::MinuteThresholds::default();
+    let mut set = Vec::new();
+    for (key, value) in &params.0 {
+        if let Some(sector) = key.strip_prefix("threshold_min.") {
+            let sector: Sector = sector
+                .parse()
+                .map_err(|e| ApiError::bad_request(format!("parameter {key}: {e}")))?;
+            let m: f64 = value
+                .parse()
+                .ok()
+                .filter(|m: &f64| m.is_finite() && *m > 0.0 && *m <= 100_000.0)
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("{key}={value:?}: minutes, a positive number"))
+                })?;
+            minutes.set(sector, m);
+            set.push(sector);
+        }
+    }
+    Ok((minutes, set))
+}
+
+/// The parameters every analysis takes besides its own: `by`, `scenario` and each
+/// `threshold_min.<sector>`.
+pub(super) fn with_travel_params(known: &[&'static str]) -> Vec<String> {
+    known
+        .iter()
+        .map(|k| k.to_string())
+        .chain(["by".to_string(), "scenario".to_string()])
+        .chain(Sector::ALL.iter().map(|s| format!("threshold_min.{s}")))
+        .collect()
 }
 
 fn sectors_param(params: &Params, key: &str) -> Result<Vec<Sector>, ApiError> {
@@ -56,8 +102,20 @@ pub async fn coverage(
     params: Params,
 ) -> Result<Response, ApiError> {
     let withheld = planning::withheld_sectors(caller.viewer(), &state.registry.index());
-    let (thresholds, set) =
-        super::plan::thresholds_param(&params, &["level", "sectors", "package", "format"])?;
+    let known = with_travel_params(&["level", "sectors", "package", "format"]);
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let (thresholds, mut set) = super::plan::thresholds_param(&params, &known)?;
+    let (minutes, minutes_set) = minutes_param(&params)?;
+    let travel = match super::travel::by_param(&params, &state.registry.scenarios())? {
+        super::travel::By::Distance if !minutes_set.is_empty() => {
+            return Err(ApiError::bad_request(
+                "threshold_min.<sector> applies to by=time; by distance, use threshold_km.<sector>",
+            ));
+        }
+        super::travel::By::Distance => None,
+        super::travel::By::Time(scenario) => Some(scenario),
+    };
+    set.extend(minutes_set);
     if let Some(sector) = set.iter().find(|s| withheld.contains(s)) {
         return Err(ApiError::forbidden(format!(
             "{sector} has confidential facilities: the public sees its coverage at the default threshold only (a small one would trace their locations); sign in as a caseworker or planner to change it"
@@ -83,6 +141,12 @@ pub async fn coverage(
         package: package.clone(),
         thresholds: AnalysisKey::threshold_bits(&thresholds),
         geojson,
+        travel: travel.as_ref().map(|s| {
+            (
+                s.name.clone(),
+                std::array::from_fn(|i| minutes.get(Sector::ALL[i]).to_bits()),
+            )
+        }),
     };
     let result = state
         .analysis(key, move |index, places| {
@@ -96,14 +160,25 @@ pub async fn coverage(
                 sectors: sectors.clone(),
                 package: package.clone(),
                 thresholds,
-                distances: true,
+                distances: travel.is_none(),
             };
-            let run = analysis::coverage(
-                &Sites::from_facilities(index.facilities()),
-                &places.settlements,
-                &areas,
-                &options,
-            );
+            let sites = Sites::from_facilities(index.facilities());
+            let run = match &travel {
+                None => analysis::coverage(&sites, &places.settlements, &areas, &options),
+                Some(scenario) => {
+                    let model = crate::travel::TravelTimeAccess {
+                        surface: &scenario.surface,
+                        thresholds: minutes,
+                        moves: crate::travel::Moves::King,
+                    };
+                    let points = places
+                        .settlements
+                        .iter()
+                        .map(crate::model::PopulationPoint::from)
+                        .collect();
+                    analysis::coverage_by(&model, &sites, None, points, &areas, &options, false)
+                }
+            };
             let rows: Vec<(usize, AreaFigures)> = row_order(&run.labels)
                 .into_iter()
                 .map(|i| (i, figures(&run.table.areas[i], &run.labels[i])))
@@ -113,7 +188,15 @@ pub async fn coverage(
                 sectors,
                 package,
                 thresholds_m: Sector::ALL.iter().map(|s| (*s, thresholds.get(*s))).collect(),
-                model: "WGS84 geodesic distance to the nearest active facility ≤ threshold (inclusive); hotline: an active hotline in the country",
+                scenario: travel.as_ref().map(|s| s.name.clone()),
+                thresholds_min: travel.as_ref().map(|_| {
+                    Sector::ALL.iter().map(|s| (*s, minutes.get(*s))).collect()
+                }),
+                model: if travel.is_some() {
+                    "least travel time over the scenario's friction surface from the nearest active facility ≤ threshold in minutes (inclusive)"
+                } else {
+                    "WGS84 geodesic distance to the nearest active facility ≤ threshold (inclusive); hotline: an active hotline in the country"
+                },
                 population_outside_areas: run.outside,
                 population_left_out: LeftOutFigures::of(&run.left_out),
                 data_version: index.version(),
@@ -223,8 +306,14 @@ pub struct CoverageMeta {
     sectors: Vec<Sector>,
     /// The minimum package.
     package: Vec<Sector>,
-    /// Threshold per sector, metres.
+    /// Threshold per sector, metres (by distance).
     thresholds_m: BTreeMap<Sector, f64>,
+    /// With `by=time`: the travel scenario.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scenario: Option<String>,
+    /// With `by=time`: threshold per sector, minutes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    thresholds_min: Option<BTreeMap<Sector, f64>>,
     /// What "within reach" means.
     model: &'static str,
     /// Population points in no area, counted in the nearest area of their country within
@@ -394,6 +483,8 @@ mod tests {
             sectors: vec![Sector::Shelter],
             package: vec![Sector::Shelter],
             thresholds_m: BTreeMap::new(),
+            scenario: None,
+            thresholds_min: None,
             model: "",
             population_outside_areas: 0,
             population_left_out: LeftOutFigures::default(),

@@ -21,6 +21,7 @@ mod places;
 mod plan;
 mod referrals;
 mod stewardship;
+mod travel;
 mod web;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail, ErrorDetails};
@@ -286,6 +287,18 @@ pub fn app(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(import_limit))
                 .layer(takes(guard::POPULATION_IMPORT)),
         )
+        .route(
+            "/api/import/friction",
+            post(travel::import_friction)
+                .layer(DefaultBodyLimit::max(import_limit))
+                .layer(takes(travel::FRICTION_IMPORT)),
+        )
+        .route("/api/travel/scenarios", get(travel::scenarios))
+        .route(
+            "/api/travel/scenarios/{name}",
+            axum::routing::delete(travel::remove),
+        )
+        .route("/api/travel/catchments", get(travel::catchments))
         .route("/api/export", get(facilities::export))
         .route("/api/areas", get(places::areas))
         .route("/api/settlements", get(places::settlements))

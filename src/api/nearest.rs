@@ -33,6 +33,8 @@ const PARAMS: &[&str] = &[
     "free_of_charge",
     "no_police_report_required",
     "status",
+    "by",
+    "scenario",
 ];
 
 /// Query of `GET /api/nearest`.
@@ -69,7 +71,20 @@ pub struct NearestParams {
     no_police_report_required: Option<bool>,
     /// Statuses to include, comma-separated (default `active`).
     status: Option<String>,
+    /// `distance` (default: ranked by geodesic distance) or `time` (ranked by travel
+    /// time over `scenario`'s friction surface; results beyond `radius_km` dropped).
+    by: Option<String>,
+    /// The travel scenario `by=time` ranks by (see `/api/travel/scenarios`; default
+    /// `walking` when loaded).
+    scenario: Option<String>,
 }
+
+/// How far one search by time (or for a card's minutes) goes: a day's travel, a
+/// million cells.
+const TIME_LIMITS: crate::travel::SearchLimits = crate::travel::SearchLimits {
+    minutes: 24.0 * 60.0,
+    cells: 1_000_000,
+};
 
 fn list<T: std::str::FromStr<Err = crate::model::VocabError>>(
     params: &Params,
@@ -141,6 +156,8 @@ pub async fn nearest(
         public_only: false,
         country: None,
     };
+    let scenarios = state.registry.scenarios();
+    let by = super::travel::by_param(&params, &scenarios)?;
     let index = state.registry.index();
     let public = caller.viewer() == Viewer::Public;
     // The public's searches never touch a confidential facility's location: it gets the
@@ -149,23 +166,56 @@ pub async fn nearest(
         public_only: public,
         ..filter
     };
-    let hits: Vec<Hit> = sectors
+    let (hits, ranked_minutes): (Vec<Hit>, Vec<Option<f64>>) = match &by {
+        super::travel::By::Distance => sectors
+            .iter()
+            .flat_map(|&sector| match radius_km {
+                Some(r) => {
+                    let mut hits = index.within(lon, lat, sector, r * 1000.0, &filter);
+                    hits.truncate(k);
+                    hits
+                }
+                None => index.nearest(lon, lat, sector, k, &filter),
+            })
+            .map(|h| (h, None))
+            .unzip(),
+        super::travel::By::Time(scenario) => scenario
+            .nearest(&index, lon, lat, &sectors, k, &filter, TIME_LIMITS)
+            .hits
+            .into_iter()
+            .flatten()
+            .map(|t| {
+                let (flon, flat) = t.record.lonlat();
+                let hit = Hit {
+                    sector: t.sector,
+                    record: t.record,
+                    distance_m: crate::spatial::geodesy::geodesic_m(lon, lat, flon, flat),
+                };
+                (hit, Some(t.minutes))
+            })
+            .filter(|(h, _)| radius_km.is_none_or(|r| h.distance_m <= r * 1000.0))
+            .unzip(),
+    };
+    // Each result's minutes in every scenario loaded (one search per scenario, stopping
+    // once every result's cell is settled): what a caseworker's card shows.
+    let targets: Vec<(f64, f64)> = hits.iter().map(|h| h.record.lonlat()).collect();
+    let per_scenario: Vec<(String, Vec<Option<f64>>)> = scenarios
         .iter()
-        .flat_map(|&sector| match radius_km {
-            Some(r) => {
-                let mut hits = index.within(lon, lat, sector, r * 1000.0, &filter);
-                hits.truncate(k);
-                hits
-            }
-            None => index.nearest(lon, lat, sector, k, &filter),
-        })
+        .map(|s| (s.name.clone(), s.times_to(lon, lat, &targets, TIME_LIMITS)))
         .collect();
     let mut demo = hits.iter().any(|h| h.record.summary().demo());
     let mut results: Vec<NearestResult> = hits
         .iter()
-        .map(|hit| NearestResult::Found {
+        .zip(ranked_minutes)
+        .enumerate()
+        .map(|(i, (hit, travel_minutes))| NearestResult::Found {
             sector: hit.sector,
             distance_m: round_mm(hit.distance_m),
+            travel_minutes,
+            travel_minutes_by_scenario: per_scenario
+                .iter()
+                .map(|(name, times)| (name.clone(), times[i]))
+                .collect(),
             facility: Box::new(FacilityFeature::from(hit.facility())),
         })
         .collect();
@@ -233,6 +283,20 @@ pub async fn nearest(
         results,
         demo,
         distance: "WGS84 geodesic, metres",
+        travel: (!scenarios.is_empty()).then(|| TravelEcho {
+            by: match &by {
+                super::travel::By::Distance => "distance",
+                super::travel::By::Time(_) => "time",
+            },
+            scenario: match &by {
+                super::travel::By::Distance => None,
+                super::travel::By::Time(s) => Some(s.name.clone()),
+            },
+            scenarios: scenarios.iter().map(|s| s.name.clone()).collect(),
+            demo: scenarios.iter().any(|s| s.demo),
+            model: super::travel::TIME_MODEL,
+            note: "null minutes: not reachable within a day's travel or the search's reach (a million cells), or the point or the facility is off the surface or in an impassable cell; confidential services carry no minutes for the public",
+        }),
     }))
 }
 
@@ -286,6 +350,26 @@ pub struct NearestAnswer {
     demo: bool,
     /// How distances are measured: always "WGS84 geodesic, metres".
     distance: &'static str,
+    /// How travel times were measured; absent when no travel scenario is loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    travel: Option<TravelEcho>,
+}
+
+/// How a nearest answer measured travel times.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TravelEcho {
+    /// What the results are ranked by: `distance` or `time`.
+    by: &'static str,
+    /// With `by=time`: the scenario ranked by.
+    scenario: Option<String>,
+    /// The scenarios whose minutes each result carries.
+    scenarios: Vec<String>,
+    /// Whether any of them is a synthetic demo surface.
+    demo: bool,
+    /// What the minutes are.
+    model: &'static str,
+    /// What a null means.
+    note: &'static str,
 }
 
 /// One service in a nearest answer.
@@ -298,6 +382,13 @@ pub enum NearestResult {
         sector: Sector,
         /// Exact WGS84 geodesic distance, metres (to the millimetre).
         distance_m: f64,
+        /// With `by=time`: the least travel time, minutes, over the scenario ranked by.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        travel_minutes: Option<f64>,
+        /// The least travel time, minutes, in each loaded scenario (null: not reached;
+        /// see `travel.note`); empty when none is loaded.
+        #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        travel_minutes_by_scenario: std::collections::BTreeMap<String, Option<f64>>,
         /// The service.
         facility: Box<FacilityFeature>,
     },

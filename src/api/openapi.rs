@@ -4,7 +4,7 @@
 
 use super::{
     auth, coverage, facilities, geography, nearest, nearest_batch, pathway, places, plan,
-    referrals, stewardship,
+    referrals, stewardship, travel,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -25,6 +25,7 @@ use utoipa::{Modify, OpenApi};
         stewardship::report_problem, stewardship::reports, stewardship::resolve_report, stewardship::dismiss_report,
         referrals::create, referrals::list, referrals::get_one, referrals::set_status,
         referrals::create_unmet_need, referrals::list_unmet_needs, referrals::figures,
+        travel::scenarios, travel::import_friction, travel::remove, travel::catchments,
     ),
     components(schemas(crate::registry::ImportSummary, crate::registry::AreaImportSummary,
                        crate::registry::PopulationImportSummary, crate::import::areas::Repair, crate::import::RecordError, crate::model::Sector,
@@ -34,7 +35,8 @@ use utoipa::{Modify, OpenApi};
                        crate::model::ProposalStatus, stewardship::DecisionBody, stewardship::VerifyBody,
                        stewardship::ReportBody, stewardship::ReportDecisionBody,
                        referrals::ReferralBody, referrals::StatusBody, referrals::UnmetNeedBody,
-                       crate::model::ReferralStatus, crate::model::DeclineReason)),
+                       crate::model::ReferralStatus, crate::model::DeclineReason,
+                       travel::TimePlanAnswer)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

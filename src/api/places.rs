@@ -63,6 +63,9 @@ pub struct Meta {
     basemap: Option<BasemapInfo>,
     /// Where "Leave now" goes; null: the web app's default neutral page.
     quick_exit_url: Option<String>,
+    /// The travel scenarios loaded (as `GET /api/travel/scenarios`); empty: no travel
+    /// time is offered.
+    travel_scenarios: Vec<super::travel::ScenarioSummary>,
 }
 
 /// What is loaded: counts per sector, demo records, data version, vocabularies.
@@ -95,6 +98,12 @@ pub async fn meta(State(state): State<AppState>) -> Json<Meta> {
         languages: Language::ALL,
         basemap: state.settings.basemap.as_ref().map(Basemap::describe),
         quick_exit_url: state.settings.quick_exit_url.clone(),
+        travel_scenarios: state
+            .registry
+            .scenarios()
+            .iter()
+            .map(|s| super::travel::ScenarioSummary::of(s))
+            .collect(),
     })
 }
 

@@ -71,6 +71,20 @@ pub struct PlanRequest {
     res: Option<u8>,
     /// Coverage threshold, km (default: the sector's).
     threshold_km: Option<f64>,
+    /// `"distance"` (default) or `"time"`: covered within `threshold_min` minutes of
+    /// travel over `scenario`'s friction surface.
+    by: Option<String>,
+    /// The travel scenario of `by: "time"` (default `walking`).
+    scenario: Option<String>,
+    /// With `by: "time"`, the threshold, minutes (default: the sector's, e.g. health 120).
+    threshold_min: Option<f64>,
+}
+
+/// How `POST /api/plan/sites` measures reach.
+struct PlanReach {
+    by: Option<String>,
+    scenario: Option<String>,
+    threshold_min: Option<f64>,
 }
 
 /// A cached answer, serialised without copying it; a cached failure (the input was
@@ -251,13 +265,25 @@ enum Candidates {
     List(Vec<Candidate>),
 }
 
-fn parse_plan(body: &[u8]) -> Result<(Sector, usize, Candidates, Option<f64>), ApiError> {
+#[allow(clippy::type_complexity)]
+fn parse_plan(
+    body: &[u8],
+) -> Result<(Sector, usize, Candidates, Option<f64>, PlanReach), ApiError> {
     let doc: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
     let Some(obj) = doc.as_object() else {
         return Err(ApiError::bad_request("the body must be a JSON object"));
     };
-    const KNOWN: [&str; 5] = ["sector", "k", "candidates", "res", "threshold_km"];
+    const KNOWN: [&str; 8] = [
+        "sector",
+        "k",
+        "candidates",
+        "res",
+        "threshold_km",
+        "by",
+        "scenario",
+        "threshold_min",
+    ];
     if let Some(k) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         return Err(ApiError::bad_request(format!(
             "unknown field {k:?}; known: {}",
@@ -324,7 +350,28 @@ fn parse_plan(body: &[u8]) -> Result<(Sector, usize, Candidates, Option<f64>), A
             ));
         }
     };
-    Ok((sector, k, candidates, threshold_km))
+    let text = |key: &str| -> Result<Option<String>, ApiError> {
+        match obj.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(ApiError::bad_request(format!("{key}: a string"))),
+        }
+    };
+    let reach = PlanReach {
+        by: text("by")?,
+        scenario: text("scenario")?,
+        threshold_min: match obj.get("threshold_min") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_f64()
+                    .filter(|v| v.is_finite() && *v > 0.0 && *v <= 100_000.0)
+                    .ok_or_else(|| {
+                        ApiError::bad_request("threshold_min: minutes, a positive number")
+                    })?,
+            ),
+        },
+    };
+    Ok((sector, k, candidates, threshold_km, reach))
 }
 
 fn candidate(i: usize, item: &Value) -> Result<Candidate, ApiError> {
@@ -354,9 +401,10 @@ fn candidate(i: usize, item: &Value) -> Result<Candidate, ApiError> {
 
 /// Greedy maximal covering: the `k` candidate sites that, one after another, add the
 /// most people of the store's settlements within the threshold of a `sector` facility,
-/// existing active facilities fixed. Each step reports its gain.
+/// existing active facilities fixed. Each step reports its gain. With `by: "time"` the
+/// threshold is `threshold_min` minutes of travel over `scenario`'s friction surface.
 #[utoipa::path(post, path = "/api/plan/sites", request_body = PlanRequest,
-    responses((status = 200, description = "the sites, best first, each with its gain", body = SitePlanAnswer),
+    responses((status = 200, description = "the sites, best first, each with its gain (with `by: \"time\"` a `TimePlanAnswer`)", body = SitePlanAnswer),
               (status = 400, description = "bad body: unknown sector, k outside 1..=200, bad coordinates, malformed JSON, too many candidates", body = ErrorBody),
               (status = 403, description = "the public planning a sector with confidential facilities", body = ErrorBody),
               (status = 413, description = "body too large", body = ErrorBody)))]
@@ -365,8 +413,36 @@ pub async fn plan_sites(
     caller: Caller,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (sector, k, candidates, threshold_km) = parse_plan(&body.0)?;
+    let (sector, k, candidates, threshold_km, reach) = parse_plan(&body.0)?;
     refuse_confidential_sector(caller.viewer(), sector, &state.registry.index())?;
+    let mut echo = Params(Default::default());
+    for (key, value) in [("by", &reach.by), ("scenario", &reach.scenario)] {
+        if let Some(v) = value {
+            echo.0.insert(key.to_string(), v.clone());
+        }
+    }
+    match super::travel::by_param(&echo, &state.registry.scenarios())? {
+        super::travel::By::Time(scenario) => {
+            let minutes = reach
+                .threshold_min
+                .unwrap_or_else(|| crate::travel::MinuteThresholds::default().get(sector));
+            return super::travel::plan_sites_by_time(
+                &state,
+                scenario,
+                sector,
+                k,
+                candidates_list(candidates),
+                minutes,
+            )
+            .await;
+        }
+        super::travel::By::Distance if reach.threshold_min.is_some() => {
+            return Err(ApiError::bad_request(
+                "threshold_min applies to by: \"time\"; by distance, use threshold_km",
+            ));
+        }
+        super::travel::By::Distance => {}
+    }
     let threshold_m =
         threshold_km.map_or_else(|| Thresholds::default().get(sector), |km| km * 1000.0);
     let registry = state.registry.clone();
@@ -415,6 +491,43 @@ pub async fn plan_sites(
     .await
     .map_err(|e| ApiError::internal(&e))?;
     cached_response(&result)
+}
+
+/// Candidates of a plan by time: settlements, the grid, or the caller's list, as the
+/// travel module takes them.
+pub(super) enum TimeCandidates {
+    /// The store's settlements.
+    Settlements,
+    /// H3 cell centres over the countries.
+    Grid(u8),
+    /// The caller's.
+    List(Vec<Candidate>),
+}
+
+fn candidates_list(c: Candidates) -> TimeCandidates {
+    match c {
+        Candidates::Settlements => TimeCandidates::Settlements,
+        Candidates::Grid(res) => TimeCandidates::Grid(res),
+        Candidates::List(list) => TimeCandidates::List(list),
+    }
+}
+
+/// The candidates themselves (settlements, the grid's cells or the list).
+pub(super) fn resolve_candidates(
+    places: &crate::registry::Places,
+    c: TimeCandidates,
+) -> Result<Vec<Candidate>, String> {
+    match c {
+        TimeCandidates::Settlements => Ok(planning::settlement_candidates(&places.settlements)),
+        TimeCandidates::Grid(res) => planning::grid_candidates(
+            &planning::country_region(&places.areas),
+            res,
+            &places.settlements,
+            MAX_CANDIDATES,
+        )
+        .map_err(|e| plan_message(&e)),
+        TimeCandidates::List(list) => Ok(list),
+    }
 }
 
 fn plan_message(e: &PlanError) -> String {

@@ -44,6 +44,9 @@ pub enum Command {
     PlanSites(PlanSitesArgs),
     /// The H3 gap grid (GeoJSON) over the store's countries.
     Grid(GridArgs),
+    /// The stored travel scenarios (friction surfaces): list, remove.
+    #[command(subcommand)]
+    Friction(FrictionCommand),
     /// Print the OpenAPI document.
     Openapi,
     /// Manage accounts: add, remove, reset a password, change a role, issue API tokens.
@@ -62,6 +65,19 @@ pub enum Command {
     /// the records).
     #[command(subcommand)]
     Referrals(ReferralsCommand),
+}
+
+/// `tirek friction …`.
+#[derive(Debug, Subcommand)]
+pub enum FrictionCommand {
+    /// The stored scenarios: name, demo, size, cell size, bounds, when and by whom.
+    List,
+    /// Remove a stored scenario.
+    Remove {
+        /// Its name.
+        #[arg(long)]
+        scenario: String,
+    },
 }
 
 /// `tirek pathway --area CODE --out FILE.html|csv`.
@@ -575,6 +591,16 @@ pub enum ImportCommand {
         /// Let a file with no areas remove every area of `--level` (refused otherwise).
         #[arg(long)]
         replace_all: bool,
+    },
+    /// A friction surface (GeoTIFF, EPSG:4326, minutes per metre) stored as a travel
+    /// scenario, replacing one of the same name (the demo ones too); it must cover every
+    /// active facility.
+    Friction {
+        /// The GeoTIFF.
+        file: PathBuf,
+        /// The scenario's name: `walking`, `motorised` or another (`[a-z0-9_-]{1,32}`).
+        #[arg(long)]
+        scenario: String,
     },
     /// Population points replacing the settlements: GeoTIFF raster of people per cell
     /// (EPSG:4326), GeoJSON points with `population`, or CSV `id,lon,lat,population`.

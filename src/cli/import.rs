@@ -52,6 +52,9 @@ pub async fn import(registry: &Registry, command: ImportCommand) -> Result<()> {
             };
             areas(registry, &file, options, replace_all).await
         }
+        ImportCommand::Friction { file, scenario } => {
+            super::friction::import(registry, &read(&file)?, &scenario).await
+        }
         ImportCommand::Population { file, replace_all } => {
             population(registry, &file, replace_all).await
         }

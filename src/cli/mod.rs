@@ -5,6 +5,7 @@
 
 mod analyses;
 mod args;
+mod friction;
 mod import;
 mod inputs;
 mod orgs;
@@ -107,6 +108,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::TravelTime(args) => travel::travel_time(Some(&registry), &args),
         Command::PlanSites(args) => plan::plan_sites(Some(&registry), &args),
         Command::Grid(args) => plan::grid(&registry, &args),
+        Command::Friction(command) => friction::friction(&registry, command).await,
         Command::Openapi => Ok(()),
         Command::User(command) => users::user(registry.store().clone(), command).await,
         Command::Audit(args) => users::audit(registry.store().as_ref(), &args).await,

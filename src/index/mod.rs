@@ -388,6 +388,20 @@ impl ServiceIndex {
         Some((self.records.get(first(anchor)?)?, d))
     }
 
+    /// A test of record slots against `filter` (for searches that find candidates by
+    /// other means, e.g. travel time): the record at a slot when it serves `sector` and
+    /// passes the filter.
+    pub fn matcher<'a>(
+        &'a self,
+        filter: &Filter,
+    ) -> impl Fn(u32, Sector) -> Option<RecordRef<'a>> + 'a {
+        let compiled = Compiled::new(filter);
+        move |slot, sector| {
+            let r = self.records.get(slot)?;
+            (r.has_sector(sector) && compiled.accepts(r.summary())).then_some(r)
+        }
+    }
+
     fn id(&self, slot: u32) -> &str {
         self.records.get(slot).map_or("", |r| r.id())
     }

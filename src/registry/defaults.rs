@@ -41,6 +41,9 @@ pub enum DefaultsError {
     Registry(#[from] RegistryError),
 }
 
+/// The travel scenarios of the default data, as `friction_<name>_demo.tif`.
+pub const DEMO_SCENARIOS: [&str; 2] = ["walking", "motorised"];
+
 /// What was loaded.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Loaded {
@@ -58,6 +61,8 @@ pub struct Loaded {
     pub referrals: usize,
     /// Demo unmet needs generated.
     pub unmet_needs: usize,
+    /// Demo travel scenarios (friction surfaces) stored.
+    pub scenarios: usize,
 }
 
 /// Where the default data comes from.
@@ -161,6 +166,7 @@ pub async fn load(registry: &Registry, source: &DefaultData) -> Result<Loaded, D
         facilities: facilities.len(),
         referrals: 0,
         unmet_needs: 0,
+        scenarios: 0,
     };
     let demo_organisations = organisations.clone();
     // Before the facilities, which name them.
@@ -193,6 +199,20 @@ pub async fn load(registry: &Registry, source: &DefaultData) -> Result<Loaded, D
         .store()
         .add_unmet_needs(&unmet_needs, SYSTEM)
         .await?;
+    // The demo travel scenarios (`geodata/build_friction.py`), over the facilities just
+    // stored; an operator's folder may leave them out.
+    for scenario in DEMO_SCENARIOS {
+        let name = format!("friction_{scenario}_demo.tif");
+        let bytes = match source.read(&name) {
+            Ok(bytes) => bytes.into_owned(),
+            Err(_) if matches!(source, DefaultData::Dir(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        registry
+            .import_friction(scenario, bytes, true, SYSTEM)
+            .await?;
+        loaded.scenarios += 1;
+    }
     loaded.referrals = referrals.len();
     loaded.unmet_needs = unmet_needs.len();
     Ok(loaded)

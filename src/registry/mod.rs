@@ -9,11 +9,13 @@ pub mod defaults;
 pub mod demo_logs;
 mod facility_import;
 mod follow;
+mod friction;
 mod population;
 
 pub use areas::AreaImportSummary;
 pub use facility_import::{FacilitySource, WRITE_BATCH};
 pub use follow::{FollowOptions, Follower, follow};
+pub use friction::FrictionImportSummary;
 pub use population::PopulationImportSummary;
 
 use crate::index::ServiceIndex;
@@ -123,6 +125,8 @@ pub struct Registry {
     store: Arc<dyn Store>,
     index: ArcSwap<ServiceIndex>,
     places: ArcSwap<Places>,
+    /// The travel scenarios (friction surfaces) loaded.
+    travel: ArcSwap<crate::travel::Scenarios>,
     catch_up_lock: Mutex<()>,
     refresh_after_import: std::sync::atomic::AtomicBool,
 }
@@ -134,6 +138,7 @@ impl Registry {
             store,
             index: ArcSwap::from_pointee(ServiceIndex::empty()),
             places: ArcSwap::from_pointee(Places::new(Vec::new(), Vec::new())),
+            travel: ArcSwap::from_pointee(crate::travel::Scenarios::default()),
             catch_up_lock: Mutex::new(()),
             refresh_after_import: std::sync::atomic::AtomicBool::new(true),
         };
@@ -177,7 +182,8 @@ impl Registry {
         let version = self.store.version().await?;
         let index = self.load_index(version).await?;
         self.index.store(Arc::new(index));
-        self.reload_places().await
+        self.reload_places().await?;
+        self.reload_travel(None).await
     }
 
     /// A new index of every facility in the store, streamed in (never all held as
@@ -219,6 +225,7 @@ impl Registry {
             drop(current);
             self.index.store(Arc::new(next));
             self.reload_places().await?;
+            self.reload_travel(None).await?;
             return Ok(version);
         }
         let Some(last) = changes.last().map(|c| c.seq) else {
@@ -249,6 +256,14 @@ impl Registry {
             .any(|c| c.kind == "area" || c.kind == "settlement")
         {
             self.reload_places().await?;
+        }
+        let scenarios: HashSet<String> = changes
+            .iter()
+            .filter(|c| c.kind == "friction")
+            .map(|c| c.entity_id.clone())
+            .collect();
+        if !scenarios.is_empty() {
+            self.reload_travel(Some(&scenarios)).await?;
         }
         Ok(last)
     }

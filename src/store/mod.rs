@@ -119,6 +119,31 @@ pub struct Change {
     pub op: String,
 }
 
+/// A stored friction surface, described (its GeoTIFF apart).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FrictionInfo {
+    /// The scenario's name (`[a-z0-9_-]{1,32}`, e.g. `walking`, `motorised`).
+    pub scenario: String,
+    /// A synthetic demo surface (the default data), not a measured one.
+    pub demo: bool,
+    /// Columns.
+    pub width: u32,
+    /// Rows.
+    pub height: u32,
+    /// West edge, degrees.
+    pub west: f64,
+    /// North edge, degrees.
+    pub north: f64,
+    /// Cell width, degrees.
+    pub cell_width: f64,
+    /// Cell height, degrees.
+    pub cell_height: f64,
+    /// When it was stored (RFC 3339, UTC).
+    pub imported_at: String,
+    /// Who stored it.
+    pub actor: String,
+}
+
 /// One entry of the audit log: who changed what, and the record before and after.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
@@ -381,6 +406,21 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<i64>, StoreError>;
     /// Unmet needs, newest first: recorded by `organisation` when given, else every one.
     async fn unmet_needs(&self, organisation: Option<&str>) -> Result<Vec<UnmetNeed>, StoreError>;
+
+    /// Stores the friction surface of `info.scenario` (its GeoTIFF bytes as imported),
+    /// replacing one of the same name; audited, and logged as a `friction` change.
+    async fn put_friction(
+        &self,
+        info: &FrictionInfo,
+        tiff: &[u8],
+        actor: &str,
+    ) -> Result<(), StoreError>;
+    /// Removes the friction surface of `scenario`; false when there was none.
+    async fn remove_friction(&self, scenario: &str, actor: &str) -> Result<bool, StoreError>;
+    /// Every stored friction surface's description, by scenario name.
+    async fn friction_infos(&self) -> Result<Vec<FrictionInfo>, StoreError>;
+    /// The GeoTIFF bytes of `scenario`'s friction surface.
+    async fn friction_tiff(&self, scenario: &str) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// A watch that wakes when any process may have changed the data. Listening starts
     /// before this returns, so a catch-up after it misses nothing.

@@ -87,6 +87,34 @@ macro_rules! sql_backend {
             Ok(())
         }
 
+        /// A friction surface's description, read in a transaction.
+        async fn friction_info_in(
+            tx: &mut Transaction<'_, $db>,
+            scenario: &str,
+        ) -> Result<Option<crate::store::FrictionInfo>, StoreError> {
+            let row = sqlx::query("SELECT scenario, demo, width, height, west, north, cell_width, cell_height, imported_at, actor FROM friction_surfaces WHERE scenario = $1")
+                .bind(scenario)
+                .fetch_optional(&mut **tx)
+                .await?;
+            Ok(row.as_ref().map(friction_info_of))
+        }
+
+        fn friction_info_of(r: &<$db as sqlx::Database>::Row) -> crate::store::FrictionInfo {
+            let dim = |v: i64| u32::try_from(v).unwrap_or(0);
+            crate::store::FrictionInfo {
+                scenario: r.get("scenario"),
+                demo: r.get("demo"),
+                width: dim(r.get("width")),
+                height: dim(r.get("height")),
+                west: r.get("west"),
+                north: r.get("north"),
+                cell_width: r.get("cell_width"),
+                cell_height: r.get("cell_height"),
+                imported_at: r.get("imported_at"),
+                actor: r.get("actor"),
+            }
+        }
+
         /// The stored document of facility `id`, if any.
         async fn facility_doc(
             tx: &mut Transaction<'_, $db>,
@@ -1206,6 +1234,78 @@ macro_rules! sql_backend {
                 }
                 query.push(" ORDER BY id DESC");
                 query.build().fetch_all(&self.pool).await?.iter().map(unmet_need_from_row).collect()
+            }
+
+            async fn put_friction(
+                &self,
+                info: &crate::store::FrictionInfo,
+                tiff: &[u8],
+                actor: &str,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let before = friction_info_in(&mut tx, &info.scenario).await?;
+                sqlx::query(
+                    "INSERT INTO friction_surfaces (scenario, demo, width, height, west, north, cell_width, cell_height, tiff, imported_at, actor)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                     ON CONFLICT (scenario) DO UPDATE SET demo = excluded.demo, width = excluded.width,
+                       height = excluded.height, west = excluded.west, north = excluded.north,
+                       cell_width = excluded.cell_width, cell_height = excluded.cell_height,
+                       tiff = excluded.tiff, imported_at = excluded.imported_at, actor = excluded.actor",
+                )
+                .bind(&info.scenario)
+                .bind(info.demo)
+                .bind(i64::from(info.width))
+                .bind(i64::from(info.height))
+                .bind(info.west)
+                .bind(info.north)
+                .bind(info.cell_width)
+                .bind(info.cell_height)
+                .bind(tiff)
+                .bind(&info.imported_at)
+                .bind(&info.actor)
+                .execute(&mut *tx)
+                .await?;
+                let json = |i: &crate::store::FrictionInfo| {
+                    let mut v = serde_json::to_value(i).unwrap_or_default();
+                    v["bytes"] = serde_json::Value::from(tiff.len());
+                    v.to_string()
+                };
+                let action = if before.is_some() { "replace" } else { "create" };
+                let before = before.map(|b| serde_json::to_string(&b).unwrap_or_default());
+                audit(&mut tx, actor, action, ("friction", &info.scenario), before, Some(json(info))).await?;
+                log_change(&mut tx, "friction", &info.scenario, "upsert").await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn remove_friction(&self, scenario: &str, actor: &str) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let Some(before) = friction_info_in(&mut tx, scenario).await? else {
+                    return Ok(false);
+                };
+                sqlx::query("DELETE FROM friction_surfaces WHERE scenario = $1")
+                    .bind(scenario)
+                    .execute(&mut *tx)
+                    .await?;
+                audit(&mut tx, actor, "delete", ("friction", scenario), Some(serde_json::to_string(&before).unwrap_or_default()), None).await?;
+                log_change(&mut tx, "friction", scenario, "delete").await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn friction_infos(&self) -> Result<Vec<crate::store::FrictionInfo>, StoreError> {
+                let rows = sqlx::query("SELECT scenario, demo, width, height, west, north, cell_width, cell_height, imported_at, actor FROM friction_surfaces ORDER BY scenario")
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.iter().map(friction_info_of).collect())
+            }
+
+            async fn friction_tiff(&self, scenario: &str) -> Result<Option<Vec<u8>>, StoreError> {
+                let row = sqlx::query("SELECT tiff FROM friction_surfaces WHERE scenario = $1")
+                    .bind(scenario)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|r| r.get("tiff")))
             }
 
             async fn watch(&self) -> Result<Box<dyn super::ChangeWatch>, StoreError> {

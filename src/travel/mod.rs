@@ -20,11 +20,20 @@
 //!   points (sectors in parallel), and [`TravelTimeAccess`], the coverage module's
 //!   [`crate::coverage::AccessModel`] by minutes.
 //!
+//! - `scenarios`: named surfaces as the server holds them ([`Scenario`]), the
+//!   facilities placed on each, nearest by minutes from a point;
+//! - `point_search`: the bounded Dijkstra outwards from one point that those use, and
+//!   catchments (each cell's nearest facility in time);
+//! - `siting`: where to add sites by travel time (greedy maximal covering).
+//!
 //! No HTTP and no command line here; the one error type is [`TravelError`].
 
 mod access;
 mod engine;
 mod heap;
+pub mod point_search;
+pub mod scenarios;
+pub mod siting;
 mod surface;
 
 pub use access::{
@@ -32,6 +41,8 @@ pub use access::{
     times_at_cells,
 };
 pub use engine::{Moves, TimeSurface};
+pub use point_search::{SearchEnd, SearchLimits};
+pub use scenarios::{Scenario, ScenarioError, Scenarios, TimedHit};
 pub use surface::{FrictionSurface, read_friction_geotiff};
 
 /// Why a friction surface cannot be used. Nothing is written when one of these occurs.

@@ -28,4 +28,5 @@ mod streaming;
 mod support;
 mod tokens;
 mod travel;
+mod travel_api;
 mod trust;
