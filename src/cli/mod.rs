@@ -5,6 +5,7 @@
 
 mod analyses;
 mod args;
+mod friction;
 mod import;
 mod inputs;
 mod orgs;
@@ -20,6 +21,7 @@ pub use args::{
     ImportFileFormat, NearestArgs, OrgCommand, OrgFields, PlanSitesArgs, ReferralExportArgs,
     ReferralsCommand, ServeArgs, TravelTimeArgs, UserCommand,
 };
+pub use args::{BuildMode, FrictionBuildArgs, FrictionCommand};
 
 use crate::basemap::Basemap;
 use crate::coverage::Thresholds;
@@ -46,6 +48,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         {
             return analyses::coverage(None, args);
         }
+        Command::Friction(FrictionCommand::Build(args)) => return friction::build(args),
         Command::TravelTime(args) if args.facilities.is_some() => {
             return travel::travel_time(None, args);
         }
@@ -107,7 +110,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::TravelTime(args) => travel::travel_time(Some(&registry), &args),
         Command::PlanSites(args) => plan::plan_sites(Some(&registry), &args),
         Command::Grid(args) => plan::grid(&registry, &args),
-        Command::Openapi => Ok(()),
+        Command::Openapi | Command::Friction(_) => Ok(()),
         Command::User(command) => users::user(registry.store().clone(), command).await,
         Command::Audit(args) => users::audit(registry.store().as_ref(), &args).await,
         Command::Org(command) => orgs::org(registry, command).await,
