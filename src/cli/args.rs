@@ -44,7 +44,9 @@ pub enum Command {
     PlanSites(PlanSitesArgs),
     /// The H3 gap grid (GeoJSON) over the store's countries.
     Grid(GridArgs),
-    /// The stored travel scenarios (friction surfaces): list, remove.
+    /// Friction surfaces: the stored travel scenarios (list, remove), and building one
+    /// AccessMod-style from a land cover, a scenario table and OpenStreetMap roads and
+    /// water.
     #[command(subcommand)]
     Friction(FrictionCommand),
     /// Print the OpenAPI document.
@@ -78,6 +80,11 @@ pub enum FrictionCommand {
         #[arg(long)]
         scenario: String,
     },
+    /// Build a friction surface (GeoTIFF, minutes per metre) AccessMod-style: the land
+    /// cover's classes at the scenario table's speeds, OpenStreetMap roads burned in at
+    /// a speed per `highway` value, rivers and lakes as barriers, bridges across them.
+    /// Store it with `tirek import friction F.tif --scenario NAME`.
+    Build(FrictionBuildArgs),
 }
 
 /// `tirek pathway --area CODE --out FILE.html|csv`.
@@ -410,6 +417,12 @@ pub struct TravelTimeArgs {
     /// standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write rasters into this folder (created if missing), per sector:
+    /// `minutes_<sector>.tif` (float32 minutes from the sector's nearest facility in
+    /// time, NaN where unreachable), `catchments_<sector>.tif` (int32 index of that
+    /// facility, −1 where none) and `catchments_<sector>.csv` (`index,facility_id`).
+    #[arg(long, value_name = "DIR", alias = "surface-dir")]
+    pub out_tif: Option<PathBuf>,
     /// Print load and compute times to standard error.
     #[arg(long)]
     pub timings: bool,
@@ -712,4 +725,44 @@ impl From<ExportFormat> for FacilityFormat {
 
 fn tirek_default_age() -> u32 {
     crate::api::VERIFICATION_MAX_AGE_DAYS
+}
+
+
+/// `tirek friction build`.
+#[derive(Debug, Args)]
+pub struct FrictionBuildArgs {
+    /// Land cover: a GeoTIFF of integer class codes in EPSG:4326, north up (its
+    /// NoData cells are impassable). The output has its grid.
+    #[arg(long, value_name = "LC.tif")]
+    pub landcover: PathBuf,
+    /// Scenario table CSV `class,speed_kmh,mode` (mode walking, bicycling or
+    /// motorised; speed 0: impassable). Every class of the land cover must have a row.
+    #[arg(long, value_name = "S.csv")]
+    pub speeds: PathBuf,
+    /// Roads and water from an OpenStreetMap extract (`.osm.pbf`, e.g. Geofabrik).
+    #[arg(long, value_name = "X.osm.pbf")]
+    pub roads: Option<PathBuf>,
+    /// Speeds per `highway` value, CSV `highway,speed_kmh`, over the default table of
+    /// `--mode` (a row with speed 0 removes a value).
+    #[arg(long, value_name = "R.csv", requires = "roads")]
+    pub road_speeds: Option<PathBuf>,
+    /// The scenario: which default road speeds apply.
+    #[arg(long, value_enum)]
+    pub mode: BuildMode,
+    /// Where to write the friction GeoTIFF (float32, NaN impassable). Nothing is
+    /// written when an input is wrong.
+    #[arg(long, value_name = "F.tif")]
+    pub out: PathBuf,
+}
+
+/// The scenario of `tirek friction build`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BuildMode {
+    /// On foot: roads at walking speed, no motorways.
+    Walking,
+    /// By bicycle.
+    Bicycling,
+    /// By motor vehicle: roads at driving speeds, no footways.
+    #[value(alias = "motorized")]
+    Motorised,
 }

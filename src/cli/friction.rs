@@ -92,5 +92,7 @@ pub async fn friction(registry: &Registry, command: FrictionCommand) -> Result<(
                 )
             }
         }
+        // Needs no store: dispatched before it is opened.
+        FrictionCommand::Build(args) => super::friction_build::build(&args),
     }
 }

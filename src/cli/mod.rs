@@ -6,6 +6,7 @@
 mod analyses;
 mod args;
 mod friction;
+mod friction_build;
 mod import;
 mod inputs;
 mod orgs;
@@ -21,6 +22,7 @@ pub use args::{
     ImportFileFormat, NearestArgs, OrgCommand, OrgFields, PlanSitesArgs, ReferralExportArgs,
     ReferralsCommand, ServeArgs, TravelTimeArgs, UserCommand,
 };
+pub use args::{BuildMode, FrictionBuildArgs, FrictionCommand};
 
 use crate::basemap::Basemap;
 use crate::coverage::Thresholds;
@@ -47,6 +49,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         {
             return analyses::coverage(None, args);
         }
+        Command::Friction(FrictionCommand::Build(args)) => return friction_build::build(args),
         Command::TravelTime(args) if args.facilities.is_some() => {
             return travel::travel_time(None, args);
         }

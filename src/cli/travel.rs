@@ -174,6 +174,16 @@ pub fn travel_time(registry: Option<&Registry>, args: &TravelTimeArgs) -> Result
         }
         None => write(&mut std::io::stdout().lock())?,
     }
+    if let Some(dir) = &args.out_tif {
+        super::friction_build::write_rasters(
+            dir,
+            &surface,
+            &sites,
+            &sectors,
+            &placed,
+            moves(args.knight_moves),
+        )?;
+    }
     if args.timings {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
         eprintln!(

@@ -9,6 +9,7 @@ pub mod gazetteer;
 pub mod geojson_facilities;
 pub mod mapping;
 pub mod osm;
+pub mod pbf;
 pub mod population;
 pub mod query_points;
 pub mod raster;

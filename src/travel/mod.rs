@@ -18,7 +18,11 @@
 //! - `heap`: the radix heap the engine takes cells from;
 //! - `access`: facilities and points placed on the surface, times per sector at many
 //!   points (sectors in parallel), and [`TravelTimeAccess`], the coverage module's
-//!   [`crate::coverage::AccessModel`] by minutes.
+//!   [`crate::coverage::AccessModel`] by minutes;
+//! - `catchment`: the nearest facility in time of every cell
+//!   ([`FrictionSurface::catchments`]), exact with ties to the lowest index;
+//! - [`build`]: friction surfaces built AccessMod-style from a land cover, a scenario
+//!   table and OpenStreetMap roads and water.
 //!
 //! - `scenarios`: named surfaces as the server holds them ([`Scenario`]), the
 //!   facilities placed on each, nearest by minutes from a point;
@@ -29,6 +33,8 @@
 //! No HTTP and no command line here; the one error type is [`TravelError`].
 
 mod access;
+pub mod build;
+mod catchment;
 mod engine;
 mod heap;
 pub mod point_search;

@@ -4,6 +4,7 @@ mod api;
 mod basemap;
 mod coverage;
 mod csrf;
+mod friction_build;
 mod fuzz;
 mod gdal;
 mod geography;
