@@ -17,6 +17,8 @@ import { initPlanner } from './views/planner.js';
 import { initDonor } from './views/donor.js';
 import { initAccount } from './views/account.js';
 import { initManage, MANAGING_ROLES } from './views/manage.js';
+import { initCoordination } from './views/coordination.js';
+import { COORDINATION_ROLES, RECORDING_ROLES } from './lib/referral-log.js';
 import { areas } from './lib/areas.js';
 import { shareClasses, NO_DATA_COLOR, GAP_COLOR } from './lib/coverage-model.js';
 import { formatShareClass, formatDate } from './lib/format.js';
@@ -28,6 +30,7 @@ let caseworker = null;
 let planner = null;
 let donor = null;
 let manage = null;
+let coordination = null;
 let tirekMap = null;
 let facilities = null;
 let facilitiesSeq = 0; // the newest /api/facilities request wins (the role may change meanwhile)
@@ -141,11 +144,13 @@ i18n.onChange((code) => {
   if (planner) planner.rerender();
   if (donor) donor.rerender();
   if (manage) manage.rerender();
+  if (coordination) coordination.rerender();
 });
 
 // --- view tabs (roving tabindex, arrow keys)
 function switchView(view, { focus = false } = {}) {
-  state.view = VIEWS.includes(view) && !(view === 'manage' && !canManage()) ? view : 'caseworker';
+  state.view = VIEWS.includes(view) && !(view === 'manage' && !canManage())
+    && !(view === 'coordination' && !canCoordinate()) ? view : 'caseworker';
   for (const tab of $$('#view-tabs [role="tab"]')) {
     const selected = tab.dataset.view === state.view;
     tab.setAttribute('aria-selected', String(selected));
@@ -166,7 +171,7 @@ function activateView() {
   tirekMap.loaded.then(() => {
     if (state.view !== view) return;
     tirekMap.setMode(view);
-    for (const [name, v] of [['planner', planner], ['donor', donor], ['manage', manage]]) {
+    for (const [name, v] of [['planner', planner], ['donor', donor], ['manage', manage], ['coordination', coordination]]) {
       if (!v) continue;
       if (name === view) v.activate().catch(showError);
       else v.deactivate();
@@ -195,10 +200,26 @@ function canManage() {
   return !!account && MANAGING_ROLES.includes(account.role());
 }
 
-/** Shows the Manage tab to the roles that manage; leaves the view when the role cannot. */
+/** Whether the signed-in role has the coordination view (signed-in staff). */
+function canCoordinate() {
+  return !!account && COORDINATION_ROLES.includes(account.role());
+}
+
+/** Whether the caseworker view offers recording referrals and unmet needs. */
+function canRecord() {
+  return !!account && RECORDING_ROLES.includes(account.role()) && !!account.me?.organisation;
+}
+
+/**
+ * Shows the Manage and Coordination tabs to the roles that have them; leaves a view
+ * the role cannot have.
+ */
 function showManageTab() {
   $('#tab-manage').hidden = !canManage();
-  if (state.view === 'manage' && !canManage()) switchView('caseworker');
+  $('#tab-coordination').hidden = !canCoordinate();
+  if ((state.view === 'manage' && !canManage()) || (state.view === 'coordination' && !canCoordinate())) {
+    switchView('caseworker');
+  }
 }
 
 // --- legend (labels via data-i18n, so a language switch updates them)
@@ -297,6 +318,7 @@ async function refreshForRole() {
     planner.refresh(),
     donor.refresh(),
     manage.refresh(),
+    coordination.refresh(),
   ]);
   document.body.dataset.role = account.role();
 }
@@ -358,6 +380,7 @@ async function boot() {
     onPick: (place) => caseworker.pick(place),
     onArea: (code) => {
       if (state.view === 'planner') planner.pickArea(code);
+      else if (state.view === 'coordination') coordination.pickArea(code);
     },
   });
   planner = initPlanner({
@@ -374,18 +397,23 @@ async function boot() {
     demo: meta.demo_facilities > 0,
     onStateChange,
     onOffline: setOffline,
+    canRecord,
   });
   caseworker.applyState();
   const requestedView = state.view; // Manage waits for the role (GET /api/me)
   switchView(state.view);
   account = initAccount({ onRoleChange: () => refreshForRole().catch(showError) });
   manage = initManage({ root: $('#view-manage'), account });
+  coordination = initCoordination({ root: $('#view-coordination'), map: tirekMap, account, sectors });
   meP.then((me) => account.start(me), (err) => account.start(isMissing(err) ? null : { signed_in: false }))
     .then(() => {
       showManageTab();
-      if (requestedView === 'manage' && canManage()) switchView('manage');
+      if ((requestedView === 'manage' && canManage()) || (requestedView === 'coordination' && canCoordinate())) {
+        switchView(requestedView);
+      }
       document.body.dataset.role = account.role();
       if (account.role() !== 'public') refreshFacilities().catch(showError);
+      if (canRecord()) tirekMap.loaded.then(() => caseworker.rerender());
     });
   window.addEventListener('hashchange', () => applyHash());
   // Back online: the saved copy and the answers shown are asked for again.

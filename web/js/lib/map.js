@@ -9,6 +9,7 @@ import { h } from './dom.js';
 import { t, localName } from './i18n.js';
 import { shareColorExpression, GAP_COLOR, GAP_LINE, bbox } from './coverage-model.js';
 import { PlaceLabels } from './place-labels.js';
+import { unmetColorExpression } from './referral-log.js';
 import { spreadOffsets, MARKER_SIZE } from './spread.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
@@ -39,6 +40,7 @@ function style() {
       'query-point': { type: 'geojson', data: EMPTY },
       coverage: { type: 'geojson', data: EMPTY },
       gaps: { type: 'geojson', data: EMPTY },
+      unmet: { type: 'geojson', data: EMPTY },
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
@@ -47,6 +49,11 @@ function style() {
       {
         id: 'coverage-fill', type: 'fill', source: 'coverage', layout: { visibility: 'none' },
         paint: { 'fill-color': shareColorExpression('value'), 'fill-opacity': 0.85 },
+      },
+      // Coordination: unmet needs recorded per area (under the gap hexagons).
+      {
+        id: 'unmet-fill', type: 'fill', source: 'unmet', layout: { visibility: 'none' },
+        paint: { 'fill-color': unmetColorExpression('count'), 'fill-opacity': 0.85 },
       },
       {
         id: 'gaps-fill', type: 'fill', source: 'gaps', layout: { visibility: 'none' },
@@ -72,6 +79,11 @@ function style() {
       },
       {
         id: 'coverage-selected', type: 'line', source: 'coverage', layout: { visibility: 'none' },
+        filter: ['==', ['get', 'code'], ''],
+        paint: { 'line-color': '#000000', 'line-width': 3 },
+      },
+      {
+        id: 'unmet-selected', type: 'line', source: 'unmet', layout: { visibility: 'none' },
         filter: ['==', ['get', 'code'], ''],
         paint: { 'line-color': '#000000', 'line-width': 3 },
       },
@@ -172,8 +184,8 @@ export class TirekMap {
 
   _click(e) {
     if (this.mode !== 'caseworker') {
-      // Planner / donor: a click on an area selects it (its row in the table).
-      const hit = this.map.queryRenderedFeatures(e.point, { layers: ['coverage-fill'] })[0];
+      // Planner / donor / coordination: a click on an area selects it (its row in the table).
+      const hit = this.map.queryRenderedFeatures(e.point, { layers: [this._areaLayer()] })[0];
       if (hit && this.onArea) this.onArea(hit.properties.code);
       return;
     }
@@ -190,7 +202,7 @@ export class TirekMap {
 
   _hover(e) {
     if (this.mode !== 'caseworker') {
-      const hit = this.map.queryRenderedFeatures(e.point, { layers: ['coverage-fill'] })[0];
+      const hit = this.map.queryRenderedFeatures(e.point, { layers: [this._areaLayer()] })[0];
       const label = hit && this.areaLabel ? this.areaLabel(hit.properties.code) : null;
       if (!label) {
         this.tooltip.remove();
@@ -409,12 +421,33 @@ export class TirekMap {
     const showFacilities = document.getElementById('legend-show-facilities')?.checked !== false;
     vis('facilities', cw && showFacilities);
     for (const id of ['settlements', 'result-lines', 'query-point']) vis(id, cw);
-    for (const id of ['coverage-fill', 'coverage-selected']) vis(id, !cw);
-    for (const id of ['gaps-fill', 'gaps-line']) vis(id, mode === 'planner' && this.gapsOn);
+    const unmet = mode === 'coordination';
+    for (const id of ['coverage-fill', 'coverage-selected']) vis(id, !cw && !unmet);
+    for (const id of ['unmet-fill', 'unmet-selected']) vis(id, unmet);
+    for (const id of ['gaps-fill', 'gaps-line']) vis(id, this._gapsShown());
     for (const m of this.markers) m.getElement().hidden = !cw;
     for (const m of this.siteMarkers) m.getElement().hidden = mode !== 'planner';
     this.map.getCanvas().style.cursor = cw ? 'crosshair' : '';
     this.tooltip.remove();
+  }
+
+  /** The area layer clicks and tooltips read in this mode. */
+  _areaLayer() {
+    return this.mode === 'coordination' ? 'unmet-fill' : 'coverage-fill';
+  }
+
+  /** The gap grid is drawn in the planner and coordination views, when loaded. */
+  _gapsShown() {
+    return (this.mode === 'planner' || this.mode === 'coordination') && !!this.gapsOn;
+  }
+
+  /** Unmet needs per area: features with `code` and `count` (absent when hidden). */
+  setUnmet(collection) {
+    this.map.getSource('unmet').setData(collection || EMPTY);
+  }
+
+  selectUnmetArea(code) {
+    this.map.setFilter('unmet-selected', ['==', ['get', 'code'], code == null ? '' : String(code)]);
   }
 
   /** The choropleth: a FeatureCollection whose features have `code` and `value` (share). */
@@ -431,7 +464,7 @@ export class TirekMap {
     this.gapsOn = !!collection;
     this.map.getSource('gaps').setData(collection || EMPTY);
     for (const id of ['gaps-fill', 'gaps-line']) {
-      this.map.setLayoutProperty(id, 'visibility', this.gapsOn && this.mode === 'planner' ? 'visible' : 'none');
+      this.map.setLayoutProperty(id, 'visibility', this._gapsShown() ? 'visible' : 'none');
     }
   }
 

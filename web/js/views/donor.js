@@ -16,6 +16,8 @@ import {
   formatInt, formatShare, formatKmValue, formatDateTime, formatShareClass,
 } from '../lib/format.js';
 import { barChart } from '../lib/charts.js';
+import { log } from '../lib/referral-log.js';
+import { countryComparison } from '../lib/country-compare.js';
 
 export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
   const els = {
@@ -30,6 +32,8 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
     mapLegend: $('#dn-map-legend', root),
     print: $('#dn-print', root),
     note: $('#dn-note', root),
+    compare: $('#dn-compare', root),
+    year: $('#dn-year', root),
   };
   let countries = null; // /api/coverage level 0
   let regions = null; // level 1
@@ -39,8 +43,16 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
   let loading = null;
   let active = false;
   let generated = null;
+  let figures = null; // the public coordination figures by country (or null)
 
   els.print.addEventListener('click', () => window.print());
+  els.year.addEventListener('change', async () => {
+    const mine = seq;
+    const f = await log.publicFigures({ level: 0, year: els.year.value }).catch(() => null);
+    if (mine !== seq) return;
+    figures = f;
+    renderCompare();
+  });
   els.demo.hidden = !demo;
 
   let seq = 0;
@@ -50,11 +62,14 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
     root.setAttribute('aria-busy', 'true');
     try {
       const params = { sectors, package: DEFAULT_PACKAGE };
+      const figuresP = log.publicFigures({ level: 0 }).catch(() => null);
       const [c, r] = await Promise.all([api.coverage({ ...params, level: 0 }), api.coverage({ ...params, level: 1 })]);
       const [outlines, index] = await Promise.all([areas(1), areaIndex([0, 1])]);
       if (mine !== seq) return;
       countries = c;
       regions = r;
+      figures = await figuresP;
+      if (mine !== seq) return;
       names = index;
       collection = joinAreas(plannerRows(r, 'package'), outlines);
       generated = new Date();
@@ -100,7 +115,7 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
 
   function render() {
     els.unavailable.hidden = !error;
-    for (const el of [els.totals, els.countries, els.charts, els.regions, els.mapLegend]) clear(el);
+    for (const el of [els.totals, els.countries, els.charts, els.regions, els.mapLegend, els.compare]) clear(el);
     if (error) {
       els.unavailable.textContent = isMissing(error) ? t('planner.notAvailable', { endpoint: '/api/coverage' })
         : error.code === 'network' ? t('error.network') : t('error.api', { message: error.message });
@@ -135,6 +150,8 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
         packageCell(a),
         sectors.map((s) => sectorCell(s, a))))));
 
+    renderCompare();
+
     // Charts: share within reach per country, one small chart per sector and the package.
     const chart = (title, value, color, key) => h('figure', { class: 'chart-box', dataset: { chart: key } },
       h('figcaption', { text: title }),
@@ -168,6 +185,23 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
         h('td', { class: 'num-cell', text: formatInt(a.pop_total) }),
         packageCell(a),
         sectors.map((s) => sectorCell(s, a))))));
+  }
+
+  /** The countries side by side: coverage, referrals accepted, unmet needs per 100k. */
+  function renderCompare() {
+    clear(els.compare);
+    clear(els.year);
+    els.year.disabled = !figures;
+    if (!figures) {
+      els.compare.append(h('p', { class: 'hint', text: t('donor.compareUnavailable') }));
+      return;
+    }
+    const years = figures.years?.length ? figures.years : [figures.year];
+    append(els.year, [...years].reverse().map((y) => h('option', { value: String(y), text: String(y) })));
+    els.year.value = String(figures.year);
+    els.compare.append(countryComparison({
+      coverage: countries, figures, sectors, names, caption: t('donor.compareCaption', { year: figures.year }),
+    }));
   }
 
   async function showOnMap() {

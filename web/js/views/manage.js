@@ -12,6 +12,7 @@ import { h, clear, append, $ } from '../lib/dom.js';
 import { t, localName } from '../lib/i18n.js';
 import { formatDate } from '../lib/format.js';
 import { FEATURE_FLAGS } from '../lib/config.js';
+import { loadIncoming } from './incoming-referrals.js';
 
 /** Roles that see the Manage view. */
 export const MANAGING_ROLES = ['editor', 'planner', 'admin'];
@@ -53,6 +54,7 @@ export function initManage({ root, account }) {
     queue: $('#mg-queue', root),
     reports: $('#mg-reports', root),
     freshness: $('#mg-freshness', root),
+    incoming: $('#mg-incoming', root),
   };
   let active = false;
   let seq = 0;
@@ -77,10 +79,11 @@ export function initManage({ root, account }) {
     els.status.textContent = t('manage.loading');
     const tasks = [];
     // An editor's own services and what is due; a planner with an organisation too.
-    if (org) tasks.push(loadServices(org), loadDue(org));
+    if (org) tasks.push(loadServices(org), loadDue(org), loadIncoming(els.incoming, { errorText }));
     else {
       clear(els.services);
       clear(els.due);
+      clear(els.incoming);
     }
     if (role === 'planner' || role === 'admin') tasks.push(loadQueue(), loadFreshness());
     else {
