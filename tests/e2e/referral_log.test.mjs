@@ -21,6 +21,8 @@ test('an unmet need carries the ticked needs, the area and the day, nothing else
   // CMR/PEP narrows health only; no filter, no flag.
   assert.deepEqual(unmetNeedBody({ sector: 'shelter', area: 'X', filters: ['cmr_pep'], day: '2026-01-02' }),
     { sector: 'shelter', area: 'X', recorded_on: '2026-01-02' });
+  // No day: the server takes its own today.
+  assert.deepEqual(unmetNeedBody({ sector: 'legal', area: 'X', filters: [] }), { sector: 'legal', area: 'X' });
   // An unknown filter code (a tampered URL) adds nothing.
   assert.deepEqual(unmetNeedBody({ sector: 'police', area: 'X', filters: ['name', 'female'], day: 'd' }),
     { sector: 'police', area: 'X', recorded_on: 'd', female_staff: true });

@@ -17,7 +17,6 @@ import { initPlanner } from './views/planner.js';
 import { initDonor } from './views/donor.js';
 import { initAccount } from './views/account.js';
 import { initManage, MANAGING_ROLES } from './views/manage.js';
-import { initCoordination } from './views/coordination.js';
 import { COORDINATION_ROLES, RECORDING_ROLES } from './lib/referral-log.js';
 import { areas } from './lib/areas.js';
 import { shareClasses, NO_DATA_COLOR, GAP_COLOR } from './lib/coverage-model.js';
@@ -198,6 +197,32 @@ function buildTabs() {
 /** Whether the signed-in role has the Manage view (editors, planners, administrators). */
 function canManage() {
   return !!account && MANAGING_ROLES.includes(account.role());
+}
+
+/**
+ * The coordination view, whose code (views/coordination.js) is fetched only when signed-in
+ * staff first open it: the public's first load does not carry it.
+ */
+function lazyCoordination(options) {
+  let view = null;
+  let loading = null;
+  const get = () => {
+    loading ||= import('./views/coordination.js').then((m) => {
+      view = m.initCoordination(options);
+      return view;
+    }, (err) => {
+      loading = null;
+      throw err;
+    });
+    return loading;
+  };
+  return {
+    activate: () => get().then((v) => v.activate()),
+    deactivate: () => view?.deactivate(),
+    refresh: () => (view ? view.refresh() : Promise.resolve()),
+    rerender: () => view?.rerender(),
+    pickArea: (code) => view?.pickArea(code),
+  };
 }
 
 /** Whether the signed-in role has the coordination view (signed-in staff). */
@@ -404,7 +429,7 @@ async function boot() {
   switchView(state.view);
   account = initAccount({ onRoleChange: () => refreshForRole().catch(showError) });
   manage = initManage({ root: $('#view-manage'), account });
-  coordination = initCoordination({ root: $('#view-coordination'), map: tirekMap, account, sectors });
+  coordination = lazyCoordination({ root: $('#view-coordination'), map: tirekMap, account, sectors });
   meP.then((me) => account.start(me), (err) => account.start(isMissing(err) ? null : { signed_in: false }))
     .then(() => {
       showManageTab();

@@ -8,6 +8,7 @@
 
 import { getJSON, postJSON } from './api.js';
 import { FILTERS } from './config.js';
+import { t } from './i18n.js';
 
 const seg = (s) => encodeURIComponent(String(s));
 
@@ -52,6 +53,12 @@ export function nextStatuses(status) {
   return [];
 }
 
+/** A referral's status in words (a decline with its reason). */
+export function statusText(r) {
+  const s = t(`coord.status.${r.status}`);
+  return r.status === 'declined' && r.decline_reason ? `${s}: ${t(`coord.reason.${r.decline_reason}`)}` : s;
+}
+
 /** Today as `YYYY-MM-DD` in the browser's time zone (the form's default and maximum). */
 export function today(now = new Date()) {
   const p = (n) => String(n).padStart(2, '0');
@@ -73,7 +80,8 @@ const FLAG_OF = {
  * the day, and the needs ticked in the caseworker's filters; nothing else.
  */
 export function unmetNeedBody({ sector, area, filters = [], svcLang = '', day }) {
-  const body = { sector, area, recorded_on: day };
+  const body = { sector, area };
+  if (day) body.recorded_on = day; // absent: the server's today
   const known = new Set(FILTERS.map((f) => f.code));
   for (const code of filters) {
     if (!known.has(code)) continue;

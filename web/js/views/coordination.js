@@ -16,7 +16,7 @@ import { areas, areaIndex, areaName } from '../lib/areas.js';
 import { formatInt, formatShare, formatDate, formatDateTime } from '../lib/format.js';
 import { DEFAULT_PACKAGE, GAP_COLOR } from '../lib/coverage-model.js';
 import {
-  log, countText, unmetFeatures, unmetClasses, UNMET_HIDDEN_COLOR, COORDINATOR_ROLES, DECLINE_REASONS,
+  log, countText, unmetFeatures, unmetClasses, UNMET_HIDDEN_COLOR, COORDINATOR_ROLES, DECLINE_REASONS, statusText,
 } from '../lib/referral-log.js';
 import { countryComparison } from '../lib/country-compare.js';
 
@@ -451,10 +451,4 @@ export function initCoordination({ root, map, account, sectors }) {
       if (active) showOnMap();
     },
   };
-}
-
-/** A referral's status in words (a decline with its reason). */
-export function statusText(r) {
-  const s = t(`coord.status.${r.status}`);
-  return r.status === 'declined' && r.decline_reason ? `${s}: ${t(`coord.reason.${r.decline_reason}`)}` : s;
 }

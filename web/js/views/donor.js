@@ -17,7 +17,6 @@ import {
 } from '../lib/format.js';
 import { barChart } from '../lib/charts.js';
 import { log } from '../lib/referral-log.js';
-import { countryComparison } from '../lib/country-compare.js';
 
 export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
   const els = {
@@ -44,6 +43,7 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
   let active = false;
   let generated = null;
   let figures = null; // the public coordination figures by country (or null)
+  let countryComparison = null; // lib/country-compare.js, fetched with the figures
 
   els.print.addEventListener('click', () => window.print());
   els.year.addEventListener('change', async () => {
@@ -62,7 +62,11 @@ export function initDonor({ root, map, sectors, demo, setLegendSubject }) {
     root.setAttribute('aria-busy', 'true');
     try {
       const params = { sectors, package: DEFAULT_PACKAGE };
-      const figuresP = log.publicFigures({ level: 0 }).catch(() => null);
+      const figuresP = Promise.all([log.publicFigures({ level: 0 }), import('../lib/country-compare.js')])
+        .then(([f, m]) => {
+          countryComparison = m.countryComparison;
+          return f;
+        }).catch(() => null);
       const [c, r] = await Promise.all([api.coverage({ ...params, level: 0 }), api.coverage({ ...params, level: 1 })]);
       const [outlines, index] = await Promise.all([areas(1), areaIndex([0, 1])]);
       if (mine !== seq) return;

@@ -9,8 +9,7 @@ import { h, clear } from '../lib/dom.js';
 import { t, localName } from '../lib/i18n.js';
 import { formatDate } from '../lib/format.js';
 import { api } from '../lib/api.js';
-import { log, nextStatuses, DECLINE_REASONS } from '../lib/referral-log.js';
-import { statusText } from './coordination.js';
+import { log, nextStatuses, statusText, DECLINE_REASONS } from '../lib/referral-log.js';
 
 const OPEN = ['made', 'accepted'];
 

@@ -12,7 +12,6 @@ import { h, clear, append, $ } from '../lib/dom.js';
 import { t, localName } from '../lib/i18n.js';
 import { formatDate } from '../lib/format.js';
 import { FEATURE_FLAGS } from '../lib/config.js';
-import { loadIncoming } from './incoming-referrals.js';
 
 /** Roles that see the Manage view. */
 export const MANAGING_ROLES = ['editor', 'planner', 'admin'];
@@ -79,7 +78,7 @@ export function initManage({ root, account }) {
     els.status.textContent = t('manage.loading');
     const tasks = [];
     // An editor's own services and what is due; a planner with an organisation too.
-    if (org) tasks.push(loadServices(org), loadDue(org), loadIncoming(els.incoming, { errorText }));
+    if (org) tasks.push(loadServices(org), loadDue(org), loadIncoming());
     else {
       clear(els.services);
       clear(els.due);
@@ -199,6 +198,16 @@ export function initManage({ root, account }) {
       }
     });
     return form;
+  }
+
+  // --- referrals received (views/incoming-referrals.js, fetched when first needed)
+  async function loadIncoming() {
+    try {
+      const { loadIncoming: load } = await import('./incoming-referrals.js');
+      await load(els.incoming, { errorText });
+    } catch (err) {
+      section(els.incoming, 'incoming.heading', h('p', { class: 'error', text: errorText(err) }));
+    }
   }
 
   // --- verification due

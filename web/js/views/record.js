@@ -22,7 +22,16 @@ function errorText(err) {
 /** A date input limited to the past (default today). */
 function dayInput(id) {
   const day = today();
-  return h('input', { type: 'date', id, name: 'day', value: day, max: day, required: true });
+  return h('input', { type: 'date', id, name: 'day', value: day, max: day, required: true, dataset: { today: day } });
+}
+
+/**
+ * The day to send: none when it is still the default (the server takes its own today:
+ * in Central Asia the browser's date runs up to six hours ahead of the server's UTC
+ * one, which would refuse it as a day in the future).
+ */
+function chosenDay(input) {
+  return input.value && input.value !== input.dataset.today ? input.value : undefined;
 }
 
 /** "Record referral" on a result card: a toggle opening the small form in place. */
@@ -84,7 +93,7 @@ function referralForm({ facilityId, sector, facilityName }, onDone) {
     form.setAttribute('aria-busy', 'true');
     try {
       const referral = await log.refer({
-        to_facility: facilityId, sector, made_on: day.value || undefined, consent_to_share: consent === 'yes',
+        to_facility: facilityId, sector, made_on: chosenDay(day), consent_to_share: consent === 'yes',
       });
       form.remove();
       onDone(referral);
@@ -134,7 +143,7 @@ export function unmetNeedControl({ groups, area, filters, svcLang }) {
     const recorded = [];
     try {
       for (const sector of sectors) {
-        recorded.push(await log.recordUnmet(unmetNeedBody({ sector, area: area.code, filters, svcLang, day: day.value || undefined })));
+        recorded.push(await log.recordUnmet(unmetNeedBody({ sector, area: area.code, filters, svcLang, day: chosenDay(day) })));
       }
       status.textContent = t('record.unmetDone', {
         sectors: recorded.map((r) => t(`sector.${r.sector}`)).join(', '), area: area.name || area.code,
