@@ -1,7 +1,8 @@
 // Tirek service worker: the offline caseworker. Registered by js/lib/offline.js after
 // the first paint. It saves the app shell (SHELL_FILES: the page, styles, modules —
 // not basemap.js, which only an operator's basemap loads, and a basemap needs the
-// network anyway — English strings, MapLibre, GeographicLib) when installed — the browser's HTTP cache
+// network anyway, nor the modules of the coordination figures (LAZY in
+// offline_nearest.test.mjs), fetched when a view that needs the network opens — English strings, MapLibre, GeographicLib) when installed — the browser's HTTP cache
 // already holds what the page loaded, so this costs little; MapLibre's worker script,
 // whose URL carries MapLibre's version, is saved by the page (offline.js) — and then:
 // - pages, scripts, styles, strings: network first (the copy is refreshed with every
@@ -40,6 +41,7 @@ const SHELL_FILES = [
   '/js/lib/opening-hours.js',
   '/js/lib/place-labels.js',
   '/js/lib/quick-exit.js',
+  '/js/lib/referral-log.js',
   '/js/lib/search.js',
   '/js/lib/spread.js',
   '/js/lib/url-state.js',
@@ -48,6 +50,7 @@ const SHELL_FILES = [
   '/js/views/donor.js',
   '/js/views/manage.js',
   '/js/views/planner.js',
+  '/js/views/record.js',
   '/js/views/referral.js',
   '/vendor/maplibre-gl/maplibre-gl.mjs',
   '/vendor/maplibre-gl/maplibre-gl.css',

@@ -88,6 +88,10 @@ test('the same answers as GET /api/nearest for the public list', { skip: BASE_UR
   assert.deepEqual(SECTORS, (await apiGet('/api/meta')).sectors);
 });
 
+// Modules fetched only when a view that needs the network opens (signed-in staff's
+// coordination view, Manage's referrals received, the donor's country comparison).
+const LAZY = ['/js/lib/country-compare.js', '/js/views/coordination.js', '/js/views/incoming-referrals.js'];
+
 test('the service worker saves every module under web/js but basemap.js, the manifest and GeographicLib', () => {
   const web = join(HERE, '..', '..', 'web');
   const sw = readFileSync(join(web, 'sw.js'), 'utf8');
@@ -97,7 +101,15 @@ test('the service worker saves every module under web/js but basemap.js, the man
   const modules = walk(join(web, 'js')).filter((f) => f.endsWith('.js')).map((f) => `/${relative(web, f)}`);
   // basemap.js is loaded only for an operator's basemap (which needs the network anyway);
   // without one nothing may fetch it (ui.test.mjs).
-  assert.deepEqual(modules.filter((m) => !listed.includes(m)), ['/js/lib/basemap.js'], 'modules missing from SHELL_FILES');
+  assert.deepEqual(modules.filter((m) => !listed.includes(m)).sort(), ['/js/lib/basemap.js', ...LAZY].sort(), 'modules missing from SHELL_FILES');
+  // None of them is imported statically by a module of the shell.
+  for (const m of listed.filter((u) => u.startsWith('/js/'))) {
+    const src = readFileSync(join(web, m), 'utf8');
+    for (const lazy of LAZY) {
+      const name = lazy.split('/').pop();
+      assert.doesNotMatch(src, new RegExp(`^import [^;]*'[./]*[^']*${name.replace('.', '\\.')}'`, 'm'), `${m} imports ${name} statically`);
+    }
+  }
   for (const u of ['/', '/manifest.webmanifest', '/i18n/en.json', '/vendor/geographiclib-geodesic/geographiclib-geodesic.min.js']) {
     assert.ok(listed.includes(u), u);
   }

@@ -83,11 +83,19 @@ curl -fsS -X POST -H "Authorization: Bearer $token" -H 'Content-Type: applicatio
 # coordinator, added now that the running server has loaded the demo organisations.
 "$bin" --data-dir "$data/main" user add e2e-editor --role editor --organisation demo-kg-legal | tail -n1 >"$data/main.editor"
 "$bin" --data-dir "$data/main" user add e2e-coordinator --role planner | tail -n1 >"$data/main.coordinator"
+# Referrals (coordination.test.mjs): a caseworker of a demo crisis centre refers to a
+# facility of demo-kg-legal, whose editor answers; a planner reads the figures.
+"$bin" --data-dir "$data/main" user add e2e-co-caseworker --role caseworker --organisation demo-kg-crisis | tail -n1 >"$data/main.co-caseworker"
+"$bin" --data-dir "$data/main" user add e2e-co-editor --role editor --organisation demo-kg-legal | tail -n1 >"$data/main.co-editor"
+"$bin" --data-dir "$data/main" user add e2e-co-planner --role planner | tail -n1 >"$data/main.co-planner"
 cd tests/e2e
 TIREK_URL="$url" TIREK_BASEMAP_URL="$basemap_url" TIREK_E2E_TOKEN="$(cat "$data/basemap.token")" TIREK_E2E_XSS=1 \
   TIREK_XYZ_URL="$xyz_url" TIREK_XYZ_TILES_PORT="$xyz_port" \
   TIREK_E2E_CASEWORKER_PASSWORD="$(cat "$data/main.caseworker")" \
   TIREK_E2E_EDITOR_PASSWORD="$(cat "$data/main.editor")" \
   TIREK_E2E_COORDINATOR_PASSWORD="$(cat "$data/main.coordinator")" \
+  TIREK_E2E_CO_CASEWORKER_PASSWORD="$(cat "$data/main.co-caseworker")" \
+  TIREK_E2E_CO_EDITOR_PASSWORD="$(cat "$data/main.co-editor")" \
+  TIREK_E2E_CO_PLANNER_PASSWORD="$(cat "$data/main.co-planner")" \
   TIREK_E2E_FIRST_LOAD_BASELINE="${TIREK_E2E_FIRST_LOAD_BASELINE:-778206}" \
   node --test --test-concurrency=1 ${TIREK_E2E_ONLY:-.}

@@ -3,6 +3,6 @@
 // that view's layout (app.css `:root[data-view=…]`) instead of the caseworker's, and
 // nothing moves when main.js takes over. The same values as url-state.js's VIEWS.
 (function markView() {
-  var match = /(?:^#|&)view=(caseworker|planner|donor|manage)(?:&|$)/.exec(window.location.hash);
+  var match = /(?:^#|&)view=(caseworker|planner|donor|manage|coordination)(?:&|$)/.exec(window.location.hash);
   document.documentElement.setAttribute('data-view', match ? match[1] : 'caseworker');
 }());

@@ -17,6 +17,7 @@ import { initPlanner } from './views/planner.js';
 import { initDonor } from './views/donor.js';
 import { initAccount } from './views/account.js';
 import { initManage, MANAGING_ROLES } from './views/manage.js';
+import { COORDINATION_ROLES, RECORDING_ROLES } from './lib/referral-log.js';
 import { areas } from './lib/areas.js';
 import { shareClasses, NO_DATA_COLOR, GAP_COLOR } from './lib/coverage-model.js';
 import { formatShareClass, formatDate } from './lib/format.js';
@@ -28,6 +29,7 @@ let caseworker = null;
 let planner = null;
 let donor = null;
 let manage = null;
+let coordination = null;
 let tirekMap = null;
 let facilities = null;
 let facilitiesSeq = 0; // the newest /api/facilities request wins (the role may change meanwhile)
@@ -141,11 +143,13 @@ i18n.onChange((code) => {
   if (planner) planner.rerender();
   if (donor) donor.rerender();
   if (manage) manage.rerender();
+  if (coordination) coordination.rerender();
 });
 
 // --- view tabs (roving tabindex, arrow keys)
 function switchView(view, { focus = false } = {}) {
-  state.view = VIEWS.includes(view) && !(view === 'manage' && !canManage()) ? view : 'caseworker';
+  state.view = VIEWS.includes(view) && !(view === 'manage' && !canManage())
+    && !(view === 'coordination' && !canCoordinate()) ? view : 'caseworker';
   for (const tab of $$('#view-tabs [role="tab"]')) {
     const selected = tab.dataset.view === state.view;
     tab.setAttribute('aria-selected', String(selected));
@@ -166,7 +170,7 @@ function activateView() {
   tirekMap.loaded.then(() => {
     if (state.view !== view) return;
     tirekMap.setMode(view);
-    for (const [name, v] of [['planner', planner], ['donor', donor], ['manage', manage]]) {
+    for (const [name, v] of [['planner', planner], ['donor', donor], ['manage', manage], ['coordination', coordination]]) {
       if (!v) continue;
       if (name === view) v.activate().catch(showError);
       else v.deactivate();
@@ -195,10 +199,52 @@ function canManage() {
   return !!account && MANAGING_ROLES.includes(account.role());
 }
 
-/** Shows the Manage tab to the roles that manage; leaves the view when the role cannot. */
+/**
+ * The coordination view, whose code (views/coordination.js) is fetched only when signed-in
+ * staff first open it: the public's first load does not carry it.
+ */
+function lazyCoordination(options) {
+  let view = null;
+  let loading = null;
+  const get = () => {
+    loading ||= import('./views/coordination.js').then((m) => {
+      view = m.initCoordination(options);
+      return view;
+    }, (err) => {
+      loading = null;
+      throw err;
+    });
+    return loading;
+  };
+  return {
+    activate: () => get().then((v) => v.activate()),
+    deactivate: () => view?.deactivate(),
+    refresh: () => (view ? view.refresh() : Promise.resolve()),
+    rerender: () => view?.rerender(),
+    pickArea: (code) => view?.pickArea(code),
+  };
+}
+
+/** Whether the signed-in role has the coordination view (signed-in staff). */
+function canCoordinate() {
+  return !!account && COORDINATION_ROLES.includes(account.role());
+}
+
+/** Whether the caseworker view offers recording referrals and unmet needs. */
+function canRecord() {
+  return !!account && RECORDING_ROLES.includes(account.role()) && !!account.me?.organisation;
+}
+
+/**
+ * Shows the Manage and Coordination tabs to the roles that have them; leaves a view
+ * the role cannot have.
+ */
 function showManageTab() {
   $('#tab-manage').hidden = !canManage();
-  if (state.view === 'manage' && !canManage()) switchView('caseworker');
+  $('#tab-coordination').hidden = !canCoordinate();
+  if ((state.view === 'manage' && !canManage()) || (state.view === 'coordination' && !canCoordinate())) {
+    switchView('caseworker');
+  }
 }
 
 // --- legend (labels via data-i18n, so a language switch updates them)
@@ -299,6 +345,7 @@ async function refreshForRole() {
     planner.refresh(),
     donor.refresh(),
     manage.refresh(),
+    coordination.refresh(),
   ]);
   document.body.dataset.role = account.role();
 }
@@ -367,6 +414,7 @@ async function boot() {
     onPick: (place) => caseworker.pick(place),
     onArea: (code) => {
       if (state.view === 'planner') planner.pickArea(code);
+      else if (state.view === 'coordination') coordination.pickArea(code);
     },
   });
   const scenarios = Array.isArray(meta.travel_scenarios) ? meta.travel_scenarios : [];
@@ -384,18 +432,23 @@ async function boot() {
     demo: meta.demo_facilities > 0,
     onStateChange,
     onOffline: setOffline,
+    canRecord,
   });
   caseworker.applyState();
   const requestedView = state.view; // Manage waits for the role (GET /api/me)
   switchView(state.view);
   account = initAccount({ onRoleChange: () => refreshForRole().catch(showError) });
   manage = initManage({ root: $('#view-manage'), account });
+  coordination = lazyCoordination({ root: $('#view-coordination'), map: tirekMap, account, sectors });
   meP.then((me) => account.start(me), (err) => account.start(isMissing(err) ? null : { signed_in: false }))
     .then(() => {
       showManageTab();
-      if (requestedView === 'manage' && canManage()) switchView('manage');
+      if ((requestedView === 'manage' && canManage()) || (requestedView === 'coordination' && canCoordinate())) {
+        switchView(requestedView);
+      }
       document.body.dataset.role = account.role();
       if (account.role() !== 'public') refreshFacilities().catch(showError);
+      if (canRecord()) tirekMap.loaded.then(() => caseworker.rerender());
     });
   window.addEventListener('hashchange', () => applyHash());
   // Back online: the saved copy and the answers shown are asked for again.

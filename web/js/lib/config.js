@@ -58,4 +58,4 @@ export const COUNTRY_TIME_ZONES = {
 // Initial map view: the five countries.
 export const REGION_BOUNDS = [[46.4, 35.1], [87.4, 55.5]];
 
-export const VIEWS = ['caseworker', 'planner', 'donor', 'manage'];
+export const VIEWS = ['caseworker', 'planner', 'donor', 'manage', 'coordination'];

@@ -9,6 +9,7 @@ import { h } from './dom.js';
 import { t, localName } from './i18n.js';
 import { shareColorExpression, GAP_COLOR, GAP_LINE, bbox } from './coverage-model.js';
 import { PlaceLabels } from './place-labels.js';
+import { unmetColorExpression } from './referral-log.js';
 import { spreadOffsets, MARKER_SIZE } from './spread.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
@@ -40,6 +41,11 @@ const LAYERS = [
     id: 'coverage-fill', type: 'fill', source: 'coverage',
     paint: { 'fill-color': shareColorExpression('value'), 'fill-opacity': 0.85 },
   },
+  // Coordination: unmet needs recorded per area (under the gap hexagons).
+  {
+    id: 'unmet-fill', type: 'fill', source: 'unmet',
+    paint: { 'fill-color': unmetColorExpression('count'), 'fill-opacity': 0.85 },
+  },
   {
     id: 'gaps-fill', type: 'fill', source: 'gaps',
     filter: ['==', ['get', 'covered'], false],
@@ -64,6 +70,11 @@ const LAYERS = [
   },
   {
     id: 'coverage-selected', type: 'line', source: 'coverage',
+    filter: ['==', ['get', 'code'], ''],
+    paint: { 'line-color': '#000000', 'line-width': 3 },
+  },
+  {
+    id: 'unmet-selected', type: 'line', source: 'unmet',
     filter: ['==', ['get', 'code'], ''],
     paint: { 'line-color': '#000000', 'line-width': 3 },
   },
@@ -190,7 +201,7 @@ export class TirekMap {
 
   _click(e) {
     if (this.mode !== 'caseworker') {
-      // Planner / donor: a click on an area selects it (its row in the table).
+      // Planner / donor / coordination: a click on an area selects it (its row in the table).
       const hit = this._areasAt(e.point)[0];
       if (hit && this.onArea) this.onArea(hit.properties.code);
       return;
@@ -206,9 +217,9 @@ export class TirekMap {
     }
   }
 
-  /** The choropleth's areas under `point` (none before it is first drawn). */
+  /** The areas of this mode's choropleth under `point` (none before it is first drawn). */
   _areasAt(point) {
-    const layers = ['coverage-fill'].filter((id) => this.map.getLayer(id));
+    const layers = [this._areaLayer()].filter((id) => this.map.getLayer(id));
     return layers.length ? this.map.queryRenderedFeatures(point, { layers }) : [];
   }
 
@@ -447,8 +458,9 @@ export class TirekMap {
     switch (id) {
       case 'facilities': return cw && document.getElementById('legend-show-facilities')?.checked !== false;
       case 'settlements': case 'result-lines': case 'query-point': return cw;
-      case 'coverage-fill': case 'coverage-selected': return !cw;
-      case 'gaps-fill': case 'gaps-line': return this.mode === 'planner' && !!this.gapsOn;
+      case 'coverage-fill': case 'coverage-selected': return !cw && this.mode !== 'coordination';
+      case 'unmet-fill': case 'unmet-selected': return this.mode === 'coordination';
+      case 'gaps-fill': case 'gaps-line': return (this.mode === 'planner' || this.mode === 'coordination') && !!this.gapsOn;
       default: return true;
     }
   }
@@ -493,6 +505,22 @@ export class TirekMap {
     for (const m of this.siteMarkers) m.getElement().hidden = mode !== 'planner';
     this.map.getCanvas().style.cursor = cw ? 'crosshair' : '';
     this.tooltip.remove();
+  }
+
+  /** The area layer clicks and tooltips read in this mode. */
+  _areaLayer() {
+    return this.mode === 'coordination' ? 'unmet-fill' : 'coverage-fill';
+  }
+
+  /** Unmet needs per area: features with `code` and `count` (absent when hidden). */
+  setUnmet(collection) {
+    if (!collection && !this.map.getSource('unmet')) return;
+    this._ensure('unmet').setData(collection || EMPTY);
+  }
+
+  selectUnmetArea(code) {
+    this._ensure('unmet');
+    this.map.setFilter('unmet-selected', ['==', ['get', 'code'], code == null ? '' : String(code)]);
   }
 
   /** The choropleth: a FeatureCollection whose features have `code` and `value` (share). */

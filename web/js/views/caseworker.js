@@ -17,6 +17,7 @@ import { initSearch } from '../lib/search.js';
 import {
   referralModel, referralText, renderSlip, isConfidentialExact, displayName, hoursText,
 } from './referral.js';
+import { referralControl, unmetNeedControl } from './record.js';
 
 /** The /api/nearest requests for a place and needs; `cmr_pep` narrows only health. */
 export function nearestRequests({ lon, lat, k, filters, svcLang }) {
@@ -52,7 +53,9 @@ async function answersFor(requests, signal) {
   }
 }
 
-export function initCaseworker({ root, map, state, sectors, demo, onStateChange, onOffline = () => {} }) {
+export function initCaseworker({
+  root, map, state, sectors, demo, onStateChange, onOffline = () => {}, canRecord = () => false,
+}) {
   const resultsEl = $('#cw-results', root);
   const statusEl = $('#cw-status', root);
   const placeEl = $('#cw-place', root);
@@ -64,6 +67,7 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
   let controller = null;
   let seq = 0;
   let lastError = null;
+  let answerArea = null; // the nearest answer's admin area (signed-in staff only)
 
   // --- survivor-need filters: in the page (painted before any script runs), wired here;
   // one checkbox per FILTERS entry, in that order, whatever the page holds.
@@ -189,6 +193,7 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
     lastError = null;
     if (state.lon === null || state.lat === null) {
       groups = [];
+      answerArea = null;
       render();
       map.showResults(null, [], { fit: false });
       return;
@@ -202,6 +207,7 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
       const { answers, offline: offlineAnswer } = await answersFor(requests, controller.signal);
       if (mine !== seq) return;
       onOffline(offlineAnswer);
+      answerArea = offlineAnswer ? null : answers[0]?.area || null;
       let list = [];
       answers.forEach((answer, i) => {
         const replaced = requests.slice(i + 1).map((r) => r.replaces).filter(Boolean);
@@ -219,6 +225,7 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
       if (err.name === 'AbortError') return;
       if (mine !== seq) return;
       groups = [];
+      answerArea = null;
       lastError = err;
     } finally {
       if (mine === seq) resultsEl.removeAttribute('aria-busy');
@@ -350,6 +357,9 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
           : h('p', { class: 'none', text: t('cw.noResultsSector') })));
       if (g.openAlternative) renderOpenAlternative(g);
     }
+    if (canRecord() && answerArea) {
+      resultsEl.append(unmetNeedControl({ groups, area: answerArea, filters: state.filters, svcLang: state.svcLang }));
+    }
     updateSlip();
   }
 
@@ -412,7 +422,9 @@ export function initCaseworker({ root, map, state, sectors, demo, onStateChange,
       onclick: () => map.flyTo(f.geometry.coordinates[0], f.geometry.coordinates[1]),
       text: t('result.showOnMap'),
     }) : null,
-    located && p.id ? reportProblem(p.id) : null);
+    located && p.id ? reportProblem(p.id) : null,
+    canRecord() && answerArea && p.id
+      ? referralControl({ facilityId: p.id, sector: item.sector, facilityName: item.name || p.name || '' }) : null);
   }
 
   /**

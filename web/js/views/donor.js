@@ -16,6 +16,7 @@ import {
   formatInt, formatShare, formatKmValue, formatDateTime, formatShareClass, formatMinutes, scenarioLabel,
 } from '../lib/format.js';
 import { barChart } from '../lib/charts.js';
+import { log } from '../lib/referral-log.js';
 
 export function initDonor({ root, map, sectors, demo, scenarios = [], setLegendSubject }) {
   const els = {
@@ -32,6 +33,8 @@ export function initDonor({ root, map, sectors, demo, scenarios = [], setLegendS
     measureField: $('#dn-measure-field', root),
     measure: $('#dn-measure', root),
     note: $('#dn-note', root),
+    compare: $('#dn-compare', root),
+    year: $('#dn-year', root),
   };
   let countries = null; // /api/coverage level 0
   let regions = null; // level 1
@@ -41,6 +44,8 @@ export function initDonor({ root, map, sectors, demo, scenarios = [], setLegendS
   let loading = null;
   let active = false;
   let generated = null;
+  let figures = null; // the public coordination figures by country (or null)
+  let countryComparison = null; // lib/country-compare.js, fetched with the figures
 
   els.print.addEventListener('click', () => window.print());
   // Reach by distance, or by travel time under a scenario the server has (none: absent).
@@ -60,6 +65,13 @@ export function initDonor({ root, map, sectors, demo, scenarios = [], setLegendS
     by = els.measure.value;
     load();
   });
+  els.year.addEventListener('change', async () => {
+    const mine = seq;
+    const f = await log.publicFigures({ level: 0, year: els.year.value }).catch(() => null);
+    if (mine !== seq) return;
+    figures = f;
+    renderCompare();
+  });
   els.demo.hidden = !demo;
 
   let seq = 0;
@@ -69,11 +81,18 @@ export function initDonor({ root, map, sectors, demo, scenarios = [], setLegendS
     root.setAttribute('aria-busy', 'true');
     try {
       const params = { sectors, package: DEFAULT_PACKAGE, ...(by ? { by: 'time', scenario: by } : {}) };
+      const figuresP = Promise.all([log.publicFigures({ level: 0 }), import('../lib/country-compare.js')])
+        .then(([f, m]) => {
+          countryComparison = m.countryComparison;
+          return f;
+        }).catch(() => null);
       const [c, r] = await Promise.all([api.coverage({ ...params, level: 0 }), api.coverage({ ...params, level: 1 })]);
       const [outlines, index] = await Promise.all([areas(1), areaIndex([0, 1])]);
       if (mine !== seq) return;
       countries = c;
       regions = r;
+      figures = await figuresP;
+      if (mine !== seq) return;
       names = index;
       collection = joinAreas(plannerRows(r, 'package'), outlines);
       generated = new Date();
@@ -119,7 +138,7 @@ export function initDonor({ root, map, sectors, demo, scenarios = [], setLegendS
 
   function render() {
     els.unavailable.hidden = !error;
-    for (const el of [els.totals, els.countries, els.charts, els.regions, els.mapLegend]) clear(el);
+    for (const el of [els.totals, els.countries, els.charts, els.regions, els.mapLegend, els.compare]) clear(el);
     if (error) {
       els.unavailable.textContent = isMissing(error) ? t('planner.notAvailable', { endpoint: '/api/coverage' })
         : error.code === 'network' ? t('error.network') : t('error.api', { message: error.message });
@@ -156,6 +175,8 @@ export function initDonor({ root, map, sectors, demo, scenarios = [], setLegendS
         packageCell(a),
         sectors.map((s) => sectorCell(s, a))))));
 
+    renderCompare();
+
     // Charts: share within reach per country, one small chart per sector and the package.
     const chart = (title, value, color, key) => h('figure', { class: 'chart-box', dataset: { chart: key } },
       h('figcaption', { text: title }),
@@ -189,6 +210,23 @@ export function initDonor({ root, map, sectors, demo, scenarios = [], setLegendS
         h('td', { class: 'num-cell', text: formatInt(a.pop_total) }),
         packageCell(a),
         sectors.map((s) => sectorCell(s, a))))));
+  }
+
+  /** The countries side by side: coverage, referrals accepted, unmet needs per 100k. */
+  function renderCompare() {
+    clear(els.compare);
+    clear(els.year);
+    els.year.disabled = !figures;
+    if (!figures) {
+      els.compare.append(h('p', { class: 'hint', text: t('donor.compareUnavailable') }));
+      return;
+    }
+    const years = figures.years?.length ? figures.years : [figures.year];
+    append(els.year, [...years].reverse().map((y) => h('option', { value: String(y), text: String(y) })));
+    els.year.value = String(figures.year);
+    els.compare.append(countryComparison({
+      coverage: countries, figures, sectors, names, caption: t('donor.compareCaption', { year: figures.year }),
+    }));
   }
 
   async function showOnMap() {

@@ -53,6 +53,7 @@ export function initManage({ root, account }) {
     queue: $('#mg-queue', root),
     reports: $('#mg-reports', root),
     freshness: $('#mg-freshness', root),
+    incoming: $('#mg-incoming', root),
   };
   let active = false;
   let seq = 0;
@@ -77,10 +78,11 @@ export function initManage({ root, account }) {
     els.status.textContent = t('manage.loading');
     const tasks = [];
     // An editor's own services and what is due; a planner with an organisation too.
-    if (org) tasks.push(loadServices(org), loadDue(org));
+    if (org) tasks.push(loadServices(org), loadDue(org), loadIncoming());
     else {
       clear(els.services);
       clear(els.due);
+      clear(els.incoming);
     }
     if (role === 'planner' || role === 'admin') tasks.push(loadQueue(), loadFreshness());
     else {
@@ -196,6 +198,16 @@ export function initManage({ root, account }) {
       }
     });
     return form;
+  }
+
+  // --- referrals received (views/incoming-referrals.js, fetched when first needed)
+  async function loadIncoming() {
+    try {
+      const { loadIncoming: load } = await import('./incoming-referrals.js');
+      await load(els.incoming, { errorText });
+    } catch (err) {
+      section(els.incoming, 'incoming.heading', h('p', { class: 'error', text: errorText(err) }));
+    }
   }
 
   // --- verification due
