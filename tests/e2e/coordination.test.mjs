@@ -218,6 +218,7 @@ describe('Coordination: record, accept, count (headless Chromium)', { skip }, ()
     // The reasons offered are the fixed list.
     const reasons = await item.locator('select[name="reason"] option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
     assert.deepEqual(reasons, ['not_eligible', 'no_capacity', 'outside_area', 'survivor_withdrew', 'referred_elsewhere', 'other']);
+    assert.match(await item.textContent(), /Demo crisis centre NGO, Kyrgyzstan/, 'the referring organisation by name');
     await item.getByRole('button', { name: en.incoming.to.accepted }).click();
     await page.waitForFunction((id) => document.querySelector(`#mg-incoming li[data-referral="${id}"]`)?.dataset.status === 'accepted', referralId);
     // Now only what may follow acceptance is offered.
@@ -281,9 +282,16 @@ describe('Coordination: record, accept, count (headless Chromium)', { skip }, ()
     await page.locator('#co-areas tbody tr button.co-area').first().click();
     await page.evaluate(AXE);
     const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-    const blocking = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    const blocking = (r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    assert.deepEqual(blocking, []);
+    assert.deepEqual(blocking(result), [], 'desktop');
+    // On a phone, with the five tabs wrapped.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const phone = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    assert.deepEqual(blocking(phone), [], 'phone');
+    const tab = await page.locator('#tab-coordination').boundingBox();
+    assert.ok(tab.x >= 0 && tab.x + tab.width <= 390, 'the tab is on the screen');
+    await page.setViewportSize({ width: 1366, height: 768 });
   });
 
   it('in Russian: the view and its print layout', async () => {
