@@ -205,6 +205,18 @@ describe('Coordination: record, accept, count (headless Chromium)', { skip }, ()
     // Below a planner: no district level offered, and every count is the public's.
     const levels = await page.$$eval('#co-level option', (os) => os.map((o) => o.value));
     assert.deepEqual(levels, ['1', '0']);
+    const pub = await getAs(page, '/api/coordination/figures?level=1');
+    assert.equal(pub.audience, 'public');
+    const hidden = pub.areas.filter((x) => x.total.referrals_made.suppressed);
+    assert.ok(hidden.length >= 1, 'some region has a hidden count (demo data)');
+    for (const x of pub.areas) {
+      const cell = await page.locator(`#co-areas tr[data-code="${x.code}"] td[data-col="made"]`).textContent();
+      if (x.total.referrals_made.suppressed) assert.equal(cell, '< 5', `${x.code} hidden`);
+      else assert.equal(cell.replace(/\D/g, ''), String(x.total.referrals_made.count), x.code);
+    }
+    // No cell of a hidden count shows a number, anywhere in the view.
+    const leaked = await page.$$eval('#view-coordination td[data-suppressed="true"]', (tds) => tds.filter((td) => td.textContent !== '< 5').length);
+    assert.equal(leaked, 0);
   });
 
   it('the receiving organisation\'s editor accepts it in Manage', async () => {
