@@ -205,6 +205,18 @@ describe('Coordination: record, accept, count (headless Chromium)', { skip }, ()
     // Below a planner: no district level offered, and every count is the public's.
     const levels = await page.$$eval('#co-level option', (os) => os.map((o) => o.value));
     assert.deepEqual(levels, ['1', '0']);
+    const pub = await getAs(page, '/api/coordination/figures?level=1');
+    assert.equal(pub.audience, 'public');
+    const hidden = pub.areas.filter((x) => x.total.referrals_made.suppressed);
+    assert.ok(hidden.length >= 1, 'some region has a hidden count (demo data)');
+    for (const x of pub.areas) {
+      const cell = await page.locator(`#co-areas tr[data-code="${x.code}"] td[data-col="made"]`).textContent();
+      if (x.total.referrals_made.suppressed) assert.equal(cell, '< 5', `${x.code} hidden`);
+      else assert.equal(cell.replace(/\D/g, ''), String(x.total.referrals_made.count), x.code);
+    }
+    // No cell of a hidden count shows a number, anywhere in the view.
+    const leaked = await page.$$eval('#view-coordination td[data-suppressed="true"]', (tds) => tds.filter((td) => td.textContent !== '< 5').length);
+    assert.equal(leaked, 0);
   });
 
   it('the receiving organisation\'s editor accepts it in Manage', async () => {
@@ -218,6 +230,7 @@ describe('Coordination: record, accept, count (headless Chromium)', { skip }, ()
     // The reasons offered are the fixed list.
     const reasons = await item.locator('select[name="reason"] option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
     assert.deepEqual(reasons, ['not_eligible', 'no_capacity', 'outside_area', 'survivor_withdrew', 'referred_elsewhere', 'other']);
+    assert.match(await item.textContent(), /Demo crisis centre NGO, Kyrgyzstan/, 'the referring organisation by name');
     await item.getByRole('button', { name: en.incoming.to.accepted }).click();
     await page.waitForFunction((id) => document.querySelector(`#mg-incoming li[data-referral="${id}"]`)?.dataset.status === 'accepted', referralId);
     // Now only what may follow acceptance is offered.
@@ -281,9 +294,16 @@ describe('Coordination: record, accept, count (headless Chromium)', { skip }, ()
     await page.locator('#co-areas tbody tr button.co-area').first().click();
     await page.evaluate(AXE);
     const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-    const blocking = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    const blocking = (r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    assert.deepEqual(blocking, []);
+    assert.deepEqual(blocking(result), [], 'desktop');
+    // On a phone, with the five tabs wrapped.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const phone = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    assert.deepEqual(blocking(phone), [], 'phone');
+    const tab = await page.locator('#tab-coordination').boundingBox();
+    assert.ok(tab.x >= 0 && tab.x + tab.width <= 390, 'the tab is on the screen');
+    await page.setViewportSize({ width: 1366, height: 768 });
   });
 
   it('in Russian: the view and its print layout', async () => {

@@ -17,14 +17,19 @@ const OPEN = ['made', 'accepted'];
 export async function loadIncoming(el, { errorText }) {
   let list;
   let facilities;
+  let orgs;
   try {
-    [list, facilities] = await Promise.all([log.referrals('incoming'), api.facilities({})]);
+    [list, facilities, orgs] = await Promise.all([
+      log.referrals('incoming'), api.facilities({}), log.organisations().catch(() => ({ organisations: [] })),
+    ]);
   } catch (err) {
     clear(el);
     el.append(h('h3', { text: t('incoming.heading') }), h('p', { class: 'error', text: errorText(err) }));
     return;
   }
   const names = new Map((facilities.features || []).map((f) => [f.properties?.id, localName(f.properties) || f.properties?.name]));
+  // The referring organisations by name (their ids when unknown).
+  for (const o of orgs.organisations || []) names.set(`org:${o.id}`, localName(o) || o.names?.en || o.id);
   const referrals = [...(list.referrals || [])]
     .sort((a, b) => Number(!OPEN.includes(a.status)) - Number(!OPEN.includes(b.status)) || b.id - a.id)
     .slice(0, 100);
@@ -44,7 +49,7 @@ function item(r, names, errorText) {
     h('div', { class: 'mg-row' },
       h('span', { class: 'mg-name', text: `#${r.id} · ${names.get(r.to_facility) || r.to_facility} · ${t(`sector.${r.sector}`)}` }),
       state),
-    h('p', { class: 'hint', text: t('incoming.made', { date: formatDate(r.made_on), from: r.from_organisation }) }),
+    h('p', { class: 'hint', text: t('incoming.made', { date: formatDate(r.made_on), from: names.get(`org:${r.from_organisation}`) || r.from_organisation }) }),
     h('p', { class: 'hint', text: r.consent_to_share ? t('incoming.consentYes') : t('incoming.consentNo') }),
     actions, result);
   const draw = (current) => {
