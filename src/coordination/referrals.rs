@@ -76,7 +76,9 @@ fn own_organisation<'a>(who: &Steward<'a>, what: &str) -> Result<&'a str, Coordi
 }
 
 fn day_in_range(field: &str, day: NaiveDate, today: NaiveDate) -> Result<(), FieldError> {
-    if day > today {
+    // `today` is the server's UTC date; east of Greenwich (UTC+5/+6 in the five
+    // countries) a caseworker's local today is a day ahead of it until 05:00–06:00.
+    if day > today + chrono::Days::new(1) {
         Err(FieldError::new(field, format!("{day} is in the future")))
     } else if day < EARLIEST_DAY {
         Err(FieldError::new(

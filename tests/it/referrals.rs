@@ -759,6 +759,12 @@ async fn accounts_without_an_organisation_and_the_public_get_clear_refusals() {
             json!({"to_facility": "c-police", "sector": "police", "consent_to_share": true, "made_on": "2999-01-01"}),
             "made_on",
         ),
+        // Two days ahead of the server's UTC date is no one's today.
+        (
+            json!({"to_facility": "c-police", "sector": "police", "consent_to_share": true,
+                   "made_on": (chrono::Utc::now().date_naive() + chrono::Days::new(2)).to_string()}),
+            "made_on",
+        ),
     ] {
         let (status, answer) = app
             .send("POST", "/api/referrals", Some(CASEWORKER_A), body(&b))
@@ -779,6 +785,19 @@ async fn accounts_without_an_organisation_and_the_public_get_clear_refusals() {
         .await;
     assert_eq!(status, 400, "consent must be said: {answer}");
     assert_eq!(stored(&app).await.0, 0);
+    // One day ahead is a caseworker's today east of Greenwich (UTC+5/+6) before the
+    // server's UTC midnight: accepted.
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
+    let (status, answer) = app
+        .send(
+            "POST",
+            "/api/referrals",
+            Some(CASEWORKER_A),
+            body(&json!({"to_facility": "c-police", "sector": "police", "consent_to_share": true, "made_on": tomorrow})),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["made_on"], json!(tomorrow));
 }
 
 /// `n` referrals from a to b's health centre, all accepted, in the current month.

@@ -98,6 +98,7 @@ export const api = {
   nearest: (params, opts) => getJSON('/api/nearest', params, opts),
   coverage: (params, opts) => getJSON('/api/coverage', params, opts),
   gapsGrid: (params, opts) => getJSON('/api/gaps/grid', params, opts),
+  travelCatchments: (params, opts) => getJSON('/api/travel/catchments', params, opts),
   planSites: (body, opts) => postJSON('/api/plan/sites', body, opts),
   // Accounts: the session is an HttpOnly cookie set by the server; the page never sees it.
   me: (opts) => getJSON('/api/me', {}, opts),

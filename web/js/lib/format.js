@@ -75,7 +75,8 @@ export function formatMinutes(minutes) {
   const mins = total % 60;
   if (typeof Intl.DurationFormat === 'function') {
     try {
-      return new Intl.DurationFormat(intlLocale().locale, { style: 'short' }).format(hours ? { hours, minutes: mins } : { minutes: mins });
+      return new Intl.DurationFormat(intlLocale().locale, { style: 'short', minutesDisplay: hours ? 'auto' : 'always' })
+        .format(hours ? { hours, minutes: mins } : { minutes: mins });
     } catch { /* an unknown locale: the units below */ }
   }
   const unit = (value, name) => number(value, { style: 'unit', unit: name, unitDisplay: 'short' });

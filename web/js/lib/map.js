@@ -458,9 +458,12 @@ export class TirekMap {
     switch (id) {
       case 'facilities': return cw && document.getElementById('legend-show-facilities')?.checked !== false;
       case 'settlements': case 'result-lines': case 'query-point': return cw;
-      case 'coverage-fill': case 'coverage-selected': return !cw && this.mode !== 'coordination';
+      // The travel-time layer takes the choropleth's place while shown (not both mixed).
+      case 'coverage-fill': return !cw && this.mode !== 'coordination' && !(this.mode === 'planner' && this.travelOn);
+      case 'coverage-selected': return !cw && this.mode !== 'coordination';
       case 'unmet-fill': case 'unmet-selected': return this.mode === 'coordination';
       case 'gaps-fill': case 'gaps-line': return (this.mode === 'planner' || this.mode === 'coordination') && !!this.gapsOn;
+      case 'travel-time': return this.mode === 'planner';
       default: return true;
     }
   }
@@ -470,7 +473,7 @@ export class TirekMap {
    * property, even to its value, lays out the source's tiles again and redraws.
    */
   _applyVisibility() {
-    for (const { id } of LAYERS) {
+    for (const id of [...LAYERS.map((l) => l.id), 'travel-time']) {
       if (!this.map.getLayer(id)) continue;
       const value = this._layerShown(id) ? 'visible' : 'none';
       if ((this.map.getLayoutProperty(id, 'visibility') ?? 'visible') !== value) {
@@ -539,6 +542,25 @@ export class TirekMap {
     if (!collection && !this.map.getSource('gaps')) return;
     this._ensure('gaps').setData(collection || EMPTY);
     this._applyVisibility();
+  }
+
+  /**
+   * The travel-time layer (planner): `image` from lib/travel-layer.js ({ canvas,
+   * coordinates }), drawn under the outlines; null removes it.
+   */
+  setTravelImage(image) {
+    if (this.map.getLayer('travel-time')) this.map.removeLayer('travel-time');
+    if (this.map.getSource('travel-time')) this.map.removeSource('travel-time');
+    this.travelOn = !!image;
+    this._applyVisibility();
+    if (!image) return;
+    this.map.addSource('travel-time', { type: 'canvas', canvas: image.canvas, coordinates: image.coordinates, animate: false });
+    const above = ['district-line', 'region-line'].find((id) => this.map.getLayer(id));
+    this.map.addLayer({
+      id: 'travel-time', type: 'raster', source: 'travel-time',
+      layout: { visibility: this.mode === 'planner' ? 'visible' : 'none' },
+      paint: { 'raster-resampling': 'nearest', 'raster-fade-duration': 0 },
+    }, above);
   }
 
   /** Numbered markers of suggested sites: [{ rank, lon, lat, label }]. */

@@ -34,6 +34,11 @@ export function initPlanner({ root, map, state, sectors, scenarios = [], onState
     grid: $('#pl-grid', root),
     gridRes: $('#pl-grid-res', root),
     gridStatus: $('#pl-grid-status', root),
+    travelRow: $('#pl-travel-row', root),
+    travel: $('#pl-travel', root),
+    travelSector: $('#pl-travel-sector', root),
+    travelLegend: $('#pl-travel-legend', root),
+    travelStatus: $('#pl-travel-status', root),
     exportCsv: $('#pl-export-csv', root),
     exportGeojson: $('#pl-export-geojson', root),
     table: $('#pl-table', root),
@@ -55,6 +60,7 @@ export function initPlanner({ root, map, state, sectors, scenarios = [], onState
   let gridError = null;
   let sites = null;
   let sitesError = null;
+  let travelImage = null; // the travel-time layer's image, or null
   let error = null;
   let loading = null;
   let seq = 0;
@@ -71,6 +77,9 @@ export function initPlanner({ root, map, state, sectors, scenarios = [], onState
   append(els.subject, subjects.map((s) => opt(s, s === 'package' ? 'planner.package' : `sector.${s}`)));
   append(els.gridRes, GRID_RESOLUTIONS.map((r) => opt(String(r), `planner.res.${r}`)));
   append(els.sitesSector, sectors.filter((s) => s !== 'hotline').map((s) => opt(s, `sector.${s}`)));
+  append(els.travelSector, sectors.filter((s) => s !== 'hotline').map((s) => opt(s, `sector.${s}`)));
+  els.travel.addEventListener('change', () => loadTravel());
+  els.travelSector.addEventListener('change', () => loadTravel());
   append(els.sitesK, SITE_K.map((k) => h('option', { value: String(k), text: String(k) })));
   els.sitesK.value = '5';
 
@@ -234,6 +243,7 @@ export function initPlanner({ root, map, state, sectors, scenarios = [], onState
     render();
     if (active) showOnMap();
     if (state.grid) await loadGrid();
+    if (els.travel.checked) await loadTravel();
     if (mine === seq) {
       root.dataset.loaded = 'true';
       performance.mark('tirek:planner');
@@ -266,6 +276,47 @@ export function initPlanner({ root, map, state, sectors, scenarios = [], onState
     }
     renderGrid();
     if (active) map.setGaps(grid);
+  }
+
+  /**
+   * The travel-time layer: minutes to the nearest facility of the chosen sector over
+   * the scenario's surface (GET /api/travel/catchments), by classes; only by travel time.
+   */
+  async function loadTravel() {
+    const on = !!state.by && els.travel.checked;
+    els.travelLegend.hidden = !on;
+    travelImage = null;
+    els.travelStatus.textContent = '';
+    if (on) {
+      els.travelStatus.textContent = t('planner.loading');
+      try {
+        const grid = await api.travelCatchments({ scenario: state.by, sector: els.travelSector.value });
+        const { travelImage: draw } = await import('../lib/travel-layer.js');
+        travelImage = draw(grid);
+        const reached = grid.minutes.filter((m) => m != null).length;
+        els.travelStatus.textContent = t('planner.travelSummary', {
+          sector: t(`sector.${grid.sector}`), scenario: scenarioLabel(grid.scenario), share: formatShare(grid.minutes.length ? reached / grid.minutes.length : null),
+        });
+        renderTravelLegend();
+      } catch (err) {
+        travelImage = null;
+        els.travelLegend.hidden = true;
+        els.travelStatus.textContent = errorText(err, '/api/travel/catchments');
+      }
+    }
+    if (active) map.setTravelImage(travelImage);
+  }
+
+  async function renderTravelLegend() {
+    const { TIME_CLASSES, UNREACHED_COLOR } = await import('../lib/travel-layer.js');
+    clear(els.travelLegend);
+    let from = 0;
+    for (const c of TIME_CLASSES) {
+      const text = Number.isFinite(c.max) ? `${formatMinutes(from)}–${formatMinutes(c.max)}` : t('planner.travelOver', { time: formatMinutes(from) });
+      els.travelLegend.append(h('li', {}, h('span', { class: 'sym sym-box', 'aria-hidden': 'true', style: `--sym-color:rgb(${c.color.join(',')})` }), h('span', { text })));
+      from = c.max;
+    }
+    els.travelLegend.append(h('li', {}, h('span', { class: 'sym sym-box', 'aria-hidden': 'true', style: `--sym-color:rgb(${UNREACHED_COLOR.join(',')})` }), h('span', { text: t('travel.unreachable') })));
   }
 
   async function loadSites() {
@@ -302,6 +353,12 @@ export function initPlanner({ root, map, state, sectors, scenarios = [], onState
   function render() {
     els.subject.value = state.subject;
     els.measure.value = state.by;
+    els.travelRow.hidden = !state.by;
+    if (!state.by && els.travel.checked) {
+      els.travel.checked = false;
+      loadTravel();
+    }
+    if (state.subject !== 'package' && state.subject !== 'hotline') els.travelSector.value = state.subject;
     renderThresholds();
     els.unavailable.hidden = !error;
     if (error) els.unavailable.textContent = errorText(error, '/api/coverage');
@@ -488,6 +545,7 @@ export function initPlanner({ root, map, state, sectors, scenarios = [], onState
     map.setCoverage(collection);
     map.selectArea(selected);
     map.setGaps(grid);
+    map.setTravelImage(travelImage);
     showSites();
     map.areaLabel = (code) => {
       const r = rows.find((x) => String(x.code) === String(code));
