@@ -259,6 +259,14 @@ export function initPlanner({ root, map, state, sectors, scenarios = [], onState
       if (active) map.setGaps(null);
       return;
     }
+    if (state.by) {
+      // The gap grid measures by distance only; by travel time the travel-time layer
+      // shows where people are out of reach.
+      grid = null;
+      renderGrid();
+      if (active) map.setGaps(null);
+      return;
+    }
     els.gridStatus.textContent = t('planner.loading');
     const list = subjectSectors();
     try {
@@ -489,9 +497,15 @@ export function initPlanner({ root, map, state, sectors, scenarios = [], onState
   }
 
   function renderGrid() {
-    els.grid.checked = !!state.grid;
+    els.grid.checked = !!state.grid && !state.by;
+    els.grid.disabled = !!state.by;
     els.gridRes.value = String(state.grid || DEFAULT_GRID_RES);
-    els.gridRes.disabled = !state.grid;
+    els.gridRes.disabled = !state.grid || !!state.by;
+    if (state.by) {
+      els.gridStatus.dataset.state = 'by-time';
+      els.gridStatus.textContent = t('planner.gridByDistance');
+      return;
+    }
     if (!state.grid) {
       els.gridStatus.textContent = gridError ? errorText(gridError, '/api/gaps/grid') : '';
       return;
