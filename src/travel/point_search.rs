@@ -249,8 +249,8 @@ mod tests {
                 ControlFlow::Continue(())
             });
             assert_eq!(end, SearchEnd::Exhausted);
-            for cell in 0..s.cells() {
-                let (a, b) = (seen[cell], engine.minutes(cell));
+            for (cell, &a) in seen.iter().enumerate() {
+                let b = engine.minutes(cell);
                 assert!(
                     a == b || (a - b).abs() <= 1e-9 * b.max(1.0),
                     "seed {seed} cell {cell}: {a} vs {b}"
@@ -277,14 +277,14 @@ mod tests {
             Moves::King,
             f64::INFINITY,
         );
-        for cell in 0..s.cells() {
+        for (cell, (&got, &label)) in times.iter().zip(&labels).enumerate() {
             let t = all.minutes(cell);
-            assert!(times[cell] == t || (times[cell] - t).abs() <= 1e-9 * t.max(1.0));
+            assert!(got == t || (got - t).abs() <= 1e-9 * t.max(1.0));
             if t.is_finite() {
-                let own = each[labels[cell] as usize].minutes(cell);
+                let own = each[label as usize].minutes(cell);
                 assert!((own - t).abs() <= 1e-9 * t.max(1.0), "cell {cell}");
             } else {
-                assert_eq!(labels[cell], u32::MAX);
+                assert_eq!(label, u32::MAX);
             }
         }
     }

@@ -164,6 +164,7 @@ impl Scenario {
     /// once every sector has `k` (and every facility as near as the `k`-th is taken,
     /// so ties are broken by id) or at `limits`. A point off the surface or in an
     /// impassable cell reaches nothing.
+    #[allow(clippy::too_many_arguments)]
     pub fn nearest<'a>(
         &self,
         index: &'a ServiceIndex,

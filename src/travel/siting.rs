@@ -199,7 +199,7 @@ mod tests {
                         .sum()
                 })
                 .collect();
-            let best = gains.iter().cloned().fold(0.0, f64::max);
+            let best = gains.iter().copied().fold(0.0, f64::max);
             let first = gains.iter().position(|&g| g == best).unwrap();
             assert_eq!((step.candidate, step.gain), (first, best));
             for (p, c) in population.iter().zip(covered.iter_mut()) {
