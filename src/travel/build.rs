@@ -507,19 +507,13 @@ pub fn segment_cells(grid: &GeoGrid, a: (f64, f64), b: (f64, f64), mut visit: im
     if c_lo > c_hi {
         return;
     }
-    let y_at = |x: f64| {
-        if x == xa {
-            ya
-        } else if x == xb {
-            yb
-        } else {
-            ya + (x - xa) * (yb - ya) / (xb - xa)
-        }
-    };
+    let y_at = |x: f64| ya + (x - xa) * (yb - ya) / (xb - xa);
     let mut c = c_lo;
     while c <= c_hi {
         let (xl, xr) = (xa.max(c), xb.min(c + 1.0));
-        let (yl, yr) = (y_at(xl), y_at(xr));
+        // The ends exactly (a vertical segment has no slope to follow).
+        let yl = if xl == xa { ya } else { y_at(xl) };
+        let yr = if xr == xb { yb } else { y_at(xr) };
         let (ylo, yhi) = if yl <= yr { (yl, yr) } else { (yr, yl) };
         let r_lo = (ylo.ceil() - 1.0).max(0.0);
         let r_hi = yhi.floor().min(h - 1.0);
@@ -532,11 +526,9 @@ pub fn segment_cells(grid: &GeoGrid, a: (f64, f64), b: (f64, f64), mut visit: im
     }
 }
 
-/// Calls `visit` with every cell of every segment of `line`.
+/// Calls `visit` with every cell of every segment of `line` (a lone point, left where
+/// its neighbours are missing from the extract, marks nothing).
 pub fn line_cells(grid: &GeoGrid, line: &Line, mut visit: impl FnMut(usize)) {
-    if line.len() == 1 {
-        segment_cells(grid, line[0], line[0], &mut visit);
-    }
     for pair in line.windows(2) {
         segment_cells(grid, pair[0], pair[1], &mut visit);
     }
@@ -632,9 +624,6 @@ pub fn burn_osm(grid: &GeoGrid, osm: &OsmLayers, speeds: &RoadSpeeds) -> RoadRas
                     water_at.entry(c).or_default().push(k);
                 });
             }
-            if line.len() == 1 {
-                line_cells(grid, line, |c| out.barrier[c] = true);
-            }
         }
     }
     let crosses = |a: (f64, f64), b: (f64, f64), k: u32| {
@@ -652,14 +641,6 @@ pub fn burn_osm(grid: &GeoGrid, osm: &OsmLayers, speeds: &RoadSpeeds) -> RoadRas
         };
         let kmh = kmh as f32;
         for line in &road.lines {
-            if line.len() == 1 {
-                line_cells(grid, line, |c| {
-                    out.road_kmh[c] = out.road_kmh[c].max(kmh);
-                    if road.crossing {
-                        out.crossing_kmh[c] = out.crossing_kmh[c].max(kmh);
-                    }
-                });
-            }
             for pair in line.windows(2) {
                 cells.clear();
                 segment_cells(grid, pair[0], pair[1], |c| cells.push(c));
