@@ -187,6 +187,14 @@ async fn answers_validate_against_the_documented_schemas() {
         case("GET", "/api/catchments", "/api/catchments?sector=health", 200),
         case("GET", "/api/catchments", "/api/catchments?sector=nope", 400),
         case("GET", "/api/catchments", "/api/catchments?sector=shelter", 403),
+        case("GET", "/api/travel/scenarios", "/api/travel/scenarios", 200),
+        case("GET", "/api/travel/catchments", "/api/travel/catchments?scenario=walking&sector=health&bbox=68,41,70,43", 200),
+        case("GET", "/api/travel/catchments", "/api/travel/catchments?scenario=nope&sector=health", 400),
+        case("GET", "/api/travel/catchments", "/api/travel/catchments?scenario=walking&sector=shelter", 403),
+        case("POST", "/api/import/friction", "/api/import/friction?scenario=walking", 422)
+            .by(TOKEN)
+            .with("not a TIFF", "image/tiff"),
+        case("DELETE", "/api/travel/scenarios/{name}", "/api/travel/scenarios/nope", 404).by(TOKEN),
         case("POST", "/api/plan/sites", "/api/plan/sites", 200)
             .with(r#"{"sector":"health","k":2}"#, "application/json"),
         case("POST", "/api/plan/sites", "/api/plan/sites", 400).with(r#"{"sector":"health","k":0}"#, "application/json"),
