@@ -3,7 +3,7 @@
 //! friction 0.012–0.04 min/m, rivers of impassable cells with bridges, roads (straight
 //! lines of fast cells). `cargo bench --bench travel`.
 //!
-//! - `travel/one_sector`: one sector's Dijkstra from 300 facilities over the whole
+//! - `travel/one_sector`: one sector's search from 300 facilities over the whole
 //!   surface (8 neighbours);
 //! - `travel/one_sector_knight`: the same with knight's moves (16 neighbours);
 //! - `travel/four_sectors_at_points`: four sectors (300/200/80/20 facilities) in

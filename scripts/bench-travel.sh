@@ -23,7 +23,9 @@
 #   tirek_*_peak_rss_mb  peak resident memory (/usr/bin/time)
 # TRAVEL_REUSE_ANCHORS=1 takes the anchors' figures from their last run on this preset
 # (under $TRAVEL_ROOT/out) instead of running them again (the data must be the same).
-# The binary is copied to a private file first (the target directory may be shared).
+# TIREK_BIN=path benches that binary instead of building the release one (e.g. to compare
+# two builds). The binary is copied to a private file first (the target directory may be
+# shared).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-default}"
@@ -35,11 +37,15 @@ venv="${ANCHORS_VENV:-/tmp/anchors/venv}"
 bench="$(cd "$bench" && pwd)"
 export TRAVEL_ROOT="$root" ANCHORS_VENV="$venv"
 
-cargo build --release --locked --quiet
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 tirek="$out/tirek"
-cp "${CARGO_TARGET_DIR:-target}/release/tirek" "$tirek"
+if [ -n "${TIREK_BIN:-}" ]; then
+  cp "$TIREK_BIN" "$tirek"
+else
+  cargo build --release --locked --quiet
+  cp "${CARGO_TARGET_DIR:-target}/release/tirek" "$tirek"
+fi
 
 data="$root/data/$preset"
 if [ -n "${TRAVEL_REUSE_ANCHORS:-}" ] && [ -f "$root/out/$preset/py/py_travel_timings.json" ] && [ -f "$data/expected/py_travel_time.csv" ]; then
