@@ -727,7 +727,6 @@ fn tirek_default_age() -> u32 {
     crate::api::VERIFICATION_MAX_AGE_DAYS
 }
 
-
 /// `tirek friction build`.
 #[derive(Debug, Args)]
 pub struct FrictionBuildArgs {

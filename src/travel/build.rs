@@ -264,6 +264,9 @@ pub struct ClassSpeed {
 /// The scenario table: per land-cover class, its speed and mode.
 pub type ScenarioTable = BTreeMap<i64, ClassSpeed>;
 
+/// A CSV data row: its number and its cells by the wanted columns.
+type CsvRow = (usize, Vec<Option<String>>);
+
 /// The CSV's rows as (data row number, cells by the wanted columns) after checking the
 /// header names `wanted` (case-insensitive; other columns ignored).
 fn csv_rows(
@@ -271,7 +274,7 @@ fn csv_rows(
     bytes: &[u8],
     wanted: &[&str],
     required: usize,
-) -> Result<Vec<(usize, Vec<Option<String>>)>, BuildError> {
+) -> Result<Vec<CsvRow>, BuildError> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)

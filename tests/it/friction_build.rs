@@ -647,8 +647,8 @@ fn friction_helsinki_roads_water_and_bridges_burn_in_as_computed_independently()
     for &c in &inside_water {
         assert!(burned.barrier[c], "cell {c} inside a water way");
     }
-    for c in 0..n {
-        if water[c] {
+    for (c, &on_water) in water.iter().enumerate().take(n) {
+        if on_water {
             assert!(burned.barrier[c], "cell {c} on a water line or outline");
         }
     }

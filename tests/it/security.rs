@@ -228,6 +228,11 @@ fn public_requests() -> Vec<String> {
         "/api/gaps/grid?res=5&threshold_km.shelter=2",
         "/api/catchments?sector=shelter",
         "/api/catchments?sector=health",
+        "/api/travel/scenarios",
+        "/api/travel/catchments?scenario=walking&sector=shelter",
+        "/api/travel/catchments?scenario=walking&sector=health&bbox=69.4,42.2,69.7,42.4",
+        "/api/coverage?by=time&scenario=walking&sectors=shelter",
+        "/api/coverage?by=time&scenario=walking&threshold_min.shelter=5",
         "/api/audit",
         "/api/users",
         "/api/organisations",
@@ -273,6 +278,9 @@ fn public_requests() -> Vec<String> {
             ));
             uris.push(format!(
                 "/api/nearest?lon={qlon}&lat={qlat}&sector=shelter&radius_km=0.5"
+            ));
+            uris.push(format!(
+                "/api/nearest?lon={qlon}&lat={qlat}&sector=shelter&by=time&scenario=walking&k=10"
             ));
             uris.push(format!(
                 "/api/nearest?lon={qlon}&lat={qlat}&sector=shelter&radius_km=30&k=10"
@@ -607,6 +615,10 @@ async fn every_write_needs_the_planner_role_and_is_audited() {
         "/api/referrals",
         "/api/referrals/{id}/status",
         "/api/unmet-needs",
+        // Travel scenarios: 401/403 for each role, audit of import, replace and removal
+        // in tests/it/travel_api.rs (the body must be a GeoTIFF covering the facilities).
+        "/api/import/friction",
+        "/api/travel/scenarios/{name}",
     ];
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in ["post", "put", "delete", "patch"] {

@@ -678,7 +678,7 @@ async fn travel_api_scenarios_reach_every_instance_on_postgres() {
     let v = values(12);
     let a = pg_app(&db.url).await;
     let b = pg_app(&db.url).await;
-    let _follow = b.state.registry.follow();
+    let follow = b.state.registry.follow();
     let fs = facilities(&v, 13, 6);
     let features = fs
         .iter()
@@ -721,6 +721,6 @@ async fn travel_api_scenarios_reach_every_instance_on_postgres() {
             .len(),
         0
     );
-    drop((a, b, _follow));
+    drop((a, b, follow));
     db.drop_now().await;
 }
