@@ -89,8 +89,12 @@ test('the same answers as GET /api/nearest for the public list', { skip: BASE_UR
 });
 
 // Modules fetched only when a view that needs the network opens (signed-in staff's
-// coordination view, Manage's referrals received, the donor's country comparison).
-const LAZY = ['/js/lib/country-compare.js', '/js/views/coordination.js', '/js/views/incoming-referrals.js'];
+// coordination view, Manage's referrals received, the donor's country comparison, the
+// planner's travel-time layer).
+const LAZY = [
+  '/js/lib/country-compare.js', '/js/views/coordination.js', '/js/views/incoming-referrals.js',
+  '/js/lib/travel-layer.js',
+];
 
 test('the service worker saves every module under web/js but basemap.js, the manifest and GeographicLib', () => {
   const web = join(HERE, '..', '..', 'web');
