@@ -91,6 +91,17 @@ export function scenarioLabel(name) {
 }
 
 /**
+ * The choices of "Measure reach by": distance, then travel time under each scenario the
+ * server has (`/api/meta` travel_scenarios; a demo surface is marked): [{ value, text }].
+ */
+export function measureChoices(scenarios) {
+  return [{ value: '', text: t('planner.byDistance') }, ...scenarios.map((s) => {
+    const label = t('planner.byTime', { scenario: scenarioLabel(s.name) });
+    return { value: s.name, text: s.demo ? `${label} — ${t('planner.demoSurface')}` : label };
+  })];
+}
+
+/**
  * The band of a masked (confidential) service, in the interface language: "about
  * 10–25 km", or "more than 250 km" past the last band. Split around the band's own
  * words (`parts`) so a view can keep them on one line. Older answers without

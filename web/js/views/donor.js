@@ -13,7 +13,7 @@ import {
   DEFAULT_PACKAGE, joinAreas, plannerRows, shareColor, shareClasses, NO_DATA_COLOR,
 } from '../lib/coverage-model.js';
 import {
-  formatInt, formatShare, formatKmValue, formatDateTime, formatShareClass, formatMinutes, scenarioLabel,
+  formatInt, formatShare, formatKmValue, formatDateTime, formatShareClass, formatMinutes, scenarioLabel, measureChoices,
 } from '../lib/format.js';
 import { barChart } from '../lib/charts.js';
 import { log } from '../lib/referral-log.js';
@@ -52,11 +52,7 @@ export function initDonor({ root, map, sectors, demo, scenarios = [], setLegendS
   let by = '';
   function buildMeasure() {
     clear(els.measure);
-    els.measure.append(h('option', { value: '', text: t('planner.byDistance') }));
-    for (const s of scenarios) {
-      const label = t('planner.byTime', { scenario: scenarioLabel(s.name) });
-      els.measure.append(h('option', { value: s.name, text: s.demo ? `${label} — ${t('planner.demoSurface')}` : label }));
-    }
+    els.measure.append(...measureChoices(scenarios).map((c) => h('option', c)));
     els.measure.value = by;
     els.measureField.hidden = !scenarios.length;
   }

@@ -14,7 +14,7 @@ import {
   DEFAULT_PACKAGE, GRID_RESOLUTIONS, DEFAULT_GRID_RES, plannerRows, sortRows, joinAreas, bbox,
   plannerCsv, plannerGeojson, shareColor,
 } from '../lib/coverage-model.js';
-import { formatInt, formatShare, formatKmValue, formatMinutes, scenarioLabel } from '../lib/format.js';
+import { formatInt, formatShare, formatKmValue, formatMinutes, scenarioLabel, measureChoices } from '../lib/format.js';
 import { download } from '../lib/download.js';
 
 const SITE_K = [1, 3, 5, 10];
@@ -193,11 +193,7 @@ export function initPlanner({ root, map, state, sectors, scenarios = [], onState
    */
   function buildMeasure() {
     clear(els.measure);
-    els.measure.append(h('option', { value: '', text: t('planner.byDistance') }));
-    for (const s of scenarios) {
-      const label = t('planner.byTime', { scenario: scenarioLabel(s.name) });
-      els.measure.append(h('option', { value: s.name, text: s.demo ? `${label} — ${t('planner.demoSurface')}` : label }));
-    }
+    els.measure.append(...measureChoices(scenarios).map((c) => h('option', c)));
     els.measure.value = state.by;
     els.measureField.hidden = !scenarios.length;
     els.measureNote.textContent = scenarios.length ? (scenarios.some((s) => s.demo) ? t('planner.demoSurfaceNote') : '')
