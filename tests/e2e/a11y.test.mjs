@@ -76,6 +76,23 @@ describe('accessibility and layout stability (headless Chromium)', { skip: BASE_
     }
   }
 
+  it('on a phone the panel sits below the map before the map is parsed (no jump on first paint)', async () => {
+    // The browser may paint the panel before the rest of the page (the map's element
+    // comes after it) is parsed: the panel's place must not depend on the map's element.
+    for (const view of Object.keys(VIEWS)) {
+      const p = await open(view, VIEWPORTS.phone);
+      const [withMap, withoutMap] = await p.evaluate(() => {
+        const top = () => document.querySelector('#panel').getBoundingClientRect().top;
+        const before = top();
+        document.querySelector('.map-wrap').remove();
+        return [before, top()];
+      });
+      assert.ok(withMap > 250, `${view}: the map comes first on a phone (panel at ${withMap}px)`);
+      assert.equal(withoutMap, withMap, `${view}: the panel stays put without the map's element`);
+      await p.close();
+    }
+  });
+
   it('the demo notice is in the page as served, not added after the first paint', async () => {
     const html = await (await fetch(`${BASE_URL}/`)).text();
     const meta = await (await fetch(`${BASE_URL}/api/meta`)).json();
