@@ -326,7 +326,7 @@ pub async fn catchments(
         let (lon, lat) = r.lonlat();
         match crate::travel::place(surface, lon, lat) {
             crate::travel::Placement::Cell(c) => {
-                sources.push((c, ids.len() as u32));
+                sources.push(Some(c));
                 ids.push(r.id().to_string());
             }
             _ => unplaced.push(r.id().to_string()),
@@ -334,8 +334,8 @@ pub async fn catchments(
     }
     drop(index);
     let run = scenario.clone();
-    let (times, labels) = tokio::task::spawn_blocking(move || {
-        crate::travel::point_search::catchments(&run.surface, &sources)
+    let catchments = tokio::task::spawn_blocking(move || {
+        run.surface.catchments(&sources, crate::travel::Moves::King)
     })
     .await
     .map_err(|e| ApiError::internal(&e))?;
@@ -345,9 +345,10 @@ pub async fn catchments(
     for row in rows.0..rows.1 {
         for col in cols.0..cols.1 {
             let i = row * full + col;
-            let reached = labels[i] != u32::MAX && times[i].is_finite();
-            nearest.push(if reached { labels[i] as i32 } else { -1 });
-            minutes.push(reached.then(|| ((times[i] * 10.0).round() / 10.0) as f32));
+            let owner = catchments.owner[i];
+            nearest.push(owner);
+            minutes
+                .push((owner >= 0).then(|| ((catchments.minutes[i] * 10.0).round() / 10.0) as f32));
         }
     }
     Ok(Json(CatchmentGrid {

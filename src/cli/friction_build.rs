@@ -140,7 +140,7 @@ pub(crate) fn write_rasters(
                 }
             })
             .collect();
-        let owner = surface.catchments(&cells, moves);
+        let owner = surface.catchments(&cells, moves).owner;
         let mut legend = String::from("index,facility_id\n");
         for (k, &m) in members.iter().enumerate() {
             legend.push_str(&format!("{k},{}\n", csv_field(&sites.ids[m as usize])));

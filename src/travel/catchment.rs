@@ -142,11 +142,11 @@ impl FrictionSurface {
         reached
     }
 
-    /// The catchment of every cell (row-major): the index into `facilities` of the
-    /// facility nearest in time (see the module documentation), or −1 when none reaches
-    /// it. `facilities[k]` is facility k's cell (row-major index), `None` when it is off
-    /// the surface; one in an impassable cell reaches nothing.
-    pub fn catchments(&self, facilities: &[Option<usize>], moves: Moves) -> Vec<i32> {
+    /// The catchment of every cell: the facility nearest in time (see the module
+    /// documentation) and the least time to it. `facilities[k]` is facility k's cell
+    /// (row-major index), `None` when it is off the surface; one in an impassable cell
+    /// reaches nothing.
+    pub fn catchments(&self, facilities: &[Option<usize>], moves: Moves) -> Catchments {
         let knight = moves == Moves::Knight;
         let mut owner = vec![-1i32; self.cells()];
         // The first facility of each passable cell, in index order.
@@ -160,7 +160,10 @@ impl FrictionSurface {
             })
             .collect();
         if firsts.is_empty() {
-            return owner;
+            return Catchments {
+                minutes: vec![f64::INFINITY; self.cells()],
+                owner,
+            };
         }
         let starts: Vec<usize> = firsts.iter().map(|&(_, p)| p).collect();
         let mut least = vec![f64::INFINITY; self.friction.len()];
@@ -185,8 +188,23 @@ impl FrictionSurface {
                 times[q] = f64::INFINITY;
             }
         }
-        owner
+        let minutes = (0..self.height())
+            .flat_map(|row| {
+                let at = self.padded(row * w);
+                least[at..at + w].iter().copied()
+            })
+            .collect();
+        Catchments { minutes, owner }
     }
+}
+
+/// Every cell's catchment, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catchments {
+    /// The least time, minutes, from the nearest facility (infinite where none reaches).
+    pub minutes: Vec<f64>,
+    /// The index of the facility nearest in time, −1 where none reaches.
+    pub owner: Vec<i32>,
 }
 
 #[cfg(test)]
@@ -197,19 +215,23 @@ mod tests {
     fn two_facilities_split_a_uniform_strip_and_ties_go_to_the_lowest_index() {
         // 5 × 1 strip: facilities at both ends, the middle cell tied.
         let s = FrictionSurface::new(5, 1, (60.0, 40.0), (0.01, 0.01), &[0.01; 5], None).unwrap();
+        let split = s.catchments(&[Some(4), Some(0)], Moves::King);
+        assert_eq!(split.owner, vec![1, 1, 0, 0, 0]);
+        // The middle cell is two moves from either end: twice a move's time.
+        let one = split.minutes[1];
+        assert!(one > 0.0 && split.minutes[0] == 0.0 && split.minutes[4] == 0.0);
+        assert_eq!(split.minutes[2], one + one);
         assert_eq!(
-            s.catchments(&[Some(4), Some(0)], Moves::King),
-            vec![1, 1, 0, 0, 0]
-        );
-        assert_eq!(
-            s.catchments(&[Some(0), Some(4)], Moves::King),
+            s.catchments(&[Some(0), Some(4)], Moves::King).owner,
             vec![0, 0, 0, 1, 1]
         );
         // A facility sharing a cell with an earlier one never wins; none off the grid.
         assert_eq!(
-            s.catchments(&[None, Some(0), Some(0)], Moves::King),
+            s.catchments(&[None, Some(0), Some(0)], Moves::King).owner,
             vec![1; 5]
         );
-        assert_eq!(s.catchments(&[None], Moves::King), vec![-1; 5]);
+        let none = s.catchments(&[None], Moves::King);
+        assert_eq!(none.owner, vec![-1; 5]);
+        assert!(none.minutes.iter().all(|t| t.is_infinite()));
     }
 }

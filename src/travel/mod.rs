@@ -20,15 +20,15 @@
 //! - `access`: facilities and points placed on the surface, times per sector at many
 //!   points (sectors in parallel), and [`TravelTimeAccess`], the coverage module's
 //!   [`crate::coverage::AccessModel`] by minutes;
-//! - `catchment`: the nearest facility in time of every cell
-//!   ([`FrictionSurface::catchments`]), exact with ties to the lowest index;
+//! - `catchment`: the nearest facility in time of every cell and its time
+//!   ([`FrictionSurface::catchments`]), exact with ties to the lowest index: the one
+//!   implementation behind `tirek travel-time --out-tif` and `/api/travel/catchments`;
 //! - [`build`]: friction surfaces built AccessMod-style from a land cover, a scenario
 //!   table and OpenStreetMap roads and water.
 //!
 //! - `scenarios`: named surfaces as the server holds them ([`Scenario`]), the
 //!   facilities placed on each, nearest by minutes from a point;
-//! - `point_search`: the bounded Dijkstra outwards from one point that those use, and
-//!   catchments (each cell's nearest facility in time);
+//! - `point_search`: the bounded Dijkstra outwards from one point that those use;
 //! - `siting`: where to add sites by travel time (greedy maximal covering).
 //!
 //! No HTTP and no command line here; the one error type is [`TravelError`].
@@ -47,6 +47,7 @@ pub use access::{
     MinuteThresholds, Placement, SectorSources, TravelTimeAccess, place, sector_sources,
     times_at_cells,
 };
+pub use catchment::Catchments;
 pub use engine::{Moves, TimeSurface};
 pub use point_search::{SearchEnd, SearchLimits};
 pub use scenarios::{Scenario, ScenarioError, Scenarios, TimedHit};

@@ -112,68 +112,6 @@ pub fn settle_from(
     SearchEnd::Exhausted
 }
 
-/// For every cell, the least time, minutes, from the nearest of `sources` (cell,
-/// label) and that source's label: `(minutes, label)` per cell, row-major, infinite and
-/// `u32::MAX` where nothing reaches. Equal times go to the smaller label. The times
-/// are those of [`FrictionSurface::travel_times`] from every source (8 neighbours).
-pub fn catchments(surface: &FrictionSurface, sources: &[(usize, u32)]) -> (Vec<f64>, Vec<u32>) {
-    let fr = &surface.friction[..];
-    let rows = &surface.rows[..];
-    let s = surface.stride;
-    let mut times = vec![f64::INFINITY; fr.len()];
-    let mut labels = vec![u32::MAX; fr.len()];
-    let mut heap = BinaryHeap::new();
-    for &(cell, label) in sources {
-        let p = surface.padded(cell);
-        if fr[p] > 0.0 && (times[p] > 0.0 || label < labels[p]) {
-            times[p] = 0.0;
-            labels[p] = label;
-            heap.push(Entry(0.0, p as u32));
-        }
-    }
-    while let Some(Entry(t, p)) = heap.pop() {
-        let p = p as usize;
-        if t > times[p] {
-            continue;
-        }
-        let label = labels[p];
-        let r = p / s;
-        let fc = f64::from(fr[p]);
-        let (here, above) = (rows[r], rows[r - 1]);
-        let mut relax = |q: usize, half: f64| {
-            let fq = fr[q];
-            if fq > 0.0 {
-                let nt = t + half * (fc + f64::from(fq));
-                if nt < times[q] || (nt == times[q] && label < labels[q]) {
-                    let pushed = nt < times[q];
-                    times[q] = nt;
-                    labels[q] = label;
-                    if pushed {
-                        heap.push(Entry(nt, q as u32));
-                    }
-                }
-            }
-        };
-        relax(p - 1, here.east);
-        relax(p + 1, here.east);
-        relax(p - s, above.south);
-        relax(p + s, here.south);
-        relax(p - s - 1, above.diagonal);
-        relax(p - s + 1, above.diagonal);
-        relax(p + s - 1, here.diagonal);
-        relax(p + s + 1, here.diagonal);
-    }
-    let (w, h, pad) = (surface.width(), surface.height(), super::surface::PAD);
-    let mut out_t = Vec::with_capacity(w * h);
-    let mut out_l = Vec::with_capacity(w * h);
-    for row in 0..h {
-        let at = (row + pad) * s + pad;
-        out_t.extend_from_slice(&times[at..at + w]);
-        out_l.extend_from_slice(&labels[at..at + w]);
-    }
-    (out_t, out_l)
-}
-
 /// A heap entry: least time first.
 struct Entry(f64, u32);
 
@@ -261,36 +199,6 @@ mod tests {
                     a == b || (a - b).abs() <= 1e-9 * b.max(1.0),
                     "seed {seed} cell {cell}: {a} vs {b}"
                 );
-            }
-        }
-    }
-
-    #[test]
-    fn catchments_give_each_cell_its_nearest_source_in_time() {
-        let s = surface(31, 23, 4);
-        let sources: Vec<(usize, u32)> = [5usize, 200, 411, 600]
-            .iter()
-            .enumerate()
-            .map(|(i, &c)| (c, i as u32))
-            .collect();
-        let (times, labels) = catchments(&s, &sources);
-        let each: Vec<_> = sources
-            .iter()
-            .map(|&(c, _)| s.travel_times(&[c], Moves::King, f64::INFINITY))
-            .collect();
-        let all = s.travel_times(
-            &sources.iter().map(|&(c, _)| c).collect::<Vec<_>>(),
-            Moves::King,
-            f64::INFINITY,
-        );
-        for (cell, (&got, &label)) in times.iter().zip(&labels).enumerate() {
-            let t = all.minutes(cell);
-            assert!(got == t || (got - t).abs() <= 1e-9 * t.max(1.0));
-            if t.is_finite() {
-                let own = each[label as usize].minutes(cell);
-                assert!((own - t).abs() <= 1e-9 * t.max(1.0), "cell {cell}");
-            } else {
-                assert_eq!(label, u32::MAX);
             }
         }
     }

@@ -367,6 +367,69 @@ async fn travel_api_bad_input_names_what_is_loaded() {
 }
 
 #[tokio::test]
+async fn travel_api_catchments_equal_a_plain_dijkstra_from_every_facility() {
+    let v = values(11);
+    let (app, fs) = app_with(&v, 12).await;
+    assert_eq!(put_surface(&app, "walking", geotiff(&v, WEST)).await.0, 200);
+    let (s, body) = app
+        .get("/api/travel/catchments?scenario=walking&sector=health")
+        .await;
+    assert_eq!(s.as_u16(), 200, "{body}");
+    assert_eq!(
+        (body["width"].as_u64(), body["height"].as_u64()),
+        (Some(W as u64), Some(H as u64))
+    );
+    let ids: Vec<&str> = body["facilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    // The reference: each health facility in a passable cell alone, per cell the least.
+    let health: Vec<&(String, &str, f64, f64)> = fs.iter().filter(|f| f.1 == "health").collect();
+    let placed: Vec<&str> = health
+        .iter()
+        .filter(|f| v[cell_of(f.2, f.3)] > 0.0)
+        .map(|f| f.0.as_str())
+        .collect();
+    assert_eq!(ids, placed, "facilities in their order, the unplaced apart");
+    let unplaced: Vec<&str> = health
+        .iter()
+        .filter(|f| v[cell_of(f.2, f.3)] <= 0.0)
+        .map(|f| f.0.as_str())
+        .collect();
+    assert_eq!(body["unplaced"], json!(unplaced));
+    let alone: Vec<Vec<f64>> = placed
+        .iter()
+        .map(|id| {
+            let f = fs.iter().find(|f| f.0 == *id).unwrap();
+            dijkstra(&v, cell_of(f.2, f.3))
+        })
+        .collect();
+    let mut reached = 0;
+    for cell in 0..W * H {
+        let least = alone.iter().map(|t| t[cell]).fold(f64::INFINITY, f64::min);
+        let owner = body["nearest"][cell].as_i64().unwrap();
+        let minutes = &body["minutes"][cell];
+        if least.is_infinite() {
+            assert_eq!((owner, minutes), (-1, &Value::Null), "cell {cell}");
+            continue;
+        }
+        reached += 1;
+        // The owner's own time is the least (ties within rounding may go either way),
+        // and the minutes are it, to 0.1.
+        assert!(owner >= 0, "cell {cell} is reached");
+        assert!(close(alone[owner as usize][cell], least), "cell {cell}");
+        let got = minutes.as_f64().unwrap();
+        assert!(
+            (got - least).abs() <= 0.05 + 1e-6 * least,
+            "cell {cell}: {got} vs {least}"
+        );
+    }
+    assert!(reached > W * H / 2, "{reached} cells reached");
+}
+
+#[tokio::test]
 async fn travel_api_nearest_by_time_equals_a_plain_dijkstra_from_every_facility() {
     let v = values(5);
     let (app, fs) = app_with(&v, 6).await;
