@@ -6,11 +6,16 @@
 #
 #   bash scripts/load-test.sh                  # the default (demo) data: 490 facilities
 #   FACILITIES=100000 bash scripts/load-test.sh   # N synthetic realistic facilities
+#   FRICTION=/tmp/travel/data/large CONNECTIONS=1 bash scripts/load-test.sh
+#       # by travel time: the bench's facilities and friction surface (see below)
 #
 # Settings (environment): FACILITIES (0 = default data), THREADS (2), CONNECTIONS (64),
 # DURATION (20s), PORT (default: a free port the system picks; a given port must be free),
 # QUERY (extra query string, e.g. "&sector=health&k=3"), SERVER_THREADS (tokio workers;
-# default: one per core), TIREK_BIN (measure this binary instead of building one).
+# default: one per core), TIREK_BIN (measure this binary instead of building one),
+# FRICTION (a travel bench data folder, ../shared/bench/travel: its facilities.geojson
+# replaces the default data and its friction.tif is stored as the scenario `walking`;
+# QUERY defaults to "&by=time&scenario=walking&sector=health&k=3").
 #
 # The script measures only its own server: it takes the address from that server's log
 # (the port is bound by it, no one else), fails if the server does not start or exits,
@@ -23,6 +28,8 @@ THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-64}"
 DURATION="${DURATION:-20s}"
 PORT="${PORT:-0}"
+FRICTION="${FRICTION:-}"
+if [ -n "$FRICTION" ]; then QUERY="${QUERY-&by=time&scenario=walking&sector=health&k=3}"; fi
 QUERY="${QUERY:-}"
 
 if ! command -v wrk >/dev/null 2>&1; then
@@ -59,6 +66,13 @@ if [ "$FACILITIES" -gt 0 ]; then
   echo "generating and importing $FACILITIES synthetic facilities …" >&2
   "$work/synth" "$FACILITIES" > "$work/facilities.geojson"
   RUST_LOG=warn "$bin" --data-dir "$work/data" import facilities "$work/facilities.geojson" >&2
+  serve_args+=(--no-default-data)
+fi
+if [ -n "$FRICTION" ]; then
+  [ "$FACILITIES" -eq 0 ] || fail "FRICTION brings its own facilities: leave FACILITIES unset"
+  echo "importing $FRICTION/facilities.geojson and its friction surface as 'walking' …" >&2
+  RUST_LOG=warn "$bin" --data-dir "$work/data" import facilities "$FRICTION/facilities.geojson" >&2
+  RUST_LOG=warn "$bin" --data-dir "$work/data" import friction "$FRICTION/friction.tif" --scenario walking >&2
   serve_args+=(--no-default-data)
 fi
 
