@@ -47,6 +47,8 @@ pub enum AnalysisKey {
         viewer: Viewer,
         /// Every cell of the region, or only those where someone lives.
         all_cells: bool,
+        /// By travel time: the scenario and its threshold per sector, minutes as bits.
+        travel: Option<(String, [u64; Sector::COUNT])>,
     },
     /// `GET /api/catchments`.
     Catchments {

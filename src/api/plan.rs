@@ -44,6 +44,17 @@ pub struct GridParams {
     /// Threshold for one sector, km: `threshold_km.health=25` (one parameter per sector).
     #[param(rename = "threshold_km.health")]
     threshold_km_health: Option<f64>,
+    /// `distance` (default: `dist_km_<s>` from the cell centre) or `time`: `minutes_<s>`,
+    /// the least travel time over `scenario`'s friction surface, covered within
+    /// `threshold_min.<sector>`.
+    by: Option<String>,
+    /// The travel scenario of `by=time` (see `/api/travel/scenarios`; default `walking`).
+    scenario: Option<String>,
+    /// With `by=time`, the threshold for one sector, minutes: `threshold_min.health=90`
+    /// (defaults: health, psychosocial, legal aid, hotline 120, police 60, shelter and
+    /// programmes for perpetrators 240).
+    #[param(rename = "threshold_min.health")]
+    threshold_min_health: Option<f64>,
 }
 
 /// Query of `GET /api/catchments`.
@@ -161,17 +172,35 @@ fn refuse_confidential_sector(
 /// H3 hexagons over the countries (or `bbox`) where people live (`cells=all`: every
 /// one), each with its population, the people beyond some sector's threshold (each
 /// measured from where they live) and, per sector, the exact geodesic km from its
-/// centre to the nearest active facility and whether that is within the threshold.
-/// Sectors with confidential facilities are withheld (null) from the public.
+/// centre to the nearest active facility (`by=time`: the least travel minutes over the
+/// scenario's friction surface) and whether that is within the threshold. Sectors with
+/// confidential facilities are withheld (null) from the public, either way.
 #[utoipa::path(get, path = "/api/gaps/grid", params(GridParams),
     responses((status = 200, description = "GeoJSON FeatureCollection of H3 Polygons; foreign member `grid`", body = GridCollection, content_type = "application/geo+json"),
-              (status = 400, description = "bad parameter, or more than 200,000 cells", body = ErrorBody)))]
+              (status = 400, description = "bad parameter (also an unknown scenario, by=time with no surface loaded, a threshold of the other measure), or more than 200,000 cells", body = ErrorBody)))]
 pub async fn gaps_grid(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let (thresholds, _) = thresholds_param(&params, &["res", "sector", "bbox", "cells"])?;
+    let known = super::coverage::with_travel_params(&["res", "sector", "bbox", "cells"]);
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let (thresholds, km_set) = thresholds_param(&params, &known)?;
+    let (minutes, minutes_set) = super::coverage::minutes_param(&params)?;
+    let travel = match super::travel::by_param(&params, &state.registry.scenarios())? {
+        super::travel::By::Distance if !minutes_set.is_empty() => {
+            return Err(ApiError::bad_request(
+                "threshold_min.<sector> applies to by=time; by distance, use threshold_km.<sector>",
+            ));
+        }
+        super::travel::By::Time(_) if !km_set.is_empty() => {
+            return Err(ApiError::bad_request(
+                "threshold_km.<sector> applies to by=distance; by time, use threshold_min.<sector>",
+            ));
+        }
+        super::travel::By::Distance => None,
+        super::travel::By::Time(scenario) => Some(scenario),
+    };
     let res: u8 = params.parse("res")?.unwrap_or(5);
     let all_cells = match params.get("cells").unwrap_or("populated") {
         "populated" => false,
@@ -205,15 +234,30 @@ pub async fn gaps_grid(
         thresholds: AnalysisKey::threshold_bits(&thresholds),
         viewer,
         all_cells,
+        travel: travel
+            .as_ref()
+            .map(|s| (s.name.clone(), minutes.by_sector().map(f64::to_bits))),
     };
     let result = state
         .analysis(key, move |index, places| {
             let sites = Sites::from_facilities(index.facilities());
             let withheld = planning::withheld_sectors(viewer, index);
             let region = planning::grid_region(bbox, &places.areas);
-            match planning::grid(&sites, &places.settlements, &region, res, &sectors, thresholds, MAX_CELLS) {
+            let computed = match &travel {
+                None => planning::grid(&sites, &places.settlements, &region, res, &sectors, thresholds, MAX_CELLS),
+                Some(scenario) => planning::grid_by(
+                    &crate::travel::TravelTimeGrid::new(&scenario.surface, &scenario.name, &sites, crate::travel::Moves::King),
+                    &places.settlements,
+                    &region,
+                    res,
+                    &sectors,
+                    minutes.by_sector(),
+                    MAX_CELLS,
+                ),
+            };
+            match computed {
                 Ok(g) => {
-                    let mut note = planning::GRID_NOTE.to_string();
+                    let mut note = if travel.is_some() { planning::GRID_NOTE_BY_TIME } else { planning::GRID_NOTE }.to_string();
                     if !withheld.is_empty() {
                         note.push_str(" Sectors with confidential facilities are withheld (null) for the public: their cells would trace the locations. Sign in as a caseworker or planner to see them.");
                     }

@@ -403,14 +403,8 @@ pub(super) async fn plan_sites_by_time(
         let index = registry.index();
         let places = registry.places();
         let list = super::plan::resolve_candidates(&places, candidates)?;
-        let existing: Vec<usize> = index
-            .facilities()
-            .filter(|r| r.has_sector(sector) && r.summary().status == crate::model::Status::Active)
-            .filter_map(|r| {
-                let (lon, lat) = r.lonlat();
-                scenario.surface.cell_of(lon, lat)
-            })
-            .collect();
+        let sites = crate::coverage::analysis::Sites::from_facilities(index.facilities());
+        let existing = crate::travel::siting::existing_cells(&scenario.surface, &sites, sector);
         let population = crate::coverage::planning::population_points(&places.settlements);
         let coords: Vec<(f64, f64)> = list.iter().map(|c| (c.lon, c.lat)).collect();
         let plan = crate::travel::siting::plan_by_time(

@@ -445,8 +445,20 @@ pub struct PlanSitesArgs {
     #[arg(long, default_value_t = 6)]
     pub res: u8,
     /// Coverage threshold, km (default: the sector's).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["friction", "scenario"])]
     pub threshold_km: Option<f64>,
+    /// Place sites by travel time over this friction surface (GeoTIFF in EPSG:4326,
+    /// minutes per metre; NoData, NaN and ≤ 0 impassable) instead of distance.
+    #[arg(long, conflicts_with = "scenario")]
+    pub friction: Option<PathBuf>,
+    /// Place sites by travel time over the stored travel scenario of this name (see
+    /// `tirek friction list`; e.g. `walking`).
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// With `--friction` or `--scenario`: the coverage threshold, minutes (default: the
+    /// sector's, e.g. health 120, police 60, shelter 240).
+    #[arg(long)]
+    pub threshold_min: Option<f64>,
     /// Facilities GeoJSON (Points; properties `id` and `sector` or `sectors`) or CSV
     /// (`id,sector,lon,lat`, optional `status`); absent: the store.
     #[arg(long)]
@@ -479,8 +491,26 @@ pub struct GridArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub bbox: Option<String>,
     /// Thresholds in km, e.g. `health=30,police=20`.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["friction", "scenario"])]
     pub threshold_km: Option<String>,
+    /// The grid by travel time over this friction surface (GeoTIFF in EPSG:4326,
+    /// minutes per metre; NoData, NaN and ≤ 0 impassable): `minutes_<sector>` instead
+    /// of `dist_km_<sector>`.
+    #[arg(long, conflicts_with = "scenario")]
+    pub friction: Option<PathBuf>,
+    /// The grid by travel time over the stored travel scenario of this name (see
+    /// `tirek friction list`; e.g. `walking`).
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// With `--friction` or `--scenario`: thresholds in minutes, e.g.
+    /// `health=120,police=60` (defaults: health 120, psychosocial 120, police 60,
+    /// shelter 240, legal 120, hotline 120).
+    #[arg(long)]
+    pub threshold_min: Option<String>,
+    /// With `--friction` or `--scenario`: also allow knight's moves (16 neighbours, as
+    /// AccessMod's option) instead of the 8 neighbours of the definition.
+    #[arg(long)]
+    pub knight_moves: bool,
     /// Write here instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -53,7 +53,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::TravelTime(args) if args.facilities.is_some() => {
             return travel::travel_time(None, args);
         }
-        Command::PlanSites(args) if args.facilities.is_some() && args.population.is_some() => {
+        Command::PlanSites(args)
+            if args.facilities.is_some()
+                && args.population.is_some()
+                && args.scenario.is_none() =>
+        {
             return plan::plan_sites(None, args);
         }
         Command::Nearest(args) if args.facilities.is_some() => {

@@ -1,8 +1,9 @@
-//! `tirek plan-sites` and `tirek grid`: the planners' analyses on the command line.
+//! `tirek plan-sites` and `tirek grid`: the planners' analyses on the command line, by
+//! distance or, with `--friction FILE` or `--scenario NAME`, by travel time.
 
 use super::args::{GridArgs, PlanSitesArgs};
 use super::inputs::Inputs;
-use super::{parse_thresholds, read_file, record_errors, write_output};
+use super::{parse_minute_thresholds, parse_thresholds, read_file, record_errors, write_output};
 use crate::coverage::Thresholds;
 use crate::coverage::analysis::Sites;
 use crate::coverage::grid::{self, BBox};
@@ -10,6 +11,7 @@ use crate::coverage::planning::{self, Candidate};
 use crate::import::query_points::read_points;
 use crate::model::{Sector, Settlement, parse_list};
 use crate::registry::Registry;
+use crate::travel::{FrictionSurface, MinuteThresholds};
 use anyhow::{Result, bail};
 use std::time::Instant;
 
@@ -49,6 +51,16 @@ pub fn plan_sites(registry: Option<&Registry>, args: &PlanSitesArgs) -> Result<(
                 .collect()
         }
     };
+    if let Some((name, surface)) =
+        super::travel::chosen_surface(registry, args.friction.as_deref(), args.scenario.as_deref())?
+    {
+        return plan_sites_by_time(args, &name, &surface, &sites, &population, &candidates);
+    }
+    if args.threshold_min.is_some() {
+        bail!(
+            "--threshold-min is for travel time: give --friction FILE or --scenario NAME (by distance, --threshold-km)"
+        );
+    }
     let threshold_m = match args.threshold_km {
         Some(km) if km.is_finite() && km >= 0.0 => km * 1000.0,
         Some(_) => bail!("--threshold-km must be a distance ≥ 0"),
@@ -106,6 +118,55 @@ pub fn plan_sites(registry: Option<&Registry>, args: &PlanSitesArgs) -> Result<(
     Ok(())
 }
 
+/// `tirek plan-sites --friction F.tif|--scenario NAME`: greedy maximal covering by
+/// travel time ([`crate::travel::siting::plan_by_time`], as the API's `by: "time"`).
+fn plan_sites_by_time(
+    args: &PlanSitesArgs,
+    scenario: &str,
+    surface: &FrictionSurface,
+    sites: &Sites,
+    population: &[Settlement],
+    candidates: &[Candidate],
+) -> Result<()> {
+    let minutes = match args.threshold_min {
+        Some(m) if m.is_finite() && m >= 0.0 => m,
+        Some(_) => bail!("--threshold-min must be a number of minutes ≥ 0"),
+        None => MinuteThresholds::default().get(args.sector),
+    };
+    // Reported once: facilities and people the surface does not reach.
+    super::travel::sources(surface, sites, &[args.sector]);
+    let coords: Vec<(f64, f64)> = population.iter().map(|p| (p.lon, p.lat)).collect();
+    super::travel::point_cells(surface, &coords);
+    let existing = crate::travel::siting::existing_cells(surface, sites, args.sector);
+    let people = planning::population_points(population);
+    let sites_at: Vec<(f64, f64)> = candidates.iter().map(|c| (c.lon, c.lat)).collect();
+    let plan = crate::travel::siting::plan_by_time(
+        surface, &existing, &people, &sites_at, minutes, args.k,
+    );
+    let csv = planning::steps_csv(
+        candidates,
+        plan.steps
+            .iter()
+            .map(|s| (s.candidate, s.gain, s.covered_after)),
+    );
+    write_output(args.out.as_deref(), &csv)?;
+    let after = plan
+        .steps
+        .last()
+        .map_or(plan.covered_before, |s| s.covered_after);
+    eprintln!(
+        "{} within {minutes} minutes over {scenario}: {} people, {} covered before ({:.1} %), {} after {} site(s) ({:.1} %)",
+        args.sector,
+        plan.population_total,
+        plan.covered_before,
+        share(plan.covered_before, plan.population_total),
+        after,
+        plan.steps.len(),
+        share(after, plan.population_total),
+    );
+    Ok(())
+}
+
 fn share(part: f64, total: f64) -> f64 {
     if total > 0.0 {
         100.0 * part / total
@@ -142,22 +203,64 @@ pub fn grid(registry: &Registry, args: &GridArgs) -> Result<()> {
         None => Sector::MINIMUM_PACKAGE.to_vec(),
     };
     let thresholds = parse_thresholds(args.threshold_km.as_deref())?;
+    let minutes = parse_minute_thresholds(args.threshold_min.as_deref())?;
     let bbox = args.bbox.as_deref().map(BBox::parse).transpose()?;
+    grid::resolution(args.res)?;
+    let travel = super::travel::chosen_surface(
+        Some(registry),
+        args.friction.as_deref(),
+        args.scenario.as_deref(),
+    )?;
+    if travel.is_none() && (args.threshold_min.is_some() || args.knight_moves) {
+        bail!(
+            "--threshold-min and --knight-moves are for travel time: give --friction FILE or --scenario NAME (by distance, --threshold-km)"
+        );
+    }
     let index = registry.index();
     let places = registry.places();
     let sites = Sites::from_facilities(index.facilities());
     let region = planning::grid_region(bbox, &places.areas);
-    let g = planning::grid(
-        &sites,
-        &places.settlements,
-        &region,
-        args.res,
-        &sectors,
-        thresholds,
-        CLI_MAX_CELLS,
-    )?;
+    let (g, note) = match &travel {
+        None => (
+            planning::grid(
+                &sites,
+                &places.settlements,
+                &region,
+                args.res,
+                &sectors,
+                thresholds,
+                CLI_MAX_CELLS,
+            )?,
+            planning::GRID_NOTE,
+        ),
+        Some((name, surface)) => {
+            // Reported once: facilities and people the surface does not reach.
+            super::travel::sources(surface, &sites, &sectors);
+            let coords: Vec<(f64, f64)> =
+                places.settlements.iter().map(|s| (s.lon, s.lat)).collect();
+            super::travel::point_cells(surface, &coords);
+            let measure = crate::travel::TravelTimeGrid::new(
+                surface,
+                name,
+                &sites,
+                super::travel::moves(args.knight_moves),
+            );
+            (
+                planning::grid_by(
+                    &measure,
+                    &places.settlements,
+                    &region,
+                    args.res,
+                    &sectors,
+                    minutes.by_sector(),
+                    CLI_MAX_CELLS,
+                )?,
+                planning::GRID_NOTE_BY_TIME,
+            )
+        }
+    };
     let computed = started.elapsed();
-    let doc = grid::to_geojson(&g, &[], planning::GRID_NOTE);
+    let doc = grid::to_geojson(&g, &[], note);
     write_output(args.out.as_deref(), &(serde_json::to_string(&doc)? + "\n"))?;
     if args.timings {
         eprintln!(

@@ -26,6 +26,45 @@ pub(crate) fn load_friction(path: &Path) -> Result<FrictionSurface> {
     Ok(surface)
 }
 
+/// The friction surface of `--friction FILE` (read from the file) or `--scenario NAME`
+/// (a stored travel scenario), with the name the outputs give it (the scenario's, or
+/// the file's name); `None` when neither is given (the analysis is by distance).
+pub(crate) fn chosen_surface(
+    registry: Option<&Registry>,
+    friction: Option<&Path>,
+    scenario: Option<&str>,
+) -> Result<Option<(String, std::sync::Arc<FrictionSurface>)>> {
+    match (friction, scenario) {
+        (Some(_), Some(_)) => anyhow::bail!("give --friction FILE or --scenario NAME, not both"),
+        (Some(path), None) => {
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            Ok(Some((name, std::sync::Arc::new(load_friction(path)?))))
+        }
+        (None, Some(name)) => {
+            let Some(registry) = registry else {
+                anyhow::bail!(
+                    "--scenario {name} is a stored travel scenario: it needs the store, not --facilities and --population files alone (or give --friction FILE)"
+                );
+            };
+            let scenarios = registry.scenarios();
+            match scenarios.get(name) {
+                Some(s) => Ok(Some((s.name.clone(), s.surface.clone()))),
+                None if scenarios.is_empty() => anyhow::bail!(
+                    "no travel scenario {name:?} is stored, and none is: import one with `tirek import friction FILE.tif --scenario {name}`, or give --friction FILE"
+                ),
+                None => anyhow::bail!(
+                    "no travel scenario {name:?} is stored; stored: {}",
+                    scenarios.names()
+                ),
+            }
+        }
+        (None, None) => Ok(None),
+    }
+}
+
 /// The moves of `--knight-moves`.
 pub(crate) fn moves(knight: bool) -> Moves {
     if knight { Moves::Knight } else { Moves::King }

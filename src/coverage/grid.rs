@@ -1,5 +1,6 @@
-//! The gap grid: H3 hexagons over a region, each with its population and the exact
-//! geodesic distance from its centre to the nearest facility of each sector.
+//! The gap grid: H3 hexagons over a region, each with its population and, per sector,
+//! how far its centre is from the nearest facility: exact geodesic metres, or minutes
+//! of travel over a friction surface ([`GridUnit`]).
 //!
 //! **Cells.** The region is either polygons (the countries) or a lon/lat box. Its cells
 //! are every H3 cell of the resolution whose centre lies in it (h3o's `Tiler` in
@@ -8,22 +9,25 @@
 //! every population point inside it (inside the box, or every point for polygons): no
 //! one is dropped at the border, and the cells' populations sum to the points' total.
 //!
-//! **Distances** are measured from the cell centre (`LatLng::from(cell)`) by the caller's
-//! exact nearest search; a cell is covered for a sector when that distance is at most
-//! the sector's threshold (inclusive).
+//! **Measures** come from the caller's [`GridMeasure`], asked once for the cell centres
+//! (`LatLng::from(cell)`) and the population points together: by distance
+//! ([`NearestDistance`]) an exact nearest search per place, by time one search over the
+//! surface per sector (`crate::travel::TravelTimeGrid`), the times read at the places'
+//! cells. A cell is covered for a sector when its value is at most the sector's
+//! threshold in the same unit (inclusive); a place no facility reaches (by time: off the
+//! surface, in an impassable cell, or cut off) is not covered and has no value.
 //!
 //! **Confidentiality.** A distance per cell is a fine instrument: a public cell at
 //! 0.2 km from the nearest shelter locates the shelter, and so does the disc of cells
 //! marked covered, or the cells whose distance is withheld. [`to_geojson`] therefore
-//! takes the `withheld` sectors: for them every cell reports `dist_km_<s>` and
-//! `covered_<s>` as null, and `covered_all` is null. The API withholds every sector
+//! takes the `withheld` sectors: for them every cell reports `dist_km_<s>` (by time
+//! `minutes_<s>`) and `covered_<s>` as null, and `covered_all` is null. The API withholds every sector
 //! with a confidential facility from the public.
 //!
 //! **Polygons.** RFC 7946: rings are closed and counter-clockwise, and every longitude
 //! is within [-180, 180]: a cell crossing the antimeridian (none in Central Asia) is a
 //! MultiPolygon of its two parts cut at ±180 (§3.1.9), see [`cell_geometry`].
 
-use super::Thresholds;
 use crate::model::Sector;
 use crate::model::geojson::{CollectionTag, FeatureTag, Geometry};
 use geo::{ChamberlainDuquetteArea, Polygon};
@@ -330,6 +334,60 @@ fn clip_at_180(ring: &[[f64; 2]], west: bool) -> Vec<[f64; 2]> {
     out
 }
 
+/// What a grid's values measure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GridUnit {
+    /// Exact WGS84 geodesic metres to the nearest active facility.
+    Metres,
+    /// Least travel time, minutes, over a travel scenario's friction surface.
+    Minutes {
+        /// The scenario (e.g. `walking`).
+        scenario: String,
+    },
+}
+
+/// How far places are from each sector's nearest facility, in one unit: what a grid
+/// measures. Implementations: [`NearestDistance`] (metres) and, in the travel module,
+/// `TravelTimeGrid` (minutes).
+pub trait GridMeasure: Sync {
+    /// The unit of the values [`GridMeasure::measure`] returns.
+    fn unit(&self) -> GridUnit;
+
+    /// Per sector of `sectors` (in that order), per place of `places` (lon, lat): the
+    /// value to the sector's nearest facility, `None` when none reaches the place.
+    fn measure(&self, sectors: &[Sector], places: &[(f64, f64)]) -> Vec<Vec<Option<f64>>>;
+}
+
+/// The grid by distance: the exact geodesic metres from each place to the nearest
+/// facility, by the caller's exact nearest search `(sector, lon, lat) → (facility,
+/// metres)`.
+pub struct NearestDistance<'a>(pub &'a (dyn Fn(Sector, f64, f64) -> Option<(u32, f64)> + Sync));
+
+impl GridMeasure for NearestDistance<'_> {
+    fn unit(&self) -> GridUnit {
+        GridUnit::Metres
+    }
+
+    fn measure(&self, sectors: &[Sector], places: &[(f64, f64)]) -> Vec<Vec<Option<f64>>> {
+        let rows: Vec<Vec<Option<f64>>> = crate::parallel::map_chunks(places, |part| {
+            part.iter()
+                .map(|&(lon, lat)| {
+                    sectors
+                        .iter()
+                        .map(|&s| (self.0)(s, lon, lat).map(|(_, d)| d))
+                        .collect()
+                })
+                .collect()
+        });
+        (0..sectors.len())
+            .map(|k| rows.iter().map(|row| row[k]).collect())
+            .collect()
+    }
+}
+
+/// Per sector ([`Sector::ALL`] order) a threshold in a grid's unit.
+pub type SectorThresholds = [f64; Sector::COUNT];
+
 /// One hexagon of the grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GridCell {
@@ -341,8 +399,9 @@ pub struct GridCell {
     pub lat: f64,
     /// People of the population points in the cell.
     pub population: f64,
-    /// Per sector of the grid: the nearest facility (caller's index) and metres.
-    pub nearest: Vec<Option<(u32, f64)>>,
+    /// Per sector of the grid, the value from the centre to the nearest facility in the
+    /// grid's unit; `None` when no facility reaches the centre.
+    pub reach: Vec<Option<f64>>,
     /// People of the cell's points that are not within reach of every sector, each
     /// point measured from where it is (not from the cell centre), so the cells sum to
     /// the coverage table's figure.
@@ -354,10 +413,13 @@ pub struct GridCell {
 pub struct Grid {
     /// H3 resolution of the cells.
     pub res: u8,
-    /// Sectors, in the order of [`GridCell::nearest`].
+    /// Sectors, in the order of [`GridCell::reach`].
     pub sectors: Vec<Sector>,
-    /// Per-sector distances within which a cell's people count as covered.
-    pub thresholds: Thresholds,
+    /// What the values and thresholds measure.
+    pub unit: GridUnit,
+    /// Per sector ([`Sector::ALL`] order), the value in `unit` within which a cell's
+    /// people count as covered (inclusive).
+    pub thresholds: SectorThresholds,
     /// Cells, sorted by index.
     pub cells: Vec<GridCell>,
 }
@@ -368,23 +430,18 @@ pub struct GridInput<'a> {
     pub res: u8,
     /// Sectors to measure.
     pub sectors: &'a [Sector],
-    /// Thresholds for `covered_<s>`.
-    pub thresholds: Thresholds,
+    /// Thresholds for `covered_<s>`, in the measure's unit.
+    pub thresholds: SectorThresholds,
     /// Where cells are laid: only cells whose centre is in it.
     pub region: &'a Region,
     /// Population points `(lon, lat, people)`.
     pub population: &'a [(f64, f64, f64)],
     /// Most cells.
     pub limit: usize,
-    /// Worker threads for the distances.
-    pub threads: usize,
 }
 
-/// Computes the grid. `nearest(sector, lon, lat)` is the exact nearest facility search.
-pub fn compute(
-    input: &GridInput<'_>,
-    nearest: &(dyn Fn(Sector, f64, f64) -> Option<(u32, f64)> + Sync),
-) -> Result<Grid, GridError> {
+/// Computes the grid, measuring with `measure` (see the module doc).
+pub fn compute(input: &GridInput<'_>, measure: &dyn GridMeasure) -> Result<Grid, GridError> {
     let resolution = resolution(input.res)?;
     let coords: Vec<(f64, f64)> = input.population.iter().map(|p| (p.0, p.1)).collect();
     let cells = region_cells(input.region, input.res, &coords, input.limit)?;
@@ -400,67 +457,45 @@ pub fn compute(
     for &(cell, (_, _, pop)) in &counted {
         *people.entry(cell).or_insert(0.0) += pop;
     }
-    let out_of_reach = people_out_of_reach(input, &counted, nearest);
-    let chunk = cells.len().div_ceil(input.threads.max(1)).max(1);
+    // The centres and the inhabited points in one call: by time, one search per sector
+    // serves both.
+    let inhabited: Vec<&(CellIndex, (f64, f64, f64))> =
+        counted.iter().filter(|p| p.1.2 > 0.0).collect();
+    let places: Vec<(f64, f64)> = cells
+        .iter()
+        .map(|&c| centre(c))
+        .chain(inhabited.iter().map(|p| (p.1.0, p.1.1)))
+        .collect();
     let sectors = input.sectors;
-    let measured: Vec<GridCell> = std::thread::scope(|scope| {
-        let handles: Vec<_> = cells
-            .chunks(chunk)
-            .map(|part| {
-                let (people, out_of_reach) = (&people, &out_of_reach);
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|&cell| {
-                            let (lon, lat) = centre(cell);
-                            GridCell {
-                                cell,
-                                lon,
-                                lat,
-                                population: people.get(&cell).copied().unwrap_or(0.0),
-                                nearest: sectors.iter().map(|&s| nearest(s, lon, lat)).collect(),
-                                out_of_reach: out_of_reach.get(&cell).copied().unwrap_or(0.0),
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
+    let values = measure.measure(sectors, &places);
+    let within = |k: usize, i: usize| {
+        values[k][i].is_some_and(|v| v <= input.thresholds[sectors[k].index()])
+    };
+    let mut out_of_reach: BTreeMap<CellIndex, f64> = BTreeMap::new();
+    for (j, &&(cell, (_, _, pop))) in inhabited.iter().enumerate() {
+        if (0..sectors.len()).any(|k| !within(k, cells.len() + j)) {
+            *out_of_reach.entry(cell).or_insert(0.0) += pop;
+        }
+    }
+    let measured = cells
+        .iter()
+        .enumerate()
+        .map(|(i, &cell)| GridCell {
+            cell,
+            lon: places[i].0,
+            lat: places[i].1,
+            population: people.get(&cell).copied().unwrap_or(0.0),
+            reach: (0..sectors.len()).map(|k| values[k][i]).collect(),
+            out_of_reach: out_of_reach.get(&cell).copied().unwrap_or(0.0),
+        })
+        .collect();
     Ok(Grid {
         res: input.res,
         sectors: sectors.to_vec(),
+        unit: measure.unit(),
         thresholds: input.thresholds,
         cells: measured,
     })
-}
-
-/// Per cell, the people of the `counted` points that lie beyond the threshold of some
-/// sector, measured from each point.
-fn people_out_of_reach(
-    input: &GridInput<'_>,
-    counted: &[(CellIndex, (f64, f64, f64))],
-    nearest: &(dyn Fn(Sector, f64, f64) -> Option<(u32, f64)> + Sync),
-) -> BTreeMap<CellIndex, f64> {
-    let parts: Vec<(CellIndex, f64)> = crate::parallel::map_chunks(counted, |part| {
-        part.iter()
-            .filter(|&&(_, (lon, lat, pop))| {
-                pop > 0.0
-                    && input.sectors.iter().any(|&s| {
-                        nearest(s, lon, lat).is_none_or(|(_, d)| d > input.thresholds.get(s))
-                    })
-            })
-            .map(|&(cell, (_, _, pop))| (cell, pop))
-            .collect()
-    });
-    let mut out: BTreeMap<CellIndex, f64> = BTreeMap::new();
-    for (cell, pop) in parts {
-        *out.entry(cell).or_insert(0.0) += pop;
-    }
-    out
 }
 
 /// The gap grid as GeoJSON: one hexagon per cell.
@@ -482,8 +517,17 @@ pub struct GridMeta {
     pub res: u8,
     /// Sectors measured.
     pub sectors: Vec<Sector>,
-    /// Threshold per sector measured, metres.
-    pub thresholds_m: BTreeMap<Sector, f64>,
+    /// `distance` (cells carry `dist_km_<s>`) or `time` (cells carry `minutes_<s>`).
+    pub by: String,
+    /// By distance: threshold per sector measured, metres.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thresholds_m: Option<BTreeMap<Sector, f64>>,
+    /// By time: threshold per sector measured, minutes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thresholds_min: Option<BTreeMap<Sector, f64>>,
+    /// By time: the travel scenario whose friction surface the minutes are measured on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
     /// Number of cells.
     pub cells: usize,
     /// How to read the figures.
@@ -503,9 +547,12 @@ pub struct GridFeature {
     pub properties: GridCellFigures,
 }
 
-/// A cell's figures. For each sector measured, `dist_km_<sector>` (to the nearest active
-/// facility, km to the metre; null when none, or withheld) and `covered_<sector>` (within
-/// the threshold; null when withheld); sectors not measured are absent.
+/// A cell's figures. For each sector measured, by distance `dist_km_<sector>` (to the
+/// nearest active facility, km to the metre; null when none, or withheld), by time
+/// `minutes_<sector>` (least travel time from the nearest active facility, to 0.1
+/// minute; null when none reaches the cell centre, or withheld), and `covered_<sector>`
+/// (within the threshold, inclusive; null when withheld); sectors not measured, and
+/// the other measure's fields, are absent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct GridCellFigures {
     /// H3 cell index.
@@ -514,56 +561,84 @@ pub struct GridCellFigures {
     pub population: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<f64>, nullable = true)]
-    /// Health: km to the nearest facility.
+    /// Health: km to the nearest facility (by distance).
     pub dist_km_health: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = true)]
+    /// Health: minutes of travel from the nearest facility (by time).
+    pub minutes_health: Option<Option<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<bool>, nullable = true)]
     /// Health: within the threshold.
     pub covered_health: Option<Option<bool>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<f64>, nullable = true)]
-    /// Psycho-social support: km to the nearest facility.
+    /// Psycho-social support: km to the nearest facility (by distance).
     pub dist_km_psychosocial: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = true)]
+    /// Psycho-social support: minutes of travel from the nearest facility (by time).
+    pub minutes_psychosocial: Option<Option<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<bool>, nullable = true)]
     /// Psycho-social support: within the threshold.
     pub covered_psychosocial: Option<Option<bool>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<f64>, nullable = true)]
-    /// Police: km to the nearest facility.
+    /// Police: km to the nearest facility (by distance).
     pub dist_km_police: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = true)]
+    /// Police: minutes of travel from the nearest facility (by time).
+    pub minutes_police: Option<Option<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<bool>, nullable = true)]
     /// Police: within the threshold.
     pub covered_police: Option<Option<bool>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<f64>, nullable = true)]
-    /// Shelter: km to the nearest facility.
+    /// Shelter: km to the nearest facility (by distance).
     pub dist_km_shelter: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = true)]
+    /// Shelter: minutes of travel from the nearest facility (by time).
+    pub minutes_shelter: Option<Option<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<bool>, nullable = true)]
     /// Shelter: within the threshold.
     pub covered_shelter: Option<Option<bool>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<f64>, nullable = true)]
-    /// Legal aid: km to the nearest facility.
+    /// Legal aid: km to the nearest facility (by distance).
     pub dist_km_legal: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = true)]
+    /// Legal aid: minutes of travel from the nearest facility (by time).
+    pub minutes_legal: Option<Option<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<bool>, nullable = true)]
     /// Legal aid: within the threshold.
     pub covered_legal: Option<Option<bool>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<f64>, nullable = true)]
-    /// Hotline: km to the nearest facility.
+    /// Hotline: km to the nearest facility (by distance).
     pub dist_km_hotline: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = true)]
+    /// Hotline: minutes of travel from the nearest facility (by time).
+    pub minutes_hotline: Option<Option<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<bool>, nullable = true)]
     /// Hotline: within the threshold.
     pub covered_hotline: Option<Option<bool>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<f64>, nullable = true)]
-    /// Programmes for perpetrators: km to the nearest facility.
+    /// Programmes for perpetrators: km to the nearest facility (by distance).
     pub dist_km_perpetrator_programme: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = true)]
+    /// Programmes for perpetrators: minutes of travel from the nearest facility (by time).
+    pub minutes_perpetrator_programme: Option<Option<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<bool>, nullable = true)]
     /// Programmes for perpetrators: within the threshold.
@@ -578,31 +653,66 @@ pub struct GridCellFigures {
 }
 
 impl GridCellFigures {
-    /// Sets `sector`'s distance (km) and coverage; `None` for withheld values.
-    fn set(&mut self, sector: Sector, dist_km: Option<f64>, covered: Option<bool>) {
-        let (dist, cov) = match sector {
-            Sector::Health => (&mut self.dist_km_health, &mut self.covered_health),
+    /// Sets `sector`'s value (km by distance, minutes by time, as `unit` says) and
+    /// coverage; `None` for withheld values.
+    fn set(&mut self, sector: Sector, unit: &GridUnit, value: Option<f64>, covered: Option<bool>) {
+        let (dist_km, minutes, cov) = match sector {
+            Sector::Health => (
+                &mut self.dist_km_health,
+                &mut self.minutes_health,
+                &mut self.covered_health,
+            ),
             Sector::Psychosocial => (
                 &mut self.dist_km_psychosocial,
+                &mut self.minutes_psychosocial,
                 &mut self.covered_psychosocial,
             ),
-            Sector::Police => (&mut self.dist_km_police, &mut self.covered_police),
-            Sector::Shelter => (&mut self.dist_km_shelter, &mut self.covered_shelter),
-            Sector::Legal => (&mut self.dist_km_legal, &mut self.covered_legal),
-            Sector::Hotline => (&mut self.dist_km_hotline, &mut self.covered_hotline),
+            Sector::Police => (
+                &mut self.dist_km_police,
+                &mut self.minutes_police,
+                &mut self.covered_police,
+            ),
+            Sector::Shelter => (
+                &mut self.dist_km_shelter,
+                &mut self.minutes_shelter,
+                &mut self.covered_shelter,
+            ),
+            Sector::Legal => (
+                &mut self.dist_km_legal,
+                &mut self.minutes_legal,
+                &mut self.covered_legal,
+            ),
+            Sector::Hotline => (
+                &mut self.dist_km_hotline,
+                &mut self.minutes_hotline,
+                &mut self.covered_hotline,
+            ),
             Sector::PerpetratorProgramme => (
                 &mut self.dist_km_perpetrator_programme,
+                &mut self.minutes_perpetrator_programme,
                 &mut self.covered_perpetrator_programme,
             ),
         };
-        *dist = Some(dist_km);
+        match unit {
+            GridUnit::Metres => *dist_km = Some(value),
+            GridUnit::Minutes { .. } => *minutes = Some(value),
+        }
         *cov = Some(covered);
+    }
+}
+
+/// A grid value as the GeoJSON shows it: metres as km to the metre, minutes to 0.1.
+fn shown(unit: &GridUnit, value: f64) -> f64 {
+    match unit {
+        GridUnit::Metres => value.round() / 1000.0,
+        GridUnit::Minutes { .. } => (value * 10.0).round() / 10.0,
     }
 }
 
 /// The grid as a GeoJSON FeatureCollection (see the module doc); the `withheld`
 /// sectors' values are null in every cell.
 pub fn to_geojson(grid: &Grid, withheld: &[Sector], note: &str) -> GridCollection {
+    let unit = &grid.unit;
     let features = grid
         .cells
         .iter()
@@ -613,15 +723,16 @@ pub fn to_geojson(grid: &Grid, withheld: &[Sector], note: &str) -> GridCollectio
                 ..GridCellFigures::default()
             };
             let mut all = Some(true);
-            for (&s, answer) in grid.sectors.iter().zip(&c.nearest) {
+            for (&s, value) in grid.sectors.iter().zip(&c.reach) {
                 if withheld.contains(&s) {
-                    props.set(s, None, None);
+                    props.set(s, unit, None, None);
                     all = None;
                     continue;
                 }
-                let covered = answer.is_some_and(|(_, d)| d <= grid.thresholds.get(s));
+                // Covered is decided on the exact value, not the rounded one shown.
+                let covered = value.is_some_and(|v| v <= grid.thresholds[s.index()]);
                 all = all.map(|a| a && covered);
-                props.set(s, answer.map(|(_, d)| d.round() / 1000.0), Some(covered));
+                props.set(s, unit, value.map(|v| shown(unit, v)), Some(covered));
             }
             props.covered_all = all;
             props.people_out_of_reach = all.map(|_| c.out_of_reach);
@@ -632,17 +743,25 @@ pub fn to_geojson(grid: &Grid, withheld: &[Sector], note: &str) -> GridCollectio
             }
         })
         .collect();
+    let thresholds: BTreeMap<Sector, f64> = grid
+        .sectors
+        .iter()
+        .map(|s| (*s, grid.thresholds[s.index()]))
+        .collect();
+    let (by, thresholds_m, thresholds_min, scenario) = match unit {
+        GridUnit::Metres => ("distance", Some(thresholds), None, None),
+        GridUnit::Minutes { scenario } => ("time", None, Some(thresholds), Some(scenario.clone())),
+    };
     GridCollection {
         kind: CollectionTag::FeatureCollection,
         features,
         grid: GridMeta {
             res: grid.res,
             sectors: grid.sectors.clone(),
-            thresholds_m: grid
-                .sectors
-                .iter()
-                .map(|s| (*s, grid.thresholds.get(*s)))
-                .collect(),
+            by: by.to_string(),
+            thresholds_m,
+            thresholds_min,
+            scenario,
             cells: grid.cells.len(),
             note: note.to_string(),
         },

@@ -4,7 +4,9 @@
 //! No HTTP here; who may see what is the caller's `hide` predicate.
 
 use crate::coverage::analysis::Sites;
-use crate::coverage::grid::{self, BBox, Grid, GridError, GridInput, Region};
+use crate::coverage::grid::{
+    self, BBox, Grid, GridError, GridInput, GridMeasure, NearestDistance, Region, SectorThresholds,
+};
 use crate::coverage::siting::{self, Plan, SitingError, SitingInput};
 use crate::coverage::{AccessModel, GeodesicAccess, PointSet, Thresholds};
 use crate::model::{Area, Sector, Settlement, Status};
@@ -12,6 +14,9 @@ use serde::Serialize;
 
 /// What the grid notes for its readers.
 pub const GRID_NOTE: &str = "Population is the settlements in each cell (GeoNames unless better data was imported: rural people are under-counted). Distances are exact WGS84 geodesics from the cell centre to the nearest active facility; covered means distance ≤ threshold (inclusive). people_out_of_reach counts the cell's people beyond some sector's threshold, each measured from their settlement, so the cells add up to the coverage table's uncovered people.";
+
+/// What the grid by travel time notes for its readers.
+pub const GRID_NOTE_BY_TIME: &str = "Population is the settlements in each cell (GeoNames unless better data was imported: rural people are under-counted). Minutes are the least travel time over the scenario's friction surface (8 neighbours, each move the WGS84 geodesic between cell centres × the mean friction of the two cells) from the nearest active facility to the surface cell holding the H3 cell's centre, to 0.1 minute; null where no facility reaches it (off the surface, an impassable cell, or cut off). Covered means minutes ≤ threshold (inclusive). people_out_of_reach counts the cell's people beyond some sector's threshold, each measured from their settlement's own surface cell, so the cells add up to the coverage table's uncovered people by time.";
 
 /// Why a plan cannot be made.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -84,7 +89,8 @@ pub fn population_points(settlements: &[Settlement]) -> Vec<(f64, f64, f64)> {
         .collect()
 }
 
-/// The gap grid of `sectors` over `region` (a bbox, else the countries in `areas`).
+/// The gap grid of `sectors` over `region` by distance (a bbox, else the countries in
+/// `areas`).
 pub fn grid(
     sites: &Sites,
     settlements: &[Settlement],
@@ -92,6 +98,28 @@ pub fn grid(
     res: u8,
     sectors: &[Sector],
     thresholds: Thresholds,
+    limit: usize,
+) -> Result<Grid, GridError> {
+    grid_by(
+        &NearestDistance(&|s, lon, lat| sites.nearest(s, lon, lat)),
+        settlements,
+        region,
+        res,
+        sectors,
+        std::array::from_fn(|i| thresholds.get(Sector::ALL[i])),
+        limit,
+    )
+}
+
+/// The gap grid of `sectors` over `region` as `measure` measures reach (by distance or
+/// by travel time), `thresholds` in its unit.
+pub fn grid_by(
+    measure: &dyn GridMeasure,
+    settlements: &[Settlement],
+    region: &Region,
+    res: u8,
+    sectors: &[Sector],
+    thresholds: SectorThresholds,
     limit: usize,
 ) -> Result<Grid, GridError> {
     let population = population_points(settlements);
@@ -103,9 +131,8 @@ pub fn grid(
             region,
             population: &population,
             limit,
-            threads: threads(),
         },
-        &|s, lon, lat| sites.nearest(s, lon, lat),
+        measure,
     )
 }
 
@@ -307,17 +334,32 @@ pub fn plan_answer(p: &SitePlan) -> SitePlanAnswer {
 
 /// The plan as CSV: `rank,site_id,lon,lat,gain,covered_after`.
 pub fn plan_csv(p: &SitePlan) -> String {
+    steps_csv(
+        &p.candidates,
+        p.plan
+            .steps
+            .iter()
+            .map(|s| (s.candidate as usize, s.gain, s.covered_after)),
+    )
+}
+
+/// Placed sites as CSV `rank,site_id,lon,lat,gain,covered_after`, from `(candidate
+/// index, gain, people covered after)` in the order placed (by distance or by time).
+pub fn steps_csv(
+    candidates: &[Candidate],
+    steps: impl IntoIterator<Item = (usize, f64, f64)>,
+) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(["rank", "site_id", "lon", "lat", "gain", "covered_after"]);
-    for s in &p.plan.steps {
-        let c = &p.candidates[s.candidate as usize];
+    for (rank, (candidate, gain, covered_after)) in steps.into_iter().enumerate() {
+        let c = &candidates[candidate];
         let _ = w.write_record([
-            s.rank.to_string(),
+            (rank + 1).to_string(),
             c.id.clone(),
             format!("{:.6}", c.lon),
             format!("{:.6}", c.lat),
-            s.gain.to_string(),
-            s.covered_after.to_string(),
+            gain.to_string(),
+            covered_after.to_string(),
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()

@@ -1,8 +1,11 @@
-//! Facilities and points on the surface, times per sector at many points, and the
-//! coverage module's access model by minutes ([`TravelTimeAccess`]).
+//! Facilities and points on the surface, times per sector at many points, the
+//! coverage module's access model by minutes ([`TravelTimeAccess`]) and the gap grid's
+//! measure by minutes ([`TravelTimeGrid`]).
 
 use super::engine::Moves;
 use super::surface::FrictionSurface;
+use crate::coverage::analysis::Sites;
+use crate::coverage::grid::{GridMeasure, GridUnit};
 use crate::coverage::{AccessModel, PointSet, TravelMode};
 use crate::model::Sector;
 use crate::spatial::points::CoordIndex;
@@ -111,6 +114,11 @@ impl MinuteThresholds {
     pub fn set(&mut self, sector: Sector, minutes: f64) {
         self.minutes[sector.index()] = minutes;
     }
+
+    /// Every sector's threshold, minutes ([`Sector::ALL`] order).
+    pub fn by_sector(&self) -> [f64; Sector::COUNT] {
+        self.minutes
+    }
 }
 
 /// Coverage by travel time over a friction surface: a point is covered for a sector
@@ -167,5 +175,70 @@ impl AccessModel for TravelTimeAccess<'_> {
 
     fn estimated_minutes(&self, distance_m: f64, mode: TravelMode) -> f64 {
         distance_m / 1000.0 / mode.speed_kmh() * 60.0
+    }
+}
+
+/// The gap grid by travel time: per sector one search over the whole surface from the
+/// cells of its facilities, the times read at the cells of the places asked (cell
+/// centres and population points). A place off the surface or in an impassable cell is
+/// reached by nothing; so is one the search never reaches.
+pub struct TravelTimeGrid<'a> {
+    /// Minutes per metre in each cell; where the times are measured.
+    pub surface: &'a FrictionSurface,
+    /// The travel scenario's name, reported with the grid.
+    pub scenario: String,
+    /// Per sector ([`Sector::ALL`] order), the passable cells holding its facilities.
+    pub sources: Vec<Vec<usize>>,
+    /// Which neighbours a step may reach (8, or 16 with knight's moves).
+    pub moves: Moves,
+}
+
+impl<'a> TravelTimeGrid<'a> {
+    /// The grid measure of `sites` (every sector's facilities placed on `surface`; those
+    /// in an impassable cell or off it reach nothing) over scenario `scenario`.
+    pub fn new(surface: &'a FrictionSurface, scenario: &str, sites: &Sites, moves: Moves) -> Self {
+        let sources = Sector::ALL
+            .iter()
+            .map(|s| {
+                let members = &sites.members[s.index()];
+                sector_sources(surface, members.iter().map(|&m| sites.lonlat[m as usize])).cells
+            })
+            .collect();
+        Self {
+            surface,
+            scenario: scenario.to_string(),
+            sources,
+            moves,
+        }
+    }
+}
+
+impl GridMeasure for TravelTimeGrid<'_> {
+    fn unit(&self) -> GridUnit {
+        GridUnit::Minutes {
+            scenario: self.scenario.clone(),
+        }
+    }
+
+    fn measure(&self, sectors: &[Sector], places: &[(f64, f64)]) -> Vec<Vec<Option<f64>>> {
+        let cells: Vec<Option<usize>> = places
+            .iter()
+            .map(|&(lon, lat)| self.surface.cell_of(lon, lat))
+            .collect();
+        let sources: Vec<&[usize]> = sectors
+            .iter()
+            .map(|s| &self.sources[s.index()][..])
+            .collect();
+        // Unbounded: a cell beyond the threshold still shows its minutes.
+        let limits = vec![f64::INFINITY; sectors.len()];
+        times_at_cells(self.surface, &sources, &cells, self.moves, &limits)
+            .into_iter()
+            .map(|times| {
+                times
+                    .into_iter()
+                    .map(|t| t.is_finite().then_some(t))
+                    .collect()
+            })
+            .collect()
     }
 }

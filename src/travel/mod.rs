@@ -19,7 +19,8 @@
 //! - `heap`: the engine's queues (blocks by least pending time, bands of time);
 //! - `access`: facilities and points placed on the surface, times per sector at many
 //!   points (sectors in parallel), and [`TravelTimeAccess`], the coverage module's
-//!   [`crate::coverage::AccessModel`] by minutes;
+//!   [`crate::coverage::AccessModel`] by minutes, and [`TravelTimeGrid`], the gap
+//!   grid's measure by minutes;
 //! - `catchment`: the nearest facility in time of every cell and its time
 //!   ([`FrictionSurface::catchments`]), exact with ties to the lowest index: the one
 //!   implementation behind `tirek travel-time --out-tif` and `/api/travel/catchments`;
@@ -44,8 +45,8 @@ pub mod siting;
 mod surface;
 
 pub use access::{
-    MinuteThresholds, Placement, SectorSources, TravelTimeAccess, place, sector_sources,
-    times_at_cells,
+    MinuteThresholds, Placement, SectorSources, TravelTimeAccess, TravelTimeGrid, place,
+    sector_sources, times_at_cells,
 };
 pub use catchment::Catchments;
 pub use engine::{Moves, TimeSurface};

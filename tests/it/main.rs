@@ -8,6 +8,7 @@ mod friction_build;
 mod fuzz;
 mod gdal;
 mod geography;
+mod grid_time;
 mod layers;
 mod lockout;
 mod nearest_batch;

@@ -108,6 +108,34 @@ async fn leak_fixture() -> TestApp {
         )
         .await;
     assert_eq!(status, 200, "{body}");
+    // A walking scenario over every facility, so that the answers by travel time are
+    // real ones (a uniform 5 km/h at 0.05°, with a band of impassable cells).
+    let grid = tirek::export::geotiff::GeoGrid {
+        width: 180,
+        height: 280,
+        west: 65.5,
+        north: 53.0,
+        dx: 0.05,
+        dy: 0.05,
+    };
+    let friction: Vec<f32> = (0..grid.width * grid.height)
+        .map(|i| if i % grid.width == 20 { -9999.0 } else { 0.012 })
+        .collect();
+    let tiff = tirek::export::geotiff::geotiff_bytes(
+        &grid,
+        tirek::export::geotiff::Samples::F32(&friction),
+        Some(-9999.0),
+    )
+    .unwrap();
+    let (status, body) = app
+        .send(
+            "POST",
+            "/api/import/friction?scenario=walking",
+            Some(TOKEN),
+            Some(tiff),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     app
 }
 
@@ -226,6 +254,9 @@ fn public_requests() -> Vec<String> {
         "/api/gaps/grid?res=7&sector=shelter&bbox=69.4,42.2,69.7,42.4",
         "/api/gaps/grid?res=6&sector=shelter,health,police",
         "/api/gaps/grid?res=5&threshold_km.shelter=2",
+        "/api/gaps/grid?by=time&scenario=walking&res=7&sector=shelter&bbox=69.4,42.2,69.7,42.4&cells=all",
+        "/api/gaps/grid?by=time&scenario=walking&res=6&sector=shelter,health,police&threshold_min.shelter=5",
+        "/api/gaps/grid?by=time&res=5",
         "/api/catchments?sector=shelter",
         "/api/catchments?sector=health",
         "/api/travel/scenarios",

@@ -17,15 +17,15 @@ use tiff::tags::Tag;
 use tirek::model::Area;
 use tirek::store::{PostgresStore, Store};
 
-const W: usize = 48;
-const H: usize = 36;
-const WEST: f64 = 68.0;
-const NORTH: f64 = 41.0;
-const CELL: f64 = 0.01;
+pub(crate) const W: usize = 48;
+pub(crate) const H: usize = 36;
+pub(crate) const WEST: f64 = 68.0;
+pub(crate) const NORTH: f64 = 41.0;
+pub(crate) const CELL: f64 = 0.01;
 
 /// Seeded friction, minutes per metre (1–10 km/h), with a river (column 20, NoData)
 /// crossed by one bridge (row 10) and scattered impassable cells.
-fn values(seed: u64) -> Vec<f32> {
+pub(crate) fn values(seed: u64) -> Vec<f32> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut v: Vec<f32> = (0..W * H)
         .map(|_| {
@@ -42,7 +42,7 @@ fn values(seed: u64) -> Vec<f32> {
     v
 }
 
-fn geotiff(values: &[f32], west: f64) -> Vec<u8> {
+pub(crate) fn geotiff(values: &[f32], west: f64) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     let mut enc = TiffEncoder::new(&mut out)
         .unwrap()
@@ -72,7 +72,7 @@ fn geotiff(values: &[f32], west: f64) -> Vec<u8> {
     out.into_inner()
 }
 
-fn centre(cell: usize) -> (f64, f64) {
+pub(crate) fn centre(cell: usize) -> (f64, f64) {
     (
         WEST + ((cell % W) as f64 + 0.5) * CELL,
         NORTH - ((cell / W) as f64 + 0.5) * CELL,
@@ -86,7 +86,7 @@ fn cell_of(lon: f64, lat: f64) -> usize {
 /// A plain Dijkstra over an explicit 8-neighbour graph: from `source`, the least
 /// minutes to every cell (infinite where unreachable). Move cost: Karney geodesic
 /// between the centres × the mean friction.
-fn dijkstra(v: &[f32], source: usize) -> Vec<f64> {
+pub(crate) fn dijkstra(v: &[f32], source: usize) -> Vec<f64> {
     let passable = |c: usize| v[c] > 0.0;
     let mut best = vec![f64::INFINITY; W * H];
     if !passable(source) {
@@ -177,7 +177,7 @@ async fn app_with(v: &[f32], seed: u64) -> (TestApp, Vec<(String, &'static str, 
     (app, fs)
 }
 
-async fn put_surface(app: &TestApp, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+pub(crate) async fn put_surface(app: &TestApp, name: &str, bytes: Vec<u8>) -> (u16, Value) {
     let (status, body) = app
         .send(
             "POST",
