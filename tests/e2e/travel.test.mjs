@@ -93,6 +93,39 @@ describe('travel time in the web map (headless Chromium)', { skip: BASE_URL ? fa
     await p.close();
   });
 
+  it('the gap grid draws by travel time: the API’s gap cells by minutes', async (t) => {
+    if (!scenario) return t.skip('the server has no travel scenario');
+    const p = await open(`/#view=planner&by=${encodeURIComponent(scenario)}`);
+    await waitPlanner(p);
+    await p.waitForFunction(() => document.querySelector('#pl-thresholds').dataset.unit === 'min');
+    // Health: no confidential services, so the public gets its figures per cell.
+    await p.selectOption('#pl-subject', 'health');
+    await waitPlanner(p);
+    assert.equal(await p.locator('#pl-grid').isDisabled(), false, 'the grid is offered by time');
+    assert.match(await p.locator('#pl-grid-hint').textContent(), /travel time/);
+    await p.locator('#pl-grid-res').selectOption('4').catch(() => {});
+    await p.locator('#pl-grid').check();
+    await p.waitForFunction(() => document.querySelector('#pl-grid-status').dataset.state === 'ok', null, { timeout: 120000 });
+    const res = Number(/grid=(\d)/.exec(await p.evaluate(() => window.location.hash))[1]);
+    const sectors = 'health';
+    const want = await apiGet('/api/gaps/grid', { res, sector: sectors, by: 'time', scenario });
+    assert.equal(want.grid.by, 'time');
+    assert.equal(want.grid.scenario, scenario);
+    const gaps = want.features.filter((f) => f.properties.people_out_of_reach > 0).map((f) => f.properties.cell).sort();
+    assert.ok(gaps.length > 0, 'the demo surface leaves some people beyond the default minutes');
+    assert.match(await p.locator('#pl-grid-status').textContent(), new RegExp(`^${gaps.length} hexagons? `));
+    const held = await p.evaluate(() => {
+      const data = window.__tirek.map.getSource('gaps').serialize().data;
+      return [...new Set((data.features || []).filter((f) => f.properties.covered === false).map((f) => f.properties.cell))].sort();
+    });
+    assert.deepEqual(held, gaps, 'the map holds exactly the gap cells by minutes');
+    // And they are not the distance grid's gaps.
+    const byDistance = await apiGet('/api/gaps/grid', { res, sector: sectors });
+    const distanceGaps = byDistance.features.filter((f) => f.properties.people_out_of_reach > 0).map((f) => f.properties.cell).sort();
+    assert.notDeepEqual(held, distanceGaps, 'the measure changed the gaps');
+    await p.close();
+  });
+
   it('a caseworker card shows the minutes the API gives for each scenario', async (t) => {
     if (!scenario) return t.skip('the server has no travel scenario');
     const answer = await apiGet('/api/nearest', { lon: LON, lat: LAT, sector: 'health', k: 3 });

@@ -34,6 +34,7 @@ export function initPlanner({ root, map, state, sectors, scenarios = [], onState
     grid: $('#pl-grid', root),
     gridRes: $('#pl-grid-res', root),
     gridStatus: $('#pl-grid-status', root),
+    gridHint: $('#pl-grid-hint', root),
     travelRow: $('#pl-travel-row', root),
     travel: $('#pl-travel', root),
     travelSector: $('#pl-travel-sector', root),
@@ -250,14 +251,6 @@ export function initPlanner({ root, map, state, sectors, scenarios = [], onState
     const mine = seq;
     gridError = null;
     if (!state.grid) {
-      grid = null;
-      renderGrid();
-      if (active) map.setGaps(null);
-      return;
-    }
-    if (state.by) {
-      // The gap grid measures by distance only; by travel time the travel-time layer
-      // shows where people are out of reach.
       grid = null;
       renderGrid();
       if (active) map.setGaps(null);
@@ -493,15 +486,12 @@ export function initPlanner({ root, map, state, sectors, scenarios = [], onState
   }
 
   function renderGrid() {
-    els.grid.checked = !!state.grid && !state.by;
-    els.grid.disabled = !!state.by;
+    els.grid.checked = !!state.grid;
     els.gridRes.value = String(state.grid || DEFAULT_GRID_RES);
-    els.gridRes.disabled = !state.grid || !!state.by;
-    if (state.by) {
-      els.gridStatus.dataset.state = 'by-time';
-      els.gridStatus.textContent = t('planner.gridByDistance');
-      return;
-    }
+    els.gridRes.disabled = !state.grid;
+    // By travel time the hexagons are drawn where people are beyond the minutes.
+    els.gridHint.dataset.i18n = state.by ? 'planner.gridHintTime' : 'planner.gridHint';
+    els.gridHint.textContent = t(els.gridHint.dataset.i18n);
     if (!state.grid) {
       els.gridStatus.textContent = gridError ? errorText(gridError, '/api/gaps/grid') : '';
       return;
