@@ -71,7 +71,17 @@ fi
 if [ -n "$FRICTION" ]; then
   [ "$FACILITIES" -eq 0 ] || fail "FRICTION brings its own facilities: leave FACILITIES unset"
   echo "importing $FRICTION/facilities.geojson and its friction surface as 'walking' …" >&2
-  RUST_LOG=warn "$bin" --data-dir "$work/data" import facilities "$FRICTION/facilities.geojson" >&2
+  # The bench facilities have no name or country, which the store requires.
+  python3 - "$FRICTION/facilities.geojson" "$work/bench-facilities.geojson" <<'PY'
+import json, sys
+fc = json.load(open(sys.argv[1]))
+for f in fc["features"]:
+    f["properties"].setdefault("name", f["properties"]["id"])
+    # The bench box reaches past the five countries; the country only files the record.
+    f["properties"].setdefault("country", "KZ")
+json.dump(fc, open(sys.argv[2], "w"))
+PY
+  RUST_LOG=warn "$bin" --data-dir "$work/data" import facilities "$work/bench-facilities.geojson" >&2
   RUST_LOG=warn "$bin" --data-dir "$work/data" import friction "$FRICTION/friction.tif" --scenario walking >&2
   serve_args+=(--no-default-data)
 fi
