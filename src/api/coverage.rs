@@ -45,7 +45,7 @@ pub struct CoverageParams {
 }
 
 /// `threshold_min.<sector>=` parameters: the minute thresholds and the sectors set.
-pub(super) fn minutes_param(
+fn minutes_param(
     params: &Params,
 ) -> Result<(crate::travel::MinuteThresholds, Vec<Sector>), ApiError> {
     let mut minutes = crate::travel::MinuteThresholds::default();
@@ -69,9 +69,49 @@ pub(super) fn minutes_param(
     Ok((minutes, set))
 }
 
+/// How an analysis measures reach, from its query: the km thresholds (and the sectors
+/// given one), the minute thresholds (and the sectors given one) and, by time, the
+/// scenario. `known` are the analysis's own parameters.
+pub(super) struct MeasureParams {
+    pub thresholds: crate::coverage::Thresholds,
+    pub km_set: Vec<Sector>,
+    pub minutes: crate::travel::MinuteThresholds,
+    pub minutes_set: Vec<Sector>,
+    pub travel: Option<std::sync::Arc<crate::travel::Scenario>>,
+}
+
+/// Reads `by`, `scenario`, `threshold_km.<s>` and `threshold_min.<s>` besides `known`;
+/// a minutes threshold by distance is refused.
+pub(super) fn measure_params(
+    params: &Params,
+    scenarios: &crate::travel::Scenarios,
+    known: &[&'static str],
+) -> Result<MeasureParams, ApiError> {
+    let known = with_travel_params(known);
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let (thresholds, km_set) = super::plan::thresholds_param(params, &known)?;
+    let (minutes, minutes_set) = minutes_param(params)?;
+    let travel = match super::travel::by_param(params, scenarios)? {
+        super::travel::By::Distance if !minutes_set.is_empty() => {
+            return Err(ApiError::bad_request(
+                "threshold_min.<sector> applies to by=time; by distance, use threshold_km.<sector>",
+            ));
+        }
+        super::travel::By::Distance => None,
+        super::travel::By::Time(scenario) => Some(scenario),
+    };
+    Ok(MeasureParams {
+        thresholds,
+        km_set,
+        minutes,
+        minutes_set,
+        travel,
+    })
+}
+
 /// The parameters every analysis takes besides its own: `by`, `scenario` and each
 /// `threshold_min.<sector>`.
-pub(super) fn with_travel_params(known: &[&'static str]) -> Vec<String> {
+fn with_travel_params(known: &[&'static str]) -> Vec<String> {
     known
         .iter()
         .map(|k| k.to_string())
@@ -102,19 +142,17 @@ pub async fn coverage(
     params: Params,
 ) -> Result<Response, ApiError> {
     let withheld = planning::withheld_sectors(caller.viewer(), &state.registry.index());
-    let known = with_travel_params(&["level", "sectors", "package", "format"]);
-    let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    let (thresholds, mut set) = super::plan::thresholds_param(&params, &known)?;
-    let (minutes, minutes_set) = minutes_param(&params)?;
-    let travel = match super::travel::by_param(&params, &state.registry.scenarios())? {
-        super::travel::By::Distance if !minutes_set.is_empty() => {
-            return Err(ApiError::bad_request(
-                "threshold_min.<sector> applies to by=time; by distance, use threshold_km.<sector>",
-            ));
-        }
-        super::travel::By::Distance => None,
-        super::travel::By::Time(scenario) => Some(scenario),
-    };
+    let MeasureParams {
+        thresholds,
+        km_set: mut set,
+        minutes,
+        minutes_set,
+        travel,
+    } = measure_params(
+        &params,
+        &state.registry.scenarios(),
+        &["level", "sectors", "package", "format"],
+    )?;
     set.extend(minutes_set);
     if let Some(sector) = set.iter().find(|s| withheld.contains(s)) {
         return Err(ApiError::forbidden(format!(

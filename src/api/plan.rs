@@ -183,24 +183,22 @@ pub async fn gaps_grid(
     caller: Caller,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let known = super::coverage::with_travel_params(&["res", "sector", "bbox", "cells"]);
-    let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    let (thresholds, km_set) = thresholds_param(&params, &known)?;
-    let (minutes, minutes_set) = super::coverage::minutes_param(&params)?;
-    let travel = match super::travel::by_param(&params, &state.registry.scenarios())? {
-        super::travel::By::Distance if !minutes_set.is_empty() => {
-            return Err(ApiError::bad_request(
-                "threshold_min.<sector> applies to by=time; by distance, use threshold_km.<sector>",
-            ));
-        }
-        super::travel::By::Time(_) if !km_set.is_empty() => {
-            return Err(ApiError::bad_request(
-                "threshold_km.<sector> applies to by=distance; by time, use threshold_min.<sector>",
-            ));
-        }
-        super::travel::By::Distance => None,
-        super::travel::By::Time(scenario) => Some(scenario),
-    };
+    let super::coverage::MeasureParams {
+        thresholds,
+        km_set,
+        minutes,
+        travel,
+        ..
+    } = super::coverage::measure_params(
+        &params,
+        &state.registry.scenarios(),
+        &["res", "sector", "bbox", "cells"],
+    )?;
+    if travel.is_some() && !km_set.is_empty() {
+        return Err(ApiError::bad_request(
+            "threshold_km.<sector> applies to by=distance; by time, use threshold_min.<sector>",
+        ));
+    }
     let res: u8 = params.parse("res")?.unwrap_or(5);
     let all_cells = match params.get("cells").unwrap_or("populated") {
         "populated" => false,

@@ -404,7 +404,7 @@ pub(super) async fn plan_sites_by_time(
         let places = registry.places();
         let list = super::plan::resolve_candidates(&places, candidates)?;
         let sites = crate::coverage::analysis::Sites::from_facilities(index.facilities());
-        let existing = crate::travel::siting::existing_cells(&scenario.surface, &sites, sector);
+        let existing = crate::travel::site_sources(&scenario.surface, &sites, sector).cells;
         let population = crate::coverage::planning::population_points(&places.settlements);
         let coords: Vec<(f64, f64)> = list.iter().map(|c| (c.lon, c.lat)).collect();
         let plan = crate::travel::siting::plan_by_time(

@@ -133,11 +133,12 @@ fn plan_sites_by_time(
         Some(_) => bail!("--threshold-min must be a number of minutes ≥ 0"),
         None => MinuteThresholds::default().get(args.sector),
     };
-    // Reported once: facilities and people the surface does not reach.
-    super::travel::sources(surface, sites, &[args.sector]);
+    // Placed once, with the facilities and people the surface does not reach reported.
+    let existing = super::travel::sources(surface, sites, &[args.sector])
+        .swap_remove(0)
+        .cells;
     let coords: Vec<(f64, f64)> = population.iter().map(|p| (p.lon, p.lat)).collect();
     super::travel::point_cells(surface, &coords);
-    let existing = crate::travel::siting::existing_cells(surface, sites, args.sector);
     let people = planning::population_points(population);
     let sites_at: Vec<(f64, f64)> = candidates.iter().map(|c| (c.lon, c.lat)).collect();
     let plan = crate::travel::siting::plan_by_time(

@@ -82,8 +82,7 @@ pub(crate) fn sources(
         .iter()
         .map(|&sector| {
             let members = &sites.members[sector.index()];
-            let placed =
-                travel::sector_sources(surface, members.iter().map(|&m| sites.lonlat[m as usize]));
+            let placed = travel::site_sources(surface, sites, sector);
             for (what, list) in [
                 ("in an impassable cell", &placed.impassable),
                 ("off the friction surface", &placed.off_surface),

@@ -60,6 +60,12 @@ pub fn sector_sources(
     out
 }
 
+/// The start cells of `sector`'s facilities among `sites`.
+pub fn site_sources(surface: &FrictionSurface, sites: &Sites, sector: Sector) -> SectorSources {
+    let members = &sites.members[sector.index()];
+    sector_sources(surface, members.iter().map(|&m| sites.lonlat[m as usize]))
+}
+
 /// For each source set (one per sector), the least time, minutes, to each of `cells`
 /// (`None`: off the surface, infinite), searching up to `limits[k]` minutes for set `k`
 /// (times above it read as infinite). The sets run in parallel, each on one thread; the
@@ -199,10 +205,7 @@ impl<'a> TravelTimeGrid<'a> {
     pub fn new(surface: &'a FrictionSurface, scenario: &str, sites: &Sites, moves: Moves) -> Self {
         let sources = Sector::ALL
             .iter()
-            .map(|s| {
-                let members = &sites.members[s.index()];
-                sector_sources(surface, members.iter().map(|&m| sites.lonlat[m as usize])).cells
-            })
+            .map(|&s| site_sources(surface, sites, s).cells)
             .collect();
         Self {
             surface,

@@ -46,7 +46,7 @@ mod surface;
 
 pub use access::{
     MinuteThresholds, Placement, SectorSources, TravelTimeAccess, TravelTimeGrid, place,
-    sector_sources, times_at_cells,
+    sector_sources, site_sources, times_at_cells,
 };
 pub use catchment::Catchments;
 pub use engine::{Moves, TimeSurface};

@@ -10,23 +10,6 @@ use super::surface::FrictionSurface;
 use std::collections::{BinaryHeap, HashMap};
 use std::ops::ControlFlow;
 
-/// The cells of `sector`'s facilities of `sites` on `surface`: the fixed sites of
-/// [`plan_by_time`] (one off the surface is left out; one in an impassable cell reaches
-/// nothing).
-pub fn existing_cells(
-    surface: &FrictionSurface,
-    sites: &crate::coverage::analysis::Sites,
-    sector: crate::model::Sector,
-) -> Vec<usize> {
-    sites.members[sector.index()]
-        .iter()
-        .filter_map(|&m| {
-            let (lon, lat) = sites.lonlat[m as usize];
-            surface.cell_of(lon, lat)
-        })
-        .collect()
-}
-
 /// One placed site.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeStep {

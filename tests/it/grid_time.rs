@@ -9,11 +9,11 @@
 
 use crate::support::{CASEWORKER_TOKEN, TestApp, collection, feature};
 use crate::travel_api::{CELL, H, NORTH, W, WEST, dijkstra, geotiff, put_surface, values};
+use crate::trust::tirek;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 use tirek::model::{Area, Settlement};
 
@@ -46,6 +46,16 @@ fn reference(v: &[f32], at: &[(f64, f64)]) -> Vec<f64> {
         }
     }
     best
+}
+
+/// Per cell, the least minutes from the facilities of `sector` among `fs`.
+fn sector_reference(v: &[f32], fs: &[(String, &'static str, f64, f64)], sector: &str) -> Vec<f64> {
+    let at: Vec<(f64, f64)> = fs
+        .iter()
+        .filter(|f| f.1 == sector)
+        .map(|f| (f.2, f.3))
+        .collect();
+    reference(v, &at)
 }
 
 /// `want` moved up until no value of `near` lies within 1e-6 (relative) of it, so that
@@ -242,19 +252,12 @@ async fn grid_by_time_equals_an_independent_dijkstra_in_every_cell() {
     let people = settlements(23, 260);
     let app = TestApp::new().await;
     load(&app, &v, &fs, &people).await;
-    let at = |sector: &str| -> Vec<(f64, f64)> {
-        fs.iter()
-            .filter(|f| f.1 == sector)
-            .map(|f| (f.2, f.3))
-            .collect()
-    };
-    let health = reference(&v, &at("health"));
-    let police = reference(&v, &at("police"));
+    let health = sector_reference(&v, &fs, "health");
+    let police = sector_reference(&v, &fs, "police");
     // Thresholds clear of every reference time, at centres and at settlements alike.
-    let near = |times: &[f64]| -> Vec<f64> { times.to_vec() };
     for (h_min, p_min) in [(60.0, 45.0), (180.0, 120.0)] {
-        let h_thr = clear_threshold(h_min, &near(&health));
-        let p_thr = clear_threshold(p_min, &near(&police));
+        let h_thr = clear_threshold(h_min, &health);
+        let p_thr = clear_threshold(p_min, &police);
         let (status, doc) = app
             .get(&format!(
                 "/api/gaps/grid?by=time&scenario=walking&res=7&cells=all&sector=health,police&threshold_min.health={h_thr}&threshold_min.police={p_thr}"
@@ -461,22 +464,6 @@ async fn grid_by_time_refuses_bad_parameters_with_a_4xx() {
     }
 }
 
-/// Runs the `tirek` binary on the store in `dir`: (success, stdout, stderr).
-fn tirek(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tirek"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test]
 async fn grid_cli_by_minutes_from_a_file_or_a_stored_scenario() {
     let dir = tempfile::tempdir().unwrap();
@@ -494,14 +481,8 @@ async fn grid_cli_by_minutes_from_a_file_or_a_stored_scenario() {
     }
     let tif = dir.path().join("walk.tif");
     std::fs::write(&tif, geotiff(&v, WEST)).unwrap();
-    let at = |sector: &str| -> Vec<(f64, f64)> {
-        fs.iter()
-            .filter(|f| f.1 == sector)
-            .map(|f| (f.2, f.3))
-            .collect()
-    };
-    let health = reference(&v, &at("health"));
-    let police = reference(&v, &at("police"));
+    let health = sector_reference(&v, &fs, "health");
+    let police = sector_reference(&v, &fs, "police");
     let (h_thr, p_thr) = (
         clear_threshold(90.0, &health),
         clear_threshold(60.0, &police),
@@ -693,12 +674,7 @@ fn plan_sites_cli_by_minutes_equals_an_independent_greedy() {
     }
     let cand_path = dir.path().join("c.csv");
     std::fs::write(&cand_path, cand).unwrap();
-    let health: Vec<(f64, f64)> = fs
-        .iter()
-        .filter(|f| f.1 == "health")
-        .map(|f| (f.2, f.3))
-        .collect();
-    let existing = reference(&v, &health);
+    let existing = sector_reference(&v, &fs, "health");
     // A threshold clear of every time the plan compares.
     let mut near: Vec<f64> = existing.clone();
     for &(lon, lat) in &candidates {
