@@ -259,6 +259,16 @@ describe('Coordination: record, accept, count (headless Chromium)', { skip }, ()
     assert.equal(await row.locator('td[data-col="accepted"]').textContent(), fmt(now.referrals_accepted.count));
     const unmetRow = page.locator(`#co-areas tr[data-code="${unmetArea}"]`);
     assert.equal(await unmetRow.locator('td[data-col="unmet"]').textContent(), fmt(areaOf(after2, unmetArea).unmet_needs.count));
+    // The five countries side by side: the planner's own (unsuppressed) counts.
+    assert.ok(after2.countries.length >= 5, 'the figures name the five countries');
+    for (const c of after2.countries) {
+      for (const [rowKey, key] of [['made', 'referrals_made'], ['accepted', 'referrals_accepted'], ['unmet', 'unmet_needs']]) {
+        const text = await page.locator(`#co-countries tr[data-row="${rowKey}"] td[data-code="${c.country}"]`).textContent();
+        assert.equal(text, fmt(c[key].count), `${c.country} ${key} beside the others`);
+      }
+    }
+    // Programmes for perpetrators are compared like any sector.
+    assert.equal(await page.locator('#co-countries tr[data-row="sector-perpetrator_programme"] td').count(), after2.countries.length);
     // The selected area: the pathway crisis centre (psychosocial) → demo-kg-legal.
     await row.locator('button.co-area').click();
     const pathway = page.locator(`#co-detail table[data-table="pathways"] tr[data-sector="legal"][data-to="${TO_ORG}"]`).first();
@@ -344,7 +354,18 @@ describe('Coordination: record, accept, count (headless Chromium)', { skip }, ()
       }
     }
     assert.ok(checked >= 15, 'five countries, three counts each');
-    // The coverage per sector sits beside them, from the same coverage answer.
+    // The coverage per sector sits beside them, from the same coverage answer; programmes
+    // for perpetrators are a sector like the others there, outside the minimum package.
     assert.equal(await page.locator('#dn-compare tr[data-row="sector-health"] td').count(), pub.countries.length);
+    const meta = await apiGet('/api/meta');
+    const coverage = await apiGet('/api/coverage', { level: 0, sectors: meta.sectors.join(',') });
+    assert.ok(meta.sectors.includes('perpetrator_programme'));
+    assert.ok(!coverage.coverage.package.includes('perpetrator_programme'), 'not in the minimum package');
+    for (const a of coverage.areas) {
+      const text = await page.locator(`#dn-compare tr[data-row="sector-perpetrator_programme"] td[data-code="${a.code}"]`).textContent();
+      const share = a.sectors.perpetrator_programme?.share;
+      assert.ok(Number.isFinite(share), `${a.code}: the coverage answer has the sector`);
+      assert.ok(Math.abs(parseFloat(text.replace(/[^\d.]/g, '')) - share * 100) <= 0.051, `${a.code}: its share within reach (${text}, ${share})`);
+    }
   });
 });

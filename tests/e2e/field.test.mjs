@@ -10,6 +10,7 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import {
   BASE_URL, launch, watch, apiGet, waitReady, waitResults, clickPoint,
 } from './lib.mjs';
@@ -359,6 +360,75 @@ describe('field-ready details (headless Chromium)', { skip: BASE_URL ? false : '
     await p.waitForFunction(() => new URL(document.querySelector('#pl-pathway-html').href).searchParams.get('lang') === 'ru');
     const csv = await (await fetch(new URL(await p.locator('#pl-pathway-csv').getAttribute('href'), BASE_URL))).text();
     assert.ok(csv.split('\n').length > 2, 'the CSV has rows');
+    await p.close();
+  });
+
+  it('the planner prints a district\'s referral pathway, listing the services inside it', async (t) => {
+    const districtsUrl = (process.env.TIREK_DISTRICTS_URL || '').replace(/\/+$/, '');
+    if (!districtsUrl) {
+      t.skip('TIREK_DISTRICTS_URL is not set (run-with-server.sh starts a server with districts)');
+      return;
+    }
+    const get = async (path) => {
+      const res = await fetch(new URL(path, `${districtsUrl}/`));
+      assert.equal(res.status, 200, path);
+      return res.json();
+    };
+    // The test districts, read from the fixture the server imported: boxes.
+    const fixture = JSON.parse(await readFile(new URL('./districts.geojson', import.meta.url), 'utf8'));
+    const boxes = new Map(fixture.features.map((f) => {
+      const ring = f.geometry.coordinates[0];
+      const xs = ring.map((c) => c[0]);
+      const ys = ring.map((c) => c[1]);
+      return [f.properties.code, { name: f.properties.name, x0: Math.min(...xs), x1: Math.max(...xs), y0: Math.min(...ys), y1: Math.max(...ys) }];
+    }));
+
+    const p = await browser.context.newPage();
+    await p.setViewportSize(DESKTOP);
+    await p.addInitScript(() => window.localStorage.setItem('tirek.lang', 'en'));
+    logs.push(watch(browser.context, p, new URL(districtsUrl).origin));
+    await p.goto(`${districtsUrl}/#view=planner`);
+    await waitReady(p);
+    await p.waitForFunction(() => document.querySelector('#view-planner')?.dataset.loaded === 'true');
+    // The planner's finest level is now the districts: its rows are the three of them.
+    const codes = await p.locator('#pl-table tbody tr[data-code]').evaluateAll((rows) => rows.map((r) => r.dataset.code));
+    assert.deepEqual([...codes].sort(), [...boxes.keys()].sort(), 'the planner lists the districts');
+    const code = 'E2E-SHY';
+    await p.locator(`#pl-table tbody tr[data-code="${code}"]`).click();
+    const href = await p.locator('#pl-pathway-html').getAttribute('href');
+    assert.equal(new URL(href, districtsUrl).searchParams.get('area'), code);
+    const [doc] = await Promise.all([browser.context.waitForEvent('page'), p.locator('#pl-pathway-html').click()]);
+    await doc.waitForLoadState();
+    const json = await get(`/api/pathway?area=${code}&lang=en&format=json`);
+    assert.equal(json.area.level, 2, 'a district');
+    assert.equal(json.area.name, boxes.get(code).name);
+
+    // Independently: the public services whose point lies in the district's box, per
+    // sector (the country's hotlines, listed for every area, come from elsewhere).
+    const box = boxes.get(code);
+    const facilities = await get('/api/export?format=geojson');
+    const inside = new Map();
+    for (const f of facilities.features) {
+      const [x, y] = f.geometry?.coordinates || [];
+      if (x === undefined || x < box.x0 || x > box.x1 || y < box.y0 || y > box.y1) continue;
+      for (const sector of f.properties.sectors) {
+        if (!inside.has(sector)) inside.set(sector, new Set());
+        inside.get(sector).add(f.properties.name);
+      }
+    }
+    assert.ok([...inside.values()].some((s) => s.size > 0), 'the test district holds demo services');
+    const text = await doc.locator('body').innerText();
+    assert.ok(text.includes(box.name), 'the printed page names the district');
+    for (const [sector, names] of inside) {
+      const section = json.sectors.find((s) => s.sector === sector);
+      assert.ok(section, `the pathway has a ${sector} section`);
+      const listed = new Set(section.entries.filter((e) => !e.via_hotline).map((e) => e.name));
+      assert.deepEqual([...listed].sort(), [...names].sort(), `${sector}: exactly the services inside the district`);
+      for (const name of names) assert.ok(text.includes(name), `the printed page lists ${name}`);
+    }
+    const pdf = await doc.pdf({ format: 'A4' });
+    assert.ok(pdf.length > 1000, 'it prints to PDF');
+    await doc.close();
     await p.close();
   });
 

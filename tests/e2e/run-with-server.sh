@@ -10,7 +10,10 @@
 #   make-pmtiles.mjs writes now) for basemap.test.mjs, which may also import areas
 #   there (TIREK_E2E_TOKEN);
 # - TIREK_XYZ_URL: no default data, an XYZ basemap on 127.0.0.1:TIREK_XYZ_TILES_PORT,
-#   where basemap.test.mjs serves tiles itself.
+#   where basemap.test.mjs serves tiles itself;
+# - TIREK_DISTRICTS_URL: the default data plus three test districts (admin level 2) near
+#   Shymkent (districts.geojson), so that the planner's finest level is districts
+#   (field.test.mjs prints a district's referral pathway).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -71,11 +74,16 @@ start basemap --basemap-pmtiles "$data/basemap.pmtiles" --basemap-attribution "T
 xyz_port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
 start xyz --no-default-data --basemap-xyz "http://127.0.0.1:$xyz_port/{z}/{x}/{y}.png" \
   --basemap-attribution "XYZ test tiles (e2e)"
+start districts
 url="$(url_of main "${pids[0]}")"
 basemap_url="$(url_of basemap "${pids[1]}")"
 xyz_url="$(url_of xyz "${pids[2]}")"
+districts_url="$(url_of districts "${pids[3]}")"
 mint_token main "$url"
 mint_token basemap "$basemap_url"
+mint_token districts "$districts_url"
+curl -fsS -X POST -H "Authorization: Bearer $(cat "$data/districts.token")" -H 'Content-Type: application/json' \
+  --data-binary @tests/e2e/districts.geojson "$districts_url/api/import/areas?level=2" >/dev/null
 token="$(cat "$data/main.token")"
 curl -fsS -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   --data-binary @tests/e2e/fixtures.geojson "$url/api/import" >/dev/null
@@ -90,7 +98,7 @@ curl -fsS -X POST -H "Authorization: Bearer $token" -H 'Content-Type: applicatio
 "$bin" --data-dir "$data/main" user add e2e-co-planner --role planner | tail -n1 >"$data/main.co-planner"
 cd tests/e2e
 TIREK_URL="$url" TIREK_BASEMAP_URL="$basemap_url" TIREK_E2E_TOKEN="$(cat "$data/basemap.token")" TIREK_E2E_XSS=1 \
-  TIREK_XYZ_URL="$xyz_url" TIREK_XYZ_TILES_PORT="$xyz_port" \
+  TIREK_XYZ_URL="$xyz_url" TIREK_XYZ_TILES_PORT="$xyz_port" TIREK_DISTRICTS_URL="$districts_url" \
   TIREK_E2E_CASEWORKER_PASSWORD="$(cat "$data/main.caseworker")" \
   TIREK_E2E_EDITOR_PASSWORD="$(cat "$data/main.editor")" \
   TIREK_E2E_COORDINATOR_PASSWORD="$(cat "$data/main.coordinator")" \
