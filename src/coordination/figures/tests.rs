@@ -504,3 +504,24 @@ fn csv_shows_hidden_counts_as_less_than_five() {
         "{text}"
     );
 }
+
+#[test]
+fn notes_carry_a_stable_code_and_the_english_text() {
+    let none = |_: &str| false;
+    let public = run(&in_one_cell(3), &[], 1, Audience::Public, &none);
+    let notes = serde_json::to_value(&public.notes).unwrap();
+    assert_eq!(
+        notes,
+        serde_json::json!([
+            {"code": "small_counts_suppressed",
+             "text": "Counts from 1 to 4 are shown as \"< 5\", and some larger ones are withheld too, so that none can be worked out from the totals; rates and medians of withheld counts are withheld."},
+            {"code": "confidential_referrals_left_out",
+             "text": "Referrals to confidential services (shelters) are not counted in these figures."}
+        ])
+    );
+    let planner = run(&in_one_cell(3), &[], 1, Audience::Planner, &none);
+    assert!(
+        planner.notes.is_empty(),
+        "coordinators' figures hide nothing"
+    );
+}
