@@ -897,7 +897,7 @@ fn finish(w: csv::Writer<Vec<u8>>) -> Result<String, String> {
 }
 
 /// Referrals as CSV records (admins' record-level export): no field names or locates
-/// a survivor.
+/// a survivor; `made_by` is the staff account that recorded it (empty when unknown).
 pub fn referrals_csv(referrals: &[Referral]) -> Result<String, String> {
     let mut w = csv_writer();
     w.write_record([
@@ -916,6 +916,7 @@ pub fn referrals_csv(referrals: &[Referral]) -> Result<String, String> {
         "region",
         "district",
         "demo",
+        "made_by",
     ])
     .map_err(|e| e.to_string())?;
     let day = |d: Option<chrono::NaiveDate>| d.map_or_else(String::new, |d| d.to_string());
@@ -936,6 +937,7 @@ pub fn referrals_csv(referrals: &[Referral]) -> Result<String, String> {
             r.area.region.clone().unwrap_or_default(),
             r.area.district.clone().unwrap_or_default(),
             r.demo.to_string(),
+            r.made_by.clone().unwrap_or_default(),
         ])
         .map_err(|e| e.to_string())?;
     }

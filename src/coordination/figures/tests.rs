@@ -78,6 +78,7 @@ fn random_records(seed: u64, n: usize) -> (Vec<Referral>, Vec<UnmetNeed>) {
             closed_on: None,
             area: area(c, r, d),
             demo: false,
+            made_by: Some(format!("madeby-caseworker-{}", id % 3)),
         });
     }
     let unmet = (0..n as i64 / 2)
@@ -503,6 +504,28 @@ fn csv_shows_hidden_counts_as_less_than_five() {
         text.contains("2026,2026-03,KZ-A,KZ-A,1,KZ,referrals_made,,,,,6"),
         "{text}"
     );
+}
+
+#[test]
+fn who_made_a_referral_is_in_no_figure() {
+    let none = |_: &str| false;
+    let (referrals, unmet) = random_records(5, 200);
+    assert!(referrals.iter().all(|r| r.made_by.is_some()));
+    for (level, audience) in [
+        (1, Audience::Public),
+        (0, Audience::Public),
+        (2, Audience::Planner),
+        (1, Audience::Planner),
+    ] {
+        let f = run(&referrals, &unmet, level, audience, &none);
+        let json = serde_json::to_string(&f).unwrap();
+        let text = csv(&f).unwrap();
+        for out in [&json, &text] {
+            assert!(!out.contains("madeby-"), "{level} {audience:?}");
+            assert!(!out.contains("made_by"), "{level} {audience:?}");
+        }
+        assert!(json.contains("referrals_made"));
+    }
 }
 
 #[test]
