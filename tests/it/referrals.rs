@@ -1,7 +1,7 @@
 //! Issue #17: the non-identifying referral log, the unmet-needs log and their
 //! suppressed figures, over the API with every role and on both databases: a referral
-//! across two organisations from made to provided, declines with a fixed reason,
-//! what a third organisation cannot see or change, records only for the
+//! across two organisations from made to provided, declines with a fixed reason, no
+//! shows, what a third organisation cannot see or change, records only for the
 //! organisations involved and admins (coordinators get figures), a caseworker's own
 //! referrals and her organisation's, the suppression rule at 4, 5 and 6, no hidden
 //! count recoverable from a shown total, no small count or record for the public,
@@ -561,6 +561,110 @@ async fn lifecycle(app: &TestApp) {
             recorded["id"].as_i64().unwrap().to_string()
         )]
     );
+    no_shows(app, &today).await;
+}
+
+/// A survivor who does not come: a referral goes to `no_show` from `made` and from
+/// `accepted` (the legal moves), and nothing follows; a provided service cannot
+/// become one.
+async fn no_shows(app: &TestApp, today: &str) {
+    let refer = json!({"to_facility": "b-health", "sector": "health", "consent_to_share": true});
+    let mut new_ids = Vec::new();
+    for _ in 0..2 {
+        let (status, r) = app
+            .send("POST", "/api/referrals", Some(CASEWORKER_A), body(&refer))
+            .await;
+        assert_eq!(status, 201, "{r}");
+        new_ids.push(r["id"].as_i64().unwrap());
+    }
+    let (never_answered, accepted_first) = (new_ids[0], new_ids[1]);
+    let answer = |id: i64, to: Value| async move {
+        app.send(
+            "POST",
+            &format!("/api/referrals/{id}/status"),
+            Some(EDITOR_B),
+            body(&to),
+        )
+        .await
+    };
+    let (status, gone) = answer(never_answered, json!({"status": "no_show"})).await;
+    assert_eq!(status, 200, "made → no_show: {gone}");
+    assert_eq!(
+        (&gone["status"], &gone["accepted_on"], &gone["closed_on"]),
+        (&json!("no_show"), &Value::Null, &json!(today))
+    );
+    let (status, r) = answer(accepted_first, json!({"status": "accepted"})).await;
+    assert_eq!(status, 200, "{r}");
+    let (status, gone) = answer(accepted_first, json!({"status": "no_show"})).await;
+    assert_eq!(status, 200, "accepted → no_show: {gone}");
+    assert_eq!(
+        (&gone["status"], &gone["accepted_on"], &gone["closed_on"]),
+        (&json!("no_show"), &json!(today), &json!(today))
+    );
+    // Final: no move leaves a no show, and a provided service is not a no show.
+    let before = stored(app).await;
+    for id in [never_answered, accepted_first] {
+        for to in [
+            json!({"status": "accepted"}),
+            json!({"status": "service_provided"}),
+            json!({"status": "no_show"}),
+            json!({"status": "declined", "reason": "survivor_withdrew"}),
+        ] {
+            let (status, reply) = answer(id, to.clone()).await;
+            assert_eq!(status, 409, "no_show → {to}: {reply}");
+        }
+    }
+    let (_, all) = app
+        .get_as_token("/api/referrals?scope=all", ADMIN_TOKEN)
+        .await;
+    let provided = all["referrals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == "service_provided")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, _) = answer(provided, json!({"status": "no_show"})).await;
+    assert_eq!(status, 409, "service_provided → no_show");
+    assert_eq!(stored(app).await, before, "refused moves write nothing");
+    // The referring caseworker sees both as no shows, and the audit has each move.
+    let (_, mine) = app
+        .get_as_token("/api/referrals?scope=mine", CASEWORKER_A)
+        .await;
+    for id in [never_answered, accepted_first] {
+        let r = mine["referrals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap();
+        assert_eq!(r["status"], "no_show");
+    }
+    let log = app
+        .state
+        .registry
+        .store()
+        .audit_log(0, 1_000_000)
+        .await
+        .unwrap();
+    let moves = |id: i64| -> Vec<String> {
+        log.iter()
+            .filter(|e| e.action == "referral.status" && e.entity_id == id.to_string())
+            .map(|e| {
+                let after: Value = serde_json::from_str(e.after.as_deref().unwrap()).unwrap();
+                after["status"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    assert_eq!(moves(never_answered), ["no_show"]);
+    assert_eq!(moves(accepted_first), ["accepted", "no_show"]);
+}
+
+impl TestApp {
+    async fn get_as_token(&self, uri: &str, token: &str) -> (axum::http::StatusCode, Value) {
+        self.send("GET", uri, Some(token), None).await
+    }
 }
 
 /// Two caseworkers and an editor of one organisation: `mine` is each one's own,
