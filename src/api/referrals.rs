@@ -93,7 +93,7 @@ pub struct UnmetNeedBody {
 /// Referrals, newest first.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ReferralList {
-    /// `mine`, `incoming` or `all`.
+    /// `mine`, `organisation`, `incoming` or `all`.
     scope: &'static str,
     /// The referrals.
     referrals: Vec<Referral>,
@@ -187,12 +187,15 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(referral)).into_response())
 }
 
-/// Referrals, newest first. `scope=mine` (default): those made by the caller's
-/// organisation, to follow up; `scope=incoming`: those received by it, for its
-/// editors to answer; `scope=all`: every one, for planners and admins.
+/// Referrals, newest first. `scope=mine` (default): those the caller made herself
+/// for her organisation, to follow up; `scope=organisation`: those made by anyone of
+/// her organisation; `scope=incoming`: those received by it, for its editors to
+/// answer; `scope=all`: every one, for admins (coordinators have the figures). Who
+/// recorded a referral (`made_by`) is given to the referring organisation's accounts
+/// and admins only, null for the receiving organisation.
 /// `format=csv` (or `Accept: text/csv`): the records as CSV, for admins only.
 #[utoipa::path(get, path = "/api/referrals",
-    params(("scope" = Option<String>, Query, description = "mine (default) | incoming | all"),
+    params(("scope" = Option<String>, Query, description = "mine (default) | organisation | incoming | all (admins)"),
            ("format" = Option<String>, Query, description = "json (default) | csv (admins)")),
     responses((status = 200, description = "the referrals",
                content((ReferralList = "application/json"), (String = "text/csv"))),
@@ -210,11 +213,12 @@ pub async fn list(
     params.only(&["scope", "format"])?;
     let (scope, name) = match params.get("scope").unwrap_or("mine") {
         "mine" => (ReferralScope::Mine, "mine"),
+        "organisation" => (ReferralScope::Organisation, "organisation"),
         "incoming" => (ReferralScope::Incoming, "incoming"),
         "all" => (ReferralScope::All, "all"),
         other => {
             return Err(ApiError::bad_request(format!(
-                "scope={other:?}: expected mine, incoming or all"
+                "scope={other:?}: expected mine, organisation, incoming or all"
             )));
         }
     };
@@ -245,7 +249,7 @@ fn referral_id(text: &str) -> Result<i64, ApiError> {
 }
 
 /// One referral: for the referring organisation's accounts, the receiving
-/// organisation's editors, planners and admins (anyone else: 404).
+/// organisation's editors and admins (anyone else, planners included: 404).
 #[utoipa::path(get, path = "/api/referrals/{id}", params(("id" = i64, Path, description = "referral number")),
     responses((status = 200, description = "the referral", body = Referral),
               (status = 401, description = "not signed in", body = ErrorBody),
@@ -339,9 +343,9 @@ pub async fn create_unmet_need(
     Ok((StatusCode::CREATED, Json(need)).into_response())
 }
 
-/// Unmet needs, newest first: every one for planners and admins, the caller's
-/// organisation's for a caseworker or editor. `format=csv`: the records as CSV, for
-/// admins only.
+/// Unmet needs, newest first: every one for admins, the caller's organisation's for
+/// anyone else of an organisation (planners too: coordinators have the figures).
+/// `format=csv`: the records as CSV, for admins only.
 #[utoipa::path(get, path = "/api/unmet-needs",
     params(("format" = Option<String>, Query, description = "json (default) | csv (admins)")),
     responses((status = 200, description = "the unmet needs",

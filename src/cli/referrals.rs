@@ -21,7 +21,7 @@ async fn export(registry: Arc<Registry>, args: &ReferralExportArgs) -> Result<()
     let text = if args.records && args.unmet_needs {
         figures::unmet_needs_csv(&store.unmet_needs(None).await?)
     } else if args.records {
-        figures::referrals_csv(&store.referrals(None, None).await?)
+        figures::referrals_csv(&store.referrals(None, None, None).await?)
     } else {
         if args.level > 2 || (args.level == 2 && !args.unsuppressed) {
             bail!(

@@ -220,7 +220,53 @@ pub struct CoordinationFigures {
     /// Whether any record counted is a synthetic demo record.
     pub demo: bool,
     /// What the reader must know (suppression, what is left out).
-    pub notes: Vec<String>,
+    pub notes: Vec<FiguresNote>,
+}
+
+/// What a note on the figures says, as a stable code (a client shows it in the reader's
+/// language: the web app's `coord.note.<code>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteCode {
+    /// Counts from 1 to `suppressed_below − 1` are hidden, with others where needed so
+    /// that none can be worked out; rates and medians of hidden counts are withheld.
+    SmallCountsSuppressed,
+    /// Referrals to confidential services (shelters) are not counted.
+    ConfidentialReferralsLeftOut,
+}
+
+impl NoteCode {
+    /// The note in English (for command-line and CSV readers).
+    pub fn english(self) -> String {
+        match self {
+            NoteCode::SmallCountsSuppressed => format!(
+                "Counts from 1 to {} are shown as \"< {SUPPRESS_BELOW}\", and some larger ones are withheld too, so that none can be worked out from the totals; rates and medians of withheld counts are withheld.",
+                SUPPRESS_BELOW - 1
+            ),
+            NoteCode::ConfidentialReferralsLeftOut => {
+                "Referrals to confidential services (shelters) are not counted in these figures."
+                    .into()
+            }
+        }
+    }
+}
+
+/// A note on the figures: its code and its English text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FiguresNote {
+    /// Stable code: `small_counts_suppressed` or `confidential_referrals_left_out`.
+    pub code: NoteCode,
+    /// The note in English.
+    pub text: String,
+}
+
+impl From<NoteCode> for FiguresNote {
+    fn from(code: NoteCode) -> Self {
+        Self {
+            code,
+            text: code.english(),
+        }
+    }
 }
 
 /// What a count is of.
@@ -708,17 +754,14 @@ pub fn figures(inputs: &Inputs<'_>, query: &Query) -> CoordinationFigures {
             .unmet_needs
             .iter()
             .any(|u| counted(u.demo, u.recorded_on));
-    let mut notes = Vec::new();
-    if public {
-        notes.push(format!(
-            "Counts from 1 to {} are shown as \"< {SUPPRESS_BELOW}\", and some larger ones are withheld too, so that none can be worked out from the totals; rates of withheld counts are withheld.",
-            SUPPRESS_BELOW - 1
-        ));
-        notes.push(
-            "Referrals to confidential services (shelters) are not counted in these figures."
-                .into(),
-        );
-    }
+    let notes = if public {
+        vec![
+            NoteCode::SmallCountsSuppressed.into(),
+            NoteCode::ConfidentialReferralsLeftOut.into(),
+        ]
+    } else {
+        Vec::new()
+    };
     let years: BTreeSet<i32> = inputs
         .referrals
         .iter()
@@ -854,7 +897,7 @@ fn finish(w: csv::Writer<Vec<u8>>) -> Result<String, String> {
 }
 
 /// Referrals as CSV records (admins' record-level export): no field names or locates
-/// a survivor.
+/// a survivor; `made_by` is the staff account that recorded it (empty when unknown).
 pub fn referrals_csv(referrals: &[Referral]) -> Result<String, String> {
     let mut w = csv_writer();
     w.write_record([
@@ -873,6 +916,7 @@ pub fn referrals_csv(referrals: &[Referral]) -> Result<String, String> {
         "region",
         "district",
         "demo",
+        "made_by",
     ])
     .map_err(|e| e.to_string())?;
     let day = |d: Option<chrono::NaiveDate>| d.map_or_else(String::new, |d| d.to_string());
@@ -893,6 +937,7 @@ pub fn referrals_csv(referrals: &[Referral]) -> Result<String, String> {
             r.area.region.clone().unwrap_or_default(),
             r.area.district.clone().unwrap_or_default(),
             r.demo.to_string(),
+            r.made_by.clone().unwrap_or_default(),
         ])
         .map_err(|e| e.to_string())?;
     }

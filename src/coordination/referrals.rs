@@ -1,11 +1,14 @@
 //! Who may write and read the referral log and the unmet-needs log. A caseworker (or
 //! editor) of an organisation records referrals from her organisation and unmet needs
-//! met in her work; the receiving organisation's editors answer referrals (legal
-//! transitions only, a decline with a reason from a fixed list); coordinators
-//! (planners) and admins read every record. Everyone else reads nothing of a record:
-//! another organisation's referral is "not found", as one that does not exist. The
-//! records themselves hold nothing that names or locates a survivor (see
-//! [`crate::model::Referral`]). No HTTP or CLI here.
+//! met in her work, and lists the referrals she made (or her organisation made) to
+//! follow them up; the receiving organisation's editors answer referrals (legal
+//! transitions only, a decline with a reason from a fixed list). Record-level data go
+//! only to the organisations involved and to admins: coordinators (planners) get the
+//! figures, not the records. Everyone else reads nothing of a record: another
+//! organisation's referral is "not found", as one that does not exist. The records
+//! themselves hold nothing that names or locates a survivor (see
+//! [`crate::model::Referral`]); who recorded a referral (`made_by`, a staff account) is
+//! shown only to her own organisation and admins. No HTTP or CLI here.
 
 use super::{Coordination, CoordinationError, Steward};
 use crate::model::{
@@ -52,12 +55,25 @@ pub struct NewUnmetNeed {
 /// Which referrals to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReferralScope {
-    /// Made by the caller's organisation (to follow up).
+    /// Made by the caller herself, for her organisation (to follow up).
     Mine,
+    /// Made by anyone of the caller's organisation.
+    Organisation,
     /// Received by the caller's organisation (to answer): its editors.
     Incoming,
-    /// Every referral: coordinators and admins.
+    /// Every referral: admins.
     All,
+}
+
+/// A referral as `who` may read it: who recorded it (`made_by`) only for the referring
+/// organisation's own accounts and admins, not for the receiving organisation.
+fn as_seen_by(who: &Steward<'_>, mut referral: Referral) -> Referral {
+    let own = who.role >= Role::Caseworker
+        && who.organisation == Some(referral.from_organisation.as_str());
+    if !(own || who.role >= Role::Admin) {
+        referral.made_by = None;
+    }
+    referral
 }
 
 /// The caller's organisation, for a write or a list that needs one.
@@ -204,6 +220,8 @@ impl Coordination {
             closed_on: None,
             area,
             demo: false,
+            made_by: crate::model::Account::valid_username(who.username)
+                .then(|| who.username.to_string()),
         };
         let ids = self
             .registry
@@ -221,19 +239,25 @@ impl Coordination {
         scope: ReferralScope,
     ) -> Result<Vec<Referral>, CoordinationError> {
         let store = self.registry.store();
-        match scope {
+        let list = match scope {
             ReferralScope::All => {
-                if who.role < Role::Planner {
+                if who.role < Role::Admin {
                     return Err(CoordinationError::Forbidden(format!(
-                        "every organisation's referrals are for planners and admins; you are signed in as {}",
+                        "every organisation's referrals are for admins (coordinators have the figures: /api/coordination/figures); you are signed in as {}",
                         who.role
                     )));
                 }
-                Ok(store.referrals(None, None).await?)
+                store.referrals(None, None, None).await?
             }
             ReferralScope::Mine => {
                 let own = own_organisation(who, "listing referrals")?;
-                Ok(store.referrals(Some(own), None).await?)
+                // Hers, made for her organisation: an account moved to another
+                // organisation (or a name given again) does not take them along.
+                store.referrals(Some(own), None, Some(who.username)).await?
+            }
+            ReferralScope::Organisation => {
+                let own = own_organisation(who, "listing referrals")?;
+                store.referrals(Some(own), None, None).await?
             }
             ReferralScope::Incoming => {
                 let own = own_organisation(who, "listing referrals")?;
@@ -242,14 +266,16 @@ impl Coordination {
                         "referrals received are answered by the organisation's editors".into(),
                     ));
                 }
-                Ok(store.referrals(None, Some(own)).await?)
+                store.referrals(None, Some(own), None).await?
             }
-        }
+        };
+        Ok(list.into_iter().map(|r| as_seen_by(who, r)).collect())
     }
 
-    /// One referral, if `who` may see it: planners and admins any, the referring
-    /// organisation's accounts and the receiving organisation's editors theirs. Any
-    /// other is not found, as one that does not exist.
+    /// One referral, if `who` may see it: admins any, the referring organisation's
+    /// accounts and the receiving organisation's editors theirs (planners too only as
+    /// such: coordinators have the figures, not the records). Any other is not found,
+    /// as one that does not exist.
     pub async fn referral(
         &self,
         who: &Steward<'_>,
@@ -262,12 +288,16 @@ impl Coordination {
             .referral(id)
             .await?
             .ok_or_else(not_found)?;
-        let sees = who.role >= Role::Planner
+        let sees = who.role >= Role::Admin
             || (who.role >= Role::Caseworker
                 && who.organisation == Some(referral.from_organisation.as_str()))
             || (who.role >= Role::Editor
                 && who.organisation == Some(referral.to_organisation.as_str()));
-        if sees { Ok(referral) } else { Err(not_found()) }
+        if sees {
+            Ok(as_seen_by(who, referral))
+        } else {
+            Err(not_found())
+        }
     }
 
     /// The receiving organisation's editor answers a referral: accepted, service
@@ -350,14 +380,15 @@ impl Coordination {
         Ok(need)
     }
 
-    /// The unmet needs `who` may see, newest first: every one for planners and admins,
-    /// its own organisation's for a caseworker or editor.
+    /// The unmet needs `who` may see, newest first: every one for admins, its own
+    /// organisation's for anyone else of an organisation (planners too: coordinators
+    /// have the figures, not the records).
     pub async fn unmet_needs(
         &self,
         who: &Steward<'_>,
     ) -> Result<Vec<UnmetNeed>, CoordinationError> {
         let store = self.registry.store();
-        if who.role >= Role::Planner {
+        if who.role >= Role::Admin {
             return Ok(store.unmet_needs(None).await?);
         }
         let own = own_organisation(who, "listing unmet needs")?;
@@ -371,7 +402,7 @@ impl Coordination {
         query: &super::figures::Query,
     ) -> Result<super::figures::CoordinationFigures, CoordinationError> {
         let store = self.registry.store();
-        let referrals = store.referrals(None, None).await?;
+        let referrals = store.referrals(None, None, None).await?;
         let unmet_needs = store.unmet_needs(None).await?;
         let organisations = store.organisations().await?;
         let places = self.registry.places();
@@ -408,7 +439,7 @@ impl Coordination {
     pub async fn latest_year(&self, today: NaiveDate) -> Result<i32, CoordinationError> {
         use chrono::Datelike;
         let store = self.registry.store();
-        let referrals = store.referrals(None, None).await?;
+        let referrals = store.referrals(None, None, None).await?;
         let needs = store.unmet_needs(None).await?;
         Ok(referrals
             .iter()

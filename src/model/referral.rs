@@ -167,6 +167,11 @@ pub struct Referral {
     pub area: AreaCodes,
     /// Synthetic demonstration record.
     pub demo: bool,
+    /// The account (user name) that recorded it: staff data, never the survivor's. Only
+    /// in record-level answers to the referring organisation's own accounts and admins;
+    /// null for demo referrals, for those recorded before it was kept, and for anyone
+    /// else (the receiving organisation). Never in the figures.
+    pub made_by: Option<String>,
 }
 
 /// Longest id the referral log accepts for a facility.
@@ -357,6 +362,7 @@ mod tests {
                 district: None,
             },
             demo: false,
+            made_by: Some("caseworker-a".into()),
         }
     }
 

@@ -132,6 +132,7 @@ pub fn generate(
             closed_on: None,
             area: area_of(&f.country, f.adm1.as_ref(), f.adm2.as_ref()),
             demo: true,
+            made_by: None,
         };
         let later = |rng: &mut Stream, from: NaiveDate, most: usize| {
             (from + Days::new(rng.below(most + 1) as u64)).min(today)

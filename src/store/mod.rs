@@ -379,12 +379,14 @@ pub trait Store: Send + Sync {
         referrals: &[Referral],
         actor: &str,
     ) -> Result<Vec<i64>, StoreError>;
-    /// Referrals, newest first: made by organisation `from` and/or received by
-    /// organisation `to` when given, else every one.
+    /// Referrals, newest first: made by organisation `from`, received by organisation
+    /// `to` and recorded by the account `made_by`, each when given (all together when
+    /// several are); every one when none is.
     async fn referrals(
         &self,
         from: Option<&str>,
         to: Option<&str>,
+        made_by: Option<&str>,
     ) -> Result<Vec<Referral>, StoreError>;
     /// One referral.
     async fn referral(&self, id: i64) -> Result<Option<Referral>, StoreError>;
@@ -671,6 +673,7 @@ struct ReferralRow {
     region: Option<String>,
     district: Option<String>,
     demo: bool,
+    made_by: Option<String>,
 }
 
 impl ReferralRow {
@@ -704,6 +707,7 @@ impl ReferralRow {
                 district: self.district,
             },
             demo: self.demo,
+            made_by: self.made_by,
         })
     }
 }

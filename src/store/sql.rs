@@ -31,7 +31,7 @@ pub(super) const REPORT_COLUMNS: &str =
 pub(super) const PROPOSAL_COLUMNS: &str = "id, facility_id, organisation, proposer, kind, status, before, after, reason, decided_by, created_at, decided_at";
 
 /// Referrals' columns, in the order [`ReferralRow`](super::ReferralRow) takes them.
-pub(super) const REFERRAL_COLUMNS: &str = "id, from_organisation, to_facility, to_organisation, sector, made_on, consent_to_share, status, decline_reason, accepted_on, closed_on, country, region, district, demo";
+pub(super) const REFERRAL_COLUMNS: &str = "id, from_organisation, to_facility, to_organisation, sector, made_on, consent_to_share, status, decline_reason, accepted_on, closed_on, country, region, district, demo, made_by";
 
 /// Unmet needs' columns, in the order [`UnmetNeedRow`](super::UnmetNeedRow) takes them.
 pub(super) const UNMET_NEED_COLUMNS: &str = "id, organisation, sector, services, languages, open_24_7, female_staff, child_friendly, wheelchair_access, free_of_charge, no_police_report_required, country, region, district, recorded_on, demo";
@@ -389,6 +389,7 @@ macro_rules! sql_backend {
                 region: r.get("region"),
                 district: r.get("district"),
                 demo: r.get("demo"),
+                made_by: r.get("made_by"),
             }
             .into_referral()
         }
@@ -1092,7 +1093,7 @@ macro_rules! sql_backend {
                 let mut numbers = Vec::with_capacity(referrals.len());
                 for chunk in referrals.chunks(LOG_ROWS) {
                     let mut insert = QueryBuilder::<$db>::new(
-                        "INSERT INTO referrals (from_organisation, to_facility, to_organisation, sector, made_on, consent_to_share, status, decline_reason, accepted_on, closed_on, country, region, district, demo) ",
+                        "INSERT INTO referrals (from_organisation, to_facility, to_organisation, sector, made_on, consent_to_share, status, decline_reason, accepted_on, closed_on, country, region, district, demo, made_by) ",
                     );
                     insert.push_values(chunk, |mut b, r| {
                         b.push_bind(r.from_organisation.clone())
@@ -1108,7 +1109,8 @@ macro_rules! sql_backend {
                             .push_bind(r.area.country.clone())
                             .push_bind(r.area.region.clone())
                             .push_bind(r.area.district.clone())
-                            .push_bind(r.demo);
+                            .push_bind(r.demo)
+                            .push_bind(r.made_by.clone());
                     });
                     insert.push(" RETURNING id");
                     let ids = inserted_ids(&insert.build().fetch_all(&mut *tx).await?);
@@ -1124,13 +1126,16 @@ macro_rules! sql_backend {
                 Ok(numbers)
             }
 
-            async fn referrals(&self, from: Option<&str>, to: Option<&str>) -> Result<Vec<Referral>, StoreError> {
+            async fn referrals(&self, from: Option<&str>, to: Option<&str>, made_by: Option<&str>) -> Result<Vec<Referral>, StoreError> {
                 let mut query = QueryBuilder::<$db>::new(format!("SELECT {REFERRAL_COLUMNS} FROM referrals WHERE 1 = 1"));
                 if let Some(from) = from {
                     query.push(" AND from_organisation = ").push_bind(from.to_string());
                 }
                 if let Some(to) = to {
                     query.push(" AND to_organisation = ").push_bind(to.to_string());
+                }
+                if let Some(made_by) = made_by {
+                    query.push(" AND made_by = ").push_bind(made_by.to_string());
                 }
                 query.push(" ORDER BY id DESC");
                 query.build().fetch_all(&self.pool).await?.iter().map(referral_from_row).collect()

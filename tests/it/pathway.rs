@@ -764,3 +764,245 @@ fn the_command_line_writes_html_and_csv() {
     let (ok, _, err) = tirek(dir.path(), &["pathway", "--area", "KZ", "--out", "x.pdf"]);
     assert!(!ok && err.contains(".html, .csv or .json"), "{err}");
 }
+
+/// Every ring of a GeoJSON Polygon or MultiPolygon geometry.
+fn rings_of(geometry: &Value) -> Vec<Ring> {
+    let ring = |r: &Value| -> Ring {
+        r.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| [p[0].as_f64().unwrap(), p[1].as_f64().unwrap()])
+            .collect()
+    };
+    let polygons: Vec<&Value> = match geometry["type"].as_str().unwrap() {
+        "Polygon" => vec![&geometry["coordinates"]],
+        "MultiPolygon" => geometry["coordinates"].as_array().unwrap().iter().collect(),
+        other => panic!("{other}"),
+    };
+    polygons
+        .into_iter()
+        .flat_map(|p| p.as_array().unwrap().iter().map(ring))
+        .collect()
+}
+
+/// Even-odd over all rings (outer rings, holes and the parts of a multipolygon).
+fn inside_rings(rings: &[Ring], p: [f64; 2]) -> bool {
+    rings.iter().filter(|r| inside(r, p)).count() % 2 == 1
+}
+
+/// The least planar distance (degrees) from `p` to any edge of `rings`.
+fn to_rings(rings: &[Ring], p: [f64; 2]) -> f64 {
+    rings
+        .iter()
+        .flat_map(|r| r.windows(2).map(move |w| to_segment(p, w[0], w[1])))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// The (sector, id, via_hotline) rows the public pathway of an area of Kazakhstan must
+/// have, from the default demo facilities: every visible (not confidential), not
+/// closed service of KZ inside the area under each of its sectors, every KZ hotline
+/// under "hotline" wherever it is, and the active KZ hotlines again under "shelter"
+/// (the public reaches shelters through them).
+fn expected_public_rows(
+    demo: &[Value],
+    holds: &dyn Fn([f64; 2]) -> bool,
+) -> BTreeSet<(String, String, bool)> {
+    let mut rows = BTreeSet::new();
+    for f in demo {
+        let p = &f["properties"];
+        if p["country"] != "KZ" || p["status"] == "closed" || p["confidential"] == true {
+            continue;
+        }
+        let point = [
+            f["geometry"]["coordinates"][0].as_f64().unwrap(),
+            f["geometry"]["coordinates"][1].as_f64().unwrap(),
+        ];
+        let id = p["id"].as_str().unwrap().to_string();
+        let here = holds(point);
+        for s in p["sectors"].as_array().unwrap() {
+            let s = s.as_str().unwrap();
+            if here || s == "hotline" {
+                rows.insert((s.to_string(), id.clone(), false));
+            }
+            if s == "hotline" && p["status"] == "active" {
+                rows.insert(("shelter".to_string(), id.clone(), true));
+            }
+        }
+    }
+    rows
+}
+
+/// The (sector, id, via_hotline) rows of a pathway CSV file.
+fn csv_rows(path: &std::path::Path, area: &str) -> BTreeSet<(String, String, bool)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header, tirek::coordination::pathway::CSV_COLUMNS);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut rows = BTreeSet::new();
+    for r in reader.records().map(Result::unwrap) {
+        assert_eq!(&r[col("area_code")], area);
+        assert_eq!(&r[col("confidential")], "false", "the public version");
+        let via = match &r[col("via_hotline")] {
+            "true" => true,
+            "false" => false,
+            other => panic!("via_hotline {other:?}"),
+        };
+        let new = rows.insert((r[col("sector")].to_string(), r[col("id")].to_string(), via));
+        assert!(new, "one row per service and sector: {r:?}");
+    }
+    rows
+}
+
+/// `tirek pathway --area REGION --out F.csv` on the default data, then a district
+/// imported through the binary (`tirek import areas --level 2`) and its pathway: the
+/// rows are exactly the services a point-in-polygon over the area's outline finds (and,
+/// for the district, those in no district within 0.2° of it).
+#[test]
+fn the_command_line_writes_a_regions_and_an_imported_districts_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let read = |name: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(geodata().join(name)).unwrap()).unwrap()
+    };
+    let demo = read("facilities_demo.geojson")["features"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let regions: Vec<(String, Vec<Ring>)> = read("regions.geojson")["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["properties"]["parent"] == "KZ")
+        .map(|r| {
+            (
+                r["properties"]["code"].as_str().unwrap().to_string(),
+                rings_of(&r["geometry"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        regions.len(),
+        16,
+        "Kazakhstan's regions in the default data"
+    );
+    let yuz = &regions.iter().find(|(c, _)| c == "KZ-YUZ").unwrap().1;
+    // The data leave no doubt for the rule: every KZ service lies inside exactly one
+    // region (none in a sliver to be given to the nearest), and none on an edge.
+    for f in &demo {
+        if f["properties"]["country"] != "KZ" {
+            continue;
+        }
+        let p = [
+            f["geometry"]["coordinates"][0].as_f64().unwrap(),
+            f["geometry"]["coordinates"][1].as_f64().unwrap(),
+        ];
+        let holding = regions.iter().filter(|(_, r)| inside_rings(r, p)).count();
+        assert_eq!(holding, 1, "{}", f["properties"]["id"]);
+        assert!(
+            to_rings(yuz, p) > 1e-3,
+            "{} is on the edge",
+            f["properties"]["id"]
+        );
+    }
+
+    let region_csv = dir.path().join("kz-yuz.csv");
+    let (ok, _, err) = tirek(
+        dir.path(),
+        &[
+            "pathway",
+            "--area",
+            "KZ-YUZ",
+            "--out",
+            region_csv.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let expected = expected_public_rows(&demo, &|p| inside_rings(yuz, p));
+    let in_region = expected.iter().filter(|(s, _, _)| s != "hotline").count();
+    assert!(in_region >= 15, "the region has services: {expected:?}");
+    assert_eq!(csv_rows(&region_csv, "KZ-YUZ"), expected);
+
+    // A district of the region around Shymkent, imported through the binary. It is the
+    // only district: a KZ service in no district but within 0.2° of it (planar) is
+    // given to it, as on import; the data keep every service well clear of 0.2°.
+    let (w, s, e, n) = (69.5, 42.25, 69.68, 42.4);
+    let district = json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "properties": {"code": "KZ-YUZ-SHY", "level": 2, "parent": "KZ-YUZ", "name": "Shymkent (test district)"},
+        "geometry": {"type": "Polygon", "coordinates": [rect(w, s, e, n)]}}]});
+    let district_file = dir.path().join("district.geojson");
+    std::fs::write(&district_file, district.to_string()).unwrap();
+    let (ok, out, err) = tirek(
+        dir.path(),
+        &[
+            "import",
+            "areas",
+            district_file.to_str().unwrap(),
+            "--level",
+            "2",
+        ],
+    );
+    assert!(ok, "{out}\n{err}");
+    let district_csv = dir.path().join("shymkent.csv");
+    let (ok, _, err) = tirek(
+        dir.path(),
+        &[
+            "pathway",
+            "--area",
+            "KZ-YUZ-SHY",
+            "--out",
+            district_csv.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let outline = vec![rect(w, s, e, n)];
+    let distance = |p: [f64; 2]| {
+        if inside_rings(&outline, p) {
+            0.0
+        } else {
+            to_rings(&outline, p)
+        }
+    };
+    let mut snapped = Vec::new();
+    for f in &demo {
+        if f["properties"]["country"] != "KZ" {
+            continue;
+        }
+        let p = [
+            f["geometry"]["coordinates"][0].as_f64().unwrap(),
+            f["geometry"]["coordinates"][1].as_f64().unwrap(),
+        ];
+        assert!(
+            to_rings(&outline, p) > 1e-3,
+            "{} on the edge",
+            f["properties"]["id"]
+        );
+        let d = distance(p);
+        assert!(
+            (d - 0.2).abs() > 0.01,
+            "{} is too near the 0.2° rule to tell",
+            f["properties"]["id"]
+        );
+        if d > 0.0 && d <= 0.2 {
+            snapped.push(f["properties"]["id"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(snapped, ["demo-kz-health-083"], "one service in the sliver");
+    let expected = expected_public_rows(&demo, &|p| distance(p) <= 0.2);
+    let here: Vec<&String> = expected
+        .iter()
+        .filter(|(s, _, _)| s != "hotline")
+        .filter(|(s, _, via)| !(s == "shelter" && *via))
+        .map(|(_, id, _)| id)
+        .collect();
+    assert!(here.len() >= 8, "Shymkent's services: {here:?}");
+    assert_eq!(csv_rows(&district_csv, "KZ-YUZ-SHY"), expected);
+    // The district's are the region's services in it (and the same hotlines).
+    let region = csv_rows(&region_csv, "KZ-YUZ");
+    assert!(expected.is_subset(&region));
+    assert!(expected.len() < region.len());
+}

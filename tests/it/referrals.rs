@@ -1,10 +1,12 @@
 //! Issue #17: the non-identifying referral log, the unmet-needs log and their
 //! suppressed figures, over the API with every role and on both databases: a referral
-//! across two organisations from made to provided, declines with a fixed reason, what a
-//! third organisation cannot see or change, the suppression rule at 4, 5 and 6, no
-//! hidden count recoverable from a shown total, no small count or record for the
-//! public, forbidden fields refused by every write endpoint (and by the tables
-//! themselves), and the audit entry of every write.
+//! across two organisations from made to provided, declines with a fixed reason, no
+//! shows, what a third organisation cannot see or change, records only for the
+//! organisations involved and admins (coordinators get figures), a caseworker's own
+//! referrals and her organisation's, the suppression rule at 4, 5 and 6, no hidden
+//! count recoverable from a shown total, no small count or record for the public,
+//! forbidden fields refused by every write endpoint (and by both tables themselves),
+//! and the audit entry of every write.
 
 use crate::support::{
     ADMIN_TOKEN, CASEWORKER_TOKEN, PgDatabase, TOKEN, TestApp, collection, feature,
@@ -23,6 +25,8 @@ const EDITOR_A: &str = "test-token-referrals-editor-a-0123456";
 const EDITOR_B: &str = "test-token-referrals-editor-b-0123456";
 const CASEWORKER_B: &str = "test-token-referrals-caseworker-b-0123";
 const EDITOR_C: &str = "test-token-referrals-editor-c-0123456";
+const CASEWORKER_A2: &str = "test-token-referrals-caseworker-a2-012";
+const PLANNER_C: &str = "test-token-referrals-planner-c-012345";
 
 /// An account of `role` in `organisation` with API token `token`.
 async fn account(
@@ -59,8 +63,8 @@ fn body(v: &Value) -> Option<Vec<u8>> {
     Some(v.to_string().into_bytes())
 }
 
-/// Three organisations (a refers, b receives, c is a bystander), a caseworker of a and
-/// b, an editor of each, Kazakhstan with regions KZ-A and KZ-B, and facilities of b: a
+/// Three organisations (a refers, b receives, c is a bystander), two caseworkers of a
+/// and one of b, an editor of each, a planner of c, Kazakhstan with regions KZ-A and KZ-B, and facilities of b: a
 /// health centre and a confidential shelter in KZ-A, a police unit of c in KZ-B.
 async fn setup_on(store: Arc<dyn Store>) -> TestApp {
     let app = TestApp::on(store).await;
@@ -117,6 +121,22 @@ async fn setup_on(store: Arc<dyn Store>) -> TestApp {
         EDITOR_C,
     )
     .await;
+    account(
+        store.as_ref(),
+        "caseworker-a2",
+        Role::Caseworker,
+        Some("org-a"),
+        CASEWORKER_A2,
+    )
+    .await;
+    account(
+        store.as_ref(),
+        "planner-c",
+        Role::Planner,
+        Some("org-c"),
+        PLANNER_C,
+    )
+    .await;
     let registry = &app.state.registry;
     registry
         .replace_areas(
@@ -166,7 +186,7 @@ async fn setup() -> TestApp {
 async fn stored(app: &TestApp) -> (usize, usize, usize) {
     let store = app.state.registry.store();
     (
-        store.referrals(None, None).await.unwrap().len(),
+        store.referrals(None, None, None).await.unwrap().len(),
         store.unmet_needs(None).await.unwrap().len(),
         store.audit_log(0, 1_000_000).await.unwrap().len(),
     )
@@ -227,6 +247,10 @@ async fn lifecycle(app: &TestApp) {
     );
     assert_eq!(r1["made_on"], json!(today));
     assert_eq!(
+        r1["made_by"], "caseworker-a",
+        "her own record says it is hers"
+    );
+    assert_eq!(
         r1["area"],
         json!({"country": "KZ", "region": "KZ-A", "district": null})
     );
@@ -268,21 +292,52 @@ async fn lifecycle(app: &TestApp) {
         status, 403,
         "incoming referrals are for the receiving editors"
     );
-    for token in [CASEWORKER_A, EDITOR_A, EDITOR_B, TOKEN, ADMIN_TOKEN] {
+    // The organisations involved and admins read the record; who recorded it only
+    // the referring organisation and admins, not the receiving one.
+    for (token, made_by) in [
+        (CASEWORKER_A, json!("caseworker-a")),
+        (EDITOR_A, json!("caseworker-a")),
+        (EDITOR_B, Value::Null),
+        (ADMIN_TOKEN, json!("caseworker-a")),
+    ] {
         let (status, one) = app
             .get_as_token(&format!("/api/referrals/{id}"), token)
             .await;
         assert_eq!((status.as_u16(), one["id"].as_i64()), (200, Some(id)));
+        assert_eq!(one["made_by"], made_by, "{token}");
     }
-    let (status, _) = app
-        .get_as_token("/api/referrals?scope=all", CASEWORKER_A)
+    assert!(
+        incoming["referrals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["made_by"].is_null()),
+        "{incoming}"
+    );
+    // Coordinators have the figures, not the records: a planner of no organisation, or
+    // of one not involved, finds no referral.
+    for token in [TOKEN, PLANNER_C] {
+        let (status, _) = app
+            .get_as_token(&format!("/api/referrals/{id}"), token)
+            .await;
+        assert_eq!(
+            status, 404,
+            "a planner reads no other organisation's record"
+        );
+    }
+    for token in [CASEWORKER_A, EDITOR_B, TOKEN, PLANNER_C] {
+        let (status, _) = app.get_as_token("/api/referrals?scope=all", token).await;
+        assert_eq!(status, 403, "every referral is for admins only");
+    }
+    let (status, all) = app
+        .get_as_token("/api/referrals?scope=all", ADMIN_TOKEN)
         .await;
-    assert_eq!(status, 403);
-    let (status, all) = app.get_as_token("/api/referrals?scope=all", TOKEN).await;
     assert_eq!(
         (status.as_u16(), ids(&all, "referrals")),
         (200, vec![id2, id])
     );
+    assert_eq!(all["scope"], "all");
+    assert_eq!(all["referrals"][0]["made_by"], "caseworker-a");
 
     // Only B's editors answer, and only by legal moves.
     let status_of = |to: Value| body(&to);
@@ -291,9 +346,11 @@ async fn lifecycle(app: &TestApp) {
     for (token, expected) in [
         (EDITOR_C, 404),
         (CASEWORKER_B, 404),
+        (TOKEN, 404),
+        (PLANNER_C, 404),
         (CASEWORKER_A, 403),
         (EDITOR_A, 403),
-        (TOKEN, 403),
+        (ADMIN_TOKEN, 403),
     ] {
         let (status, answer) = app
             .send(
@@ -367,6 +424,10 @@ async fn lifecycle(app: &TestApp) {
         ),
         (Some("accepted"), Some(today.as_str()))
     );
+    assert!(
+        accepted["made_by"].is_null(),
+        "the receiving editor's answer"
+    );
     let (status, _) = app
         .send(
             "POST",
@@ -413,7 +474,7 @@ async fn lifecycle(app: &TestApp) {
         ]
     );
 
-    // An unmet need, by area code; seen by its organisation and coordinators only.
+    // An unmet need, by area code; seen by its organisation and admins only.
     let need = json!({"sector": "shelter", "area": "KZ-A", "female_staff": true, "languages": ["kk", "ru"], "services": ["emergency_shelter"]});
     let (status, recorded) = app
         .send("POST", "/api/unmet-needs", Some(CASEWORKER_A), body(&need))
@@ -436,8 +497,9 @@ async fn lifecycle(app: &TestApp) {
     for (token, seen) in [
         (CASEWORKER_A, 1),
         (EDITOR_A, 1),
+        (CASEWORKER_A2, 1),
         (EDITOR_C, 0),
-        (TOKEN, 1),
+        (PLANNER_C, 0),
         (ADMIN_TOKEN, 1),
     ] {
         let (status, list) = app.get_as_token("/api/unmet-needs", token).await;
@@ -446,9 +508,13 @@ async fn lifecycle(app: &TestApp) {
                 status.as_u16(),
                 list["unmet_needs"].as_array().unwrap().len()
             ),
-            (200, seen)
+            (200, seen),
+            "{token}"
         );
     }
+    // A planner of no organisation has no unmet needs of her own to list.
+    let (status, _) = app.get_as_token("/api/unmet-needs", TOKEN).await;
+    assert_eq!(status, 403);
 
     // Every write is audited, with who did it.
     let log = app
@@ -495,12 +561,300 @@ async fn lifecycle(app: &TestApp) {
             recorded["id"].as_i64().unwrap().to_string()
         )]
     );
+    no_shows(app, &today).await;
+}
+
+/// A survivor who does not come: a referral goes to `no_show` from `made` and from
+/// `accepted` (the legal moves), and nothing follows; a provided service cannot
+/// become one.
+async fn no_shows(app: &TestApp, today: &str) {
+    let refer = json!({"to_facility": "b-health", "sector": "health", "consent_to_share": true});
+    let mut new_ids = Vec::new();
+    for _ in 0..2 {
+        let (status, r) = app
+            .send("POST", "/api/referrals", Some(CASEWORKER_A), body(&refer))
+            .await;
+        assert_eq!(status, 201, "{r}");
+        new_ids.push(r["id"].as_i64().unwrap());
+    }
+    let (never_answered, accepted_first) = (new_ids[0], new_ids[1]);
+    let answer = |id: i64, to: Value| async move {
+        app.send(
+            "POST",
+            &format!("/api/referrals/{id}/status"),
+            Some(EDITOR_B),
+            body(&to),
+        )
+        .await
+    };
+    let (status, gone) = answer(never_answered, json!({"status": "no_show"})).await;
+    assert_eq!(status, 200, "made → no_show: {gone}");
+    assert_eq!(
+        (&gone["status"], &gone["accepted_on"], &gone["closed_on"]),
+        (&json!("no_show"), &Value::Null, &json!(today))
+    );
+    let (status, r) = answer(accepted_first, json!({"status": "accepted"})).await;
+    assert_eq!(status, 200, "{r}");
+    let (status, gone) = answer(accepted_first, json!({"status": "no_show"})).await;
+    assert_eq!(status, 200, "accepted → no_show: {gone}");
+    assert_eq!(
+        (&gone["status"], &gone["accepted_on"], &gone["closed_on"]),
+        (&json!("no_show"), &json!(today), &json!(today))
+    );
+    // Final: no move leaves a no show, and a provided service is not a no show.
+    let before = stored(app).await;
+    for id in [never_answered, accepted_first] {
+        for to in [
+            json!({"status": "accepted"}),
+            json!({"status": "service_provided"}),
+            json!({"status": "no_show"}),
+            json!({"status": "declined", "reason": "survivor_withdrew"}),
+        ] {
+            let (status, reply) = answer(id, to.clone()).await;
+            assert_eq!(status, 409, "no_show → {to}: {reply}");
+        }
+    }
+    let (_, all) = app
+        .get_as_token("/api/referrals?scope=all", ADMIN_TOKEN)
+        .await;
+    let provided = all["referrals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == "service_provided")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, _) = answer(provided, json!({"status": "no_show"})).await;
+    assert_eq!(status, 409, "service_provided → no_show");
+    assert_eq!(stored(app).await, before, "refused moves write nothing");
+    // The referring caseworker sees both as no shows, and the audit has each move.
+    let (_, mine) = app
+        .get_as_token("/api/referrals?scope=mine", CASEWORKER_A)
+        .await;
+    for id in [never_answered, accepted_first] {
+        let r = mine["referrals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap();
+        assert_eq!(r["status"], "no_show");
+    }
+    let log = app
+        .state
+        .registry
+        .store()
+        .audit_log(0, 1_000_000)
+        .await
+        .unwrap();
+    let moves = |id: i64| -> Vec<String> {
+        log.iter()
+            .filter(|e| e.action == "referral.status" && e.entity_id == id.to_string())
+            .map(|e| {
+                let after: Value = serde_json::from_str(e.after.as_deref().unwrap()).unwrap();
+                after["status"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    assert_eq!(moves(never_answered), ["no_show"]);
+    assert_eq!(moves(accepted_first), ["accepted", "no_show"]);
 }
 
 impl TestApp {
     async fn get_as_token(&self, uri: &str, token: &str) -> (axum::http::StatusCode, Value) {
         self.send("GET", uri, Some(token), None).await
     }
+}
+
+/// Two caseworkers and an editor of one organisation: `mine` is each one's own,
+/// `organisation` everyone's of it; who recorded each is shown to them and admins,
+/// never to the receiving organisation or in any figure. A referral with no recorder
+/// (demo data, older records) is the organisation's, and no one's own.
+async fn own_and_organisation_referrals(app: &TestApp) {
+    let make = |token: &'static str, to_facility: &'static str, sector: &'static str| async move {
+        let (status, r) = app
+            .send(
+                "POST",
+                "/api/referrals",
+                Some(token),
+                body(&json!({"to_facility": to_facility, "sector": sector, "consent_to_share": true})),
+            )
+            .await;
+        assert_eq!(status, 201, "{r}");
+        r["id"].as_i64().unwrap()
+    };
+    let a1 = make(CASEWORKER_A, "b-health", "health").await;
+    let a2 = make(CASEWORKER_A2, "c-police", "police").await;
+    let a3 = make(CASEWORKER_A, "c-police", "police").await;
+    let e1 = make(EDITOR_A, "b-health", "psychosocial").await;
+    let c1 = make(EDITOR_C, "b-health", "health").await;
+    // An older referral of a, recorded before who made it was kept.
+    let store = app.state.registry.store();
+    let mut older = store.referral(a1).await.unwrap().expect("stored");
+    older.made_by = None;
+    let unknown = store.add_referrals(&[older], "test").await.unwrap()[0];
+    let list = |scope: &'static str, token: &'static str| async move {
+        let (status, list) = app
+            .get_as_token(&format!("/api/referrals?scope={scope}"), token)
+            .await;
+        assert_eq!(status, 200, "{scope} by {token}: {list}");
+        assert_eq!(list["scope"], scope);
+        list
+    };
+    let made_by = |list: &Value| -> Vec<(i64, Option<String>)> {
+        list["referrals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["id"].as_i64().unwrap(),
+                    r["made_by"].as_str().map(str::to_string),
+                )
+            })
+            .collect()
+    };
+    let who = |name: &str| Some(name.to_string());
+    // Each her own, newest first.
+    assert_eq!(
+        made_by(&list("mine", CASEWORKER_A).await),
+        [(a3, who("caseworker-a")), (a1, who("caseworker-a"))]
+    );
+    assert_eq!(
+        made_by(&list("mine", CASEWORKER_A2).await),
+        [(a2, who("caseworker-a2"))]
+    );
+    assert_eq!(
+        made_by(&list("mine", EDITOR_A).await),
+        [(e1, who("editor-a"))]
+    );
+    // The default scope is hers.
+    let (_, default) = app.get_as_token("/api/referrals", CASEWORKER_A2).await;
+    assert_eq!(
+        (default["scope"].as_str(), ids(&default, "referrals")),
+        (Some("mine"), vec![a2])
+    );
+    // The organisation's: everyone's of a, the older one too, to each of a's accounts.
+    let organisation = vec![
+        (unknown, None),
+        (e1, who("editor-a")),
+        (a3, who("caseworker-a")),
+        (a2, who("caseworker-a2")),
+        (a1, who("caseworker-a")),
+    ];
+    for token in [CASEWORKER_A, CASEWORKER_A2, EDITOR_A] {
+        assert_eq!(
+            made_by(&list("organisation", token).await),
+            organisation,
+            "{token}"
+        );
+    }
+    // Other organisations: c's own, and nothing of a's.
+    assert_eq!(
+        ids(&list("organisation", EDITOR_C).await, "referrals"),
+        [c1]
+    );
+    assert_eq!(ids(&list("mine", EDITOR_C).await, "referrals"), [c1]);
+    assert_eq!(
+        ids(&list("organisation", CASEWORKER_B).await, "referrals"),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        ids(&list("mine", PLANNER_C).await, "referrals"),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        ids(&list("organisation", PLANNER_C).await, "referrals"),
+        [c1]
+    );
+    // The receiving organisations see the referrals without who made them.
+    let incoming = list("incoming", EDITOR_B).await;
+    assert_eq!(ids(&incoming, "referrals"), [unknown, c1, e1, a1]);
+    assert!(
+        made_by(&incoming).iter().all(|(_, m)| m.is_none()),
+        "{incoming}"
+    );
+    let incoming = list("incoming", EDITOR_C).await;
+    assert_eq!(made_by(&incoming), [(a3, None), (a2, None)]);
+    // Accounts of no organisation list nothing; admins have every record with it.
+    for scope in ["mine", "organisation"] {
+        for token in [CASEWORKER_TOKEN, TOKEN] {
+            let (status, _) = app
+                .get_as_token(&format!("/api/referrals?scope={scope}"), token)
+                .await;
+            assert_eq!(status, 403, "{scope} by {token}");
+        }
+    }
+    let all = list("all", ADMIN_TOKEN).await;
+    assert_eq!(made_by(&all)[0], (unknown, None));
+    assert!(made_by(&all).contains(&(a2, who("caseworker-a2"))));
+    let (status, _, text) = raw(
+        app,
+        "/api/referrals?scope=all&format=csv",
+        Some(ADMIN_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let (id_col, by_col) = (
+        header.iter().position(|h| h == "id").unwrap(),
+        header.iter().position(|h| h == "made_by").unwrap(),
+    );
+    let rows: Vec<(String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[id_col].to_string(), r[by_col].to_string())
+        })
+        .collect();
+    assert!(rows.contains(&(a2.to_string(), "caseworker-a2".into())));
+    assert!(rows.contains(&(unknown.to_string(), String::new())));
+    // Never in the figures, for anyone, in any format.
+    for token in [None, Some(CASEWORKER_A), Some(TOKEN), Some(ADMIN_TOKEN)] {
+        for query in ["", "?level=0", "?format=csv"] {
+            let (status, _, text) = raw(
+                app,
+                &format!("/api/coordination/figures{query}"),
+                token,
+                None,
+            )
+            .await;
+            assert_eq!(status, 200, "{query}");
+            assert!(
+                !text.contains("caseworker-a")
+                    && !text.contains("editor-a")
+                    && !text.contains("made_by"),
+                "{query}: {text}"
+            );
+        }
+    }
+    let (_, planner) = app.get_as("/api/coordination/figures?level=2").await;
+    assert_eq!(planner["audience"], "planner");
+    assert!(!planner.to_string().contains("caseworker-a"));
+}
+
+#[tokio::test]
+async fn a_caseworker_lists_her_own_referrals_and_her_organisations_on_sqlite() {
+    own_and_organisation_referrals(&setup().await).await;
+}
+
+#[tokio::test]
+async fn a_caseworker_lists_her_own_referrals_and_her_organisations_on_postgres() {
+    let Some(db) = PgDatabase::create("own_referrals").await else {
+        return;
+    };
+    let app = setup_on(Arc::new(PostgresStore::connect(&db.url).await.unwrap())).await;
+    own_and_organisation_referrals(&app).await;
+    drop(app);
+    db.drop_now().await;
 }
 
 #[tokio::test]
@@ -518,56 +872,130 @@ async fn a_referral_goes_from_one_organisation_to_another_and_back_on_postgres()
     // The tables refuse what names a survivor, even through SQL.
     let store = PostgresStore::connect(&db.url).await.unwrap();
     let pool = store.pool();
-    for (column, value) in bad_values() {
-        let sql = insert_with(column, value, "$1");
+    for table in ["referrals", "unmet_needs"] {
+        // A valid row goes in: the refusals below are the values' and the columns'.
+        sqlx::query(sqlx::AssertSqlSafe(valid_insert(table)))
+            .execute(pool)
+            .await
+            .unwrap_or_else(|e| panic!("{table}: {e}"));
+    }
+    for (what, sql, value) in refused_inserts() {
         let result = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(value)
             .execute(pool)
             .await;
-        assert!(result.is_err(), "{column} = {value:?} was stored");
+        assert!(result.is_err(), "{what} was stored");
     }
     drop(app);
     db.drop_now().await;
 }
 
-/// Values that could name or pin a survivor, per column of `referrals`.
-fn bad_values() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("to_facility", "Aigerim Bekova, born 1990-05-01"),
-        ("sector", "Aigerim"),
-        ("made_on", "2026-03-01T10:45"),
-        ("made_on", "Aigerim Bek"),
-        ("status", "called her mother"),
-        ("decline_reason", "she is afraid of her husband"),
-        ("country", "Aigerim"),
-        ("region", "Abay street 5, flat 3"),
-        ("district", "42.30,69.60"),
-        ("from_organisation", "aigerim-bekova"),
-    ]
+/// Values that could name or pin a survivor, per column of `table`.
+fn bad_values(table: &str) -> Vec<(&'static str, &'static str)> {
+    match table {
+        "referrals" => vec![
+            ("to_facility", "Aigerim Bekova, born 1990-05-01"),
+            ("sector", "Aigerim"),
+            ("made_on", "2026-03-01T10:45"),
+            ("made_on", "Aigerim Bek"),
+            ("status", "called her mother"),
+            ("decline_reason", "she is afraid of her husband"),
+            ("country", "Aigerim"),
+            ("region", "Abay street 5, flat 3"),
+            ("district", "42.30,69.60"),
+            ("from_organisation", "aigerim-bekova"),
+            ("made_by", "Aigerim Bekova"),
+            ("made_by", "lives with her mother-in-law, Abay 5"),
+            ("made_by", ""),
+        ],
+        "unmet_needs" => vec![
+            ("organisation", "aigerim-bekova"),
+            ("sector", "Aigerim"),
+            ("services", "Aigerim Bekova"),
+            ("languages", "kk, ru; her mother speaks only kk"),
+            ("open_24_7", "she can only come at night"),
+            ("female_staff", "asked for Dr Aigul"),
+            ("no_police_report_required", "her husband is a policeman"),
+            ("country", "Aigerim"),
+            ("region", "Abay street 5, flat 3"),
+            ("district", "42.30,69.60"),
+            ("recorded_on", "2026-03-01T10:45"),
+            ("recorded_on", "born 1990-05-01"),
+        ],
+        other => panic!("{other}"),
+    }
 }
 
-/// An INSERT of a valid referral with `column` set to the parameter `placeholder`.
-fn insert_with(column: &str, _value: &str, placeholder: &str) -> String {
-    let mut values = vec![
-        ("from_organisation", "'org-a'".to_string()),
-        ("to_facility", "'b-health'".to_string()),
-        ("to_organisation", "'org-b'".to_string()),
-        ("sector", "'health'".to_string()),
-        ("made_on", "'2026-03-01'".to_string()),
-        ("consent_to_share", "true".to_string()),
-        ("status", "'made'".to_string()),
-        ("decline_reason", "NULL".to_string()),
-        ("country", "'KZ'".to_string()),
-        ("region", "'KZ-A'".to_string()),
-        ("district", "NULL".to_string()),
-        ("demo", "false".to_string()),
-    ];
-    for v in &mut values {
-        if v.0 == column {
-            v.1 = placeholder.to_string();
-        }
+/// Columns that would hold what names or locates a survivor: no table has them.
+const IDENTIFYING_COLUMNS: [&str; 10] = [
+    "name",
+    "survivor_name",
+    "birth_date",
+    "case_number",
+    "notes",
+    "address",
+    "phone",
+    "lon",
+    "lat",
+    "geometry",
+];
+
+/// A valid row of `table`: (column, SQL literal; booleans in PostgreSQL's spelling).
+fn valid_row(table: &str) -> Vec<(&'static str, String)> {
+    let row: Vec<(&str, &str)> = match table {
+        "referrals" => vec![
+            ("from_organisation", "'org-a'"),
+            ("to_facility", "'b-health'"),
+            ("to_organisation", "'org-b'"),
+            ("sector", "'health'"),
+            ("made_on", "'2026-03-01'"),
+            ("consent_to_share", "true"),
+            ("status", "'made'"),
+            ("decline_reason", "NULL"),
+            ("country", "'KZ'"),
+            ("region", "'KZ-A'"),
+            ("district", "NULL"),
+            ("demo", "false"),
+            ("made_by", "'caseworker-a'"),
+        ],
+        "unmet_needs" => vec![
+            ("organisation", "'org-a'"),
+            ("sector", "'shelter'"),
+            ("services", "0"),
+            ("languages", "3"),
+            ("open_24_7", "false"),
+            ("female_staff", "true"),
+            ("child_friendly", "false"),
+            ("wheelchair_access", "false"),
+            ("free_of_charge", "false"),
+            ("no_police_report_required", "false"),
+            ("country", "'KZ'"),
+            ("region", "'KZ-A'"),
+            ("district", "NULL"),
+            ("recorded_on", "'2026-03-01'"),
+            ("demo", "false"),
+        ],
+        other => panic!("{other}"),
+    };
+    row.into_iter().map(|(c, v)| (c, v.to_string())).collect()
+}
+
+/// An INSERT of a valid row of `table` with `column` set to `placeholder` (a column the
+/// table does not have is added to the row).
+fn insert_with(table: &str, column: &str, placeholder: &str) -> String {
+    let mut values = valid_row(table);
+    match values.iter_mut().find(|v| v.0 == column) {
+        Some(v) => v.1 = placeholder.to_string(),
+        None => values.push((
+            IDENTIFYING_COLUMNS
+                .iter()
+                .copied()
+                .find(|c| *c == column)
+                .expect("a column to try"),
+            placeholder.to_string(),
+        )),
     }
-    if column == "decline_reason" {
+    if table == "referrals" && column == "decline_reason" {
         for v in &mut values {
             if v.0 == "status" {
                 v.1 = "'declined'".to_string();
@@ -575,7 +1003,7 @@ fn insert_with(column: &str, _value: &str, placeholder: &str) -> String {
         }
     }
     format!(
-        "INSERT INTO referrals ({}) VALUES ({})",
+        "INSERT INTO {table} ({}) VALUES ({})",
         values.iter().map(|v| v.0).collect::<Vec<_>>().join(", "),
         values
             .iter()
@@ -583,6 +1011,41 @@ fn insert_with(column: &str, _value: &str, placeholder: &str) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     )
+}
+
+/// The INSERT of a valid row of `table`.
+fn valid_insert(table: &str) -> String {
+    let row = valid_row(table);
+    insert_with(table, row[0].0, &row[0].1)
+}
+
+/// Every INSERT the tables must refuse, as (what, SQL with the parameter `$1`, its
+/// value): each bad value in its column, and a survivor's details in each column that
+/// could hold them.
+fn refused_inserts() -> Vec<(String, String, &'static str)> {
+    let mut out = Vec::new();
+    for table in ["referrals", "unmet_needs"] {
+        for (column, value) in bad_values(table) {
+            out.push((
+                format!("{table}.{column} = {value:?}"),
+                insert_with(table, column, "$1"),
+                value,
+            ));
+        }
+        for column in IDENTIFYING_COLUMNS {
+            out.push((
+                format!("{table}.{column}"),
+                insert_with(table, column, "$1"),
+                "Aigerim Bekova",
+            ));
+        }
+    }
+    out
+}
+
+/// PostgreSQL's spelling of booleans as SQLite's integers.
+fn on_sqlite(sql: &str) -> String {
+    sql.replace("true", "1").replace("false", "0")
 }
 
 #[tokio::test]
@@ -594,30 +1057,26 @@ async fn the_sqlite_tables_hold_no_free_text_and_refuse_it() {
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
         .await
         .unwrap();
-    // A valid row goes in: the refusals below are the values'.
-    let ok = insert_with("region", "", "'KZ-A'")
-        .replace("true", "1")
-        .replace("false", "0");
-    sqlx::query(sqlx::AssertSqlSafe(ok))
-        .execute(&pool)
-        .await
-        .unwrap();
-    for (column, value) in bad_values() {
-        let sql = insert_with(column, value, "$1")
-            .replace("true", "1")
-            .replace("false", "0");
-        let result = sqlx::query(sqlx::AssertSqlSafe(sql))
+    // A valid row goes in: the refusals below are the values' and the columns'.
+    for table in ["referrals", "unmet_needs"] {
+        sqlx::query(sqlx::AssertSqlSafe(on_sqlite(&valid_insert(table))))
+            .execute(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{table}: {e}"));
+    }
+    for (what, sql, value) in refused_inserts() {
+        let result = sqlx::query(sqlx::AssertSqlSafe(on_sqlite(&sql)))
             .bind(value)
             .execute(&pool)
             .await;
-        assert!(result.is_err(), "{column} = {value:?} was stored");
+        assert!(result.is_err(), "{what} was stored");
     }
     // The columns are exactly these: nothing to hold a name, a birth date, notes or a
-    // place finer than a district.
+    // place finer than a district (who recorded a referral is a staff account's name).
     for (table, expected) in [
         (
             "referrals",
-            "accepted_on closed_on consent_to_share country decline_reason demo district from_organisation id made_on region sector status to_facility to_organisation",
+            "accepted_on closed_on consent_to_share country decline_reason demo district from_organisation id made_by made_on region sector status to_facility to_organisation",
         ),
         (
             "unmet_needs",
@@ -939,7 +1398,7 @@ fn assert_no_lone_hidden(total: &Value, parts: &[&Value], what: &str) {
 async fn the_public_figures_on_the_demo_data_leak_nothing() {
     let app = crate::trust::app_with_defaults().await;
     let store = app.state.registry.store();
-    let referrals = store.referrals(None, None).await.unwrap();
+    let referrals = store.referrals(None, None, None).await.unwrap();
     assert_eq!(referrals.len(), tirek::registry::demo_logs::DEMO_REFERRALS);
     assert!(referrals.iter().all(|r| r.demo));
     assert_eq!(

@@ -351,7 +351,10 @@ async fn answers_validate_against_the_documented_schemas() {
             .by(EDITOR_TOKEN)
             .with(r#"{"to_facility": "nope", "sector": "health", "consent_to_share": true}"#, "application/json"),
         case("GET", "/api/referrals", "/api/referrals", 200).by(EDITOR_TOKEN),
-        case("GET", "/api/referrals", "/api/referrals?scope=all", 200).by(TOKEN),
+        case("GET", "/api/referrals", "/api/referrals?scope=organisation", 200).by(EDITOR_TOKEN),
+        case("GET", "/api/referrals", "/api/referrals?scope=incoming", 200).by(EDITOR_TOKEN),
+        case("GET", "/api/referrals", "/api/referrals?scope=all", 200).by(ADMIN_TOKEN),
+        case("GET", "/api/referrals", "/api/referrals?scope=all", 403).by(TOKEN),
         case("GET", "/api/referrals", "/api/referrals?scope=all&format=csv", 200).by(ADMIN_TOKEN),
         case("GET", "/api/referrals", "/api/referrals?scope=x", 400).by(TOKEN),
         case("GET", "/api/referrals", "/api/referrals", 401),
@@ -368,7 +371,7 @@ async fn answers_validate_against_the_documented_schemas() {
         case("POST", "/api/referrals/{id}/status", format!("/api/referrals/{new_referral}/status"), 401)
             .with(r#"{"status": "accepted"}"#, "application/json"),
         case("POST", "/api/referrals/{id}/status", format!("/api/referrals/{new_referral}/status"), 403)
-            .by(TOKEN)
+            .by(ADMIN_TOKEN)
             .with(r#"{"status": "accepted"}"#, "application/json"),
         case("POST", "/api/referrals/{id}/status", "/api/referrals/999999/status", 404)
             .by(TOKEN)
@@ -392,7 +395,9 @@ async fn answers_validate_against_the_documented_schemas() {
         case("POST", "/api/unmet-needs", "/api/unmet-needs", 422)
             .by(EDITOR_TOKEN)
             .with(r#"{"sector": "shelter", "area": "nope"}"#, "application/json"),
-        case("GET", "/api/unmet-needs", "/api/unmet-needs", 200).by(TOKEN),
+        case("GET", "/api/unmet-needs", "/api/unmet-needs", 200).by(EDITOR_TOKEN),
+        case("GET", "/api/unmet-needs", "/api/unmet-needs", 200).by(ADMIN_TOKEN),
+        case("GET", "/api/unmet-needs", "/api/unmet-needs", 403).by(TOKEN),
         case("GET", "/api/unmet-needs", "/api/unmet-needs?format=csv", 200).by(ADMIN_TOKEN),
         case("GET", "/api/unmet-needs", "/api/unmet-needs?format=xml", 400).by(TOKEN),
         case("GET", "/api/unmet-needs", "/api/unmet-needs", 401),

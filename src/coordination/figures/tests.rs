@@ -78,6 +78,7 @@ fn random_records(seed: u64, n: usize) -> (Vec<Referral>, Vec<UnmetNeed>) {
             closed_on: None,
             area: area(c, r, d),
             demo: false,
+            made_by: Some(format!("madeby-caseworker-{}", id % 3)),
         });
     }
     let unmet = (0..n as i64 / 2)
@@ -502,5 +503,48 @@ fn csv_shows_hidden_counts_as_less_than_five() {
     assert!(
         text.contains("2026,2026-03,KZ-A,KZ-A,1,KZ,referrals_made,,,,,6"),
         "{text}"
+    );
+}
+
+#[test]
+fn who_made_a_referral_is_in_no_figure() {
+    let none = |_: &str| false;
+    let (referrals, unmet) = random_records(5, 200);
+    assert!(referrals.iter().all(|r| r.made_by.is_some()));
+    for (level, audience) in [
+        (1, Audience::Public),
+        (0, Audience::Public),
+        (2, Audience::Planner),
+        (1, Audience::Planner),
+    ] {
+        let f = run(&referrals, &unmet, level, audience, &none);
+        let json = serde_json::to_string(&f).unwrap();
+        let text = csv(&f).unwrap();
+        for out in [&json, &text] {
+            assert!(!out.contains("madeby-"), "{level} {audience:?}");
+            assert!(!out.contains("made_by"), "{level} {audience:?}");
+        }
+        assert!(json.contains("referrals_made"));
+    }
+}
+
+#[test]
+fn notes_carry_a_stable_code_and_the_english_text() {
+    let none = |_: &str| false;
+    let public = run(&in_one_cell(3), &[], 1, Audience::Public, &none);
+    let notes = serde_json::to_value(&public.notes).unwrap();
+    assert_eq!(
+        notes,
+        serde_json::json!([
+            {"code": "small_counts_suppressed",
+             "text": "Counts from 1 to 4 are shown as \"< 5\", and some larger ones are withheld too, so that none can be worked out from the totals; rates and medians of withheld counts are withheld."},
+            {"code": "confidential_referrals_left_out",
+             "text": "Referrals to confidential services (shelters) are not counted in these figures."}
+        ])
+    );
+    let planner = run(&in_one_cell(3), &[], 1, Audience::Planner, &none);
+    assert!(
+        planner.notes.is_empty(),
+        "coordinators' figures hide nothing"
     );
 }

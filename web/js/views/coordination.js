@@ -11,7 +11,7 @@
 
 import { api } from '../lib/api.js';
 import { h, clear, append, $ } from '../lib/dom.js';
-import { t, localName, intlLocale } from '../lib/i18n.js';
+import { t, has, localName, intlLocale } from '../lib/i18n.js';
 import { areas, areaIndex, areaName } from '../lib/areas.js';
 import { formatInt, formatShare, formatDate, formatDateTime } from '../lib/format.js';
 import { DEFAULT_PACKAGE, GAP_COLOR } from '../lib/coverage-model.js';
@@ -188,10 +188,11 @@ export function initCoordination({ root, map, account, sectors }) {
       level: t(`coord.level.${figures.level}`),
       date: formatDateTime(new Date()),
     });
-    append(els.notes, [
-      figures.audience === 'public' ? h('p', { class: 'hint co-suppressed', text: t('coord.suppressedNote', { n: below() }) }) : null,
-      (figures.notes || []).map((n) => h('p', { class: 'hint', text: n })),
-    ]);
+    append(els.notes, (figures.notes || []).map((n) => h('p', {
+      class: `hint co-note${n.code === 'small_counts_suppressed' ? ' co-suppressed' : ''}`,
+      dataset: { note: n.code || '' },
+      text: noteText(n),
+    })));
 
     // Totals: the countries' (each as the server gives it; no sum of hidden counts).
     const cs = figures.countries || [];
@@ -216,6 +217,12 @@ export function initCoordination({ root, map, account, sectors }) {
     renderAreas();
     renderDetail();
     renderLegend();
+  }
+
+  /** A note on the figures in the reader's language, by its code (else the server's English). */
+  function noteText(n) {
+    const key = `coord.note.${n.code}`;
+    return n.code && has(key) ? t(key, { n: below(), max: below() - 1 }) : n.text || '';
   }
 
   function rateCell(p) {
