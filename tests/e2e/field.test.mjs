@@ -432,6 +432,31 @@ describe('field-ready details (headless Chromium)', { skip: BASE_URL ? false : '
     await p.close();
   });
 
+  it('where WebGL is drawn in software the map is drawn at half resolution, its HTML as sharp', async () => {
+    const p = await openPage('/');
+    await p.waitForFunction(() => window.__tirek.map?.loaded());
+    const seen = await p.evaluate(() => {
+      // The renderer, asked of a context of this test's own.
+      const gl = document.createElement('canvas').getContext('webgl2');
+      const info = gl.getExtension('WEBGL_debug_renderer_info');
+      const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+      const canvas = window.__tirek.map.getCanvas();
+      return {
+        renderer,
+        dpr: window.devicePixelRatio,
+        cssWidth: canvas.clientWidth,
+        width: canvas.width,
+        marker: getComputedStyle(document.querySelector('.maplibregl-ctrl-zoom-in')).display,
+      };
+    });
+    const software = /swiftshader|llvmpipe|softpipe|software|basic render/i.test(seen.renderer);
+    const ratio = software ? 0.5 : seen.dpr;
+    assert.ok(Math.abs(seen.width - seen.cssWidth * ratio) <= 1,
+      `renderer ${seen.renderer}: canvas ${seen.width} px for ${seen.cssWidth} CSS px (ratio ${ratio})`);
+    assert.notEqual(seen.marker, 'none', 'the controls are HTML, drawn at the screen\'s resolution');
+    await p.close();
+  });
+
   it('raised no page error and made no request to another origin', () => {
     assert.deepEqual(logs.flatMap((l) => l.errors), []);
     assert.deepEqual(logs.flatMap((l) => l.foreign), []);

@@ -1,4 +1,4 @@
-// The map: MapLibre GL JS with a background layer and GeoJSON sources only (no tiles,
+// The map: MapLibre GL JS with GeoJSON sources only (no tiles,
 // no glyphs, no sprites: nothing is requested from another origin). Text on the map
 // (result numbers, tooltips) is drawn in HTML. An operator may add a raster basemap
 // (basemap.js), drawn under everything else; it is off unless configured.
@@ -18,7 +18,6 @@ const EMPTY = { type: 'FeatureCollection', features: [] };
 export const DISTRICT_MIN_ZOOM = 5;
 
 export const COLORS = {
-  background: '#d6e2ea',
   land: '#fbfaf6',
   country: '#3d4a53',
   region: '#8d99a3',
@@ -34,7 +33,6 @@ export const COLORS = {
  * arrives, and each frame is costly where WebGL runs in software.
  */
 const LAYERS = [
-  { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
   { id: 'country-fill', type: 'fill', source: 'countries', paint: { 'fill-color': COLORS.land } },
   // Planner / donor: coverage choropleth, gap hexagons (hidden in the caseworker view).
   {
@@ -139,6 +137,29 @@ function uiStrings() {
   };
 }
 
+/**
+ * The canvas's resolution where WebGL is drawn by the processor (no GPU: SwiftShader,
+ * llvmpipe, Windows' basic renderer): there every frame's cost grows with its pixels,
+ * a full-resolution frame takes 150–350 ms on two cores and holds the page (each is read
+ * back for the screen), so panning stutters. At half resolution a frame costs a quarter
+ * as much; outlines and dots are softer, while the place names, result numbers and
+ * controls, drawn in HTML, stay sharp. With a GPU the map keeps the screen's resolution.
+ */
+const SOFTWARE_PIXEL_RATIO = 0.5;
+
+/** Whether `canvas`'s WebGL context is drawn in software. */
+function softwareWebGL(canvas) {
+  try {
+    const gl = canvas.getContext('webgl2') || canvas.getContext('webgl');
+    if (!gl) return false;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    return /swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer);
+  } catch {
+    return false;
+  }
+}
+
 export class TirekMap {
   /**
    * `initial`: a promise of the first data ({ countries, regions, settlements,
@@ -173,6 +194,7 @@ export class TirekMap {
       locale: uiStrings(),
       renderWorldCopies: false,
     });
+    if (softwareWebGL(this.map.getCanvas())) this.map.setPixelRatio(SOFTWARE_PIXEL_RATIO);
     this.map.touchZoomRotate.disableRotation();
     this.map.keyboard.disableRotation();
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
