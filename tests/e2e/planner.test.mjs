@@ -201,6 +201,25 @@ describe('Tirek planner and donor views (headless Chromium)', { skip: BASE_URL ?
     await other.close();
   });
 
+  it('programmes for perpetrators are a subject like any sector, outside the minimum package', async () => {
+    const other = await openPage('/#view=planner');
+    await waitLoaded(other, 'planner');
+    const subjects = await other.locator('#pl-subject option').evaluateAll((os) => os.map((o) => o.value));
+    assert.ok(subjects.includes('perpetrator_programme'), `subjects: ${subjects}`);
+    const defaults = await apiGet('/api/coverage', {});
+    assert.ok(!defaults.coverage.package.includes('perpetrator_programme'), 'not in the minimum package');
+    await other.locator('#pl-subject').selectOption('perpetrator_programme');
+    await other.waitForFunction(() => window.location.hash.includes('sector=perpetrator_programme'));
+    const want = await apiGet('/api/coverage', { sectors: 'perpetrator_programme', package: 'perpetrator_programme' });
+    const expected = byRank(want.areas, 'rank_uncovered');
+    await other.waitForFunction((codes) => {
+      const rows = [...document.querySelectorAll('#pl-table tbody tr[data-code]')].map((r) => r.dataset.code);
+      return !document.querySelector('#view-planner').hasAttribute('aria-busy') && rows.join() === codes.join();
+    }, expected, { timeout: 15000 }).catch(() => {});
+    assert.deepEqual(await tableCodes(other), expected, 'the table ranks areas by people out of reach of a programme');
+    await other.close();
+  });
+
   it('exports exactly what is shown as CSV and GeoJSON, without a server round trip', async () => {
     const shown = await tableCodes(page);
     const apiCalls = () => logs.reduce((n, l) => n + l.requests.filter((u) => u.includes('/api/')).length, 0);
