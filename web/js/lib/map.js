@@ -108,20 +108,35 @@ const LAYERS = [
   },
 ];
 
-/** The sources in the first style: the ones the first data fills. */
+/** The data sets of the first style: the ones the first data fills. */
 const FIRST_SOURCES = ['countries', 'regions', 'settlements', 'facilities'];
+
+/** The one source that carries the first data sets, each feature tagged with its set. */
+const FIRST = 'first';
 
 /**
  * The style, with the first data in it: `initial` holds what has arrived by the time the
- * map is made (countries, regions, settlements, facilities), so the map draws it in its
- * first frames instead of drawing empty sources and then again for each one as it comes.
+ * map is made (countries, regions, settlements, facilities). They travel as one source
+ * (each feature tagged `_set`, each layer filtered on it), so the worker cuts one set of
+ * tiles and the map draws the first data in one or two frames, instead of once more for
+ * each source as its tiles come (each frame is costly where WebGL runs in software).
+ * A data set given again later gets a source of its own (`_ensure`).
  */
 function style(initial = {}) {
+  const features = FIRST_SOURCES.flatMap((set) => (initial[set]?.features || [])
+    .map((f) => ({ ...f, properties: { ...f.properties, _set: set } })));
   return {
     version: 8,
-    sources: Object.fromEntries(FIRST_SOURCES.map((id) => [id, { type: 'geojson', data: initial[id] || EMPTY }])),
-    layers: LAYERS.filter((l) => !l.source || FIRST_SOURCES.includes(l.source)),
+    sources: { [FIRST]: { type: 'geojson', data: { type: 'FeatureCollection', features } } },
+    layers: LAYERS.filter((l) => !l.source || FIRST_SOURCES.includes(l.source))
+      .map((l) => (l.source ? { ...l, source: FIRST, filter: firstFilter(l) } : l)),
   };
+}
+
+/** Layer `l`'s filter on the first source: its data set, and its own filter if any. */
+function firstFilter(l) {
+  const set = ['==', ['get', '_set'], l.source];
+  return l.filter ? ['all', set, l.filter] : set;
 }
 
 function uiStrings() {
@@ -325,7 +340,7 @@ export class TirekMap {
   }
 
   setSettlements(collection) {
-    this.map.getSource('settlements').setData(collection || EMPTY);
+    this._ensure('settlements').setData(collection || EMPTY);
     this.labels.setFeatures(collection?.features);
   }
 
@@ -335,7 +350,7 @@ export class TirekMap {
   }
 
   setFacilities(collection) {
-    this.map.getSource('facilities').setData(this._facilityCollection(collection));
+    this._ensure('facilities').setData(this._facilityCollection(collection));
   }
 
   /** The facility layer's features (id, name, colour) of `collection`; keeps their names. */
@@ -504,13 +519,17 @@ export class TirekMap {
     }
   }
 
-  /** Source `id`, added with its layers (in their place, shown as the mode says) when new. */
+  /**
+   * Source `id`, added with its layers (in their place, shown as the mode says) when new;
+   * a first data set's layers move from the first source to it.
+   */
   _ensure(id) {
     const existing = this.map.getSource(id);
     if (existing) return existing;
     this.map.addSource(id, { type: 'geojson', data: EMPTY });
     LAYERS.forEach((layer, i) => {
       if (layer.source !== id) return;
+      if (this.map.getLayer(layer.id)) this.map.removeLayer(layer.id);
       const above = LAYERS.slice(i + 1).find((l) => this.map.getLayer(l.id));
       const visibility = this._layerShown(layer.id) ? 'visible' : 'none';
       this.map.addLayer({ ...layer, layout: { ...layer.layout, visibility } }, above?.id);
