@@ -65,12 +65,15 @@ pub enum ReferralScope {
     All,
 }
 
+/// Whether `who` is an account of the organisation that made `referral`.
+fn referring(who: &Steward<'_>, referral: &Referral) -> bool {
+    who.role >= Role::Caseworker && who.organisation == Some(referral.from_organisation.as_str())
+}
+
 /// A referral as `who` may read it: who recorded it (`made_by`) only for the referring
 /// organisation's own accounts and admins, not for the receiving organisation.
 fn as_seen_by(who: &Steward<'_>, mut referral: Referral) -> Referral {
-    let own = who.role >= Role::Caseworker
-        && who.organisation == Some(referral.from_organisation.as_str());
-    if !(own || who.role >= Role::Admin) {
+    if !(referring(who, &referral) || who.role >= Role::Admin) {
         referral.made_by = None;
     }
     referral
@@ -289,8 +292,7 @@ impl Coordination {
             .await?
             .ok_or_else(not_found)?;
         let sees = who.role >= Role::Admin
-            || (who.role >= Role::Caseworker
-                && who.organisation == Some(referral.from_organisation.as_str()))
+            || referring(who, &referral)
             || (who.role >= Role::Editor
                 && who.organisation == Some(referral.to_organisation.as_str()));
         if sees {

@@ -239,25 +239,33 @@ impl Search {
                         r >= r0 + reach && r + reach < r1 && c >= c0 + reach && c + reach < c1;
                     let fc = f64::from(fr[p]);
                     let (here, above) = (rows[r], rows[r - 1]);
+                    // Cell `q` reached sooner, at `nt`: pending in this block's bands,
+                    // beyond its horizon, or in the neighbouring block.
+                    macro_rules! improve {
+                        ($q:expr, $nt:expr) => {{
+                            let (q, nt) = ($q, $nt);
+                            times[q] = nt;
+                            if inside || {
+                                let (qr, qc) = (q / s, q % s);
+                                qr >= r0 && qr < r1 && qc >= c0 && qc < c1
+                            } {
+                                if nt < horizon {
+                                    self.ring.push(nt, q as u32);
+                                } else {
+                                    beyond.push(q as u32);
+                                }
+                            } else {
+                                self.pend(q, nt);
+                            }
+                        }};
+                    }
                     macro_rules! relax {
                         ($q:expr, $half:expr) => {{
                             let q = $q;
                             let nt = t + $half * (fc + f64::from(fr[q]));
                             // Never below NaN: moves do not enter impassable cells.
                             if nt < times[q].abs() {
-                                times[q] = nt;
-                                if inside || {
-                                    let (qr, qc) = (q / s, q % s);
-                                    qr >= r0 && qr < r1 && qc >= c0 && qc < c1
-                                } {
-                                    if nt < horizon {
-                                        self.ring.push(nt, q as u32);
-                                    } else {
-                                        beyond.push(q as u32);
-                                    }
-                                } else {
-                                    self.pend(q, nt);
-                                }
+                                improve!(q, nt);
                             }
                         }};
                     }
@@ -294,20 +302,7 @@ impl Search {
                     while better != 0 {
                         let i = better.trailing_zeros() as usize;
                         better &= better - 1;
-                        let (q, nt) = (qs[i], nts[i]);
-                        times[q] = nt;
-                        if inside || {
-                            let (qr, qc) = (q / s, q % s);
-                            qr >= r0 && qr < r1 && qc >= c0 && qc < c1
-                        } {
-                            if nt < horizon {
-                                self.ring.push(nt, q as u32);
-                            } else {
-                                beyond.push(q as u32);
-                            }
-                        } else {
-                            self.pend(q, nt);
-                        }
+                        improve!(qs[i], nts[i]);
                     }
                     if KNIGHT {
                         let open = |a: usize, b: usize| fr[a] > 0.0 && fr[b] > 0.0;

@@ -180,10 +180,7 @@ fn expected(features: &[Value], code: &str) -> BTreeMap<String, BTreeSet<String>
             continue;
         }
         let country = p["country"].as_str().unwrap();
-        let point = [
-            f["geometry"]["coordinates"][0].as_f64().unwrap(),
-            f["geometry"]["coordinates"][1].as_f64().unwrap(),
-        ];
+        let point = point_of(f);
         let located = match level {
             0 => country == code,
             // Regions and districts are KZ's: a UZ record placed in one is not of it.
@@ -798,6 +795,12 @@ fn to_rings(rings: &[Ring], p: [f64; 2]) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
+/// A Point feature's (lon, lat).
+fn point_of(f: &Value) -> [f64; 2] {
+    let c = &f["geometry"]["coordinates"];
+    [c[0].as_f64().unwrap(), c[1].as_f64().unwrap()]
+}
+
 /// The (sector, id, via_hotline) rows the public pathway of an area of Kazakhstan must
 /// have, from the default demo facilities: every visible (not confidential), not
 /// closed service of KZ inside the area under each of its sectors, every KZ hotline
@@ -813,10 +816,7 @@ fn expected_public_rows(
         if p["country"] != "KZ" || p["status"] == "closed" || p["confidential"] == true {
             continue;
         }
-        let point = [
-            f["geometry"]["coordinates"][0].as_f64().unwrap(),
-            f["geometry"]["coordinates"][1].as_f64().unwrap(),
-        ];
+        let point = point_of(f);
         let id = p["id"].as_str().unwrap().to_string();
         let here = holds(point);
         for s in p["sectors"].as_array().unwrap() {
@@ -897,10 +897,7 @@ fn the_command_line_writes_a_regions_and_an_imported_districts_csv() {
         if f["properties"]["country"] != "KZ" {
             continue;
         }
-        let p = [
-            f["geometry"]["coordinates"][0].as_f64().unwrap(),
-            f["geometry"]["coordinates"][1].as_f64().unwrap(),
-        ];
+        let p = point_of(f);
         let holding = regions.iter().filter(|(_, r)| inside_rings(r, p)).count();
         assert_eq!(holding, 1, "{}", f["properties"]["id"]);
         assert!(
@@ -910,18 +907,17 @@ fn the_command_line_writes_a_regions_and_an_imported_districts_csv() {
         );
     }
 
-    let region_csv = dir.path().join("kz-yuz.csv");
-    let (ok, _, err) = tirek(
-        dir.path(),
-        &[
-            "pathway",
-            "--area",
-            "KZ-YUZ",
-            "--out",
-            region_csv.to_str().unwrap(),
-        ],
-    );
-    assert!(ok, "{err}");
+    // `tirek pathway --area CODE --out CODE.csv`: the file written.
+    let pathway_csv = |code: &str| {
+        let out = dir.path().join(format!("{code}.csv"));
+        let (ok, _, err) = tirek(
+            dir.path(),
+            &["pathway", "--area", code, "--out", out.to_str().unwrap()],
+        );
+        assert!(ok, "{err}");
+        out
+    };
+    let region_csv = pathway_csv("KZ-YUZ");
     let expected = expected_public_rows(&demo, &|p| inside_rings(yuz, p));
     let in_region = expected.iter().filter(|(s, _, _)| s != "hotline").count();
     assert!(in_region >= 15, "the region has services: {expected:?}");
@@ -947,18 +943,7 @@ fn the_command_line_writes_a_regions_and_an_imported_districts_csv() {
         ],
     );
     assert!(ok, "{out}\n{err}");
-    let district_csv = dir.path().join("shymkent.csv");
-    let (ok, _, err) = tirek(
-        dir.path(),
-        &[
-            "pathway",
-            "--area",
-            "KZ-YUZ-SHY",
-            "--out",
-            district_csv.to_str().unwrap(),
-        ],
-    );
-    assert!(ok, "{err}");
+    let district_csv = pathway_csv("KZ-YUZ-SHY");
     let outline = vec![rect(w, s, e, n)];
     let distance = |p: [f64; 2]| {
         if inside_rings(&outline, p) {
@@ -972,10 +957,7 @@ fn the_command_line_writes_a_regions_and_an_imported_districts_csv() {
         if f["properties"]["country"] != "KZ" {
             continue;
         }
-        let p = [
-            f["geometry"]["coordinates"][0].as_f64().unwrap(),
-            f["geometry"]["coordinates"][1].as_f64().unwrap(),
-        ];
+        let p = point_of(f);
         assert!(
             to_rings(&outline, p) > 1e-3,
             "{} on the edge",
