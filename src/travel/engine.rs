@@ -5,23 +5,24 @@
 //! friction `f32`, both flat arrays over the padded grid (the impassable border, NaN in
 //! the times, means no bounds checks and no test for water).
 //!
-//! The search is label-correcting by blocks, for the cache: the grid is cut into blocks
-//! of 16 rows × 64 columns (a block's times and friction, 12 kB, stay in the core's
-//! cache while it is worked on); the block holding the least pending time is taken, and
-//! its cells are expanded in bands of time (`heap`) up to a horizon two of the dearest
-//! moves later; a move into another block leaves the cell pending there. A cell whose
-//! time improves after it was expanded is expanded again (the sign bit of a time marks
-//! "expanded with this time"). The answer is exactly Dijkstra's: both end at the one
-//! solution of `t(b) = min over neighbours a of (t(a) + cost(a, b))` (with the sources
-//! at 0), which is unique because every move adds a positive cost and rounding is
-//! monotone — the same floating-point sums, not merely close ones. On the five
-//! countries' grid (12.7 M cells) this takes a third of the time of a Dijkstra whose
-//! cells come from the whole grid in time order, each of which missed the cache.
+//! The king's moves (the definition) are searched by row sweeps over blocks
+//! (`sweep`). [`Moves::Knight`] adds AccessMod's knight's moves (one row and two
+//! columns, or two rows and one column, 16 neighbours in all), charged the same way;
+//! such a move also needs the two cells it passes between to be passable, so that it
+//! cannot jump a one-cell river. Those are searched here, label-correcting by blocks,
+//! for the cache: the grid is cut into blocks of 16 rows × 64 columns (a block's times
+//! and friction, 12 kB, stay in the core's cache while it is worked on); the block
+//! holding the least pending time is taken, and its cells are expanded in bands of time
+//! (`heap`) up to a horizon two of the dearest moves later; a move into another block
+//! leaves the cell pending there. A cell whose time improves after it was expanded is
+//! expanded again (the sign bit of a time marks "expanded with this time").
 //!
-//! [`Moves::Knight`] adds AccessMod's knight's moves (one row and two columns, or two
-//! rows and one column, 16 neighbours in all), charged the same way; such a move also
-//! needs the two cells it passes between to be passable, so that it cannot jump a
-//! one-cell river.
+//! Both searches give exactly Dijkstra's answer: all end at the one solution of
+//! `t(b) = min over neighbours a of (t(a) + cost(a, b))` (with the sources at 0), which
+//! is unique because every move adds a positive cost and rounding is monotone — the
+//! same floating-point sums, not merely close ones. On the five countries' grid
+//! (12.7 M cells) the blocks take a third of the time of a Dijkstra whose cells come
+//! from the whole grid in time order, each of which missed the cache.
 
 use super::heap::{BandRing, BlockHeap, RING_SLOTS};
 use super::surface::FrictionSurface;
@@ -77,14 +78,16 @@ impl FrictionSurface {
             .collect();
         let most = self.dearest_move(moves);
         if !starts.is_empty() && most > 0.0 && most.is_finite() {
-            let mut search = Search::new(self, most);
-            for &p in &starts {
-                times[p] = 0.0;
-                search.pend(p, 0.0);
-            }
             match moves {
-                Moves::King => search.run::<false>(self, &mut times, limit),
-                Moves::Knight => search.run::<true>(self, &mut times, limit),
+                Moves::King => super::sweep::king_times(self, &mut times, &starts, limit),
+                Moves::Knight => {
+                    let mut search = Search::new(self, most);
+                    for &p in &starts {
+                        times[p] = 0.0;
+                        search.pend(p, 0.0);
+                    }
+                    search.run(self, &mut times, limit);
+                }
             }
         }
         TimeSurface {
@@ -178,17 +181,12 @@ impl Search {
     }
 
     /// Works on blocks until none holds a pending time up to `limit`.
-    fn run<const KNIGHT: bool>(
-        &mut self,
-        surface: &FrictionSurface,
-        times: &mut [f64],
-        limit: f64,
-    ) {
+    fn run(&mut self, surface: &FrictionSurface, times: &mut [f64], limit: f64) {
         let fr = &surface.friction[..];
         let rows = &surface.rows[..];
         let s = self.stride;
         // Moves reach this far from their cell, rows or columns.
-        let reach = if KNIGHT { 2 } else { 1 };
+        let reach = 2;
         let (mut seeds, mut band, mut beyond) = (Vec::new(), Vec::new(), Vec::<u32>::new());
         while let Some((m, b)) = self.blocks.pop() {
             let b = b as usize;
@@ -304,37 +302,35 @@ impl Search {
                         better &= better - 1;
                         improve!(qs[i], nts[i]);
                     }
-                    if KNIGHT {
-                        let open = |a: usize, b: usize| fr[a] > 0.0 && fr[b] > 0.0;
-                        let above2 = rows[r - 2];
-                        // One row, two columns: passes between the cells beside it and
-                        // beside the target.
-                        if open(p + 1, p + s + 1) {
-                            relax!(p + s + 2, here.knight_wide);
-                        }
-                        if open(p - 1, p + s - 1) {
-                            relax!(p + s - 2, here.knight_wide);
-                        }
-                        if open(p + 1, p - s + 1) {
-                            relax!(p - s + 2, above.knight_wide);
-                        }
-                        if open(p - 1, p - s - 1) {
-                            relax!(p - s - 2, above.knight_wide);
-                        }
-                        // Two rows, one column: passes between the cell below (above)
-                        // and its neighbour towards the target.
-                        if open(p + s, p + s + 1) {
-                            relax!(p + 2 * s + 1, here.knight_tall);
-                        }
-                        if open(p + s, p + s - 1) {
-                            relax!(p + 2 * s - 1, here.knight_tall);
-                        }
-                        if open(p - s, p - s + 1) {
-                            relax!(p - 2 * s + 1, above2.knight_tall);
-                        }
-                        if open(p - s, p - s - 1) {
-                            relax!(p - 2 * s - 1, above2.knight_tall);
-                        }
+                    let open = |a: usize, b: usize| fr[a] > 0.0 && fr[b] > 0.0;
+                    let above2 = rows[r - 2];
+                    // One row, two columns: passes between the cells beside it and
+                    // beside the target.
+                    if open(p + 1, p + s + 1) {
+                        relax!(p + s + 2, here.knight_wide);
+                    }
+                    if open(p - 1, p + s - 1) {
+                        relax!(p + s - 2, here.knight_wide);
+                    }
+                    if open(p + 1, p - s + 1) {
+                        relax!(p - s + 2, above.knight_wide);
+                    }
+                    if open(p - 1, p - s - 1) {
+                        relax!(p - s - 2, above.knight_wide);
+                    }
+                    // Two rows, one column: passes between the cell below (above)
+                    // and its neighbour towards the target.
+                    if open(p + s, p + s + 1) {
+                        relax!(p + 2 * s + 1, here.knight_tall);
+                    }
+                    if open(p + s, p + s - 1) {
+                        relax!(p + 2 * s - 1, here.knight_tall);
+                    }
+                    if open(p - s, p - s + 1) {
+                        relax!(p - 2 * s + 1, above2.knight_tall);
+                    }
+                    if open(p - s, p - s - 1) {
+                        relax!(p - 2 * s - 1, above2.knight_tall);
                     }
                 }
             }

@@ -43,6 +43,7 @@ pub mod point_search;
 pub mod scenarios;
 pub mod siting;
 mod surface;
+mod sweep;
 
 pub use access::{
     MinuteThresholds, Placement, SectorSources, TravelTimeAccess, TravelTimeGrid, place,

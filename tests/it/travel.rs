@@ -180,8 +180,13 @@ fn assert_close(got: f64, want: f64, what: &str) {
 #[test]
 fn travel_engine_equals_an_exhaustive_reference_on_random_surfaces() {
     let mut rng = ChaCha8Rng::seed_from_u64(20261206);
-    for case in 0..24 {
-        let (w, h) = (rng.random_range(8..22), rng.random_range(6..18));
+    for case in 0..30 {
+        // The last cases span several of the engine's blocks (32 × 32 cells).
+        let (w, h) = if case < 24 {
+            (rng.random_range(8..22), rng.random_range(6..18))
+        } else {
+            (rng.random_range(60..110), rng.random_range(40..80))
+        };
         let res = [0.01, 0.02, 1.0 / 120.0, 0.25][case % 4];
         let (left, top) = (rng.random_range(46.0..80.0), rng.random_range(36.0..56.0));
         let values = random_surface(&mut rng, w, h);
