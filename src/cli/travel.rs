@@ -111,10 +111,16 @@ pub(crate) fn sources(
 /// Each point's cell (`None` off the surface); points off the surface or in an
 /// impassable cell are counted on standard error (nothing reaches them).
 pub(crate) fn point_cells(surface: &FrictionSurface, coords: &[(f64, f64)]) -> Vec<Option<usize>> {
+    // On all cores: each placement is a read at a random place of the surface.
+    let placed = crate::parallel::map_chunks(coords, |part| {
+        part.iter()
+            .map(|&(lon, lat)| travel::place(surface, lon, lat))
+            .collect()
+    });
     let (mut off, mut blocked) = (0usize, 0usize);
-    let cells = coords
-        .iter()
-        .map(|&(lon, lat)| match travel::place(surface, lon, lat) {
+    let cells = placed
+        .into_iter()
+        .map(|placement| match placement {
             Placement::Cell(c) => Some(c),
             Placement::Impassable(c) => {
                 blocked += 1;
