@@ -14,9 +14,10 @@
 //! - `surface`: [`FrictionSurface`], the grid (f32 friction with an impassable border,
 //!   per-row geodesic step lengths) and its GeoTIFF reader;
 //! - `engine`: least times from many sources on the grid
-//!   ([`FrictionSurface::travel_times`]; label-correcting by blocks, exactly
-//!   Dijkstra's answer), 8 neighbours or AccessMod's 16 (knight's moves) on request;
-//! - `heap`: the engine's queues (blocks by least pending time, bands of time);
+//!   ([`FrictionSurface::travel_times`]; exactly Dijkstra's answer), 8 neighbours or
+//!   AccessMod's 16 (knight's moves, label-correcting by blocks) on request;
+//! - `sweep`: the 8 neighbours' search, by row sweeps over blocks;
+//! - `heap`: the searches' queues (blocks by least pending time, bands of time);
 //! - `access`: facilities and points placed on the surface, times per sector at many
 //!   points (sectors in parallel), and [`TravelTimeAccess`], the coverage module's
 //!   [`crate::coverage::AccessModel`] by minutes, and [`TravelTimeGrid`], the gap

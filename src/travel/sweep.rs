@@ -48,11 +48,16 @@ pub(super) fn king_times(
     starts: &[usize],
     limit: f64,
 ) {
-    Sweep::<BLOCK_ROWS, BLOCK_COLS>::new(surface, times).run(starts, limit);
+    // Without a limit, the pulls need not find the least time they lowered.
+    if limit.is_finite() {
+        Sweep::<BLOCK_ROWS, BLOCK_COLS, true>::new(surface, times).run(starts, limit);
+    } else {
+        Sweep::<BLOCK_ROWS, BLOCK_COLS, false>::new(surface, times).run(starts, limit);
+    }
 }
 
 /// One search: the times and the blocks pending.
-struct Sweep<'a, const R: usize, const C: usize> {
+struct Sweep<'a, const R: usize, const C: usize, const LIMITED: bool> {
     fr: &'a [f32],
     /// Per padded row, half the lengths of its moves (see `RowSteps`).
     east: Vec<f64>,
@@ -65,6 +70,8 @@ struct Sweep<'a, const R: usize, const C: usize> {
     times: &'a mut [f64],
     /// Blocks per row of blocks.
     across: usize,
+    /// Times above it need not be right (finite when `LIMITED`).
+    limit: f64,
     /// Per block, its rows (bits) with times lowered from outside since it was worked on.
     marked: Vec<u64>,
     /// Per block, the least time pushed into it since (infinite when none).
@@ -72,7 +79,7 @@ struct Sweep<'a, const R: usize, const C: usize> {
     blocks: BlockHeap,
 }
 
-impl<'a, const R: usize, const C: usize> Sweep<'a, R, C> {
+impl<'a, const R: usize, const C: usize, const LIMITED: bool> Sweep<'a, R, C, LIMITED> {
     fn new(surface: &'a FrictionSurface, times: &'a mut [f64]) -> Self {
         let (width, height) = (surface.width(), surface.height());
         let (across, down) = (width.div_ceil(C), height.div_ceil(R));
@@ -87,6 +94,7 @@ impl<'a, const R: usize, const C: usize> Sweep<'a, R, C> {
             last_col: PAD + width,
             times,
             across,
+            limit: f64::INFINITY,
             marked: vec![0; across * down],
             key: vec![f64::INFINITY; across * down],
             blocks: BlockHeap::default(),
@@ -119,6 +127,7 @@ impl<'a, const R: usize, const C: usize> Sweep<'a, R, C> {
     }
 
     fn run(mut self, starts: &[usize], limit: f64) {
+        self.limit = limit;
         for &p in starts {
             let (r, c) = (p / self.stride, p % self.stride);
             self.times[p] = 0.0;
@@ -200,7 +209,9 @@ impl<'a, const R: usize, const C: usize> Sweep<'a, R, C> {
     }
 
     /// Row `r` takes from row `from` (the one above or below) over columns `c0..c1`;
-    /// `lowered` says which of its cells that lowered. True when any.
+    /// `lowered` says which of its cells that lowered. True when any was lowered to a
+    /// time within the limit (a row lowered only beyond it has nothing to pass on that
+    /// the search must know).
     #[inline]
     fn pull(
         &mut self,
@@ -214,7 +225,7 @@ impl<'a, const R: usize, const C: usize> Sweep<'a, R, C> {
         let (straight, diagonal) = (self.south[upper], self.diagonal[upper]);
         let (s, fr) = (self.stride, self.fr);
         let (row, src) = (r * s, from * s);
-        let mut any = false;
+        let (mut any, mut lowest) = (false, f64::INFINITY);
         for (k, c) in (c0..c1).enumerate() {
             let f = f64::from(fr[row + c]);
             let old = self.times[row + c];
@@ -232,9 +243,12 @@ impl<'a, const R: usize, const C: usize> Sweep<'a, R, C> {
             );
             lowered[k] = t < old;
             any |= t < old;
+            if LIMITED {
+                lowest = least(lowest, if t < old { t } else { f64::INFINITY });
+            }
             self.times[row + c] = t;
         }
-        any
+        if LIMITED { lowest <= self.limit } else { any }
     }
 
     /// Settles row `r` along itself after the cells `lowered` (at least one) were
@@ -444,7 +458,11 @@ mod tests {
                 .iter()
                 .map(|&f| if f > 0.0 { f64::INFINITY } else { f64::NAN })
                 .collect();
-            Sweep::<R, C>::new(&s, &mut times).run(&starts, limit);
+            if limit.is_finite() {
+                Sweep::<R, C, true>::new(&s, &mut times).run(&starts, limit);
+            } else {
+                Sweep::<R, C, false>::new(&s, &mut times).run(&starts, limit);
+            }
             for (p, (&got, &want)) in times.iter().zip(&want).enumerate() {
                 if want.is_finite() && want <= limit {
                     assert_eq!(got, want, "{w}×{h} seed {seed} limit {limit} cell {p}");
