@@ -33,7 +33,12 @@ export const COLORS = {
  * arrives, and each frame is costly where WebGL runs in software.
  */
 const LAYERS = [
-  { id: 'country-fill', type: 'fill', source: 'countries', paint: { 'fill-color': COLORS.land } },
+  // No antialiased edge: country-line draws it, and the edge is one more shader to
+  // compile before the first frame (slow where WebGL runs in software).
+  {
+    id: 'country-fill', type: 'fill', source: 'countries',
+    paint: { 'fill-color': COLORS.land, 'fill-antialias': false },
+  },
   // Planner / donor: coverage choropleth, gap hexagons (hidden in the caseworker view).
   {
     id: 'coverage-fill', type: 'fill', source: 'coverage',
@@ -190,7 +195,11 @@ export class TirekMap {
     this.facilityNames = new Map();
     this.map = null;
     this.loaded = new Promise((resolve) => { this._resolveLoaded = resolve; });
-    Promise.resolve(initial).catch(() => ({})).then((data) => this._create(container, data || {}));
+    // The map is made in a task of its own, not in the one that finishes the page's
+    // set-up: two shorter tasks keep the page answering input sooner than one long one.
+    Promise.resolve(initial).catch(() => ({}))
+      .then((data) => new Promise((resolve) => { setTimeout(() => resolve(data), 0); }))
+      .then((data) => this._create(container, data || {}));
   }
 
   _create(container, initial) {
