@@ -63,9 +63,12 @@ const LAYERS = [
     id: 'district-line', type: 'line', source: 'districts', minzoom: DISTRICT_MIN_ZOOM,
     paint: { 'line-color': COLORS.district, 'line-width': 0.7, 'line-dasharray': [1, 1.5] },
   },
+  // Solid, told from the countries' borders by colour and width: a dashed line is a
+  // shader of its own, compiled before the first frame with data (slow where WebGL runs
+  // in software). Districts, drawn only when zoomed in, keep their dots.
   {
     id: 'region-line', type: 'line', source: 'regions',
-    paint: { 'line-color': COLORS.region, 'line-width': 0.8, 'line-dasharray': [3, 2] },
+    paint: { 'line-color': COLORS.region, 'line-width': 0.8 },
   },
   {
     id: 'country-line', type: 'line', source: 'countries',
