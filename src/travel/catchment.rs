@@ -105,7 +105,7 @@ impl FrictionSurface {
     /// Dijkstra from the padded cells `starts` (all at 0) into `times` (padded, all
     /// infinite at first); a popped cell is expanded only when `expand(cell, time)`.
     /// Returns the cells reached.
-    fn dijkstra(
+    pub(super) fn dijkstra(
         &self,
         starts: &[usize],
         knight: bool,

@@ -103,3 +103,21 @@ impl From<crate::import::raster::RasterError> for TravelError {
         }
     }
 }
+
+/// A seeded surface for the engines' tests: friction from a small generator, about one
+/// cell in seven impassable (walls and lakes of single cells).
+#[cfg(test)]
+pub(crate) fn seeded_surface(width: usize, height: usize, seed: u64) -> FrictionSurface {
+    let mut x = seed;
+    let values: Vec<f32> = (0..width * height)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (x >> 33) as f32 / (1u64 << 31) as f32;
+            if u < 0.15 { -1.0 } else { 0.001 + u * 0.05 }
+        })
+        .collect();
+    FrictionSurface::new(width, height, (70.0, 42.0), (0.05, 0.04), &values, None)
+        .expect("a valid surface")
+}

@@ -154,28 +154,12 @@ impl Hasher for CellHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::travel::Moves;
-
-    /// A seeded surface with impassable cells.
-    fn surface(width: usize, height: usize, seed: u64) -> FrictionSurface {
-        let mut x = seed;
-        let values: Vec<f32> = (0..width * height)
-            .map(|_| {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let u = (x >> 33) as f32 / (1u64 << 31) as f32;
-                if u < 0.15 { -1.0 } else { 0.001 + u * 0.05 }
-            })
-            .collect();
-        FrictionSurface::new(width, height, (70.0, 42.0), (0.05, 0.04), &values, None)
-            .expect("a valid surface")
-    }
+    use crate::travel::{Moves, seeded_surface};
 
     #[test]
     fn times_from_a_point_equal_the_engine_from_that_cell() {
         for seed in 1..6 {
-            let s = surface(37, 29, seed);
+            let s = seeded_surface(37, 29, seed);
             let start = (seed as usize * 131) % s.cells();
             let engine = s.travel_times(&[start], Moves::King, f64::INFINITY);
             let mut seen = vec![f64::INFINITY; s.cells()];
@@ -205,7 +189,7 @@ mod tests {
 
     #[test]
     fn the_budget_and_the_minutes_limit_stop_the_search() {
-        let s = surface(40, 40, 9);
+        let s = seeded_surface(40, 40, 9);
         let start = (0..s.cells()).find(|&c| s.friction(c).is_some()).unwrap();
         let mut n = 0;
         let end = settle_from(

@@ -26,7 +26,7 @@
 //! knight's moves.
 
 use super::heap::BlockHeap;
-use super::surface::{FrictionSurface, PAD};
+use super::surface::{FrictionSurface, PAD, RowSteps};
 
 /// Rows of a block (at most 64: a block's rows are the bits of a `u64`).
 const BLOCK_ROWS: usize = 32;
@@ -48,21 +48,29 @@ pub(super) fn king_times(
     starts: &[usize],
     limit: f64,
 ) {
+    search::<BLOCK_ROWS, BLOCK_COLS>(surface, times, starts, limit);
+}
+
+/// [`king_times`] with blocks of `R` × `C` cells.
+fn search<const R: usize, const C: usize>(
+    surface: &FrictionSurface,
+    times: &mut [f64],
+    starts: &[usize],
+    limit: f64,
+) {
     // Without a limit, the pulls need not find the least time they lowered.
     if limit.is_finite() {
-        Sweep::<BLOCK_ROWS, BLOCK_COLS, true>::new(surface, times).run(starts, limit);
+        Sweep::<R, C, true>::new(surface, times).run(starts, limit);
     } else {
-        Sweep::<BLOCK_ROWS, BLOCK_COLS, false>::new(surface, times).run(starts, limit);
+        Sweep::<R, C, false>::new(surface, times).run(starts, limit);
     }
 }
 
 /// One search: the times and the blocks pending.
 struct Sweep<'a, const R: usize, const C: usize, const LIMITED: bool> {
     fr: &'a [f32],
-    /// Per padded row, half the lengths of its moves (see `RowSteps`).
-    east: Vec<f64>,
-    south: Vec<f64>,
-    diagonal: Vec<f64>,
+    /// Per padded row, half the lengths of its moves.
+    rows: &'a [RowSteps],
     stride: usize,
     /// Padded rows and columns of the surface's cells: `PAD..last_row`, `PAD..last_col`.
     last_row: usize,
@@ -83,12 +91,9 @@ impl<'a, const R: usize, const C: usize, const LIMITED: bool> Sweep<'a, R, C, LI
     fn new(surface: &'a FrictionSurface, times: &'a mut [f64]) -> Self {
         let (width, height) = (surface.width(), surface.height());
         let (across, down) = (width.div_ceil(C), height.div_ceil(R));
-        let rows = &surface.rows;
         Self {
             fr: &surface.friction,
-            east: rows.iter().map(|r| r.east).collect(),
-            south: rows.iter().map(|r| r.south).collect(),
-            diagonal: rows.iter().map(|r| r.diagonal).collect(),
+            rows: &surface.rows,
             stride: surface.stride,
             last_row: PAD + height,
             last_col: PAD + width,
@@ -221,26 +226,11 @@ impl<'a, const R: usize, const C: usize, const LIMITED: bool> Sweep<'a, R, C, LI
         c1: usize,
         lowered: &mut [bool; C],
     ) -> bool {
-        let upper = r.min(from);
-        let (straight, diagonal) = (self.south[upper], self.diagonal[upper]);
-        let (s, fr) = (self.stride, self.fr);
-        let (row, src) = (r * s, from * s);
+        let row = r * self.stride;
         let (mut any, mut lowest) = (false, f64::INFINITY);
         for (k, c) in (c0..c1).enumerate() {
-            let f = f64::from(fr[row + c]);
             let old = self.times[row + c];
-            let mut t = least(
-                old,
-                self.times[src + c] + straight * (f + f64::from(fr[src + c])),
-            );
-            t = least(
-                t,
-                self.times[src + c - 1] + diagonal * (f + f64::from(fr[src + c - 1])),
-            );
-            t = least(
-                t,
-                self.times[src + c + 1] + diagonal * (f + f64::from(fr[src + c + 1])),
-            );
+            let t = self.reached_from_row(r, from, c);
             lowered[k] = t < old;
             any |= t < old;
             if LIMITED {
@@ -264,7 +254,7 @@ impl<'a, const R: usize, const C: usize, const LIMITED: bool> Sweep<'a, R, C, LI
             return;
         };
         let (mut lo, mut hi) = (c0 + first, c0 + last);
-        let (row, e, fr) = (r * self.stride, self.east[r], self.fr);
+        let (row, e, fr) = (r * self.stride, self.rows[r].east, self.fr);
         let times = &mut *self.times;
         let mut prev = (times[row + lo - 1], f64::from(fr[row + lo - 1]));
         for c in lo..c1 {
@@ -296,32 +286,37 @@ impl<'a, const R: usize, const C: usize, const LIMITED: bool> Sweep<'a, R, C, LI
         }
     }
 
+    /// The time of cell (`r`, `c`) or, if less, of a move into it from one of its three
+    /// neighbours in row `from` (the row above or below).
+    // Inlined always: the pull's loop over a row is vectorised only with it inlined
+    // (a call per cell made the whole search 40 % slower).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn reached_from_row(&self, r: usize, from: usize, c: usize) -> f64 {
+        let steps = &self.rows[r.min(from)];
+        let (row, src, fr) = (r * self.stride, from * self.stride, self.fr);
+        let f = f64::from(fr[row + c]);
+        let mut t = least(
+            self.times[row + c],
+            self.times[src + c] + steps.south * (f + f64::from(fr[src + c])),
+        );
+        for q in [src + c - 1, src + c + 1] {
+            t = least(t, self.times[q] + steps.diagonal * (f + f64::from(fr[q])));
+        }
+        t
+    }
+
     /// Row `r` (just outside a block) takes from the block's edge row `from`, over the
     /// block's columns and one more each side (the diagonal moves into the corner
     /// blocks); the blocks lowered are left pending.
     fn push_row(&mut self, r: usize, from: usize, c0: usize, c1: usize) {
-        let upper = r.min(from);
-        let (straight, diagonal) = (self.south[upper], self.diagonal[upper]);
-        let (s, fr) = (self.stride, self.fr);
-        let (row, src) = (r * s, from * s);
+        let row = r * self.stride;
         let (lo, hi) = (c0.max(PAD + 1) - 1, (c1 + 1).min(self.last_col));
         // The least time lowered in the block left, above or below, right.
         let mut lowered = [f64::INFINITY; 3];
         for c in lo..hi {
-            let f = f64::from(fr[row + c]);
             let old = self.times[row + c];
-            let mut t = least(
-                old,
-                self.times[src + c] + straight * (f + f64::from(fr[src + c])),
-            );
-            t = least(
-                t,
-                self.times[src + c - 1] + diagonal * (f + f64::from(fr[src + c - 1])),
-            );
-            t = least(
-                t,
-                self.times[src + c + 1] + diagonal * (f + f64::from(fr[src + c + 1])),
-            );
+            let t = self.reached_from_row(r, from, c);
             if t < old {
                 self.times[row + c] = t;
                 let k = if c < c0 {
@@ -356,14 +351,17 @@ impl<'a, const R: usize, const C: usize, const LIMITED: bool> Sweep<'a, R, C, LI
             let (p, q) = (r * s + c, r * s + from);
             let f = f64::from(fr[p]);
             let old = self.times[p];
-            let mut t = least(old, self.times[q] + self.east[r] * (f + f64::from(fr[q])));
-            t = least(
-                t,
-                self.times[q - s] + self.diagonal[r - 1] * (f + f64::from(fr[q - s])),
+            let mut t = least(
+                old,
+                self.times[q] + self.rows[r].east * (f + f64::from(fr[q])),
             );
             t = least(
                 t,
-                self.times[q + s] + self.diagonal[r] * (f + f64::from(fr[q + s])),
+                self.times[q - s] + self.rows[r - 1].diagonal * (f + f64::from(fr[q - s])),
+            );
+            t = least(
+                t,
+                self.times[q + s] + self.rows[r].diagonal * (f + f64::from(fr[q + s])),
             );
             if t < old {
                 self.times[p] = t;
@@ -381,75 +379,19 @@ impl<'a, const R: usize, const C: usize, const LIMITED: bool> Sweep<'a, R, C, LI
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
+    use crate::travel::seeded_surface;
 
-    /// A surface of `w` × `h` cells with friction from a small generator, about one cell
-    /// in seven impassable (walls and lakes of single cells).
-    fn surface(w: usize, h: usize, seed: u64) -> FrictionSurface {
-        let mut state = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let values: Vec<f32> = (0..w * h)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let u = (state >> 33) as f32 / (1u64 << 31) as f32;
-                if u < 0.14 { -9999.0 } else { 0.001 + u * 0.05 }
-            })
-            .collect();
-        FrictionSurface::new(w, h, (66.0, 44.0), (0.01, 0.012), &values, Some(-9999.0))
-            .expect("a valid surface")
-    }
-
-    /// Dijkstra with a binary heap over the padded grid: the reference.
-    fn dijkstra(s: &FrictionSurface, starts: &[usize]) -> Vec<f64> {
-        let (fr, w) = (&s.friction, s.stride);
-        let mut times = vec![f64::INFINITY; fr.len()];
-        let mut heap = BinaryHeap::new();
-        for &p in starts {
-            times[p] = 0.0;
-            heap.push(Reverse((0u64, p)));
-        }
-        while let Some(Reverse((bits, p))) = heap.pop() {
-            let t = f64::from_bits(bits);
-            if t > times[p] {
-                continue;
-            }
-            let (r, rows) = (p / w, &s.rows);
-            let moves = [
-                (p - 1, rows[r].east),
-                (p + 1, rows[r].east),
-                (p - w, rows[r - 1].south),
-                (p + w, rows[r].south),
-                (p - w - 1, rows[r - 1].diagonal),
-                (p - w + 1, rows[r - 1].diagonal),
-                (p + w - 1, rows[r].diagonal),
-                (p + w + 1, rows[r].diagonal),
-            ];
-            for (q, half) in moves {
-                if fr[q] > 0.0 {
-                    let nt = t + half * (f64::from(fr[p]) + f64::from(fr[q]));
-                    if nt < times[q] {
-                        times[q] = nt;
-                        heap.push(Reverse((nt.to_bits(), q)));
-                    }
-                }
-            }
-        }
-        times
-    }
-
-    /// Small blocks, so that a small surface has many, against the reference: the same
-    /// times to the bit, also where the search stopped at a limit.
+    /// Small blocks, so that a small surface has many, against a binary-heap Dijkstra
+    /// (the catchments'): the same times to the bit, also where the search stopped at a
+    /// limit.
     fn agrees<const R: usize, const C: usize>(w: usize, h: usize, seed: u64) {
-        let s = surface(w, h, seed);
+        let s = seeded_surface(w, h, seed);
         let starts: Vec<usize> = (0..=seed as usize % 4)
             .map(|k| s.padded((seed as usize * 7919 + k * 104_729) % s.cells()))
             .filter(|&p| s.friction[p] > 0.0)
             .collect();
-        let want = dijkstra(&s, &starts);
+        let mut want = vec![f64::INFINITY; s.friction.len()];
+        s.dijkstra(&starts, false, &mut want, |_, _| true);
         let finite: Vec<f64> = want.iter().copied().filter(|t| t.is_finite()).collect();
         let limit = finite.get(finite.len() / 2).copied().unwrap_or(0.0);
         for limit in [f64::INFINITY, limit] {
@@ -458,11 +400,7 @@ mod tests {
                 .iter()
                 .map(|&f| if f > 0.0 { f64::INFINITY } else { f64::NAN })
                 .collect();
-            if limit.is_finite() {
-                Sweep::<R, C, true>::new(&s, &mut times).run(&starts, limit);
-            } else {
-                Sweep::<R, C, false>::new(&s, &mut times).run(&starts, limit);
-            }
+            search::<R, C>(&s, &mut times, &starts, limit);
             for (p, (&got, &want)) in times.iter().zip(&want).enumerate() {
                 if want.is_finite() && want <= limit {
                     assert_eq!(got, want, "{w}×{h} seed {seed} limit {limit} cell {p}");
